@@ -1,0 +1,255 @@
+/**
+ * The one contract between the renderer (UI) and the back end.
+ *
+ * Every request, its result, every event, and the binary frame format live here.
+ * The web bridge (WebSocket), the Electron preload (IPC) and the back end are all
+ * typed against this file; nothing else names a channel string.
+ *
+ * This file runs in every world (browser, Node, Electron preload): it imports
+ * nothing but zod.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- domain types
+
+/** What the status badge shows, in words. */
+export type ReloadState = 'waiting' | 'building' | 'loading' | 'ok' | 'error';
+
+export type ReloadTrigger = 'startup' | 'save' | 'manual' | 'external-change' | 'runner-restart';
+
+export type ReloadOutcome =
+  | 'ok'
+  | 'compile-error'
+  | 'load-error'
+  | 'crash-rolled-back'
+  | 'state-migrated'
+  | 'state-reset'
+  | 'runner-restarted';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+/** A compiler message mapped to a project file (path relative to the project root, posix separators). */
+export interface Diagnostic {
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+  endLine?: number;
+  endColumn?: number;
+  severity: Severity;
+  message: string;
+}
+
+/** Milliseconds of each phase of one reload. */
+export interface ReloadTimings {
+  compileMs?: number;
+  loadMs?: number; // copy + dlopen + swap, inside the runner
+  firstFrameMs?: number; // save received -> first frame drawn by the new code
+  totalMs?: number;
+}
+
+/** One entry of the reload log. */
+export interface ReloadEvent {
+  id: number;
+  plugin: string;
+  /** Version now running for this plugin (unchanged on failure); null if none ever loaded. */
+  version: number | null;
+  trigger: ReloadTrigger;
+  outcome: ReloadOutcome;
+  compiler?: string;
+  flags?: string[];
+  /** Epoch milliseconds when the save (or other trigger) reached the back end. */
+  at: number;
+  timings: ReloadTimings;
+  diagnostics: Diagnostic[];
+  /** One line for humans: what happened and what to do. */
+  message: string;
+  savesFolded?: number;
+}
+
+export interface ReloadStatus {
+  state: ReloadState;
+  plugin?: string;
+  version?: number | null;
+  message: string;
+}
+
+export type FileKind = 'source' | 'header' | 'config';
+
+export interface ProjectFile {
+  path: string; // relative to the project root, posix separators
+  kind: FileKind;
+}
+
+export interface PluginInfo {
+  name: string;
+  sources: string[];
+  version: number | null;
+}
+
+export interface ProjectInfo {
+  name: string;
+  root: string;
+  width: number;
+  height: number;
+  files: ProjectFile[];
+  plugins: PluginInfo[];
+}
+
+export interface RunnerInfo {
+  state: 'starting' | 'running' | 'restarting' | 'stopped';
+  pid?: number;
+  restarts: number;
+  message: string;
+}
+
+/** A message a plugin logged with log_info()/log_warn() or the runtime reported. */
+export interface GameLogMessage {
+  at: number;
+  level: 'info' | 'warn' | 'error';
+  text: string;
+}
+
+// ---------------------------------------------------------------- requests
+
+const relPath = z
+  .string()
+  .min(1, 'path is empty')
+  .max(1024, 'path is too long')
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+
+/** Parameter schemas: the back end validates every request against these before acting. */
+export const requestSchemas = {
+  'project.get': z.object({}).strict(),
+  'file.read': z.object({ path: relPath }).strict(),
+  'file.save': z.object({ path: relPath, content: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB') }).strict(),
+  'reload.history': z.object({}).strict(),
+  'status.get': z.object({}).strict(),
+  'game.input': z.object({ key: z.number().int().min(0).max(511), down: z.boolean() }).strict(),
+} as const;
+
+export type RequestMethod = keyof typeof requestSchemas;
+export type RequestParams<M extends RequestMethod> = z.infer<(typeof requestSchemas)[M]>;
+
+export interface RequestResults {
+  'project.get': ProjectInfo;
+  'file.read': { path: string; content: string };
+  'file.save': { path: string; bytes: number; rebuilding: string[] };
+  'reload.history': ReloadEvent[];
+  'status.get': ReloadStatus;
+  'game.input': { ok: true };
+}
+
+export type RequestResult<M extends RequestMethod> = RequestResults[M];
+
+export const requestMethods = Object.keys(requestSchemas) as RequestMethod[];
+
+export function isRequestMethod(m: unknown): m is RequestMethod {
+  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, m);
+}
+
+// ---------------------------------------------------------------- events
+
+export interface EventPayloads {
+  reload: ReloadEvent;
+  status: ReloadStatus;
+  runner: RunnerInfo;
+  'game-log': GameLogMessage;
+}
+
+export type EventName = keyof EventPayloads;
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log'];
+
+// ---------------------------------------------------------------- frames
+
+/** A frame of the game: RGBA8, row-major, width*height*4 bytes. */
+export interface Frame {
+  width: number;
+  height: number;
+  /** Frame counter of the runner (monotonic within one runner process). */
+  frame: number;
+  pixels: Uint8Array;
+}
+
+/**
+ * Binary frame wire format (WebSocket binary message, MessagePort buffer):
+ *   u32 magic 'KFRM' | u16 width | u16 height | u32 frame | u32 reserved | width*height*4 RGBA bytes
+ * little-endian.
+ */
+export const FRAME_MAGIC = 0x4d52464b; // 'KFRM'
+export const FRAME_HEADER_BYTES = 16;
+
+export function encodeFrameHeader(width: number, height: number, frame: number): Uint8Array {
+  const header = new Uint8Array(FRAME_HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, FRAME_MAGIC, true);
+  view.setUint16(4, width, true);
+  view.setUint16(6, height, true);
+  view.setUint32(8, frame >>> 0, true);
+  return header;
+}
+
+export function decodeFrame(data: ArrayBuffer | Uint8Array): Frame | null {
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (bytes.byteLength < FRAME_HEADER_BYTES) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== FRAME_MAGIC) return null;
+  const width = view.getUint16(4, true);
+  const height = view.getUint16(6, true);
+  const frame = view.getUint32(8, true);
+  const pixels = bytes.subarray(FRAME_HEADER_BYTES);
+  if (pixels.byteLength !== width * height * 4) return null;
+  return { width, height, frame, pixels };
+}
+
+// ---------------------------------------------------------------- the API both shells expose
+
+export type Unsubscribe = () => void;
+
+/**
+ * What the renderer sees of the back end, whichever shell it runs in.
+ * Electron: exposed by the preload as `window.kiln`. Web: built by the WebSocket bridge.
+ */
+export interface KilnApi {
+  invoke<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe;
+  onFrame(listener: (frame: Frame) => void): Unsubscribe;
+}
+
+// ---------------------------------------------------------------- web transport envelopes
+
+/** JSON text messages on the web shell's WebSocket. Frames travel as binary messages. */
+export type ClientMessage = { id: number; method: RequestMethod; params: unknown };
+
+export type ServerMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { event: EventName; payload: unknown };
+
+/** Electron IPC channel names, derived from the contract so no file spells them by hand. */
+export const ipcChannels = {
+  invoke: 'kiln:invoke',
+  event: 'kiln:event',
+  framePort: 'kiln:frame-port',
+} as const;
+
+/** Browser KeyboardEvent.code -> kiln key code (plugins/include/kiln.h enum kiln_key). */
+export function keyCodeFromDom(code: string): number | null {
+  if (/^Key[A-Z]$/.test(code)) return code.charCodeAt(3);
+  if (/^Digit[0-9]$/.test(code)) return code.charCodeAt(5);
+  const named: Record<string, number> = {
+    Space: 32,
+    ArrowUp: 256,
+    ArrowDown: 257,
+    ArrowLeft: 258,
+    ArrowRight: 259,
+    Enter: 260,
+    Escape: 261,
+    ShiftLeft: 262,
+    ShiftRight: 262,
+    ControlLeft: 263,
+    ControlRight: 263,
+    Tab: 264,
+    Backspace: 265,
+  };
+  return named[code] ?? null;
+}

@@ -1,0 +1,164 @@
+/*
+ * kiln.h — the Kiln plugin header. The one file a plugin author needs.
+ *
+ * A plugin is a C file built into a shared library (.so / .dll). Kiln loads it,
+ * calls its entry function, and runs your callbacks every frame. When you save,
+ * Kiln rebuilds it and swaps the new code in while the game keeps running; your
+ * state lives in a block that the HOST owns, so it survives the swap.
+ *
+ *     #include "kiln.h"
+ *
+ *     typedef struct { float x, y; int score; } Game;   // all state lives here
+ *
+ *     static void init(void *s)             { Game *g = s; g->x = 10; }
+ *     static void update(void *s, float dt) { Game *g = s; if (key_down(KEY_RIGHT)) g->x += 60 * dt; }
+ *     static void draw(void *s)             { Game *g = s; clear(0x101820FF); fill_rect(g->x, 20, 8, 8, 0xFFFFFFFF); }
+ *
+ *     KILN_PLUGIN(.name = "game", .state_size = sizeof(Game), .state_version = 1,
+ *                 .init = init, .update = update, .draw = draw)
+ *
+ * Rules of thumb
+ *  - Keep every piece of game state in the state block. Globals and statics in
+ *    your plugin are fresh (zeroed) after every reload.
+ *  - Change `state_version` (or describe your fields with KILN_FIELD) when you
+ *    change the state struct; Kiln never reuses a block of another layout.
+ *  - Colours are 32-bit 0xRRGGBBAA. Coordinates are framebuffer pixels, origin top-left.
+ *  - Strings cross the boundary as pointer + length; the short names below do it for you.
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_ABI_VERSION 1u
+
+#if defined(_WIN32)
+#define KILN_EXPORT __declspec(dllexport)
+#define KILN_HIDDEN
+#else
+#define KILN_EXPORT __attribute__((visibility("default")))
+#define KILN_HIDDEN __attribute__((visibility("hidden")))
+#endif
+
+/* The entry symbol every plugin exports (KILN_PLUGIN defines it). */
+#define KILN_ENTRY_SYMBOL "kiln_plugin_entry"
+
+typedef uint32_t kiln_color; /* 0xRRGGBBAA */
+
+/* Key codes: ASCII for letters (upper case), digits and space; named keys above 255. */
+enum kiln_key {
+    KEY_SPACE = ' ',
+    KEY_0 = '0', KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9,
+    KEY_A = 'A', KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I, KEY_J, KEY_K,
+    KEY_L, KEY_M, KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R, KEY_S, KEY_T, KEY_U, KEY_V, KEY_W,
+    KEY_X, KEY_Y, KEY_Z,
+    KEY_UP = 256, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_ENTER, KEY_ESCAPE, KEY_SHIFT,
+    KEY_CONTROL, KEY_TAB, KEY_BACKSPACE,
+    KEY_COUNT = 512
+};
+
+enum kiln_log_level { KILN_LOG_INFO = 0, KILN_LOG_WARN = 1, KILN_LOG_ERROR = 2 };
+
+/* Field types for the optional state field table (used to migrate state by name). */
+enum kiln_field_type {
+    KILN_I32 = 1, KILN_U32, KILN_F32, KILN_F64, KILN_I64, KILN_U8, KILN_BOOL
+};
+
+typedef struct kiln_field {
+    const char *name;
+    uint32_t type;   /* enum kiln_field_type */
+    uint32_t offset; /* offsetof(State, field) */
+    uint32_t count;  /* 1 for scalars, N for arrays */
+} kiln_field;
+
+/*
+ * What the host gives a plugin. Passed to the entry function on every load.
+ * `size` is sizeof(kiln_host) as the host built it: new members are only ever
+ * appended, so a plugin built against an older header keeps working.
+ */
+typedef struct kiln_host {
+    uint32_t abi_version;
+    uint32_t size;
+    int32_t width, height; /* framebuffer size in pixels */
+
+    void (*clear)(kiln_color c);
+    void (*pixel)(int32_t x, int32_t y, kiln_color c);
+    void (*line)(int32_t x0, int32_t y0, int32_t x1, int32_t y1, kiln_color c);
+    void (*rect)(int32_t x, int32_t y, int32_t w, int32_t h, kiln_color c);      /* outline */
+    void (*fill_rect)(int32_t x, int32_t y, int32_t w, int32_t h, kiln_color c);
+    void (*circle)(int32_t cx, int32_t cy, int32_t r, kiln_color c);             /* filled */
+    /* Built-in 8x8 font; scale 1 = 8 px tall glyphs. */
+    void (*text)(const char *s, size_t len, int32_t x, int32_t y, int32_t scale, kiln_color c);
+
+    int32_t (*key_down)(int32_t key);    /* held now */
+    int32_t (*key_pressed)(int32_t key); /* went down since the previous frame */
+
+    double (*time)(void);                /* seconds since the game started */
+    uint32_t (*random)(void);            /* host PRNG, deterministic per run */
+    void (*log)(int32_t level, const char *msg, size_t len);
+} kiln_host;
+
+/* What a plugin gives the host. Zero-initialise; unset callbacks are skipped. */
+typedef struct kiln_plugin {
+    uint32_t abi_version;   /* KILN_ABI_VERSION (KILN_PLUGIN fills it in) */
+    const char *name;
+    uint32_t state_size;    /* bytes of host-owned state this plugin needs */
+    uint32_t state_version; /* bump when the layout changes */
+    const kiln_field *fields; /* optional: describe the state for migration by name */
+    uint32_t field_count;
+
+    void (*init)(void *state);                 /* fresh state (zeroed before the call) */
+    void (*update)(void *state, float dt);     /* dt in seconds */
+    void (*draw)(void *state);
+    void (*on_reload)(void *state);            /* after new code is swapped in */
+    /* Layout changed and no field table: convert old -> new. Return 0 on success. */
+    int32_t (*migrate)(const void *old_state, uint32_t old_size, uint32_t old_version, void *new_state);
+    void (*shutdown)(void *state);
+} kiln_plugin;
+
+typedef const kiln_plugin *(*kiln_entry_fn)(const kiln_host *host);
+
+/* The host table for this plugin image; KILN_PLUGIN defines it. */
+extern KILN_HIDDEN const kiln_host *kiln;
+
+#define KILN_PLUGIN(...)                                                          \
+    KILN_HIDDEN const kiln_host *kiln;                                            \
+    static const kiln_plugin kiln_plugin_desc_ = {.abi_version = KILN_ABI_VERSION, \
+                                                  __VA_ARGS__};                   \
+    KILN_EXPORT const kiln_plugin *kiln_plugin_entry(const kiln_host *host) {     \
+        kiln = host;                                                              \
+        return &kiln_plugin_desc_;                                                \
+    }
+
+#define KILN_FIELD(State, member, ftype, n) \
+    { #member, (ftype), (uint32_t)offsetof(State, member), (n) }
+
+/* Short names, raylib style. Define KILN_NO_SHORT_NAMES to keep only `kiln->...`. */
+#ifndef KILN_NO_SHORT_NAMES
+static inline size_t kiln_strlen_(const char *s) { size_t n = 0; while (s && s[n]) n++; return n; }
+static inline void clear(kiln_color c) { kiln->clear(c); }
+static inline void draw_pixel(int x, int y, kiln_color c) { kiln->pixel(x, y, c); }
+static inline void draw_line(int x0, int y0, int x1, int y1, kiln_color c) { kiln->line(x0, y0, x1, y1, c); }
+static inline void draw_rect(int x, int y, int w, int h, kiln_color c) { kiln->rect(x, y, w, h, c); }
+static inline void fill_rect(int x, int y, int w, int h, kiln_color c) { kiln->fill_rect(x, y, w, h, c); }
+static inline void fill_circle(int cx, int cy, int r, kiln_color c) { kiln->circle(cx, cy, r, c); }
+static inline void draw_text(const char *s, int x, int y, int scale, kiln_color c) { kiln->text(s, kiln_strlen_(s), x, y, scale, c); }
+static inline int key_down(int key) { return kiln->key_down(key); }
+static inline int key_pressed(int key) { return kiln->key_pressed(key); }
+static inline double game_time(void) { return kiln->time(); }
+static inline uint32_t random_u32(void) { return kiln->random(); }
+static inline void log_info(const char *msg) { kiln->log(KILN_LOG_INFO, msg, kiln_strlen_(msg)); }
+static inline void log_warn(const char *msg) { kiln->log(KILN_LOG_WARN, msg, kiln_strlen_(msg)); }
+static inline int screen_width(void) { return kiln->width; }
+static inline int screen_height(void) { return kiln->height; }
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KILN_H */
