@@ -1,0 +1,132 @@
+import {
+  decodeFrame,
+  eventNames,
+  type ClientMessage,
+  type EventName,
+  type EventPayloads,
+  type Frame,
+  type KilnApi,
+  type RequestMethod,
+  type RequestParams,
+  type RequestResult,
+  type ServerMessage,
+} from '../../../electron/shared/contract';
+import type { Bridge, ConnectionState } from './bridge';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+
+/** The web shell's transport: one WebSocket for requests, events and binary frames, reopened when it drops. */
+export function createWebSocketBridge(url: string = defaultSocketUrl()): Bridge {
+  let socket: WebSocket | null = null;
+  let state: ConnectionState = 'connecting';
+  let attempt = 0;
+  let nextId = 1;
+  const pending = new Map<number, Pending>();
+  const outbox: string[] = [];
+  const eventListeners = new Map<EventName, Set<(payload: never) => void>>();
+  const frameListeners = new Set<(frame: Frame) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+
+  function setState(next: ConnectionState): void {
+    if (next === state) return;
+    state = next;
+    for (const l of connectionListeners) l(next);
+  }
+
+  function open(): void {
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    socket = ws;
+    ws.onopen = () => {
+      attempt = 0;
+      for (const text of outbox.splice(0)) ws.send(text);
+      setState('connected');
+    };
+    ws.onmessage = (e: MessageEvent) => {
+      if (typeof e.data === 'string') onText(e.data);
+      else if (e.data instanceof ArrayBuffer) onBinary(e.data);
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      // A request sent on a dead socket will never be answered; fail it now rather than hang.
+      for (const [, p] of pending) p.reject(new Error('disconnected from the Kiln back end'));
+      pending.clear();
+      outbox.length = 0;
+      setState('disconnected');
+      const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+      attempt++;
+      setTimeout(open, delay);
+    };
+  }
+
+  function onText(text: string): void {
+    let msg: ServerMessage;
+    try {
+      msg = JSON.parse(text) as ServerMessage;
+    } catch {
+      console.warn('kiln: ignoring a message that is not JSON');
+      return;
+    }
+    if ('event' in msg) {
+      if (!eventNames.includes(msg.event)) return;
+      for (const l of eventListeners.get(msg.event) ?? []) l(msg.payload as never);
+      return;
+    }
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error));
+  }
+
+  function onBinary(data: ArrayBuffer): void {
+    const frame = decodeFrame(data);
+    if (!frame) return;
+    for (const l of frameListeners) l(frame);
+  }
+
+  const api: KilnApi = {
+    invoke<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>> {
+      const id = nextId++;
+      const message: ClientMessage = { id, method, params };
+      const text = JSON.stringify(message);
+      return new Promise<RequestResult<M>>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+        else outbox.push(text);
+      });
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
+      let set = eventListeners.get(event);
+      if (!set) eventListeners.set(event, (set = new Set()));
+      const l = listener as (payload: never) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+    onFrame(listener) {
+      frameListeners.add(listener);
+      return () => frameListeners.delete(listener);
+    },
+  };
+
+  open();
+  return {
+    kind: 'web',
+    api,
+    connection: () => state,
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+  };
+}
+
+function defaultSocketUrl(): string {
+  return (location.protocol === 'https:' ? 'wss' : 'ws') + '://' + location.host + '/ws';
+}

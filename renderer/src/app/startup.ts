@@ -1,0 +1,50 @@
+import { getBridge } from '../api';
+import { useEditorStore } from '../stores/editorStore';
+import { useProjectStore } from '../stores/projectStore';
+import { useReloadLogStore } from '../stores/reloadLogStore';
+import { useSessionStore } from '../stores/sessionStore';
+import { openFile } from './actions';
+
+/** Pull the back end's current picture into the stores (at start and after every reconnect). */
+async function synchronise(): Promise<void> {
+  const api = getBridge().api;
+  try {
+    const [project, history, status] = await Promise.all([
+      api.invoke('project.get', {}),
+      api.invoke('reload.history', {}),
+      api.invoke('status.get', {}),
+    ]);
+    useProjectStore.getState().setProject(project);
+    useReloadLogStore.getState().setHistory(history);
+    useSessionStore.getState().setStatus(status);
+    if (!useSessionStore.getState().frameSize) useSessionStore.getState().setFrameSize(project.width, project.height);
+    if (!useEditorStore.getState().path) {
+      const first = project.plugins[0]?.sources[0] ?? project.files.find((f) => f.kind === 'source')?.path;
+      if (first) await openFile(first);
+    }
+  } catch (err) {
+    useProjectStore.getState().setError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Subscribe the stores to the back end's events, then load the project. Call once. */
+export function startApp(): void {
+  const bridge = getBridge();
+  const { api } = bridge;
+  api.on('reload', (e) => useReloadLogStore.getState().append(e));
+  api.on('status', (s) => useSessionStore.getState().setStatus(s));
+  api.on('runner', (r) => useSessionStore.getState().setRunner(r));
+  api.on('game-log', (m) => useReloadLogStore.getState().appendGameLog(m));
+
+  useSessionStore.getState().setConnection(bridge.connection());
+  let wasDropped = false;
+  bridge.onConnection((state) => {
+    useSessionStore.getState().setConnection(state);
+    if (state === 'disconnected') wasDropped = true;
+    if (state === 'connected' && wasDropped) {
+      wasDropped = false;
+      void synchronise();
+    }
+  });
+  void synchronise();
+}
