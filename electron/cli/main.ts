@@ -1,0 +1,85 @@
+/**
+ * The headless CLI (`npx kiln ...`):
+ *   kiln run <project> --headless   build, run the game loop, rebuild on change; one JSON line per ReloadEvent
+ *   kiln build <project>            build every plugin once; diagnostics as file:line:col; exit 1 on errors
+ */
+import { Command } from 'commander';
+import chokidar from 'chokidar';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KilnBackend } from '../core/backend';
+import { compile, findCompiler } from '../core/compiler';
+import { nodeRunnerLauncher } from '../core/node-runner-launcher';
+import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
+import { Project } from '../core/project';
+import { nowMs } from '../core/runner-protocol';
+
+const paths = kilnPaths(findKilnRoot(__dirname));
+const program = new Command().name('kiln').description('Kiln: live-reloading native game plugins');
+
+program
+  .command('run')
+  .argument('[project]', 'project folder', paths.defaultProject)
+  .option('--headless', 'run without a window (the only mode of the CLI for now)', false)
+  .description('build and run a project; rebuild and hot-reload when a source changes')
+  .action(async (projectDir: string) => {
+    const problems = checkBuilt(paths);
+    if (problems.length) fail(`Kiln is not built:\n  ${problems.join('\n  ')}`);
+    const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+    backend.on('reload', (event) => process.stdout.write(`${JSON.stringify(event)}\n`));
+    backend.on('runner', (info) => process.stderr.write(`runner: ${info.message}\n`));
+    backend.on('game-log', (m) => process.stderr.write(`[${m.level}] ${m.text}\n`));
+    await backend.start();
+    const watcher = chokidar.watch(backend.project.root, {
+      ignored: (p) => p.includes(`${path.sep}.kiln`) || p.includes(`${path.sep}.git`),
+      ignoreInitial: true,
+      awaitWriteFinish: { stabilityThreshold: 20, pollInterval: 10 },
+    });
+    watcher.on('change', (file) => backend.rebuildFor(backend.project.relative(file), 'external-change', nowMs()));
+    const stop = async () => {
+      await watcher.close();
+      await backend.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+program
+  .command('build')
+  .argument('[project]', 'project folder', paths.defaultProject)
+  .description('build every plugin once; exit non-zero on errors')
+  .action(async (projectDir: string) => {
+    const project = await Project.open(projectDir);
+    const compiler = await findCompiler(project.config.build.compiler);
+    const outDir = path.join(project.workDir, 'build');
+    await fs.mkdir(outDir, { recursive: true });
+    let errors = 0;
+    for (const plugin of project.config.plugins) {
+      const output = path.join(outDir, `${plugin.name}${process.platform === 'win32' ? '.dll' : '.so'}`);
+      const result = await compile({
+        compiler,
+        sources: plugin.sources.map((s) => project.resolve(s)),
+        output,
+        includeDirs: [paths.includeDir, project.root],
+        profile: project.config.build.profile,
+        extraFlags: project.config.build.flags,
+        cwd: project.root,
+      });
+      for (const d of result.diagnostics) {
+        const file = path.isAbsolute(d.file) && d.file.startsWith(project.root) ? project.relative(d.file) : d.file;
+        console.log(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+      }
+      if (result.ok) console.error(`built ${plugin.name} -> ${path.relative(process.cwd(), output) || output} in ${result.ms.toFixed(1)} ms with ${compiler.command.join(' ')}`);
+      else errors += 1;
+    }
+    process.exit(errors ? 1 : 0);
+  });
+
+function fail(message: string): never {
+  console.error(`kiln: ${message}`);
+  process.exit(1);
+}
+
+program.parseAsync().catch((err) => fail((err as Error).message + (os.EOL === '\n' ? '' : '')));

@@ -1,0 +1,282 @@
+/**
+ * The Kiln back end, Electron-free: owns the project files, builds on save, supervises the game
+ * runner, and keeps the reload log. Both shells (Electron main, web server) wrap one of these.
+ */
+import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import {
+  requestSchemas,
+  isRequestMethod,
+  type Diagnostic,
+  type EventName,
+  type EventPayloads,
+  type Frame,
+  type ReloadEvent,
+  type ReloadStatus,
+  type ReloadTrigger,
+  type RequestMethod,
+  type RequestParams,
+  type RequestResult,
+} from '../shared/contract';
+import { BuildQueue, type QueuedBuild } from './build-queue';
+import { compile, findCompiler, CompilerNotFoundError, type Compiler } from './compiler';
+import type { KilnPaths } from './paths';
+import { Project, ProjectError, type PluginConfig } from './project';
+import { ReloadLog } from './reload-log';
+import { nowMs, type RunnerLauncher } from './runner-protocol';
+import { RunnerSupervisor } from './runner-supervisor';
+
+export class RequestError extends Error {}
+
+export interface BackendOptions {
+  projectDir: string;
+  paths: KilnPaths;
+  launcher: RunnerLauncher;
+}
+
+type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
+
+const KEEP_BUILDS_PER_PLUGIN = 3;
+
+export class KilnBackend extends EventEmitter<BackendEvents> {
+  readonly supervisor: RunnerSupervisor;
+  private readonly log: ReloadLog;
+  private readonly queue: BuildQueue;
+  private readonly versions = new Map<string, number | null>();
+  private buildCounter = 0;
+  private status: ReloadStatus = { state: 'waiting', message: 'waiting for the first build' };
+
+  private constructor(
+    readonly project: Project,
+    private readonly paths: KilnPaths,
+    launcher: RunnerLauncher,
+  ) {
+    super();
+    this.log = new ReloadLog(path.join(project.workDir, 'reload-log.jsonl'));
+    this.queue = new BuildQueue((b) => this.buildAndReload(b));
+    this.supervisor = new RunnerSupervisor(launcher, {
+      width: project.config.width,
+      height: project.config.height,
+      workDir: project.workDir,
+      libkiln: paths.libkiln,
+    });
+    for (const p of project.config.plugins) this.versions.set(p.name, null);
+    this.supervisor.on('frame', (f) => this.emit('frame', f));
+    this.supervisor.on('runner', (info) => this.emit('runner', info));
+    this.supervisor.on('log', (m) => this.emit('game-log', m));
+    this.supervisor.on('crash', (c) => this.onCrash(c.text, c.at));
+    this.supervisor.on('restarted', (r) => this.onRunnerRestarted(r.reason, r.failed));
+  }
+
+  static async open(options: BackendOptions): Promise<KilnBackend> {
+    const project = await Project.open(options.projectDir);
+    await fs.mkdir(path.join(project.workDir, 'build'), { recursive: true });
+    await fs.writeFile(path.join(project.workDir, '.gitignore'), '*\n').catch(() => undefined);
+    const backend = new KilnBackend(project, options.paths, options.launcher);
+    await backend.log.load();
+    return backend;
+  }
+
+  /** Start the runner and build every plugin once. */
+  async start(): Promise<void> {
+    await this.supervisor.start();
+    for (const plugin of this.project.config.plugins) {
+      this.queue.enqueue({ plugin: plugin.name, trigger: 'startup', at: nowMs() });
+    }
+  }
+
+  /** Resolves when every queued build has finished (tests, CLI). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+    await this.log.flush();
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  /** The single entry for every request from the UI: validated against the contract, then handled. */
+  async request(method: unknown, params: unknown): Promise<unknown> {
+    if (!isRequestMethod(method)) throw new RequestError(`unknown request ${JSON.stringify(method)}`);
+    const parsed = requestSchemas[method].safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RequestError(`bad ${method} request: ${issue.path.join('.') || 'params'}: ${issue.message}`);
+    }
+    try {
+      const handler = this.handlers[method] as (params: unknown) => Promise<unknown>;
+      return await handler(parsed.data);
+    } catch (err) {
+      if (err instanceof ProjectError) throw new RequestError(err.message);
+      throw err;
+    }
+  }
+
+  /** One handler per request of the contract; the mapped type makes a missing one a compile error. */
+  private readonly handlers: { [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> } = {
+    'project.get': () => this.project.info(this.versions),
+    'file.read': async ({ path: file }) => ({ path: file, content: await this.project.readFile(file) }),
+    'file.save': ({ path: file, content }) => this.save(file, content),
+    'reload.history': async () => this.log.history(),
+    'status.get': async () => this.status,
+    'game.input': async ({ key, down }) => {
+      this.supervisor.input(key, down);
+      return { ok: true };
+    },
+  };
+
+  async save(relative: string, content: string): Promise<RequestResult<'file.save'>> {
+    const at = nowMs();
+    await this.project.writeFile(relative, content);
+    const rebuilding = this.rebuildFor(relative, 'save', at);
+    return { path: relative, bytes: Buffer.byteLength(content), rebuilding };
+  }
+
+  /** Queue a rebuild of every plugin a changed file belongs to; returns their names. */
+  rebuildFor(relative: string, trigger: ReloadTrigger, at: number): string[] {
+    const affected = this.project.pluginsAffectedBy(relative);
+    for (const plugin of affected) this.queue.enqueue({ plugin: plugin.name, trigger, at });
+    return affected.map((p) => p.name);
+  }
+
+  // ------------------------------------------------------------------ the reload loop
+
+  private setStatus(status: ReloadStatus): void {
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  private record(event: Omit<ReloadEvent, 'id'>): ReloadEvent {
+    const full = this.log.append(event);
+    this.emit('reload', full);
+    return full;
+  }
+
+  private pluginConfig(name: string): PluginConfig {
+    const plugin = this.project.config.plugins.find((p) => p.name === name);
+    if (!plugin) throw new Error(`no plugin named ${name}`);
+    return plugin;
+  }
+
+  private async buildAndReload(build: QueuedBuild): Promise<void> {
+    const plugin = this.pluginConfig(build.plugin);
+    const base = { plugin: plugin.name, trigger: build.trigger, at: Math.round(build.at), savesFolded: build.savesFolded || undefined };
+    const current = () => this.versions.get(plugin.name) ?? null;
+    this.setStatus({ state: 'building', plugin: plugin.name, version: current(), message: `building ${plugin.name}` });
+
+    let compiler: Compiler;
+    try {
+      compiler = await findCompiler(this.project.config.build.compiler);
+    } catch (err) {
+      const message = err instanceof CompilerNotFoundError ? err.message : String(err);
+      this.record({ ...base, version: current(), outcome: 'compile-error', timings: {}, diagnostics: [], message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
+      return;
+    }
+
+    const buildNo = ++this.buildCounter;
+    const buildDir = path.join(this.project.workDir, 'build');
+    const ext = process.platform === 'win32' ? '.dll' : '.so';
+    const output = path.join(buildDir, `${plugin.name}-b${buildNo}${ext}`);
+    const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
+    const sources = plugin.sources.map((s) => this.project.resolve(s));
+    const result = await compile({
+      compiler,
+      sources,
+      output: tmpOutput,
+      includeDirs: [this.paths.includeDir, this.project.root],
+      profile: this.project.config.build.profile,
+      extraFlags: this.project.config.build.flags,
+      cwd: this.project.root,
+    });
+    const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
+    const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
+    const compileMs = round(result.ms);
+    if (!result.ok) {
+      await fs.rm(tmpOutput, { force: true });
+      const first = diagnostics.find((d) => d.severity === 'error');
+      const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
+      this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message: `compile error: ${message}` });
+      return;
+    }
+    await fs.rename(tmpOutput, output); // the runner only ever sees a complete image
+
+    this.setStatus({ state: 'loading', plugin: plugin.name, version: current(), message: `loading ${plugin.name}` });
+    this.supervisor.ensureRunning();
+    const loaded = await this.supervisor.load(plugin.name, output);
+    const loadMs = round(loaded.loadMs);
+    if (!loaded.ok) {
+      const message = `load error — ${loaded.error}; the previous version keeps running`;
+      this.record({ ...base, version: current(), outcome: 'load-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
+      return;
+    }
+    const version = (current() ?? 0) + 1;
+    this.versions.set(plugin.name, version);
+    const firstFrameAt = await loaded.firstFrameAt;
+    const timings = {
+      compileMs,
+      loadMs,
+      firstFrameMs: firstFrameAt !== null ? round(firstFrameAt - build.at) : undefined,
+      totalMs: round(nowMs() - build.at),
+    };
+    const outcome = loaded.stateAction === 'reset' ? 'state-reset' : 'ok';
+    const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset' }[loaded.stateAction];
+    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
+    this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
+    void this.pruneBuilds(plugin.name, output);
+  }
+
+  private mapDiagnostic(d: Diagnostic): Diagnostic {
+    const abs = path.resolve(this.project.root, d.file);
+    const inside = !path.relative(this.project.root, abs).startsWith('..');
+    return { ...d, file: inside ? this.project.relative(abs) : abs };
+  }
+
+  private onCrash(text: string, at: number): void {
+    const plugin = /^(\S+?):/.exec(text)?.[1] ?? this.project.config.plugins[0].name;
+    const known = this.versions.has(plugin) ? plugin : this.project.config.plugins[0].name;
+    this.record({ plugin: known, version: this.versions.get(known) ?? null, trigger: 'manual', outcome: 'crash-rolled-back', at, timings: {}, diagnostics: [], message: text });
+    this.setStatus({ state: 'error', plugin: known, version: this.versions.get(known) ?? null, message: text });
+  }
+
+  private onRunnerRestarted(reason: string, failed: Array<{ plugin: string; error: string }>): void {
+    for (const plugin of this.project.config.plugins) {
+      const failure = failed.find((f) => f.plugin === plugin.name);
+      const version = this.versions.get(plugin.name) ?? null;
+      if (version === null) continue;
+      this.record({
+        plugin: plugin.name,
+        version,
+        trigger: 'runner-restart',
+        outcome: 'runner-restarted',
+        at: Date.now(),
+        timings: {},
+        diagnostics: [],
+        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its saved state`,
+      });
+    }
+  }
+
+  /** Keep the last few builds of a plugin (the runner copies images, so older ones are only history). */
+  private async pruneBuilds(plugin: string, keep: string): Promise<void> {
+    const dir = path.dirname(keep);
+    const entries = await fs.readdir(dir).catch(() => [] as string[]);
+    const mine = entries
+      .map((name) => ({ name, n: Number(new RegExp(`^${plugin}-b(\\d+)\\.(so|dll)$`).exec(name)?.[1]) }))
+      .filter((e) => Number.isFinite(e.n))
+      .sort((a, b) => b.n - a.n);
+    for (const e of mine.slice(KEEP_BUILDS_PER_PLUGIN)) {
+      const file = path.join(dir, e.name);
+      if (file !== keep) await fs.rm(file, { force: true });
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

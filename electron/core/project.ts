@@ -1,0 +1,208 @@
+/**
+ * A Kiln project: a folder with kiln.json and one source file or folder per plugin.
+ * Every path the UI sends is resolved here, and refused if it leaves the project.
+ */
+import { promises as fs, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { FileKind, ProjectFile, ProjectInfo } from '../shared/contract';
+
+const pluginSchema = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'plugin names use letters, digits, _ and -, starting with a letter'),
+  sources: z.array(z.string().min(1)).min(1, 'a plugin needs at least one source file'),
+});
+
+export const projectConfigSchema = z.object({
+  name: z.string().min(1).max(100),
+  width: z.number().int().min(16).max(4096).default(320),
+  height: z.number().int().min(16).max(4096).default(180),
+  plugins: z.array(pluginSchema).min(1, 'kiln.json lists no plugins'),
+  build: z
+    .object({
+      /** Compiler to use: a command name or path ("tcc", "gcc", "/usr/bin/clang", "zig cc"). */
+      compiler: z.string().min(1).optional(),
+      /** Extra flags passed to the compiler. */
+      flags: z.array(z.string()).default([]),
+      profile: z.enum(['fast', 'optimised']).default('fast'),
+    })
+    .default({ flags: [], profile: 'fast' }),
+});
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+export type PluginConfig = z.infer<typeof pluginSchema>;
+
+export class ProjectError extends Error {}
+
+const SOURCE_EXT = new Set(['.c', '.zig']);
+const HEADER_EXT = new Set(['.h']);
+const IGNORED_DIRS = new Set(['.kiln', '.git', 'node_modules']);
+
+export class Project {
+  private constructor(
+    readonly root: string,
+    readonly config: ProjectConfig,
+  ) {}
+
+  static async open(dir: string): Promise<Project> {
+    let root: string;
+    try {
+      root = realpathSync(path.resolve(dir));
+    } catch {
+      throw new ProjectError(`project folder ${dir} does not exist — pass a folder that holds kiln.json`);
+    }
+    const configPath = path.join(root, 'kiln.json');
+    let raw: string;
+    try {
+      raw = await fs.readFile(configPath, 'utf8');
+    } catch {
+      throw new ProjectError(`${configPath} not found — a Kiln project is a folder with a kiln.json`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      throw new ProjectError(`${configPath} is not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = projectConfigSchema.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      throw new ProjectError(`${configPath}: ${first.path.join('.') || '(top)'}: ${first.message}`);
+    }
+    const project = new Project(root, parsed.data);
+    for (const plugin of parsed.data.plugins) {
+      for (const src of plugin.sources) project.resolve(src); // refuses sources outside the project
+    }
+    return project;
+  }
+
+  /** The project's private folder for builds, state and the reload log. */
+  get workDir(): string {
+    return path.join(this.root, '.kiln');
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /**
+   * Resolve a path the UI sent (relative to the project root) to an absolute path inside the project.
+   * Refuses absolute paths, `..` escapes and symlinks that point outside.
+   */
+  resolve(relative: string): string {
+    if (path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative)) {
+      throw new ProjectError(`refused: ${relative} is an absolute path — use a path relative to the project`);
+    }
+    const abs = path.resolve(this.root, relative);
+    if (!isInside(this.root, abs)) {
+      throw new ProjectError(`refused: ${relative} is outside the project folder`);
+    }
+    const top = relative.split(/[\\/]/)[0];
+    if (top === '.kiln' || top === '.git') {
+      throw new ProjectError(`refused: ${relative} is in Kiln's private folder`);
+    }
+    // A symlink inside the project may point elsewhere: check the real path of what exists.
+    let existing = abs;
+    while (existing !== this.root) {
+      try {
+        const real = realpathSync(existing);
+        if (!isInside(this.root, real)) {
+          throw new ProjectError(`refused: ${relative} leads outside the project through a link`);
+        }
+        break;
+      } catch (err) {
+        if (err instanceof ProjectError) throw err;
+        existing = path.dirname(existing);
+      }
+    }
+    return abs;
+  }
+
+  relative(abs: string): string {
+    return path.relative(this.root, abs).split(path.sep).join('/');
+  }
+
+  async listFiles(): Promise<ProjectFile[]> {
+    const out: ProjectFile[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 6) return;
+      const entries = await fs.readdir(dir, { withFileTypes: true });
+      for (const entry of entries) {
+        if (entry.name.startsWith('.') && entry.isDirectory()) continue;
+        const abs = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (!IGNORED_DIRS.has(entry.name)) await walk(abs, depth + 1);
+          continue;
+        }
+        const kind = fileKind(entry.name);
+        if (kind) out.push({ path: this.relative(abs), kind });
+      }
+    };
+    await walk(this.root, 0);
+    const order: Record<FileKind, number> = { source: 0, header: 1, config: 2 };
+    return out.sort((a, b) => order[a.kind] - order[b.kind] || a.path.localeCompare(b.path));
+  }
+
+  async readFile(relative: string): Promise<string> {
+    const abs = this.resolve(relative);
+    try {
+      return await fs.readFile(abs, 'utf8');
+    } catch {
+      throw new ProjectError(`cannot read ${relative}: no such file in the project`);
+    }
+  }
+
+  /** Write atomically (temp file + rename) so a crash mid-write never leaves half a source file. */
+  async writeFile(relative: string, content: string): Promise<string> {
+    const abs = this.resolve(relative);
+    const kind = fileKind(path.basename(abs));
+    if (!kind) {
+      throw new ProjectError(`refused: ${relative} is not a project source, header or kiln.json`);
+    }
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    const tmp = `${abs}.kiln-${process.pid}-${Date.now()}.tmp`;
+    await fs.writeFile(tmp, content, 'utf8');
+    await fs.rename(tmp, abs);
+    return abs;
+  }
+
+  /** Plugins that must rebuild when this file changes: its own plugin, or every plugin for a header. */
+  pluginsAffectedBy(relative: string): PluginConfig[] {
+    const kind = fileKind(relative);
+    if (kind === 'header') return this.config.plugins; // any plugin may include it
+    return this.config.plugins.filter((p) => p.sources.some((s) => normalise(s) === normalise(relative)));
+  }
+
+  async info(versions: Map<string, number | null>): Promise<ProjectInfo> {
+    return {
+      name: this.config.name,
+      root: this.root,
+      width: this.config.width,
+      height: this.config.height,
+      files: await this.listFiles(),
+      plugins: this.config.plugins.map((p) => ({
+        name: p.name,
+        sources: p.sources.map(normalise),
+        version: versions.get(p.name) ?? null,
+      })),
+    };
+  }
+}
+
+function fileKind(name: string): FileKind | null {
+  if (name === 'kiln.json') return 'config';
+  const ext = path.extname(name);
+  if (SOURCE_EXT.has(ext)) return 'source';
+  if (HEADER_EXT.has(ext)) return 'header';
+  return null;
+}
+
+function normalise(p: string): string {
+  return path.posix.normalize(p.split('\\').join('/'));
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

@@ -1,0 +1,225 @@
+/**
+ * Runs the game in its own process and keeps it running: a runner that dies (signal, exit(), out of
+ * memory) or stops sending frames is restarted within a second on the last good images, and its
+ * state comes back from the memory-mapped state files libkiln keeps under .kiln/state.
+ */
+import { EventEmitter } from 'node:events';
+import type { RunnerInfo } from '../shared/contract';
+import type { PluginImage, RunnerLauncher, RunnerProcess, RunnerToHost, StateAction } from './runner-protocol';
+
+export interface RunnerConfig {
+  width: number;
+  height: number;
+  workDir: string;
+  libkiln: string;
+}
+
+export type LoadOutcome =
+  | { ok: true; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null> }
+  | { ok: false; loadMs: number; error: string };
+
+interface SupervisorEvents {
+  frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
+  log: [{ level: 'info' | 'warn' | 'error'; text: string; at: number }];
+  crash: [{ text: string; at: number }];
+  runner: [RunnerInfo];
+  restarted: [{ reason: string; images: PluginImage[]; failed: Array<{ plugin: string; error: string }> }];
+}
+
+const HANG_TIMEOUT_MS = 3000;
+const RESTART_DELAY_MS = 100;
+const MAX_RESTARTS_PER_MINUTE = 10;
+
+export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
+  private child: RunnerProcess | null = null;
+  private readonly goodImages = new Map<string, string>();
+  private nextRequest = 1;
+  private readonly pendingLoads = new Map<number, (msg: Extract<RunnerToHost, { type: 'loaded' }>) => void>();
+  private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
+  private ready: Promise<void> | null = null;
+  private stopping = false;
+  private restarts = 0;
+  private restartTimes: number[] = [];
+  private lastFrameAt = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  private info: RunnerInfo = { state: 'stopped', restarts: 0, message: 'not started' };
+
+  constructor(
+    private readonly launch: RunnerLauncher,
+    private readonly config: RunnerConfig,
+  ) {
+    super();
+  }
+
+  get runnerInfo(): RunnerInfo {
+    return this.info;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  start(): Promise<void> {
+    this.stopping = false;
+    this.ready = this.spawn('start');
+    this.watchdog ??= setInterval(() => this.checkAlive(), 500);
+    return this.ready;
+  }
+
+  /** Load (or reload) a plugin image. Resolves once the runner has swapped it in or refused it. */
+  async load(plugin: string, path: string): Promise<LoadOutcome> {
+    await this.ready;
+    const child = this.child;
+    if (!child) return { ok: false, loadMs: 0, error: 'the game runner is not running' };
+    const requestId = this.nextRequest++;
+    const firstFrameAt = new Promise<number | null>((resolve) => {
+      this.pendingFirstFrames.set(requestId, resolve);
+      setTimeout(() => {
+        if (this.pendingFirstFrames.delete(requestId)) resolve(null);
+      }, 5000).unref();
+    });
+    const reply = await new Promise<Extract<RunnerToHost, { type: 'loaded' }>>((resolve) => {
+      this.pendingLoads.set(requestId, resolve);
+      child.send({ type: 'load', requestId, plugin, path });
+    });
+    if (!reply.ok) {
+      this.pendingFirstFrames.get(requestId)?.(null);
+      this.pendingFirstFrames.delete(requestId);
+      return { ok: false, loadMs: reply.loadMs, error: reply.error };
+    }
+    this.goodImages.set(plugin, path);
+    return { ok: true, loadMs: reply.loadMs, stateAction: reply.stateAction, firstFrameAt };
+  }
+
+  input(key: number, down: boolean): void {
+    this.child?.send({ type: 'input', key, down });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    const child = this.child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve();
+      }, 1000);
+      child.onExit(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.send({ type: 'stop' });
+    });
+    this.child = null;
+    this.setInfo({ state: 'stopped', restarts: this.restarts, message: 'stopped' });
+  }
+
+  private setInfo(info: RunnerInfo): void {
+    this.info = info;
+    this.emit('runner', info);
+  }
+
+  private spawn(reason: 'start' | string): Promise<void> {
+    this.setInfo({ state: reason === 'start' ? 'starting' : 'restarting', restarts: this.restarts, message: reason === 'start' ? 'starting the game runner' : `restarting: ${reason}` });
+    const child = this.launch();
+    this.child = child;
+    const images: PluginImage[] = [...this.goodImages].map(([name, path]) => ({ name, path }));
+    return new Promise<void>((resolve) => {
+      child.onMessage((msg) => {
+        if (this.child !== child) return;
+        if (msg.type === 'ready') {
+          this.lastFrameAt = Date.now();
+          this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
+          if (reason !== 'start') {
+            const failed = msg.loaded.filter((l) => !l.ok).map((l) => ({ plugin: l.plugin, error: l.error ?? 'load failed' }));
+            this.emit('restarted', { reason, images, failed });
+          }
+          resolve();
+          return;
+        }
+        this.onRunnerMessage(msg);
+      });
+      child.onExit((code, signal) => {
+        if (this.child !== child) return;
+        this.child = null;
+        resolve();
+        this.failPending('the game runner exited');
+        if (this.stopping) return;
+        const why = signal ? `runner killed by ${signal}` : `runner exited with code ${code}`;
+        this.scheduleRestart(why);
+      });
+      child.send({ type: 'init', ...this.config, plugins: images });
+    });
+  }
+
+  private onRunnerMessage(msg: RunnerToHost): void {
+    switch (msg.type) {
+      case 'frame':
+        this.lastFrameAt = Date.now();
+        this.emit('frame', msg);
+        this.child?.send({ type: 'frame-ack' });
+        break;
+      case 'loaded':
+        this.pendingLoads.get(msg.requestId)?.(msg);
+        this.pendingLoads.delete(msg.requestId);
+        break;
+      case 'first-frame':
+        this.pendingFirstFrames.get(msg.requestId)?.(msg.at);
+        this.pendingFirstFrames.delete(msg.requestId);
+        break;
+      case 'log':
+        this.emit('log', msg);
+        break;
+      case 'crash':
+        this.emit('crash', msg);
+        break;
+      case 'fatal':
+        this.emit('log', { level: 'error', text: `game runner: ${msg.error}`, at: Date.now() });
+        break;
+      case 'ready':
+        break;
+    }
+  }
+
+  private failPending(error: string): void {
+    for (const [id, resolve] of this.pendingLoads) resolve({ type: 'loaded', requestId: id, plugin: '', ok: false, loadMs: 0, error, code: -1 });
+    this.pendingLoads.clear();
+    for (const resolve of this.pendingFirstFrames.values()) resolve(null);
+    this.pendingFirstFrames.clear();
+  }
+
+  private scheduleRestart(why: string): void {
+    const now = Date.now();
+    this.restartTimes = this.restartTimes.filter((t) => now - t < 60_000);
+    if (this.restartTimes.length >= MAX_RESTARTS_PER_MINUTE) {
+      this.setInfo({ state: 'stopped', restarts: this.restarts, message: `${why}; gave up after ${MAX_RESTARTS_PER_MINUTE} restarts in a minute — fix the plugin and save to try again` });
+      return;
+    }
+    this.restartTimes.push(now);
+    this.restarts += 1;
+    this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` });
+    setTimeout(() => {
+      if (!this.stopping && !this.child) this.ready = this.spawn(why);
+    }, RESTART_DELAY_MS);
+  }
+
+  /** A runner that stops sending frames is hung (a plugin stuck outside libkiln's guard): replace it. */
+  private checkAlive(): void {
+    const child = this.child;
+    if (!child || this.info.state !== 'running') return;
+    if (Date.now() - this.lastFrameAt > HANG_TIMEOUT_MS) {
+      this.lastFrameAt = Date.now();
+      child.kill();
+    }
+  }
+
+  /** Revive a runner that gave up, e.g. after the user saved a fix. */
+  ensureRunning(): void {
+    if (!this.child && !this.stopping && this.info.state === 'stopped' && this.ready) {
+      this.restartTimes = [];
+      this.ready = this.spawn('restarted after a new build');
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
+import koffi from 'koffi';
+
+export interface LibKiln {
+  create(width: number, height: number, workDir: string): unknown;
+  createError(): string;
+  destroy(rt: unknown): void;
+  lastError(rt: unknown): string;
+  loadPlugin(rt: unknown, name: string, path: string): number;
+  lastStateAction(rt: unknown): number;
+  frame(rt: unknown, dt: number): number;
+  copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
+  setKey(rt: unknown, key: number, down: number): void;
+  pollMessage(rt: unknown, buf: Buffer, cap: number, level: Int32Array): number;
+}
+
+export const KILN_ERR_CRASH = -7;
+
+export function loadLibKiln(path: string): LibKiln {
+  const lib = koffi.load(path);
+  koffi.opaque('kiln_runtime');
+  return {
+    create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
+    createError: lib.func('const char *kiln_create_error(void)'),
+    destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),
+    lastError: lib.func('const char *kiln_last_error(const kiln_runtime *rt)'),
+    loadPlugin: lib.func('int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path)'),
+    lastStateAction: lib.func('int32_t kiln_last_state_action(const kiln_runtime *rt)'),
+    frame: lib.func('int32_t kiln_frame(kiln_runtime *rt, double dt)'),
+    copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),
+    setKey: lib.func('void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down)'),
+    pollMessage: lib.func('int32_t kiln_poll_message(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap, _Out_ int32_t *level)'),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The game runner: its own process, so a plugin that corrupts memory, calls exit() or hangs takes
+ * down only this. Loads libkiln with koffi, runs the game loop at 60 fps, streams frames to the back end.
+ * Started by child_process.fork (web shell, CLI) or Electron's utilityProcess.fork.
+ */
+import { loadLibKiln, KILN_ERR_CRASH, type LibKiln } from './libkiln';
+import { nowMs, type HostToRunner, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { parentChannel } from './parent-channel';
+
+const FRAME_MS = 1000 / 60;
+const MAX_FRAMES_IN_FLIGHT = 2;
+const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored'];
+
+const channel = parentChannel();
+const send = (msg: RunnerToHost) => channel.send(msg);
+
+let lib: LibKiln | null = null;
+let rt: unknown = null;
+let width = 0;
+let height = 0;
+let frameNo = 0;
+let framesInFlight = 0;
+let lastTick = 0;
+let timer: NodeJS.Timeout | null = null;
+let nextDue = 0;
+/** Loads whose first frame has not been drawn yet. */
+let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
+const messageBuf = Buffer.alloc(4096);
+const levelBuf = new Int32Array(1);
+
+function stateAction(): StateAction {
+  return STATE_ACTIONS[lib!.lastStateAction(rt)] ?? 'new';
+}
+
+function load(plugin: string, path: string): { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number } {
+  const code = lib!.loadPlugin(rt, plugin, path);
+  if (code < 0) return { ok: false, code, error: lib!.lastError(rt) || `load failed with code ${code}` };
+  return { ok: true, stateAction: stateAction() };
+}
+
+function drainMessages(): void {
+  for (;;) {
+    const len = lib!.pollMessage(rt, messageBuf, messageBuf.length, levelBuf);
+    if (len < 0) return;
+    const text = messageBuf.toString('utf8', 0, Math.min(len, messageBuf.length - 1));
+    const level = levelBuf[0] === 2 ? 'error' : levelBuf[0] === 1 ? 'warn' : 'info';
+    send({ type: 'log', level, text, at: Date.now() });
+  }
+}
+
+function tick(): void {
+  const now = performance.now();
+  const dt = Math.min((now - lastTick) / 1000, 0.1);
+  lastTick = now;
+  const result = lib!.frame(rt, dt);
+  frameNo += 1;
+  if (result === KILN_ERR_CRASH) {
+    const text = lib!.lastError(rt) || 'a plugin crashed; rolled back to the previous version';
+    send({ type: 'crash', text, at: Date.now() });
+  }
+  drainMessages();
+  if (awaitingFirstFrame.length) {
+    const at = nowMs();
+    for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
+    awaitingFirstFrame = [];
+    sendFrame(true);
+  } else {
+    sendFrame(false);
+  }
+}
+
+function sendFrame(force: boolean): void {
+  // A slow consumer gets fewer frames, never a growing queue.
+  if (!force && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
+  const pixels = new Uint8Array(width * height * 4);
+  lib!.copyFramebuffer(rt, pixels, pixels.length);
+  framesInFlight += 1;
+  send({ type: 'frame', frame: frameNo, width, height, pixels });
+}
+
+function schedule(): void {
+  const now = performance.now();
+  nextDue = Math.max(nextDue + FRAME_MS, now);
+  timer = setTimeout(() => {
+    tick();
+    schedule();
+  }, nextDue - now);
+}
+
+function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
+  lib = loadLibKiln(msg.libkiln);
+  rt = lib.create(msg.width, msg.height, msg.workDir);
+  if (!rt) {
+    send({ type: 'fatal', error: lib.createError() || 'kiln_create failed' });
+    process.exit(2);
+  }
+  width = msg.width;
+  height = msg.height;
+  const loaded = msg.plugins.map((p) => {
+    const r = load(p.name, p.path);
+    return r.ok ? { plugin: p.name, ok: true, stateAction: r.stateAction } : { plugin: p.name, ok: false, error: r.error };
+  });
+  drainMessages();
+  send({ type: 'ready', pid: process.pid, loaded });
+  lastTick = performance.now();
+  nextDue = lastTick;
+  schedule();
+}
+
+function onMessage(msg: HostToRunner): void {
+  switch (msg.type) {
+    case 'init':
+      init(msg);
+      break;
+    case 'load': {
+      const started = performance.now();
+      const r = load(msg.plugin, msg.path);
+      const loadMs = performance.now() - started;
+      drainMessages();
+      if (r.ok) {
+        send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: true, loadMs, stateAction: r.stateAction });
+        awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
+        // Draw the new code now rather than at the next tick: a save shows up one frame sooner.
+        if (timer) clearTimeout(timer);
+        tick();
+        nextDue = performance.now();
+        schedule();
+      } else {
+        send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: false, loadMs, error: r.error, code: r.code });
+      }
+      break;
+    }
+    case 'input':
+      if (rt) lib!.setKey(rt, msg.key, msg.down ? 1 : 0);
+      break;
+    case 'frame-ack':
+      framesInFlight = Math.max(0, framesInFlight - 1);
+      break;
+    case 'stop':
+      if (timer) clearTimeout(timer);
+      if (rt) lib!.destroy(rt);
+      rt = null;
+      process.exit(0);
+  }
+}
+
+channel.onMessage(onMessage);
+channel.onDisconnect(() => process.exit(0)); // the back end is gone: nobody to draw for

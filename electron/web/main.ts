@@ -1,0 +1,49 @@
+/** `node dist/web/main.js [--project DIR] [--port N]` — the editor without Electron, in any browser. */
+import { Command } from 'commander';
+import path from 'node:path';
+import { KilnBackend } from '../core/backend';
+import { nodeRunnerLauncher } from '../core/node-runner-launcher';
+import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
+import { startWebShell } from './server';
+
+async function main(): Promise<void> {
+  const paths = kilnPaths(findKilnRoot(__dirname));
+  const program = new Command()
+    .name('kiln-web')
+    .description('Serve the Kiln editor on 127.0.0.1 (the web shell)')
+    .option('-p, --project <dir>', 'project folder (holds kiln.json)', paths.defaultProject)
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', (v) => Number.parseInt(v, 10), 0)
+    .parse();
+  const opts = program.opts<{ project: string; port: number }>();
+
+  const problems = checkBuilt(paths);
+  if (problems.length) {
+    console.error(`Kiln is not built:\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+
+  const backend = await KilnBackend.open({
+    projectDir: path.resolve(opts.project),
+    paths,
+    launcher: nodeRunnerLauncher(paths.runnerScript),
+  });
+  const shell = await startWebShell({ backend, rendererDir: paths.rendererDir, port: opts.port });
+  await backend.start();
+  console.log(`Kiln editor: ${shell.url}`);
+
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await shell.close();
+    await backend.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(`kiln: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,202 @@
+/**
+ * The web shell: the back end served on 127.0.0.1 only. A random token is required on every HTTP
+ * request and on the WebSocket (query string once, then an HttpOnly cookie), the Host and Origin are
+ * checked, and frames go out as binary WebSocket messages, dropped for a client that falls behind.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import {
+  encodeFrameHeader,
+  eventNames,
+  requestMethods,
+  type Frame,
+  type ServerMessage,
+} from '../shared/contract';
+import { RequestError, type KilnBackend } from '../core/backend';
+
+const COOKIE = 'kiln_token';
+/** A client with more than this much unsent data gets no new frames until it catches up. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const clientMessage = z.object({
+  id: z.number().int().nonnegative(),
+  method: z.string(),
+  params: z.unknown().optional(),
+});
+
+export interface WebShellOptions {
+  backend: KilnBackend;
+  rendererDir: string;
+  port?: number;
+  token?: string;
+}
+
+export interface WebShell {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startWebShell(options: WebShellOptions): Promise<WebShell> {
+  const { backend, rendererDir } = options;
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  let port = 0;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+
+  const tokenOk = (candidate: string | undefined | null): boolean => {
+    if (!candidate) return false;
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  const cookieToken = (req: http.IncomingMessage): string | undefined => {
+    const header = req.headers.cookie ?? '';
+    for (const part of header.split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === COOKIE) return v.join('=');
+    }
+    return undefined;
+  };
+  const authorised = (req: http.IncomingMessage, url: URL) => tokenOk(url.searchParams.get('token')) || tokenOk(cookieToken(req));
+
+  const server = http.createServer(async (req, res) => {
+    const refuse = (code: number, why: string) => {
+      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`Kiln: ${why}\n`);
+    };
+    if (!allowedHosts().has(req.headers.host ?? '')) return refuse(421, 'wrong Host header — open the URL the server printed');
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (!authorised(req, url)) {
+      return refuse(403, 'missing or wrong token — open the exact URL printed as "Kiln editor: <url>"');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, `${req.method} is not allowed`);
+    if (url.searchParams.has('token')) {
+      // Trade the token in the URL for a cookie, then drop it from the address bar.
+      res.writeHead(303, {
+        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        location: '/',
+        'cache-control': 'no-store',
+      });
+      return res.end();
+    }
+    const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
+    const file = path.resolve(rendererDir, rel);
+    if (!file.startsWith(rendererDir + path.sep)) return refuse(404, 'not found');
+    try {
+      const stat = await fs.stat(file);
+      if (!stat.isFile()) return refuse(404, 'not found');
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'content-length': stat.size,
+        'content-security-policy': CSP,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
+      });
+      if (req.method === 'HEAD') return res.end();
+      createReadStream(file).pipe(res);
+    } catch {
+      refuse(404, rel === 'index.html' ? `the editor is not built (${file} missing) — run: npm run build:renderer` : 'not found');
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const reject = (code: number, why: string) => {
+      socket.end(`HTTP/1.1 ${code} ${why}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nKiln: ${why}\n`);
+    };
+    if (!allowedHosts().has(req.headers.host ?? '')) return reject(421, 'wrong Host header');
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (url.pathname !== '/ws') return reject(404, 'not found');
+    const origin = req.headers.origin;
+    if (origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return reject(403, 'cross-origin WebSocket refused');
+    if (!authorised(req, url)) return reject(403, 'missing or wrong token');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const clients = new Set<WebSocket>();
+  const sendJson = (ws: WebSocket, msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+
+  wss.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', async (data, isBinary) => {
+      if (isBinary) return sendJson(ws, { id: 0, ok: false, error: 'binary requests are not accepted' });
+      let id = 0;
+      try {
+        const parsed = clientMessage.safeParse(JSON.parse(data.toString()));
+        if (!parsed.success) throw new RequestError(`malformed request: expected {id, method, params}; methods: ${requestMethods.join(', ')}`);
+        id = parsed.data.id;
+        const result = await backend.request(parsed.data.method, parsed.data.params);
+        sendJson(ws, { id, ok: true, result });
+      } catch (err) {
+        const error = err instanceof RequestError || err instanceof SyntaxError ? err.message : `internal error: ${(err as Error).message}`;
+        sendJson(ws, { id, ok: false, error });
+      }
+    });
+  });
+
+  for (const event of eventNames) {
+    backend.on(event, (payload: unknown) => {
+      for (const ws of clients) sendJson(ws, { event, payload });
+    });
+  }
+  backend.on('frame', (frame: Frame) => {
+    const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
+    for (const ws of clients) {
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED_BYTES) continue; // drop, never queue
+      ws.send(Buffer.concat([header, frame.pixels]), { binary: true });
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const ws of clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// Bundles the Node side (back end, runner, web shell, Electron main/preload) with esbuild.
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external: ['koffi', 'electron'],
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: { 'web/main': 'electron/web/main.ts', 'runner/main': 'electron/runner/main.ts', 'cli/main': 'electron/cli/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { 'electron-main/main': 'electron/electron-main/main.ts', 'electron-main/preload': 'electron/electron-main/preload.ts' }, outdir: 'dist' }),
+]);
