@@ -1,0 +1,58 @@
+/*
+ * platform.h — the seam between libkiln and the operating system (files, images, time, crash guard).
+ * platform_posix.c implements it for Linux/macOS; platform_win32.c will implement it for Windows.
+ * Functions return 0 on success and a negative errno-style value (or -1) on failure unless noted;
+ * on failure they fill `err` (when given) with a short reason.
+ */
+#ifndef KILN_PLATFORM_H
+#define KILN_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KILN_PLAT_ERR 512 /* size of reason buffers */
+
+/* --- files ------------------------------------------------------------------------------------------ */
+int kiln_plat_mkdirs(const char *path, char err[KILN_PLAT_ERR]);          /* mkdir -p */
+int kiln_plat_copy_file(const char *src, const char *dst, char err[KILN_PLAT_ERR]);
+int kiln_plat_remove(const char *path);
+int kiln_plat_exists(const char *path);                                      /* 1 yes, 0 no */
+/* Writes `a` then `b` to `path` through a temp file + rename, so readers see the old or the new file. */
+int kiln_plat_write_file_atomic(const char *path, const void *a, size_t a_len, const void *b, size_t b_len,
+                                char err[KILN_PLAT_ERR]);
+int32_t kiln_plat_pid(void);
+/* Removes `<dir>/<name>-<pid>-<n>.so` temp copies whose <pid> process no longer exists (left by a killed runner). */
+void kiln_plat_remove_stale_copies(const char *dir);
+/* Number of open file descriptors of this process (for tests and leak checks), -1 if unknown. */
+int kiln_plat_open_fds(void);
+
+/* --- shared memory-mapped files (state blocks) ------------------------------------------------------- */
+typedef struct kiln_plat_map {
+    void *base;
+    size_t size;
+} kiln_plat_map;
+/* Maps the whole existing file read/write, shared. */
+int kiln_plat_map_file(const char *path, kiln_plat_map *map, char err[KILN_PLAT_ERR]);
+void kiln_plat_unmap(kiln_plat_map *map);   /* flushes (async) and unmaps */
+
+/* --- dynamic libraries --------------------------------------------------------------------------------- */
+void *kiln_plat_lib_open(const char *path, char err[KILN_PLAT_ERR]); /* RTLD_NOW|RTLD_LOCAL */
+void *kiln_plat_lib_symbol(void *lib, const char *name);
+void kiln_plat_lib_close(void *lib);
+
+/* --- time ---------------------------------------------------------------------------------------------- */
+double kiln_plat_now(void); /* monotonic seconds */
+
+/* --- crash guard ----------------------------------------------------------------------------------------- */
+typedef void (*kiln_plat_guarded_fn)(void *ctx);
+/* Installs the process-wide fault handlers (reference counted; the previous handlers are saved and
+   faults outside guarded calls are chained to them). */
+int kiln_plat_guard_install(char err[KILN_PLAT_ERR]);
+void kiln_plat_guard_uninstall(void);
+/* Runs fn(ctx). Returns 0 if it returned, or the signal number that interrupted it (the call was
+   abandoned with siglongjmp). Nested guarded calls are allowed. */
+int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx);
+int kiln_plat_in_guarded_call(void);   /* 1 if this thread is inside a guarded call */
+const char *kiln_plat_signal_name(int sig); /* "SIGSEGV (segmentation fault)" ... */
+
+#endif
