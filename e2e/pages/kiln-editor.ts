@@ -1,0 +1,188 @@
+/** Page object for the Kiln editor: what a user sees and does, with the selectors hidden here. */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export interface Rgba {
+  r: number;
+  g: number;
+  b: number;
+}
+
+/** 0xRRGGBBAA as written in C -> {r,g,b}. */
+export function rgbOf(color: string | number): Rgba {
+  const v = typeof color === 'number' ? color : Number.parseInt(color.replace(/^0x/i, ''), 16);
+  return { r: (v >>> 24) & 0xff, g: (v >>> 16) & 0xff, b: (v >>> 8) & 0xff };
+}
+
+export interface ColorBlob {
+  count: number;
+  x: number;
+  y: number;
+}
+
+export class KilnEditor {
+  readonly editor: Locator;
+  readonly canvas: Locator;
+  readonly status: Locator;
+  readonly log: Locator;
+  readonly logEntries: Locator;
+  readonly fileList: Locator;
+  readonly saveButton: Locator;
+
+  constructor(readonly page: Page) {
+    this.editor = page.getByTestId('editor');
+    this.canvas = page.getByTestId('game-canvas');
+    this.status = page.getByTestId('reload-status');
+    this.log = page.getByTestId('reload-log');
+    this.logEntries = page.getByTestId('reload-log-entry');
+    this.fileList = page.getByTestId('file-list');
+    this.saveButton = page.getByTestId('save-button');
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.editor).toBeVisible();
+    await expect(this.editor.locator('.monaco-editor')).toBeVisible();
+    await this.waitForStatus('ok');
+  }
+
+  async waitForStatus(state: 'ok' | 'error' | 'waiting' | 'building' | 'loading', version?: number): Promise<void> {
+    await expect(this.status).toHaveAttribute('data-state', state, { timeout: 30_000 });
+    if (version !== undefined) await expect(this.status).toHaveAttribute('data-version', String(version));
+  }
+
+  async version(): Promise<number> {
+    return Number(await this.status.getAttribute('data-version'));
+  }
+
+  /** Replace line `line` (1-based) of the open file with `text`, typing as a user would. */
+  async replaceLine(line: number, text: string): Promise<void> {
+    await this.goToLine(line);
+    await this.page.keyboard.press('Shift+End');
+    if (text) await this.page.keyboard.insertText(text);
+    else await this.page.keyboard.press('Delete');
+  }
+
+  /** Insert a new line after line `line` (1-based). */
+  async insertLineAfter(line: number, text: string): Promise<void> {
+    await this.goToLine(line);
+    await this.page.keyboard.press('End');
+    await this.page.keyboard.press('Enter');
+    await this.page.keyboard.press('Shift+Home'); // drop any auto-indent
+    await this.page.keyboard.insertText(text);
+  }
+
+  async goToLine(line: number): Promise<void> {
+    await this.editor.locator('.view-lines').click();
+    await this.page.keyboard.press('Control+g');
+    const input = this.page.locator('.quick-input-widget input');
+    await expect(input).toBeVisible();
+    await input.fill(`:${line}`);
+    await input.press('Enter');
+    await this.page.keyboard.press('Home');
+    await this.page.keyboard.press('Home'); // Home toggles to the first non-blank; twice lands on column 1 for unindented lines
+  }
+
+  async save(): Promise<void> {
+    await this.page.keyboard.press('Control+s');
+  }
+
+  /** Reads the canvas and counts the pixels of one colour; gives their centre. */
+  async findColor(color: Rgba, tolerance = 8): Promise<ColorBlob> {
+    return this.canvas.evaluate(
+      (el, { c, tol }) => {
+        const canvas = el as HTMLCanvasElement;
+        const ctx = canvas.getContext('2d')!;
+        const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        let count = 0;
+        let sx = 0;
+        let sy = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            const i = (y * width + x) * 4;
+            if (Math.abs(data[i] - c.r) <= tol && Math.abs(data[i + 1] - c.g) <= tol && Math.abs(data[i + 2] - c.b) <= tol) {
+              count++;
+              sx += x;
+              sy += y;
+            }
+          }
+        }
+        return { count, x: count ? sx / count : -1, y: count ? sy / count : -1 };
+      },
+      { c: color, tol: tolerance },
+    );
+  }
+
+  /** The pixels of one colour inside a rectangle, as a string mask (to compare what is drawn there). */
+  async colorMask(color: Rgba, rect: { x: number; y: number; w: number; h: number }): Promise<string> {
+    return this.canvas.evaluate(
+      (el, { c, r }) => {
+        const canvas = el as HTMLCanvasElement;
+        const { data } = canvas.getContext('2d')!.getImageData(r.x, r.y, r.w, r.h);
+        let mask = '';
+        for (let i = 0; i < data.length; i += 4) {
+          mask += Math.abs(data[i] - c.r) <= 8 && Math.abs(data[i + 1] - c.g) <= 8 && Math.abs(data[i + 2] - c.b) <= 8 ? '#' : '.';
+        }
+        return mask;
+      },
+      { c: color, r: rect },
+    );
+  }
+
+  /** A cheap fingerprint of the whole canvas, to tell whether the game is moving. */
+  async canvasHash(): Promise<string> {
+    return this.canvas.evaluate((el) => {
+      const canvas = el as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let h = 2166136261;
+      for (let i = 0; i < data.length; i += 4) h = Math.imul(h ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16)), 16777619);
+      return `${canvas.width}x${canvas.height}:${(h >>> 0).toString(16)}`;
+    });
+  }
+
+  /**
+   * Samples where the ball is on every animation frame until `stop` resolves: positions in the old
+   * colour and in the new one, to check that the ball continues where it was across a reload.
+   */
+  async startBallTracker(oldColor: Rgba, newColor: Rgba): Promise<void> {
+    await this.canvas.evaluate(
+      (el, { o, n }) => {
+        const canvas = el as HTMLCanvasElement;
+        const ctx = canvas.getContext('2d')!;
+        const samples: Array<{ which: 'old' | 'new'; x: number; y: number; t: number }> = [];
+        const w = window as unknown as { __kilnBall: { samples: typeof samples; running: boolean } };
+        w.__kilnBall = { samples, running: true };
+        const near = (d: Uint8ClampedArray, i: number, c: { r: number; g: number; b: number }) =>
+          Math.abs(d[i] - c.r) <= 8 && Math.abs(d[i + 1] - c.g) <= 8 && Math.abs(d[i + 2] - c.b) <= 8;
+        const step = () => {
+          if (!w.__kilnBall.running) return;
+          const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+          for (const [which, c] of [['old', o], ['new', n]] as const) {
+            let k = 0, sx = 0, sy = 0;
+            for (let y = 0; y < height; y++)
+              for (let x = 0; x < width; x++) {
+                const i = (y * width + x) * 4;
+                if (near(data, i, c)) { k++; sx += x; sy += y; }
+              }
+            if (k >= 4) samples.push({ which, x: sx / k, y: sy / k, t: performance.now() });
+          }
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      },
+      { o: oldColor, n: newColor },
+    );
+  }
+
+  async stopBallTracker(): Promise<Array<{ which: 'old' | 'new'; x: number; y: number; t: number }>> {
+    return this.page.evaluate(() => {
+      const w = window as unknown as { __kilnBall: { samples: Array<{ which: 'old' | 'new'; x: number; y: number; t: number }>; running: boolean } };
+      w.__kilnBall.running = false;
+      return w.__kilnBall.samples;
+    });
+  }
+
+  /** Reload log entries with this outcome (ok, compile-error, ...), newest first. */
+  entries(outcome: string): Locator {
+    return this.page.locator(`[data-testid="reload-log-entry"][data-outcome="${outcome}"]`);
+  }
+}

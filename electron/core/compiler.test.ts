@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compile, findCompiler } from './compiler';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-cc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('compiler discovery', () => {
+  it('prefers tcc when nothing is configured', async () => {
+    const c = await findCompiler(undefined, { PATH: process.env.PATH });
+    expect(c.family).toBe('tcc');
+    expect(c.source).toBe('found on PATH');
+  });
+
+  it('honours kiln.json, then $KILN_CC', async () => {
+    expect((await findCompiler('gcc', { PATH: process.env.PATH, KILN_CC: 'tcc' })).family).toBe('gcc');
+    expect((await findCompiler(undefined, { PATH: process.env.PATH, KILN_CC: 'gcc' })).source).toBe('$KILN_CC');
+  });
+
+  it('says what to do when the configured compiler is missing', async () => {
+    await expect(findCompiler('no-such-cc-kiln')).rejects.toThrow(/no-such-cc-kiln.*install it/);
+  });
+});
+
+describe.each(['tcc', 'gcc'])('compiling with %s', (cc) => {
+  it('builds a shared library', async () => {
+    const src = path.join(dir, `ok-${cc}.c`);
+    writeFileSync(src, 'int answer(void) { return 42; }\n');
+    const out = path.join(dir, `ok-${cc}.so`);
+    const r = await compile({ compiler: await findCompiler(cc), sources: [src], output: out, includeDirs: [], profile: 'fast', extraFlags: [], cwd: dir });
+    expect(r.ok).toBe(true);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('reports an error at its line', async () => {
+    const src = path.join(dir, `bad-${cc}.c`);
+    writeFileSync(src, 'int a(void) { return 1; }\nint b = );\nint c;\n');
+    const r = await compile({ compiler: await findCompiler(cc), sources: [src], output: path.join(dir, 'bad.so'), includeDirs: [], profile: 'fast', extraFlags: [], cwd: dir });
+    expect(r.ok).toBe(false);
+    const err = r.diagnostics.find((d) => d.severity === 'error');
+    expect(err).toMatchObject({ file: src, line: 2 });
+  });
+});

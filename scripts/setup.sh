@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Sets up a Debian/Ubuntu machine for Kiln: the system packages it lacks and the npm packages when
+# package-lock.json changed. Quick when there is nothing to do; `npm start` and `npm test` run it first.
+# Set KILN_SKIP_APT=1 to skip the system packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v tcc >/dev/null || need_apt+=(tcc)
+command -v gcc >/dev/null || need_apt+=(gcc)
+command -v make >/dev/null || need_apt+=(make)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v xvfb-run >/dev/null || need_apt+=(xvfb)
+if [ "${#need_apt[@]}" -gt 0 ] && [ -z "${KILN_SKIP_APT:-}" ]; then
+  if command -v apt-get >/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "kiln setup: installing ${need_apt[*]} (apt-get)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "kiln setup: please install ${need_apt[*]} with your package manager" >&2
+  fi
+fi
+
+lock=package-lock.json
+if [ -f node_modules/.package-lock.json ] && [ ! "$lock" -nt node_modules/.package-lock.json ]; then
+  exit 0 # npm packages are up to date
+fi
+
+# Electron's binary comes from a host that is not always reachable; without it `npm start` uses the web shell.
+if [ -z "${ELECTRON_SKIP_BINARY_DOWNLOAD:-}" ] && ! curl -sfI --max-time 5 https://github.com >/dev/null 2>&1; then
+  echo "kiln setup: github.com is unreachable, so Electron's binary cannot download; Kiln will run as the web shell"
+  export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+fi
+echo "kiln setup: installing npm packages (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: build, native C tests, type-check, unit tests, end-to-end tests in Chromium.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+rm -rf test-results; mkdir -p test-results
+failed=()
+step() {
+  local name=$1; shift
+  echo "::: $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+step build npm run -s build
+step native bash -c "make -s -C native test 2>&1 | tee test-results/native.txt; exit \${PIPESTATUS[0]}"
+step typecheck npm run -s typecheck
+step unit npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+step e2e npx playwright test -c e2e/playwright.config.ts
+node scripts/test-summary.mjs
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "failed steps: ${failed[*]}"
+  exit 1
+fi
