@@ -111,6 +111,10 @@ KILN_API int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int
 KILN_API int32_t kiln_plugin_paused(const kiln_runtime *rt, const char *name);
 /* Reseed the host PRNG (xorshift32; 0 is replaced by a fixed non-zero seed). Default seed is fixed. */
 KILN_API void kiln_set_seed(kiln_runtime *rt, uint32_t seed);
+/* Timings of the last successful kiln_load_plugin, in seconds, for the reload log: copy of the image,
+   dlopen + entry call, state + swap (the only part that holds the frame lock), and the total. */
+typedef enum kiln_load_phase { KILN_PHASE_COPY = 0, KILN_PHASE_OPEN = 1, KILN_PHASE_SWAP = 2, KILN_PHASE_TOTAL = 3 } kiln_load_phase;
+KILN_API double kiln_last_load_time(const kiln_runtime *rt, int32_t phase);
 /* Game time in seconds: the sum of dt over all frames so far (what plugins see as time()). */
 KILN_API double kiln_time(const kiln_runtime *rt);
 

@@ -351,6 +351,7 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     }
 
     /* 1. copy + dlopen + entry: outside the lock, the game keeps running */
+    double t_start = kiln_plat_now();
     kiln_image *img = calloc(1, sizeof *img);
     if (!img) { set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
     uint32_t n = __atomic_add_fetch(&rt->temp_counter, 1, __ATOMIC_SEQ_CST);
@@ -367,6 +368,7 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
                   "%s is writable.", name, path, err, rt->tmp_dir);
         return KILN_ERR_COPY;
     }
+    double t_copied = kiln_plat_now();
     img->lib = kiln_plat_lib_open(img->temp_path, err);
     if (!img->lib) {
         kiln_plat_remove(img->temp_path);
@@ -426,7 +428,9 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     cb->shutdown = desc->shutdown;
 
     /* 2. state + swap: under the lock, between frames */
+    double t_opened = kiln_plat_now();
     pthread_mutex_lock(&rt->lock);
+    double t_locked = kiln_plat_now();
     kiln_slot *slot = find_slot(rt, name);
     int new_slot = slot == NULL;
     if (new_slot) {
@@ -458,7 +462,12 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     slot->paused = 0;
     if (new_slot) rt->slots[rt->nslots++] = slot;
     rt->last_state_action = action;
+    double t_swapped = kiln_plat_now();
     pthread_mutex_unlock(&rt->lock);
+    rt->load_time[KILN_PHASE_COPY] = t_copied - t_start;
+    rt->load_time[KILN_PHASE_OPEN] = t_opened - t_copied;
+    rt->load_time[KILN_PHASE_SWAP] = t_swapped - t_locked;
+    rt->load_time[KILN_PHASE_TOTAL] = t_swapped - t_start;
 
     /* Not active since the swap before this one, and frames are serialised by the lock: nothing runs it. */
     image_free(retired);
@@ -587,6 +596,9 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
 uint64_t kiln_frame_count(const kiln_runtime *rt) { return rt ? rt->frame_count : 0; }
 int32_t kiln_width(const kiln_runtime *rt) { return rt ? rt->width : 0; }
 int32_t kiln_height(const kiln_runtime *rt) { return rt ? rt->height : 0; }
+double kiln_last_load_time(const kiln_runtime *rt, int32_t phase) {
+    return rt && phase >= 0 && phase <= KILN_PHASE_TOTAL ? rt->load_time[phase] : 0;
+}
 double kiln_time(const kiln_runtime *rt) { return rt ? rt->time : 0; }
 
 int32_t kiln_copy_framebuffer(const kiln_runtime *rt, uint8_t *out, int32_t cap) {

@@ -70,6 +70,7 @@ struct kiln_runtime {
     int nslots;
     uint32_t temp_counter;
     int32_t last_state_action;
+    double load_time[4];              /* kiln_load_phase */
     uint64_t frame_count;
     double time;
     uint32_t rng;
