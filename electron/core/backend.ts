@@ -122,6 +122,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     'file.save': ({ path: file, content }) => this.save(file, content),
     'reload.history': async () => this.log.history(),
     'status.get': async () => this.status,
+    'runner.get': async () => this.supervisor.runnerInfo,
     'game.input': async ({ key, down }) => {
       this.supervisor.input(key, down);
       return { ok: true };

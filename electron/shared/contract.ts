@@ -124,6 +124,7 @@ export const requestSchemas = {
   'file.save': z.object({ path: relPath, content: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB') }).strict(),
   'reload.history': z.object({}).strict(),
   'status.get': z.object({}).strict(),
+  'runner.get': z.object({}).strict(),
   'game.input': z.object({ key: z.number().int().min(0).max(511), down: z.boolean() }).strict(),
 } as const;
 
@@ -136,6 +137,7 @@ export interface RequestResults {
   'file.save': { path: string; bytes: number; rebuilding: string[] };
   'reload.history': ReloadEvent[];
   'status.get': ReloadStatus;
+  'runner.get': RunnerInfo;
   'game.input': { ok: true };
 }
 
