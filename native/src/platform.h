@@ -14,7 +14,7 @@
 
 /* --- files ------------------------------------------------------------------------------------------ */
 int kiln_plat_mkdirs(const char *path, char err[KILN_PLAT_ERR]);          /* mkdir -p */
-int kiln_plat_copy_file(const char *src, const char *dst, char err[KILN_PLAT_ERR]);
+int kiln_plat_copy_file(const char *src, const char *dst, char err[KILN_PLAT_ERR]); /* dst must not exist */
 int kiln_plat_remove(const char *path);
 int kiln_plat_exists(const char *path);                                      /* 1 yes, 0 no */
 /* Writes `a` then `b` to `path` through a temp file + rename, so readers see the old or the new file. */

@@ -52,7 +52,8 @@ static int write_all(int fd, const void *p, size_t n) {
 int kiln_plat_copy_file(const char *src, const char *dst, char err[KILN_PLAT_ERR]) {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) { int e = errno; set_err(err, src, e); return -e; }
-    int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    /* O_EXCL: never truncate an existing file, it may be a mapped image */
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
     if (out < 0) { int e = errno; set_err(err, dst, e); close(in); return -e; }
     char buf[1 << 16];
     int rc = 0;

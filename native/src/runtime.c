@@ -11,6 +11,8 @@
 #define KILN_STATE_SIZE_MAX (64u << 20)
 
 static __thread char tl_create_error[KILN_ERROR_MAX];
+/* Process-wide, so two runtimes sharing a work_dir never pick the same temp name. */
+static uint32_t temp_counter;
 
 static void set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(kiln_runtime *rt, const char *fmt, ...) {
@@ -354,7 +356,7 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     double t_start = kiln_plat_now();
     kiln_image *img = calloc(1, sizeof *img);
     if (!img) { set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
-    uint32_t n = __atomic_add_fetch(&rt->temp_counter, 1, __ATOMIC_SEQ_CST);
+    uint32_t n = __atomic_add_fetch(&temp_counter, 1, __ATOMIC_SEQ_CST);
     int len = snprintf(img->temp_path, sizeof img->temp_path, "%s/%s-%d-%u.so", rt->tmp_dir, name, (int)kiln_plat_pid(), n);
     if (len < 0 || (size_t)len >= sizeof img->temp_path) {
         free(img);

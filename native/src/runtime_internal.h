@@ -68,7 +68,6 @@ struct kiln_runtime {
     pthread_mutex_t lock;             /* frames vs. state/swap part of loads */
     kiln_slot *slots[KILN_MAX_PLUGINS];
     int nslots;
-    uint32_t temp_counter;
     int32_t last_state_action;
     double load_time[4];              /* kiln_load_phase */
     uint64_t frame_count;

@@ -428,6 +428,39 @@ static void test_crash_abort_rolls_back(void) { check_crash_rolls_back("crash_ab
 static void test_crash_stack_overflow_rolls_back(void) { check_crash_rolls_back("crash_stack", "update crashed", "SIGSEGV"); }
 static void test_crash_in_draw_rolls_back(void) { check_crash_rolls_back("crash_draw", "draw crashed", "SIGSEGV"); }
 
+static void test_crash_after_layout_change_rolls_back_with_fresh_state(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
+    for (int i = 0; i < 5; i++) kiln_frame(rt, 1.0 / 60);
+    CHECK_EQ(kiln_load_plugin(rt, "c", fixture("crash_layout2")), 2);
+    CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_RESET);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+    CHECK_EQ(kiln_plugin_version(rt, "c"), 1);
+    uint32_t size = 0, version = 0;
+    read_state(wd, "c", NULL, 0, &size, &version);
+    CHECK_EQ(version, 1); /* version 1's code never sees a block of version 2's layout */
+    CHECK_CONTAINS(drain(rt), "state reset: that version uses another state layout");
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK_EQ(state_field(wd, "c", F_FRAMES), 1);
+    CHECK_EQ(pixel(rt, 0, 0), 0xFF0000FF);
+    kiln_destroy(rt);
+}
+
+static void test_two_runtimes_share_a_work_dir(void) {
+    const char *wd;
+    kiln_runtime *a = make_rt(&wd);
+    kiln_runtime *b = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(a, "c", fixture("counter_v1")), 1);
+    CHECK_EQ(kiln_load_plugin(b, "c", fixture("counter_v2")), 1);
+    CHECK_EQ(tmp_files(wd), 2);
+    CHECK_EQ(kiln_frame(a, 1.0 / 60), KILN_OK); /* a's image was not overwritten by b's copy */
+    CHECK_EQ(pixel(a, 0, 0), 0xFF0000FF);
+    kiln_destroy(b);
+    kiln_destroy(a);
+    CHECK_EQ(tmp_files(wd), 0);
+}
+
 static void test_crash_in_first_version_pauses(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -631,6 +664,8 @@ int main(int argc, char **argv) {
         {"crash_abort_rolls_back", test_crash_abort_rolls_back},
         {"crash_stack_overflow_rolls_back", test_crash_stack_overflow_rolls_back},
         {"crash_in_draw_rolls_back", test_crash_in_draw_rolls_back},
+        {"crash_after_layout_change_rolls_back_with_fresh_state", test_crash_after_layout_change_rolls_back_with_fresh_state},
+        {"two_runtimes_share_a_work_dir", test_two_runtimes_share_a_work_dir},
         {"crash_in_first_version_pauses", test_crash_in_first_version_pauses},
         {"crash_on_another_thread", test_crash_on_another_thread},
         {"foreign_faults_are_chained", test_foreign_faults_are_chained},
