@@ -37,6 +37,7 @@ export function EditorPane() {
       tabSize: 4,
       insertSpaces: true,
       renderWhitespace: 'none',
+      wordWrap: 'on',
     });
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void saveCurrentFile());
     const sub = editor.onDidChangeModelContent(() => {

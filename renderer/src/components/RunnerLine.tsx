@@ -3,7 +3,8 @@ import { useSessionStore } from '../stores/sessionStore';
 /** One small line about the game runner process: state, pid, restarts. */
 export function RunnerLine() {
   const runner = useSessionStore((s) => s.runner);
-  if (!runner) return <div className="runner-line">runner: no report yet</div>;
+  // The contract has no request for the runner's state, only change events.
+  if (!runner) return <div className="runner-line">runner: no change since this page opened</div>;
   return (
     <div className={`runner-line runner-${runner.state}`} data-runner-state={runner.state} title={runner.message}>
       runner: {runner.state}
