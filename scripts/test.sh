@@ -13,7 +13,7 @@ step() {
 step build npm run -s build
 step native bash -c "make -s -C native test 2>&1 | tee test-results/native.txt; exit \${PIPESTATUS[0]}"
 step typecheck npm run -s typecheck
-step unit npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+step unit npx vitest run --config vitest.config.mts --reporter=default --reporter=json --outputFile.json=test-results/unit.json
 step e2e npx playwright test -c e2e/playwright.config.ts
 node scripts/test-summary.mjs
 if [ "${#failed[@]}" -gt 0 ]; then

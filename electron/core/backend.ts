@@ -225,8 +225,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       firstFrameMs: firstFrameAt !== null ? round(firstFrameAt - build.at) : undefined,
       totalMs: round(nowMs() - build.at),
     };
-    const outcome = loaded.stateAction === 'reset' ? 'state-reset' : 'ok';
-    const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset' }[loaded.stateAction];
+    const outcome = loaded.stateAction === 'reset' ? 'state-reset' : loaded.stateAction === 'migrated' ? 'state-migrated' : 'ok';
+    const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset', migrated: 'state layout changed: state migrated' }[loaded.stateAction];
     this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
     this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
     void this.pruneBuilds(plugin.name, output);

@@ -15,7 +15,7 @@ export type HostToRunner =
   | { type: 'frame-ack' }
   | { type: 'stop' };
 
-export type StateAction = 'new' | 'kept' | 'reset' | 'restored';
+export type StateAction = 'new' | 'kept' | 'reset' | 'restored' | 'migrated';
 
 export type RunnerToHost =
   | { type: 'ready'; pid: number; loaded: Array<{ plugin: string; ok: boolean; error?: string; stateAction?: StateAction }> }

@@ -9,7 +9,8 @@ import { parentChannel } from './parent-channel';
 
 const FRAME_MS = 1000 / 60;
 const MAX_FRAMES_IN_FLIGHT = 2;
-const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored'];
+/** Index = kiln_state_action in native/include/kiln_runtime.h. */
+const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored', 'migrated'];
 
 const channel = parentChannel();
 const send = (msg: RunnerToHost) => channel.send(msg);

@@ -375,6 +375,13 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     if (!img->lib) {
         kiln_plat_remove(img->temp_path);
         free(img);
+        size_t n = strlen(err);
+        if (strstr(err, "undefined symbol: kiln") && n >= 6 && strcmp(err + n - 6, ": kiln") == 0) {
+            /* kiln.h's `kiln` host pointer is defined by KILN_PLUGIN: without it nothing binds it. */
+            set_error(rt, "%s: %s uses kiln.h but has no KILN_PLUGIN(...) line, so it has no entry function — "
+                      "add KILN_PLUGIN(.name = \"%s\", ...) at the end of the source (%s)", name, path, name, err);
+            return KILN_ERR_NO_ENTRY;
+        }
         set_error(rt, "%s: dlopen failed for %s: %s. Is it a shared library built for this machine (cc -shared -fPIC)? "
                   "Undefined symbols usually mean a missing source file or library.", name, path, err);
         return KILN_ERR_DLOPEN;
