@@ -4,7 +4,6 @@
  *   kiln build <project>            build every plugin once; diagnostics as file:line:col; exit 1 on errors
  */
 import { Command } from 'commander';
-import chokidar from 'chokidar';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,6 @@ import { compile, findCompiler } from '../core/compiler';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { Project } from '../core/project';
-import { nowMs } from '../core/runner-protocol';
 
 const paths = kilnPaths(findKilnRoot(__dirname));
 const program = new Command().name('kiln').description('Kiln: live-reloading native game plugins');
@@ -30,15 +28,8 @@ program
     backend.on('reload', (event) => process.stdout.write(`${JSON.stringify(event)}\n`));
     backend.on('runner', (info) => process.stderr.write(`runner: ${info.message}\n`));
     backend.on('game-log', (m) => process.stderr.write(`[${m.level}] ${m.text}\n`));
-    await backend.start();
-    const watcher = chokidar.watch(backend.project.root, {
-      ignored: (p) => p.includes(`${path.sep}.kiln`) || p.includes(`${path.sep}.git`),
-      ignoreInitial: true,
-      awaitWriteFinish: { stabilityThreshold: 20, pollInterval: 10 },
-    });
-    watcher.on('change', (file) => backend.rebuildFor(backend.project.relative(file), 'external-change', nowMs()));
+    await backend.start(); // the back end watches the project and rebuilds on change
     const stop = async () => {
-      await watcher.close();
       await backend.stop();
       process.exit(0);
     };

@@ -15,14 +15,18 @@ import {
   type ReloadEvent,
   type ReloadStatus,
   type ReloadTrigger,
+  type BuildProfile,
+  type GameSession,
   type RequestMethod,
   type RequestParams,
   type RequestResult,
+  type PluginInfo,
 } from '../shared/contract';
 import { BuildQueue, type QueuedBuild } from './build-queue';
 import { compile, findCompiler, CompilerNotFoundError, type Compiler } from './compiler';
 import type { KilnPaths } from './paths';
 import { Project, ProjectError, type PluginConfig } from './project';
+import { ProjectWatcher, type ProjectChange } from './project-watcher';
 import { ReloadLog } from './reload-log';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
 import { RunnerSupervisor } from './runner-supervisor';
@@ -46,6 +50,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   private readonly versions = new Map<string, number | null>();
   private buildCounter = 0;
   private status: ReloadStatus = { state: 'waiting', message: 'waiting for the first build' };
+  private readonly watcher: ProjectWatcher;
+  private profile: BuildProfile;
 
   private constructor(
     readonly project: Project,
@@ -62,6 +68,9 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       libkiln: paths.libkiln,
     });
     for (const p of project.config.plugins) this.versions.set(p.name, null);
+    this.profile = project.config.build.profile;
+    this.watcher = new ProjectWatcher(project.root, (change) => void this.onExternalChange(change));
+    this.supervisor.on('session', () => this.emit('session', this.session()));
     this.supervisor.on('frame', (f) => this.emit('frame', f));
     this.supervisor.on('runner', (info) => this.emit('runner', info));
     this.supervisor.on('log', (m) => this.emit('game-log', m));
@@ -80,6 +89,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** Start the runner and build every plugin once. */
   async start(): Promise<void> {
+    await this.watcher.start();
     await this.supervisor.start();
     for (const plugin of this.project.config.plugins) {
       this.queue.enqueue({ plugin: plugin.name, trigger: 'startup', at: nowMs() });
@@ -92,6 +102,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   }
 
   async stop(): Promise<void> {
+    await this.watcher.close();
     await this.supervisor.stop();
     await this.log.flush();
   }
@@ -127,11 +138,124 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       this.supervisor.input(key, down);
       return { ok: true };
     },
+    'game.mouse': async ({ x, y, buttons }) => {
+      this.supervisor.mouse(x, y, buttons);
+      return { ok: true };
+    },
+    'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
+    'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
+    'session.get': async () => this.session(),
+    'build.reload': async ({ plugin }) => {
+      const names = plugin ? [this.pluginConfig(plugin).name] : this.project.config.plugins.map((p) => p.name);
+      for (const name of names) this.queue.enqueue({ plugin: name, trigger: 'manual', at: nowMs() });
+      return { rebuilding: names };
+    },
+    'build.profile': async ({ profile }) => {
+      this.profile = profile;
+      const rebuilding = this.rebuildAll('manual');
+      this.emit('session', this.session());
+      return { profile, rebuilding };
+    },
+    'file.create': async ({ path: file, content }) => {
+      this.watcher.remember(file, content);
+      await this.project.createFile(file, content);
+      await this.announceProject();
+      return { path: file };
+    },
+    'file.rename': async ({ from, to }) => {
+      const content = await this.project.readFile(from);
+      this.watcher.remember(to, content);
+      await this.project.renameFile(from, to);
+      await this.announceProject();
+      return { from, to };
+    },
+    'file.delete': async ({ path: file }) => {
+      await this.project.deleteFile(file);
+      await this.announceProject();
+      return { path: file };
+    },
+    'plugin.create': async ({ name }) => this.createPlugin(name),
   };
+
+  /** The running game for the UI: the runner's counters plus what the back end knows (versions, profile). */
+  session(): GameSession {
+    return { ...this.supervisor.session, versions: Object.fromEntries(this.versions), profile: this.profile };
+  }
+
+  private async runnerCommand(
+    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' },
+  ): Promise<GameSession> {
+    const reply = await this.supervisor.command(command);
+    if (reply.error) throw new RequestError(`${command.type === 'loop' ? 'loop ' : ''}${command.action}: ${reply.error}`);
+    return this.session();
+  }
+
+  private rebuildAll(trigger: ReloadTrigger): string[] {
+    const names = this.project.config.plugins.map((p) => p.name);
+    for (const name of names) this.queue.enqueue({ plugin: name, trigger, at: nowMs() });
+    return names;
+  }
+
+  private async announceProject(): Promise<void> {
+    for (const p of this.project.config.plugins) if (!this.versions.has(p.name)) this.versions.set(p.name, null);
+    this.emit('project', await this.project.info(this.versions));
+  }
+
+  /** A new plugin from plugins/templates/plugin.c: the source appears, kiln.json lists it, it builds and runs. */
+  private async createPlugin(name: string): Promise<PluginInfo> {
+    if (this.project.config.plugins.some((p) => p.name === name)) throw new RequestError(`refused: a plugin named ${name} already exists`);
+    const source = `${name}.c`;
+    const template = await fs.readFile(path.join(this.paths.root, 'plugins', 'templates', 'plugin.c'), 'utf8');
+    const content = template.split('{{name}}').join(name);
+    this.watcher.remember(source, content);
+    await this.project.createFile(source, content);
+    await this.project.editConfig((json) => {
+      json.plugins.push({ name, sources: [source] });
+    });
+    this.versions.set(name, null);
+    await this.announceProject();
+    this.queue.enqueue({ plugin: name, trigger: 'manual', at: nowMs() });
+    return { name, sources: [source], version: null };
+  }
+
+  private async onExternalChange(change: ProjectChange): Promise<void> {
+    if (change.path === 'kiln.json') {
+      if (change.kind === 'removed') return;
+      await this.configChanged('external-change');
+      return;
+    }
+    if (change.kind === 'removed') {
+      await this.announceProject();
+      return;
+    }
+    this.emit('file-changed', { path: change.path, content: change.content });
+    if (change.kind === 'added') await this.announceProject();
+    this.rebuildFor(change.path, 'external-change', nowMs());
+  }
+
+  /** kiln.json changed: take the new settings if they are valid, otherwise keep the old ones and say why. */
+  private async configChanged(trigger: ReloadTrigger): Promise<void> {
+    try {
+      await this.project.reloadConfig();
+    } catch (err) {
+      const message = `kiln.json was not applied: ${(err as Error).message}; the previous settings stay in force`;
+      this.setStatus({ state: 'error', message });
+      this.emit('game-log', { at: Date.now(), level: 'error', text: message });
+      return;
+    }
+    this.profile = this.project.config.build.profile;
+    await this.announceProject();
+    this.rebuildAll(trigger);
+  }
 
   async save(relative: string, content: string): Promise<RequestResult<'file.save'>> {
     const at = nowMs();
+    this.watcher.remember(relative, content);
     await this.project.writeFile(relative, content);
+    if (relative === 'kiln.json') {
+      await this.configChanged('save');
+      return { path: relative, bytes: Buffer.byteLength(content), rebuilding: this.project.config.plugins.map((p) => p.name) };
+    }
     const rebuilding = this.rebuildFor(relative, 'save', at);
     return { path: relative, bytes: Buffer.byteLength(content), rebuilding };
   }
@@ -189,7 +313,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       sources,
       output: tmpOutput,
       includeDirs: [this.paths.includeDir, this.project.root],
-      profile: this.project.config.build.profile,
+      profile: this.profile,
       extraFlags: this.project.config.build.flags,
       cwd: this.project.root,
     });

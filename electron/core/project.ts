@@ -42,8 +42,13 @@ const IGNORED_DIRS = new Set(['.kiln', '.git', 'node_modules']);
 export class Project {
   private constructor(
     readonly root: string,
-    readonly config: ProjectConfig,
+    private current: ProjectConfig,
   ) {}
+
+  /** The settings from kiln.json; replaced as a whole when kiln.json changes and is valid. */
+  get config(): ProjectConfig {
+    return this.current;
+  }
 
   static async open(dir: string): Promise<Project> {
     let root: string;
@@ -52,29 +57,68 @@ export class Project {
     } catch {
       throw new ProjectError(`project folder ${dir} does not exist — pass a folder that holds kiln.json`);
     }
-    const configPath = path.join(root, 'kiln.json');
-    let raw: string;
-    try {
-      raw = await fs.readFile(configPath, 'utf8');
-    } catch {
-      throw new ProjectError(`${configPath} not found — a Kiln project is a folder with a kiln.json`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (err) {
-      throw new ProjectError(`${configPath} is not valid JSON: ${(err as Error).message}`);
-    }
-    const parsed = projectConfigSchema.safeParse(json);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      throw new ProjectError(`${configPath}: ${first.path.join('.') || '(top)'}: ${first.message}`);
-    }
-    const project = new Project(root, parsed.data);
-    for (const plugin of parsed.data.plugins) {
-      for (const src of plugin.sources) project.resolve(src); // refuses sources outside the project
-    }
+    const project = new Project(root, await readConfig(root));
+    project.checkSources(project.current);
     return project;
+  }
+
+  /** Re-read kiln.json. A broken file is refused with the reason and the previous settings stay. */
+  async reloadConfig(): Promise<ProjectConfig> {
+    const next = await readConfig(this.root);
+    this.checkSources(next);
+    this.current = next;
+    return next;
+  }
+
+  private checkSources(config: ProjectConfig): void {
+    for (const plugin of config.plugins) {
+      for (const src of plugin.sources) this.resolve(src); // refuses sources outside the project
+    }
+  }
+
+  /** Edit kiln.json as JSON (keeping fields Kiln does not know), write it atomically, and reload it. */
+  async editConfig(edit: (json: { plugins: Array<{ name: string; sources: string[] }> } & Record<string, unknown>) => void): Promise<ProjectConfig> {
+    const file = path.join(this.root, 'kiln.json');
+    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    edit(json);
+    await this.writeFile('kiln.json', `${JSON.stringify(json, null, 2)}\n`);
+    return this.reloadConfig();
+  }
+
+  async createFile(relative: string, content: string): Promise<string> {
+    const abs = this.resolve(relative);
+    if (await exists(abs)) throw new ProjectError(`refused: ${relative} already exists`);
+    return this.writeFile(relative, content);
+  }
+
+  /** Rename a file; a plugin source keeps its plugin (kiln.json follows the new name). */
+  async renameFile(from: string, to: string): Promise<void> {
+    const src = this.resolve(from);
+    const dst = this.resolve(to);
+    if (!(await exists(src))) throw new ProjectError(`cannot rename ${from}: no such file in the project`);
+    if (await exists(dst)) throw new ProjectError(`refused: ${to} already exists`);
+    if (from === 'kiln.json') throw new ProjectError('refused: kiln.json must keep its name');
+    if (fileKind(path.basename(dst)) !== fileKind(path.basename(src))) {
+      throw new ProjectError(`refused: ${from} -> ${to} changes the kind of file (source, header); keep the extension`);
+    }
+    await fs.mkdir(path.dirname(dst), { recursive: true });
+    await fs.rename(src, dst);
+    if (this.pluginsAffectedBy(from).length && fileKind(from) === 'source') {
+      await this.editConfig((json) => {
+        for (const p of json.plugins) p.sources = p.sources.map((s) => (normalise(s) === normalise(from) ? normalise(to) : s));
+      });
+    }
+  }
+
+  async deleteFile(relative: string): Promise<void> {
+    const abs = this.resolve(relative);
+    if (relative === 'kiln.json') throw new ProjectError('refused: a project needs its kiln.json');
+    const owners = fileKind(relative) === 'source' ? this.pluginsAffectedBy(relative) : [];
+    if (owners.length) {
+      throw new ProjectError(`refused: ${relative} is the source of plugin ${owners.map((p) => p.name).join(', ')} — remove the plugin from kiln.json first`);
+    }
+    if (!(await exists(abs))) throw new ProjectError(`cannot delete ${relative}: no such file in the project`);
+    await fs.rm(abs);
   }
 
   /** The project's private folder for builds, state and the reload log. */
@@ -188,6 +232,38 @@ export class Project {
       })),
     };
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readConfig(root: string): Promise<ProjectConfig> {
+  const configPath = path.join(root, 'kiln.json');
+  let raw: string;
+  try {
+    raw = await fs.readFile(configPath, 'utf8');
+  } catch {
+    throw new ProjectError(`${configPath} not found — a Kiln project is a folder with a kiln.json`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new ProjectError(`${configPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = projectConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ProjectError(`${configPath}: ${first.path.join('.') || '(top)'}: ${first.message}`);
+  }
+  const names = parsed.data.plugins.map((p) => p.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new ProjectError(`${configPath}: two plugins are named ${twice} — names must be unique`);
+  return parsed.data;
 }
 
 function fileKind(name: string): FileKind | null {

@@ -12,8 +12,21 @@ export type HostToRunner =
   | { type: 'init'; width: number; height: number; workDir: string; libkiln: string; plugins: PluginImage[] }
   | { type: 'load'; requestId: number; plugin: string; path: string }
   | { type: 'input'; key: number; down: boolean }
+  | { type: 'mouse'; x: number; y: number; buttons: number }
+  | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
+  | { type: 'loop'; requestId: number; action: 'record' | 'play' | 'stop' }
   | { type: 'frame-ack' }
   | { type: 'stop' };
+
+/** The runner's part of the contract's GameSession (the back end adds versions and profile). */
+export interface RunnerSession {
+  paused: boolean;
+  frame: number;
+  fps: number;
+  frameTimes: number[];
+  loop: 'off' | 'recording' | 'replaying';
+  loopSeconds: number;
+}
 
 export type StateAction = 'new' | 'kept' | 'reset' | 'restored' | 'migrated';
 
@@ -23,6 +36,8 @@ export type RunnerToHost =
   | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number }
   | { type: 'first-frame'; requestId: number; plugin: string; at: number }
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array }
+  /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
+  | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number }
   | { type: 'crash'; text: string; at: number }
   | { type: 'fatal'; error: string };

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { RunnerInfo } from '../shared/contract';
-import type { PluginImage, RunnerLauncher, RunnerProcess, RunnerToHost, StateAction } from './runner-protocol';
+import type { PluginImage, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
 
 export interface RunnerConfig {
   width: number;
@@ -23,6 +23,7 @@ interface SupervisorEvents {
   log: [{ level: 'info' | 'warn' | 'error'; text: string; at: number }];
   crash: [{ text: string; at: number }];
   runner: [RunnerInfo];
+  session: [RunnerSession];
   restarted: [{ reason: string; images: PluginImage[]; failed: Array<{ plugin: string; error: string }> }];
 }
 
@@ -43,6 +44,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private lastFrameAt = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private info: RunnerInfo = { state: 'stopped', restarts: 0, message: 'not started' };
+  private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
+  session: RunnerSession = { paused: false, frame: 0, fps: 0, frameTimes: [], loop: 'off', loopSeconds: 0 };
 
   constructor(
     private readonly launch: RunnerLauncher,
@@ -93,6 +96,27 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   input(key: number, down: boolean): void {
     this.child?.send({ type: 'input', key, down });
+  }
+
+  mouse(x: number, y: number, buttons: number): void {
+    this.child?.send({ type: 'mouse', x, y, buttons });
+  }
+
+  /** Pause, resume, step, restart; or record/play/stop the input loop. Resolves with the runner's session after it. */
+  async command(
+    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' },
+  ): Promise<{ session: RunnerSession; error?: string }> {
+    await this.ready;
+    const child = this.child;
+    if (!child) return { session: this.session, error: 'the game runner is not running' };
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.pendingControls.set(requestId, resolve);
+      child.send({ ...command, requestId });
+      setTimeout(() => {
+        if (this.pendingControls.delete(requestId)) resolve({ session: this.session, error: 'the game runner did not answer' });
+      }, 3000).unref();
+    });
   }
 
   async stop(): Promise<void> {
@@ -171,6 +195,14 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         break;
       case 'log':
         this.emit('log', msg);
+        break;
+      case 'session':
+        this.session = msg.session;
+        this.emit('session', msg.session);
+        if (msg.requestId !== undefined) {
+          this.pendingControls.get(msg.requestId)?.({ session: msg.session, error: msg.error });
+          this.pendingControls.delete(msg.requestId);
+        }
         break;
       case 'crash':
         this.emit('crash', msg);

@@ -12,6 +12,11 @@ export interface LibKiln {
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
   setKey(rt: unknown, key: number, down: number): void;
   pollMessage(rt: unknown, buf: Buffer, cap: number, level: Int32Array): number;
+  resetState(rt: unknown, name: string): number;
+  /** Newer entry points: undefined when the loaded libkiln predates them. */
+  setMouse?: (rt: unknown, x: number, y: number, buttons: number) => void;
+  snapshot?: (rt: unknown, buf: Uint8Array | null, cap: number) => number;
+  restore?: (rt: unknown, buf: Uint8Array, len: number) => number;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -19,7 +24,19 @@ export const KILN_ERR_CRASH = -7;
 export function loadLibKiln(path: string): LibKiln {
   const lib = koffi.load(path);
   koffi.opaque('kiln_runtime');
+  // koffi throws when a symbol is missing; an optional binding is simply left out.
+  const optional = <T>(decl: string): T | undefined => {
+    try {
+      return lib.func(decl) as T;
+    } catch {
+      return undefined;
+    }
+  };
   return {
+    resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),
+    setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
+    snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
+    restore: optional('int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)'),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

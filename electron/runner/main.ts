@@ -4,11 +4,13 @@
  * Started by child_process.fork (web shell, CLI) or Electron's utilityProcess.fork.
  */
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln } from './libkiln';
-import { nowMs, type HostToRunner, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { nowMs, type HostToRunner, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
+import { LoopRecorder, type InputEvent } from './loop-recorder';
 
 const FRAME_MS = 1000 / 60;
 const MAX_FRAMES_IN_FLIGHT = 2;
+const SESSION_EVERY_MS = 250;
 /** Index = kiln_state_action in native/include/kiln_runtime.h. */
 const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored', 'migrated'];
 
@@ -24,10 +26,35 @@ let framesInFlight = 0;
 let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
+let paused = false;
+let lastSessionAt = 0;
+const frameTimes: number[] = [];
+const frameStamps: number[] = [];
+const plugins = new Set<string>();
 /** Loads whose first frame has not been drawn yet. */
 let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
 const messageBuf = Buffer.alloc(4096);
 const levelBuf = new Int32Array(1);
+
+const loop = new LoopRecorder({
+  snapshot() {
+    if (!lib!.snapshot) throw new Error('this libkiln cannot snapshot state (rebuild it: npm run build:native)');
+    const need = -lib!.snapshot(rt, null, 0);
+    const buf = new Uint8Array(Math.max(need, 1));
+    const n = lib!.snapshot(rt, buf, buf.length);
+    if (n < 0) throw new Error(lib!.lastError(rt) || 'snapshot failed');
+    return buf.subarray(0, n);
+  },
+  restore(snapshot) {
+    if (lib!.restore!(rt, snapshot, snapshot.length) < 0) throw new Error(lib!.lastError(rt) || 'restore failed');
+  },
+  apply: applyInput,
+});
+
+function applyInput(input: InputEvent): void {
+  if (input.kind === 'key') lib!.setKey(rt, input.key, input.down ? 1 : 0);
+  else lib!.setMouse?.(rt, input.x, input.y, input.buttons);
+}
 
 function stateAction(): StateAction {
   return STATE_ACTIONS[lib!.lastStateAction(rt)] ?? 'new';
@@ -36,6 +63,7 @@ function stateAction(): StateAction {
 function load(plugin: string, path: string): { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number } {
   const code = lib!.loadPlugin(rt, plugin, path);
   if (code < 0) return { ok: false, code, error: lib!.lastError(rt) || `load failed with code ${code}` };
+  plugins.add(plugin);
   return { ok: true, stateAction: stateAction() };
 }
 
@@ -49,12 +77,33 @@ function drainMessages(): void {
   }
 }
 
-function tick(): void {
+function session(): RunnerSession {
   const now = performance.now();
-  const dt = Math.min((now - lastTick) / 1000, 0.1);
-  lastTick = now;
+  while (frameStamps.length && now - frameStamps[0] > 1000) frameStamps.shift();
+  return { paused, frame: frameNo, fps: frameStamps.length, frameTimes: [...frameTimes], loop: loop.state, loopSeconds: Math.round(loop.seconds * 100) / 100 };
+}
+
+function sendSession(requestId?: number, error?: string): void {
+  lastSessionAt = performance.now();
+  send({ type: 'session', requestId, error, session: session() });
+}
+
+/** Run one frame of the game and send it on. */
+function runFrame(liveDt: number): void {
+  let dt = liveDt;
+  try {
+    dt = loop.beforeFrame(liveDt);
+  } catch (err) {
+    loop.stop();
+    send({ type: 'log', level: 'warn', text: `loop replay stopped: ${(err as Error).message}`, at: Date.now() });
+    sendSession();
+  }
+  const started = performance.now();
   const result = lib!.frame(rt, dt);
   frameNo += 1;
+  frameTimes.push(Math.round((performance.now() - started) * 1000) / 1000);
+  if (frameTimes.length > 60) frameTimes.shift();
+  frameStamps.push(performance.now());
   if (result === KILN_ERR_CRASH) {
     const text = lib!.lastError(rt) || 'a plugin crashed; rolled back to the previous version';
     send({ type: 'crash', text, at: Date.now() });
@@ -68,6 +117,15 @@ function tick(): void {
   } else {
     sendFrame(false);
   }
+}
+
+function tick(): void {
+  const now = performance.now();
+  const dt = Math.min((now - lastTick) / 1000, 0.1);
+  lastTick = now;
+  if (!paused) runFrame(dt);
+  else if (awaitingFirstFrame.length) runFrame(0); // paused, but show the new code: a frame with no time passing
+  if (now - lastSessionAt >= SESSION_EVERY_MS) sendSession();
 }
 
 function sendFrame(force: boolean): void {
@@ -86,6 +144,14 @@ function schedule(): void {
     tick();
     schedule();
   }, nextDue - now);
+}
+
+/** Run `tick` now instead of at the next deadline: a reload shows up one frame sooner. */
+function tickNow(): void {
+  if (timer) clearTimeout(timer);
+  tick();
+  nextDue = performance.now();
+  schedule();
 }
 
 function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
@@ -108,6 +174,41 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   schedule();
 }
 
+function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
+  switch (msg.action) {
+    case 'pause':
+      paused = true;
+      break;
+    case 'resume':
+      paused = false;
+      lastTick = performance.now(); // no time jump for the pause
+      break;
+    case 'step':
+      paused = true;
+      runFrame(FRAME_MS / 1000);
+      break;
+    case 'restart':
+      loop.stop();
+      for (const name of plugins) lib!.resetState(rt, name);
+      drainMessages();
+      runFrame(0);
+      break;
+  }
+  sendSession(msg.requestId);
+}
+
+function loopControl(msg: Extract<HostToRunner, { type: 'loop' }>): void {
+  try {
+    if (msg.action === 'record') loop.record();
+    else if (msg.action === 'play') loop.play();
+    else loop.stop();
+    sendSession(msg.requestId);
+  } catch (err) {
+    loop.stop();
+    sendSession(msg.requestId, (err as Error).message);
+  }
+}
+
 function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
@@ -121,18 +222,27 @@ function onMessage(msg: HostToRunner): void {
       if (r.ok) {
         send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: true, loadMs, stateAction: r.stateAction });
         awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
-        // Draw the new code now rather than at the next tick: a save shows up one frame sooner.
-        if (timer) clearTimeout(timer);
-        tick();
-        nextDue = performance.now();
-        schedule();
+        tickNow();
       } else {
         send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: false, loadMs, error: r.error, code: r.code });
       }
       break;
     }
-    case 'input':
-      if (rt) lib!.setKey(rt, msg.key, msg.down ? 1 : 0);
+    case 'input': {
+      const input: InputEvent = { kind: 'key', key: msg.key, down: msg.down };
+      if (rt && loop.onLiveInput(input)) applyInput(input);
+      break;
+    }
+    case 'mouse': {
+      const input: InputEvent = { kind: 'mouse', x: msg.x, y: msg.y, buttons: msg.buttons };
+      if (rt && loop.onLiveInput(input)) applyInput(input);
+      break;
+    }
+    case 'control':
+      if (rt) control(msg);
+      break;
+    case 'loop':
+      if (rt) loopControl(msg);
       break;
     case 'frame-ack':
       framesInFlight = Math.max(0, framesInFlight - 1);

@@ -102,6 +102,26 @@ export interface RunnerInfo {
   message: string;
 }
 
+export type BuildProfile = 'fast' | 'optimised';
+export type LoopState = 'off' | 'recording' | 'replaying';
+
+/** The running game as the controls and the FPS meter see it. Sent as the `session` event on change and ~4 times a second. */
+export interface GameSession {
+  paused: boolean;
+  /** Runner frame counter. */
+  frame: number;
+  /** Frames per second over the last second. */
+  fps: number;
+  /** Recent frame times in ms (oldest first, up to 60), for a sparkline. */
+  frameTimes: number[];
+  /** Version now running per plugin (null: never loaded). */
+  versions: Record<string, number | null>;
+  loop: LoopState;
+  /** Seconds of input in the recorded loop (0 when none). */
+  loopSeconds: number;
+  profile: BuildProfile;
+}
+
 /** A message a plugin logged with log_info()/log_warn() or the runtime reported. */
 export interface GameLogMessage {
   at: number;
@@ -110,6 +130,10 @@ export interface GameLogMessage {
 }
 
 // ---------------------------------------------------------------- requests
+
+const pluginName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'plugin names use letters, digits, _ and -, starting with a letter');
 
 const relPath = z
   .string()
@@ -126,6 +150,22 @@ export const requestSchemas = {
   'status.get': z.object({}).strict(),
   'runner.get': z.object({}).strict(),
   'game.input': z.object({ key: z.number().int().min(0).max(511), down: z.boolean() }).strict(),
+  /** Mouse in framebuffer pixels; buttons is a bit set (1 left, 2 right, 4 middle). */
+  'game.mouse': z.object({ x: z.number().int().min(-10000).max(10000), y: z.number().int().min(-10000).max(10000), buttons: z.number().int().min(0).max(7) }).strict(),
+  /** pause / resume / one frame / restart with fresh state. */
+  'game.control': z.object({ action: z.enum(['pause', 'resume', 'step', 'restart']) }).strict(),
+  'session.get': z.object({}).strict(),
+  /** Reload now: rebuild one plugin, or all when none is named (trigger: manual). */
+  'build.reload': z.object({ plugin: pluginName.optional() }).strict(),
+  /** Switch between the fast (tcc / -O0) and the optimised (-O2) build profile; rebuilds everything. */
+  'build.profile': z.object({ profile: z.enum(['fast', 'optimised']) }).strict(),
+  'file.create': z.object({ path: relPath, content: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB').default('') }).strict(),
+  'file.rename': z.object({ from: relPath, to: relPath }).strict(),
+  'file.delete': z.object({ path: relPath }).strict(),
+  /** New plugin from the template: writes <name>.c, adds it to kiln.json, builds and runs it. */
+  'plugin.create': z.object({ name: pluginName }).strict(),
+  /** Loop recording: record input from now with a state snapshot, play it in a loop, or stop (back to live). */
+  'loop.control': z.object({ action: z.enum(['record', 'play', 'stop']) }).strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -139,6 +179,16 @@ export interface RequestResults {
   'status.get': ReloadStatus;
   'runner.get': RunnerInfo;
   'game.input': { ok: true };
+  'game.mouse': { ok: true };
+  'game.control': GameSession;
+  'session.get': GameSession;
+  'build.reload': { rebuilding: string[] };
+  'build.profile': { profile: BuildProfile; rebuilding: string[] };
+  'file.create': { path: string };
+  'file.rename': { from: string; to: string };
+  'file.delete': { path: string };
+  'plugin.create': PluginInfo;
+  'loop.control': GameSession;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];
@@ -156,10 +206,15 @@ export interface EventPayloads {
   status: ReloadStatus;
   runner: RunnerInfo;
   'game-log': GameLogMessage;
+  session: GameSession;
+  /** The project's files or plugins changed (created, renamed, deleted, kiln.json edited). */
+  project: ProjectInfo;
+  /** A file changed on disk outside the editor; `content` is its new text. */
+  'file-changed': { path: string; content: string };
 }
 
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log'];
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed'];
 
 // ---------------------------------------------------------------- frames
 

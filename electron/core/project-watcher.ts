@@ -1,0 +1,75 @@
+/**
+ * Notices files changed outside the editor (another editor, git checkout, a script). Kiln's own
+ * writes are recognised by content and ignored, so a save is never built twice.
+ */
+import chokidar, { type FSWatcher } from 'chokidar';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export type ProjectChange = { kind: 'changed' | 'added'; path: string; content: string } | { kind: 'removed'; path: string };
+
+export class ProjectWatcher {
+  private watcher: FSWatcher | null = null;
+  private readonly known = new Map<string, string>(); // relative path -> content hash Kiln last wrote or read
+
+  constructor(
+    private readonly root: string,
+    private readonly onChange: (change: ProjectChange) => void,
+  ) {}
+
+  /** Tell the watcher what Kiln itself just wrote, so the echo is not taken for an outside change. */
+  remember(relative: string, content: string): void {
+    this.known.set(relative, hash(content));
+  }
+
+  async start(): Promise<void> {
+    const ignored = (p: string) => {
+      const rel = path.relative(this.root, p);
+      return rel.split(path.sep).some((part) => part === '.kiln' || part === '.git' || part === 'node_modules') || /\.kiln-\d+-\d+\.tmp$/.test(p);
+    };
+    this.watcher = chokidar.watch(this.root, {
+      ignored,
+      ignoreInitial: true,
+      awaitWriteFinish: { stabilityThreshold: 30, pollInterval: 10 },
+      depth: 6,
+    });
+    this.watcher.on('change', (abs) => void this.changed(abs));
+    this.watcher.on('add', (abs) => {
+      void this.changed(abs, true);
+    });
+    this.watcher.on('unlink', (abs) => {
+      const rel = this.relative(abs);
+      this.known.delete(rel);
+      this.onChange({ kind: 'removed', path: rel });
+    });
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = null;
+  }
+
+  private relative(abs: string): string {
+    return path.relative(this.root, abs).split(path.sep).join('/');
+  }
+
+  private async changed(abs: string, added = false): Promise<void> {
+    const rel = this.relative(abs);
+    let content: string;
+    try {
+      content = await fs.readFile(abs, 'utf8');
+    } catch {
+      return; // gone again already
+    }
+    const h = hash(content);
+    if (this.known.get(rel) === h) return; // our own write
+    this.known.set(rel, h);
+    this.onChange({ kind: added ? 'added' : 'changed', path: rel, content });
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
