@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KilnBackend } from '../core/backend';
-import { compile, findCompiler } from '../core/compiler';
+import { compile, findCompilerFor } from '../core/compiler';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { Project } from '../core/project';
@@ -43,11 +43,11 @@ program
   .description('build every plugin once; exit non-zero on errors')
   .action(async (projectDir: string) => {
     const project = await Project.open(projectDir);
-    const compiler = await findCompiler(project.config.build.compiler);
     const outDir = path.join(project.workDir, 'build');
     await fs.mkdir(outDir, { recursive: true });
     let errors = 0;
     for (const plugin of project.config.plugins) {
+      const compiler = await findCompilerFor(plugin.sources, project.config.build.compiler);
       const output = path.join(outDir, `${plugin.name}${process.platform === 'win32' ? '.dll' : '.so'}`);
       const result = await compile({
         compiler,

