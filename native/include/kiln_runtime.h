@@ -31,6 +31,10 @@
  *    start of its turn, rolls its code back to the previous good image (or pauses it when there is none,
  *    until a load succeeds), queues an error message and makes kiln_frame return KILN_ERR_CRASH.
  *    Faults outside guarded calls are chained to the handler installed before libkiln (e.g. V8's).
+ *    A callback stuck in a loop is stopped by the watchdog (kiln_set_watchdog_ms) and handled the same way.
+ *  - Layout changes: with a KILN_FIELD table in both versions, state is migrated by field name (kept, added
+ *    zeroed, removed, type changed and converted: all listed in the message); otherwise migrate(); otherwise
+ *    reset with a warning.
  *  - Errors: every failing call returns a negative kiln_result and sets kiln_last_error() to a sentence
  *    that says what went wrong and what to do.
  */
@@ -60,7 +64,8 @@ typedef enum kiln_result {
     KILN_ERR_ABI = -5,       /* entry returned NULL or a kiln_plugin of another ABI version */
     KILN_ERR_STATE = -6,     /* the state file could not be created or mapped */
     KILN_ERR_CRASH = -7,     /* a plugin callback crashed (signal caught by the guard) */
-    KILN_ERR_NOT_FOUND = -8  /* no plugin of that name is loaded */
+    KILN_ERR_NOT_FOUND = -8, /* no plugin of that name is loaded */
+    KILN_ERR_INCOMPLETE = -9 /* the image is truncated / half-written (the build is still writing it): not loaded */
 } kiln_result;
 
 typedef enum kiln_state_action {
@@ -117,6 +122,31 @@ typedef enum kiln_load_phase { KILN_PHASE_COPY = 0, KILN_PHASE_OPEN = 1, KILN_PH
 KILN_API double kiln_last_load_time(const kiln_runtime *rt, int32_t phase);
 /* Game time in seconds: the sum of dt over all frames so far (what plugins see as time()). */
 KILN_API double kiln_time(const kiln_runtime *rt);
+
+/* Mouse position in framebuffer pixels (may be outside it) and the buttons held: bit 1 left, 2 right, 4 middle
+   (MOUSE_LEFT/RIGHT/MIDDLE in kiln.h). Like kiln_set_key, a press or release between two frames is latched and
+   seen by the next frame's mouse_pressed/mouse_released. Any thread. */
+KILN_API void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons);
+
+/* Snapshot of everything a replay needs: every plugin's state block (and its alloc() arena), the game clock and
+   frame count, the PRNG state, and the input state (keys, mouse, latched presses/releases). Take it between
+   frames. Returns the bytes written, or -(bytes needed) when cap is too small (call with buf NULL, cap 0 to size
+   it), or a negative kiln_result (KILN_ERR_INVALID). Handmade-Hero-style loop recording: snapshot, record the
+   kiln_set_key/kiln_set_mouse calls of each frame, then kiln_restore + replay them in a loop while the user edits:
+   code reloads between iterations keep working because the state layout is checked on restore. */
+KILN_API int32_t kiln_snapshot(kiln_runtime *rt, uint8_t *buf, int32_t cap);
+/* Restores a kiln_snapshot. Refuses (KILN_ERR_STATE, nothing changed, kiln_last_error says which plugin and how)
+   a snapshot whose plugins are not all loaded with the same state layout (size, version, field table), or a
+   damaged one (KILN_ERR_INVALID). Paused plugins stay paused. */
+KILN_API int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len);
+
+/* Watchdog: a plugin callback running longer than `ms` (default 2000) is interrupted and treated as a crash
+   (state restored to the start of the frame, rollback to the previous version or pause, message queued, the
+   call returns KILN_ERR_CRASH). 0 disables it. Host functions plugins call that take locks (log, alloc) are
+   never interrupted halfway: the stop waits for them to return. A plugin stuck inside a blocking system call
+   or a libc lock of its own is interrupted too, but libc may be left locked: restart the runner if it hangs. */
+KILN_API void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms);
+#define KILN_WATCHDOG_DEFAULT_MS 2000
 
 #ifdef __cplusplus
 }

@@ -11,9 +11,10 @@
 #include "runtime_internal.h"
 
 static __thread kiln_runtime *tl_rt;
+static __thread kiln_slot *tl_slot;
 
-void kiln__host_enter(kiln_runtime *rt) { tl_rt = rt; }
-void kiln__host_leave(void) { tl_rt = NULL; }
+void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot) { tl_rt = rt; tl_slot = slot; }
+void kiln__host_leave(void) { tl_rt = NULL; tl_slot = NULL; }
 
 /* --- pixels ------------------------------------------------------------------------------------------- */
 static inline void put(kiln_runtime *rt, int32_t x, int32_t y, kiln_color c) {
@@ -164,12 +165,74 @@ static void host_text(const char *s, size_t len, int32_t x, int32_t y, int32_t s
 /* --- input, time, random, log ---------------------------------------------------------------------------- */
 static int32_t host_key_down(int32_t key) {
     kiln_runtime *rt = tl_rt;
-    return rt && key >= 0 && key < KEY_COUNT ? rt->keys[key] : 0;
+    return rt && key >= 0 && key < KEY_COUNT ? __atomic_load_n(&rt->in.keys[key], __ATOMIC_RELAXED) : 0;
 }
 
 static int32_t host_key_pressed(int32_t key) {
     kiln_runtime *rt = tl_rt;
-    return rt && key >= 0 && key < KEY_COUNT ? rt->pressed[key] : 0;
+    return rt && key >= 0 && key < KEY_COUNT ? rt->in.pressed[key] : 0;
+}
+
+static int32_t host_key_released(int32_t key) {
+    kiln_runtime *rt = tl_rt;
+    return rt && key >= 0 && key < KEY_COUNT ? rt->in.released[key] : 0;
+}
+
+static int32_t host_mouse_x(void) { return tl_rt ? __atomic_load_n(&tl_rt->in.mouse_x, __ATOMIC_RELAXED) : 0; }
+static int32_t host_mouse_y(void) { return tl_rt ? __atomic_load_n(&tl_rt->in.mouse_y, __ATOMIC_RELAXED) : 0; }
+static int32_t host_mouse_down(int32_t b) {
+    return tl_rt && b > 0 ? (__atomic_load_n(&tl_rt->in.buttons, __ATOMIC_RELAXED) & (uint32_t)b) != 0 : 0;
+}
+static int32_t host_mouse_pressed(int32_t b) { return tl_rt && b > 0 ? (tl_rt->in.buttons_pressed & (uint32_t)b) != 0 : 0; }
+static int32_t host_mouse_released(int32_t b) { return tl_rt && b > 0 ? (tl_rt->in.buttons_released & (uint32_t)b) != 0 : 0; }
+
+static void host_blit(const uint32_t *px, int32_t w, int32_t h, int32_t x, int32_t y) {
+    kiln_runtime *rt = tl_rt;
+    if (!rt || !px || w <= 0 || h <= 0) return;
+    int64_t x0 = x < 0 ? -(int64_t)x : 0, y0 = y < 0 ? -(int64_t)y : 0;
+    int64_t x1 = (int64_t)rt->width - x < w ? (int64_t)rt->width - x : w;
+    int64_t y1 = (int64_t)rt->height - y < h ? (int64_t)rt->height - y : h;
+    for (int64_t j = y0; j < y1; j++)
+        for (int64_t i = x0; i < x1; i++)
+            put(rt, (int32_t)(x + i), (int32_t)(y + j), px[j * w + i]);
+}
+
+/* --- host arena ------------------------------------------------------------------------------------------- */
+static void *host_alloc(size_t size) {
+    kiln_runtime *rt = tl_rt;
+    kiln_slot *s = tl_slot;
+    if (!rt) return NULL;
+    if (!s) {
+        kiln__queue_messagef(rt, KILN_LOG_WARN, "%s", "alloc() was called outside init/update/draw (in the entry "
+                             "function?); it returned NULL. Allocate in init() instead.");
+        return NULL;
+    }
+    if (!s->arena) {
+        char path[KILN_PATH_MAX], why[600];
+        snprintf(path, sizeof path, "%s/%s.heap", rt->state_dir, s->name);
+        kiln_plat_defer_begin();
+        int rc = kiln__arena_open(path, 1, &s->arena, why, sizeof why);
+        if (rc >= 0) kiln__arena_begin(s->arena); /* we are inside a guarded call: it is a transaction */
+        kiln_plat_defer_end();
+        if (rc < 0) {
+            kiln__queue_messagef(rt, KILN_LOG_ERROR, "%s: alloc() failed: %s. Check that the project's .kiln folder is "
+                                 "writable.", s->name, why);
+            return NULL;
+        }
+    }
+    void *p = kiln__arena_alloc(s->arena, size);
+    if (!p) kiln__queue_messagef(rt, KILN_LOG_WARN, "%s: alloc(%zu) returned NULL: the plugin's %zu MiB arena is full.",
+                                 s->name, size, KILN_ARENA_SIZE >> 20);
+    return p;
+}
+
+static void host_free(void *p) {
+    kiln_runtime *rt = tl_rt;
+    kiln_slot *s = tl_slot;
+    if (!rt || !s || !p) return;
+    if (!s->arena || kiln__arena_free(s->arena, p) != 0)
+        kiln__queue_messagef(rt, KILN_LOG_WARN, "%s: free(%p) ignored: it is not a live block from alloc() (freed twice, "
+                             "or memory from elsewhere).", s->name, p);
 }
 
 static double host_time(void) { return tl_rt ? tl_rt->time : 0.0; }
@@ -210,13 +273,23 @@ void kiln__host_init(kiln_runtime *rt) {
     h->time = host_time;
     h->random = host_random;
     h->log = host_log;
+    h->key_released = host_key_released;
+    h->mouse_x = host_mouse_x;
+    h->mouse_y = host_mouse_y;
+    h->mouse_down = host_mouse_down;
+    h->mouse_pressed = host_mouse_pressed;
+    h->blit = host_blit;
+    h->alloc = host_alloc;
+    h->free = host_free;
+    h->mouse_released = host_mouse_released;
 }
 
 /* --- message queue ----------------------------------------------------------------------------------------- */
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len) {
     /* copy before locking: a bad pointer from a plugin faults here, not while holding the lock */
+    kiln_plat_defer_begin(); /* a watchdog stop must not leave malloc or the lock half-done */
     char *copy = malloc(len + 1);
-    if (!copy) return;
+    if (!copy) { kiln_plat_defer_end(); return; }
     memcpy(copy, text, len);
     copy[len] = '\0';
     pthread_mutex_lock(&rt->msg_lock);
@@ -230,6 +303,7 @@ void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size
     m->level = level;
     rt->msg_count++;
     pthread_mutex_unlock(&rt->msg_lock);
+    kiln_plat_defer_end();
 }
 
 void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...) {

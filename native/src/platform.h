@@ -55,4 +55,43 @@ int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx);
 int kiln_plat_in_guarded_call(void);   /* 1 if this thread is inside a guarded call */
 const char *kiln_plat_signal_name(int sig); /* "SIGSEGV (segmentation fault)" ... */
 
+/* --- watchdog -------------------------------------------------------------------------------------------------
+ * A thread that interrupts guarded calls running longer than a limit. On POSIX it sends a real-time signal
+ * (KILN_PLAT_WATCHDOG_SIGNAL) to the stuck thread, whose handler leaves the call through the guard; the call
+ * then returns KILN_PLAT_TIMEOUT instead of a signal number. Host code a plugin calls into that takes locks or
+ * allocates brackets itself with kiln_plat_defer_begin/end: an interruption arriving there is held back until
+ * the end of the bracket, so no lock is ever abandoned by the jump. */
+#define KILN_PLAT_TIMEOUT 1000
+typedef struct kiln_plat_watchdog kiln_plat_watchdog;
+kiln_plat_watchdog *kiln_plat_watchdog_create(char err[KILN_PLAT_ERR]);
+void kiln_plat_watchdog_set_limit(kiln_plat_watchdog *wd, int32_t ms);   /* 0 disables; starts/stops the thread */
+int32_t kiln_plat_watchdog_limit(const kiln_plat_watchdog *wd);
+void kiln_plat_watchdog_destroy(kiln_plat_watchdog *wd);
+/* kiln_plat_guarded_call under the watchdog `wd` (NULL: unwatched). */
+int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn fn, void *ctx);
+void kiln_plat_defer_begin(void);
+void kiln_plat_defer_end(void);
+
+/* --- image sanity ----------------------------------------------------------------------------------------------
+ * Checks that the file at `path` is a complete shared library for this platform (ELF / PE headers, and every
+ * section and segment the headers describe lies inside the file). 0: complete; KILN_PLAT_IMG_FOREIGN: not an
+ * image at all (let the loader report it); KILN_PLAT_IMG_TRUNCATED: an image that is cut short (a build still
+ * writing it, or a crashed one). */
+#define KILN_PLAT_IMG_FOREIGN 1
+#define KILN_PLAT_IMG_TRUNCATED 2
+int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
+/* Extension of shared libraries (".so", ".dll") and the temp folder of the system ($TMPDIR or /tmp). */
+const char *kiln_plat_lib_ext(void);
+const char *kiln_plat_temp_dir(void);
+
+/* --- mapping at a fixed address (host arenas) ---------------------------------------------------------------
+ * Maps `size` bytes of the file at `path` (created and grown sparse if needed) shared, read/write, at exactly
+ * `addr` if addr != 0 and that range is free, else returns -EEXIST; with addr == 0 tries a few addresses in a
+ * region programs do not normally use, then anywhere. */
+int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_map *map, char err[KILN_PLAT_ERR]);
+
+/* --- threads, for hot_reload.c ------------------------------------------------------------------------------- */
+void kiln_plat_yield(void);
+void kiln_plat_sleep_ms(int32_t ms);
+
 #endif

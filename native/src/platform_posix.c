@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -170,10 +172,24 @@ typedef struct guard_ctx {
     sigjmp_buf jb;
     volatile sig_atomic_t sig;
     struct guard_ctx *outer;
+    /* watched calls: registered with the watchdog for their duration */
+    pthread_t thread;
+    double started;
+    int fired;                 /* set (atomically) by the watchdog thread */
+    struct guard_ctx *next;    /* watchdog list */
 } guard_ctx;
 
 static __thread guard_ctx *tl_guard __attribute__((tls_model("initial-exec")));
 static __thread int tl_altstack_ready __attribute__((tls_model("initial-exec")));
+static __thread int tl_defer __attribute__((tls_model("initial-exec")));
+static __thread volatile sig_atomic_t tl_defer_pending __attribute__((tls_model("initial-exec")));
+
+#ifdef SIGRTMIN
+#define WATCHDOG_SIGNAL (SIGRTMIN + 4)
+#else
+#define WATCHDOG_SIGNAL SIGUSR2
+#endif
+static struct sigaction watchdog_old;
 
 static const int guard_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 #define GUARD_NSIG ((int)(sizeof guard_signals / sizeof guard_signals[0]))
@@ -214,6 +230,34 @@ static void guard_handler(int sig, siginfo_t *si, void *uc) {
     if (si == NULL || si->si_code <= 0 || sig == SIGABRT) raise(sig);
 }
 
+/* Leaves the innermost guarded call as if it had been interrupted by `sig`. */
+static void guard_leave(guard_ctx *g, int sig) {
+    tl_guard = g->outer;
+    g->sig = sig;
+    siglongjmp(g->jb, 1);
+}
+
+static void watchdog_handler(int sig, siginfo_t *si, void *uc) {
+    guard_ctx *g = tl_guard;
+    if (g && __atomic_load_n(&g->fired, __ATOMIC_ACQUIRE)) {
+        if (tl_defer > 0) { tl_defer_pending = 1; return; } /* in host code holding a lock: at its end */
+        guard_leave(g, KILN_PLAT_TIMEOUT);
+    }
+    /* late (the call already finished) or not ours */
+    if ((watchdog_old.sa_flags & SA_SIGINFO) && watchdog_old.sa_sigaction) watchdog_old.sa_sigaction(sig, si, uc);
+    else if (!(watchdog_old.sa_flags & SA_SIGINFO) && watchdog_old.sa_handler != SIG_DFL &&
+             watchdog_old.sa_handler != SIG_IGN && watchdog_old.sa_handler)
+        watchdog_old.sa_handler(sig);
+}
+
+void kiln_plat_defer_begin(void) { tl_defer++; }
+void kiln_plat_defer_end(void) {
+    if (--tl_defer > 0 || !tl_defer_pending) return;
+    tl_defer_pending = 0;
+    guard_ctx *g = tl_guard;
+    if (g && __atomic_load_n(&g->fired, __ATOMIC_ACQUIRE)) guard_leave(g, KILN_PLAT_TIMEOUT);
+}
+
 int kiln_plat_guard_install(char err[KILN_PLAT_ERR]) {
     pthread_mutex_lock(&guard_lock);
     if (guard_refs++ == 0) {
@@ -232,6 +276,12 @@ int kiln_plat_guard_install(char err[KILN_PLAT_ERR]) {
                 return -e;
             }
         }
+        struct sigaction wa;
+        memset(&wa, 0, sizeof wa);
+        wa.sa_sigaction = watchdog_handler;
+        wa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigemptyset(&wa.sa_mask);
+        sigaction(WATCHDOG_SIGNAL, &wa, &watchdog_old);
     }
     pthread_mutex_unlock(&guard_lock);
     return 0;
@@ -247,6 +297,9 @@ void kiln_plat_guard_uninstall(void) {
                 cur.sa_sigaction == guard_handler)
                 sigaction(guard_signals[i], &guard_old[i], NULL);
         }
+        struct sigaction cur;
+        if (sigaction(WATCHDOG_SIGNAL, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == watchdog_handler)
+            sigaction(WATCHDOG_SIGNAL, &watchdog_old, NULL);
     }
     pthread_mutex_unlock(&guard_lock);
 }
@@ -269,22 +322,124 @@ static void ensure_altstack(void) {
     else free(ss.ss_sp);
 }
 
-int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx) {
+/* --- watchdog ------------------------------------------------------------------------------------------------ */
+struct kiln_plat_watchdog {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, stop;
+    int32_t limit_ms;
+    guard_ctx *calls;          /* watched calls in progress */
+};
+
+static void watch_add(kiln_plat_watchdog *wd, guard_ctx *g) {
+    pthread_mutex_lock(&wd->m);
+    g->next = wd->calls;
+    wd->calls = g;
+    pthread_mutex_unlock(&wd->m);
+}
+
+static void watch_remove(kiln_plat_watchdog *wd, guard_ctx *g) {
+    pthread_mutex_lock(&wd->m);
+    for (guard_ctx **p = &wd->calls; *p; p = &(*p)->next)
+        if (*p == g) { *p = g->next; break; }
+    pthread_mutex_unlock(&wd->m);
+}
+
+static void *watchdog_main(void *arg) {
+    kiln_plat_watchdog *wd = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are for the game threads */
+    pthread_mutex_lock(&wd->m);
+    while (!wd->stop) {
+        int32_t limit = wd->limit_ms;
+        if (limit <= 0) { pthread_cond_wait(&wd->cv, &wd->m); continue; }
+        double now = kiln_plat_now();
+        /* A registered call cannot finish while we hold the lock, so its thread is alive. Re-sent every
+           period while it stays registered: a signal that arrived in a deferred section is not lost. */
+        for (guard_ctx *g = wd->calls; g; g = g->next) {
+            if (now - g->started >= limit / 1000.0) {
+                __atomic_store_n(&g->fired, 1, __ATOMIC_RELEASE);
+                pthread_kill(g->thread, WATCHDOG_SIGNAL);
+            }
+        }
+        int32_t period = limit / 8;
+        if (period < 2) period = 2;
+        if (period > 250) period = 250;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += (long)period * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&wd->cv, &wd->m, &ts);
+    }
+    pthread_mutex_unlock(&wd->m);
+    return NULL;
+}
+
+kiln_plat_watchdog *kiln_plat_watchdog_create(char err[KILN_PLAT_ERR]) {
+    kiln_plat_watchdog *wd = calloc(1, sizeof *wd);
+    if (!wd) { set_err(err, "watchdog", ENOMEM); return NULL; }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wd->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&wd->m, NULL);
+    return wd;
+}
+
+void kiln_plat_watchdog_set_limit(kiln_plat_watchdog *wd, int32_t ms) {
+    if (!wd) return;
+    pthread_mutex_lock(&wd->m);
+    wd->limit_ms = ms > 0 ? ms : 0;
+    if (wd->limit_ms > 0 && !wd->running) wd->running = pthread_create(&wd->thread, NULL, watchdog_main, wd) == 0;
+    pthread_cond_signal(&wd->cv);
+    pthread_mutex_unlock(&wd->m);
+}
+
+int32_t kiln_plat_watchdog_limit(const kiln_plat_watchdog *wd) { return wd ? __atomic_load_n(&wd->limit_ms, __ATOMIC_RELAXED) : 0; }
+
+void kiln_plat_watchdog_destroy(kiln_plat_watchdog *wd) {
+    if (!wd) return;
+    pthread_mutex_lock(&wd->m);
+    wd->stop = 1;
+    pthread_cond_signal(&wd->cv);
+    int running = wd->running;
+    pthread_mutex_unlock(&wd->m);
+    if (running) pthread_join(wd->thread, NULL);
+    pthread_cond_destroy(&wd->cv);
+    pthread_mutex_destroy(&wd->m);
+    free(wd);
+}
+
+int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn fn, void *ctx) {
     ensure_altstack();
     guard_ctx g;
-    g.sig = 0;
+    memset(&g, 0, sizeof g);
     g.outer = tl_guard;
+    g.thread = pthread_self();
+    g.started = kiln_plat_now();
+    int defer_saved = tl_defer;
     if (sigsetjmp(g.jb, 1) == 0) {
+        if (wd) watch_add(wd, &g);
         tl_guard = &g;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         fn(ctx);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         tl_guard = g.outer;
+        if (wd) watch_remove(wd, &g);
         return 0;
     }
     /* the handler already popped tl_guard */
+    tl_defer = defer_saved;
+    tl_defer_pending = 0;
+    if (wd) watch_remove(wd, &g);
     return g.sig ? (int)g.sig : SIGSEGV;
 }
+
+int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx) { return kiln_plat_guarded_call_watched(NULL, fn, ctx); }
 
 int kiln_plat_in_guarded_call(void) { return tl_guard != NULL; }
 
@@ -295,6 +450,111 @@ const char *kiln_plat_signal_name(int sig) {
     case SIGILL: return "SIGILL (illegal instruction)";
     case SIGFPE: return "SIGFPE (arithmetic error, e.g. integer division by zero)";
     case SIGABRT: return "SIGABRT (abort() or a failed assert)";
+    case KILN_PLAT_TIMEOUT: return "watchdog timeout (the callback ran longer than the limit: an endless loop?)";
     default: return "unknown signal";
     }
+}
+
+/* --- image sanity --------------------------------------------------------------------------------------------- */
+static int range_ok(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
+
+int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { set_err(err, path, errno); return KILN_PLAT_IMG_TRUNCATED; }
+    struct stat st;
+    Elf64_Ehdr eh;
+    int rc = 0;
+    if (fstat(fd, &st) != 0) { set_err(err, path, errno); close(fd); return KILN_PLAT_IMG_TRUNCATED; }
+    uint64_t size = (uint64_t)st.st_size;
+    ssize_t got = pread(fd, &eh, sizeof eh, 0);
+    if (got < 0) got = 0;
+    static const unsigned char magic[4] = {0x7f, 'E', 'L', 'F'};
+    if (memcmp(eh.e_ident, magic, (size_t)got < 4 ? (size_t)got : 4) != 0) {
+        if (err) snprintf(err, KILN_PLAT_ERR, "%.300s is not an ELF file", path);
+        close(fd);
+        return KILN_PLAT_IMG_FOREIGN;
+    }
+    if ((size_t)got < sizeof eh) {
+        if (err) snprintf(err, KILN_PLAT_ERR, "%.300s is truncated (%llu bytes, shorter than an ELF header)", path, (unsigned long long)size);
+        close(fd);
+        return KILN_PLAT_IMG_TRUNCATED;
+    }
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64) { close(fd); return 0; } /* 32-bit: let the loader judge it */
+    uint64_t need = 0;
+    if (!range_ok(eh.e_phoff, (uint64_t)eh.e_phnum * eh.e_phentsize, size) ||
+        (eh.e_shoff && !range_ok(eh.e_shoff, (uint64_t)eh.e_shnum * eh.e_shentsize, size))) {
+        need = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
+        rc = KILN_PLAT_IMG_TRUNCATED;
+    }
+    for (int i = 0; rc == 0 && i < eh.e_phnum && eh.e_phentsize == sizeof(Elf64_Phdr); i++) {
+        Elf64_Phdr ph;
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * sizeof ph)) != (ssize_t)sizeof ph) { rc = KILN_PLAT_IMG_TRUNCATED; break; }
+        if (ph.p_type == PT_LOAD && !range_ok(ph.p_offset, ph.p_filesz, size)) { need = ph.p_offset + ph.p_filesz; rc = KILN_PLAT_IMG_TRUNCATED; }
+    }
+    for (int i = 0; rc == 0 && eh.e_shoff && i < eh.e_shnum && eh.e_shentsize == sizeof(Elf64_Shdr); i++) {
+        Elf64_Shdr sh;
+        if (pread(fd, &sh, sizeof sh, (off_t)(eh.e_shoff + (uint64_t)i * sizeof sh)) != (ssize_t)sizeof sh) { rc = KILN_PLAT_IMG_TRUNCATED; break; }
+        if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !range_ok(sh.sh_offset, sh.sh_size, size)) {
+            need = sh.sh_offset + sh.sh_size;
+            rc = KILN_PLAT_IMG_TRUNCATED;
+        }
+    }
+    close(fd);
+    if (rc && err)
+        snprintf(err, KILN_PLAT_ERR, "%.300s is truncated: %llu bytes, but its ELF headers describe at least %llu", path,
+                 (unsigned long long)size, (unsigned long long)need);
+    return rc;
+}
+
+const char *kiln_plat_lib_ext(void) { return ".so"; }
+const char *kiln_plat_temp_dir(void) {
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+/* --- fixed-address maps ----------------------------------------------------------------------------------------- */
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+/* 0x4b494c4e0000 ("KILN"): far from the executable, the brk heap, the mmap area under the stack and ASan's shadow. */
+#define ARENA_REGION ((uintptr_t)0x4b494c4e0000ull)
+
+int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {
+    map->base = NULL; map->size = 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) { int e = errno; set_err(err, path, e); return -e; }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || ((size_t)st.st_size < size && ftruncate(fd, (off_t)size) != 0)) {
+        int e = errno; set_err(err, path, e); close(fd); return -e;
+    }
+    void *p = MAP_FAILED;
+    if (addr) {
+        p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+        if (p != MAP_FAILED && p != addr) { munmap(p, size); p = MAP_FAILED; }
+        if (p == MAP_FAILED) {
+            close(fd);
+            if (err) snprintf(err, KILN_PLAT_ERR, "address %p is taken in this process", addr);
+            return -EEXIST;
+        }
+    } else {
+        size_t stride = (size + ((size_t)1 << 30) - 1) & ~(((size_t)1 << 30) - 1);
+        for (int i = 0; i < 64 && p == MAP_FAILED; i++) {
+            void *want = (void *)(ARENA_REGION + (uintptr_t)i * stride);
+            p = mmap(want, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+            if (p != MAP_FAILED && p != want) { munmap(p, size); p = MAP_FAILED; }
+        }
+        if (p == MAP_FAILED) p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED) { set_err(err, path, e); return -e; }
+    map->base = p; map->size = size;
+    return 0;
+}
+
+/* --- threads ------------------------------------------------------------------------------------------------------ */
+void kiln_plat_yield(void) { sched_yield(); }
+void kiln_plat_sleep_ms(int32_t ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }

@@ -7,15 +7,10 @@
 
 #include "runtime_internal.h"
 
-#define KILN_STATE_MAGIC "KILNSTAT"
-#define KILN_STATE_SIZE_MAX (64u << 20)
 
 static __thread char tl_create_error[KILN_ERROR_MAX];
-/* Process-wide, so two runtimes sharing a work_dir never pick the same temp name. */
-static uint32_t temp_counter;
 
-static void set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_error(kiln_runtime *rt, const char *fmt, ...) {
+void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rt->last_error, sizeof rt->last_error, fmt, ap);
@@ -41,8 +36,7 @@ static kiln_slot *find_slot(const kiln_runtime *rt, const char *name) {
 }
 
 /* --- guarded plugin calls ------------------------------------------------------------------------------- */
-typedef enum call_kind { CALL_INIT, CALL_UPDATE, CALL_DRAW, CALL_ON_RELOAD, CALL_MIGRATE, CALL_SHUTDOWN, CALL_ENTRY } call_kind;
-static const char *const call_names[] = {"init", "update", "draw", "on_reload", "migrate", "shutdown", "kiln_plugin_entry"};
+const char *const kiln__call_names[] = {"init", "update", "draw", "on_reload", "migrate", "shutdown", "kiln_plugin_entry"};
 
 typedef struct call_ctx {
     call_kind kind;
@@ -70,188 +64,48 @@ static void call_thunk(void *p) {
     }
 }
 
-/* Returns 0, or the signal that interrupted the callback. */
-static int guarded(kiln_runtime *rt, call_ctx *c) {
-    kiln__host_enter(rt);
-    int sig = kiln_plat_guarded_call(call_thunk, c);
+/* Returns 0, or the signal that interrupted the callback (KILN_PLAT_TIMEOUT: the watchdog). The slot's arena
+   sees the call as a transaction: on a crash its allocations and frees are undone. */
+static int guarded(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcome) {
+    if (slot && slot->arena) kiln__arena_begin(slot->arena);
+    kiln__host_enter(rt, slot);
+    int sig = kiln_plat_guarded_call_watched(rt->watchdog, call_thunk, c);
     kiln__host_leave();
+    if (slot && slot->arena) kiln__arena_end(slot->arena, sig ? KILN_TXN_ABORT : outcome);
     return sig;
 }
 
-static int call_simple(kiln_runtime *rt, call_kind kind, const kiln_callbacks *cb, void *state, float dt) {
+int kiln__call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, void *state, float dt,
+               int outcome) {
     call_ctx c;
     memset(&c, 0, sizeof c);
     c.kind = kind; c.cb = cb; c.state = state; c.dt = dt;
-    return guarded(rt, &c);
+    return guarded(rt, slot, &c, outcome);
+}
+
+int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, void *fresh, const void *old,
+                       uint32_t old_size, uint32_t old_version, int32_t *result) {
+    call_ctx c;
+    memset(&c, 0, sizeof c);
+    c.kind = CALL_MIGRATE; c.cb = cb; c.state = fresh; c.old_state = old; c.old_size = old_size; c.old_version = old_version;
+    int sig = guarded(rt, slot, &c, KILN_TXN_COMMIT);
+    *result = c.result;
+    return sig;
+}
+
+void kiln__describe_fault(const kiln_runtime *rt, int sig, char *out, size_t len) {
+    if (sig == KILN_PLAT_TIMEOUT)
+        snprintf(out, len, "was stopped by the watchdog after %d ms (an endless loop?)", (int)kiln_plat_watchdog_limit(rt->watchdog));
+    else
+        snprintf(out, len, "crashed with %s", kiln_plat_signal_name(sig));
 }
 
 /* --- images ----------------------------------------------------------------------------------------------- */
 static void image_free(kiln_image *im) {
     if (!im) return;
-    kiln_plat_lib_close(im->lib);
-    kiln_plat_remove(im->temp_path);
+    kiln__image_close(&im->img);
+    free(im->cb.fields);
     free(im);
-}
-
-/* --- state blocks ----------------------------------------------------------------------------------------- */
-static void state_path(const kiln_runtime *rt, const char *name, char out[KILN_PATH_MAX]) {
-    snprintf(out, KILN_PATH_MAX, "%s/%s.state", rt->state_dir, name);
-}
-
-/* Maps an existing state file. Returns 1 if it is a valid Kiln state file, 0 if there is none, -1 if it
-   exists but is unusable (*why says why; the caller starts fresh). */
-static int state_map_existing(const char *path, kiln_plat_map *map, kiln_state_header *hdr, char *why, size_t why_len) {
-    if (!kiln_plat_exists(path)) return 0;
-    char err[KILN_PLAT_ERR];
-    if (kiln_plat_map_file(path, map, err) != 0) { snprintf(why, why_len, "could not map it (%s)", err); return -1; }
-    if (map->size < sizeof *hdr) { snprintf(why, why_len, "it is truncated"); kiln_plat_unmap(map); return -1; }
-    memcpy(hdr, map->base, sizeof *hdr);
-    if (memcmp(hdr->magic, KILN_STATE_MAGIC, 8) != 0 || hdr->header_size != sizeof *hdr ||
-        hdr->state_size > KILN_STATE_SIZE_MAX || map->size < (size_t)hdr->header_size + hdr->state_size) {
-        snprintf(why, why_len, "it is not a Kiln state file or is truncated");
-        kiln_plat_unmap(map);
-        return -1;
-    }
-    return 1;
-}
-
-/* Points slot at `map` (a mapped valid state file), releasing what it had. */
-static int slot_adopt_map(kiln_slot *slot, kiln_plat_map *map) {
-    kiln_state_header hdr;
-    memcpy(&hdr, map->base, sizeof hdr);
-    uint8_t *snap = malloc(hdr.state_size ? hdr.state_size : 1);
-    if (!snap) return -1;
-    kiln_plat_unmap(&slot->state_map);
-    free(slot->snapshot);
-    slot->state_map = *map;
-    slot->state = (uint8_t *)map->base + hdr.header_size;
-    slot->state_size = hdr.state_size;
-    slot->state_version = hdr.state_version;
-    slot->snapshot = snap;
-    return 0;
-}
-
-/* Gives `slot` a state block for the layout in `cb`: keeps, restores, migrates or resets. On failure
-   nothing about the slot changes and rt->last_error says why. */
-static int32_t state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t *action,
-                             char *note, size_t note_len) {
-    const char *name = slot->name;
-    char path[KILN_PATH_MAX];
-    state_path(rt, name, path);
-    note[0] = '\0';
-
-    const uint8_t *old = NULL;
-    uint32_t old_size = 0, old_version = 0;
-    kiln_plat_map old_map = {0};
-
-    if (slot->state) {
-        if (slot->state_size == cb->state_size && slot->state_version == cb->state_version) {
-            *action = KILN_STATE_KEPT;
-            if (cb->on_reload) {
-                memcpy(slot->snapshot, slot->state, slot->state_size);
-                int sig = call_simple(rt, CALL_ON_RELOAD, cb, slot->state, 0);
-                if (sig) {
-                    memcpy(slot->state, slot->snapshot, slot->state_size);
-                    set_error(rt, "%s: on_reload crashed with %s; the new version was not loaded and the old one keeps "
-                              "running with its state. Fix on_reload and save again.", name, kiln_plat_signal_name(sig));
-                    return KILN_ERR_CRASH;
-                }
-            }
-            return KILN_OK;
-        }
-        old = slot->state; old_size = slot->state_size; old_version = slot->state_version;
-    } else {
-        kiln_state_header hdr;
-        char why[300];
-        int found = state_map_existing(path, &old_map, &hdr, why, sizeof why);
-        if (found == 1 && hdr.state_size == cb->state_size && hdr.state_version == cb->state_version) {
-            if (slot_adopt_map(slot, &old_map) != 0) {
-                kiln_plat_unmap(&old_map);
-                set_error(rt, "%s: out of memory while restoring the state block.", name);
-                return KILN_ERR_STATE;
-            }
-            *action = KILN_STATE_RESTORED;
-            return KILN_OK;
-        }
-        if (found == 1) {
-            old = (const uint8_t *)old_map.base + hdr.header_size;
-            old_size = hdr.state_size; old_version = hdr.state_version;
-        } else if (found < 0) {
-            snprintf(note, note_len, "%s: the saved state in %s was ignored because %s; the game starts fresh.", name, path, why);
-        }
-    }
-
-    /* A new block: migrated from the old one, or zeroed + init(). Built in memory first so a crash in
-       migrate/init leaves everything as it was. */
-    size_t n = cb->state_size;
-    uint8_t *fresh = calloc(1, n ? n : 1);
-    if (!fresh) { kiln_plat_unmap(&old_map); set_error(rt, "%s: out of memory for a %zu-byte state block.", name, n); return KILN_ERR_STATE; }
-    int migrated = 0;
-    char migrate_note[160] = "";
-    if (old && cb->migrate) {
-        call_ctx c;
-        memset(&c, 0, sizeof c);
-        c.kind = CALL_MIGRATE; c.cb = cb; c.state = fresh; c.old_state = old; c.old_size = old_size; c.old_version = old_version;
-        int sig = guarded(rt, &c);
-        if (sig) {
-            free(fresh);
-            kiln_plat_unmap(&old_map);
-            set_error(rt, "%s: migrate crashed with %s while converting state v%u (%u bytes) to v%u (%u bytes); the new "
-                      "version was not loaded. Fix migrate() and save again.", name, kiln_plat_signal_name(sig),
-                      old_version, old_size, cb->state_version, cb->state_size);
-            return KILN_ERR_CRASH;
-        }
-        if (c.result == 0) migrated = 1;
-        else snprintf(migrate_note, sizeof migrate_note, "migrate() returned %d", (int)c.result);
-    }
-    if (!migrated) {
-        memset(fresh, 0, n ? n : 1);
-        if (cb->init) {
-            int sig = call_simple(rt, CALL_INIT, cb, fresh, 0);
-            if (sig) {
-                free(fresh);
-                kiln_plat_unmap(&old_map);
-                set_error(rt, "%s: init crashed with %s; the new version was not loaded%s. Fix init() and save again.",
-                          name, kiln_plat_signal_name(sig), slot->state ? " and the old one keeps running" : "");
-                return KILN_ERR_CRASH;
-            }
-        }
-    }
-
-    kiln_state_header hdr;
-    memset(&hdr, 0, sizeof hdr);
-    memcpy(hdr.magic, KILN_STATE_MAGIC, 8);
-    hdr.header_size = sizeof hdr;
-    hdr.state_size = cb->state_size;
-    hdr.state_version = cb->state_version;
-    char err[KILN_PLAT_ERR];
-    static const uint8_t pad[8];
-    /* at least 8 bytes of payload so the state pointer always points into the file */
-    int rc = kiln_plat_write_file_atomic(path, &hdr, sizeof hdr, n ? fresh : pad, n ? n : sizeof pad, err);
-    free(fresh);
-    kiln_plat_map map = {0};
-    if (rc == 0) rc = kiln_plat_map_file(path, &map, err);
-    if (rc == 0 && slot_adopt_map(slot, &map) != 0) { kiln_plat_unmap(&map); rc = -1; snprintf(err, sizeof err, "out of memory"); }
-    kiln_plat_unmap(&old_map);
-    if (rc != 0) {
-        set_error(rt, "%s: could not write the state file %s (%s). Check that the folder is writable and the disk "
-                  "is not full.", name, path, err);
-        return KILN_ERR_STATE;
-    }
-    if (migrated) {
-        *action = KILN_STATE_MIGRATED;
-        snprintf(note, note_len, "%s: state migrated from v%u (%u bytes) to v%u (%u bytes) by migrate().", name,
-                 old_version, old_size, cb->state_version, cb->state_size);
-    } else if (old) {
-        *action = KILN_STATE_RESET;
-        snprintf(note, note_len, "%s: state was reset: its layout changed from v%u (%u bytes) to v%u (%u bytes) and %s, "
-                 "so it was zeroed and init() ran. Add a migrate() callback to keep state across layout changes.",
-                 name, old_version, old_size, cb->state_version, cb->state_size,
-                 migrate_note[0] ? migrate_note : "the plugin has no migrate()");
-    } else {
-        *action = KILN_STATE_NEW;
-    }
-    return KILN_OK;
 }
 
 /* --- lifecycle -------------------------------------------------------------------------------------------- */
@@ -298,6 +152,14 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
         free(fb); free(rt);
         return NULL;
     }
+    rt->watchdog = kiln_plat_watchdog_create(err);
+    if (!rt->watchdog) {
+        snprintf(tl_create_error, sizeof tl_create_error, "kiln_create: cannot create the watchdog (%s).", err);
+        kiln_plat_guard_uninstall();
+        free(fb); free(rt);
+        return NULL;
+    }
+    kiln_plat_watchdog_set_limit(rt->watchdog, KILN_WATCHDOG_DEFAULT_MS);
     kiln_plat_remove_stale_copies(rt->tmp_dir);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->msg_lock, NULL);
@@ -314,20 +176,19 @@ void kiln_destroy(kiln_runtime *rt) {
         kiln_slot *s = rt->slots[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (cb && !s->paused && cb->shutdown) {
-            int sig = call_simple(rt, CALL_SHUTDOWN, cb, s->state, 0);
+            int sig = kiln__call(rt, s, CALL_SHUTDOWN, cb, s->state, 0, KILN_TXN_COMMIT);
             if (sig) fprintf(stderr, "kiln: %s: shutdown crashed with %s (ignored)\n", s->name, kiln_plat_signal_name(sig));
         }
-        kiln_plat_unmap(&s->state_map);
         image_free(s->current);
         image_free(s->previous);
-        free(s->snapshot);
-        free(s);
+        kiln__slot_free(s);
     }
     rt->nslots = 0;
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < rt->msg_count; i++) free(rt->msgs[(rt->msg_head + i) % KILN_MSG_QUEUE].text);
     pthread_mutex_destroy(&rt->lock);
     pthread_mutex_destroy(&rt->msg_lock);
+    kiln_plat_watchdog_destroy(rt->watchdog);
     kiln_plat_guard_uninstall();
     free(rt->fb);
     free(rt);
@@ -339,90 +200,93 @@ const char *kiln_last_error(const kiln_runtime *rt) { return rt ? rt->last_error
 int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     if (!rt) return KILN_ERR_INVALID;
     if (kiln_plat_in_guarded_call()) {
-        set_error(rt, "kiln_load_plugin was called from inside a plugin callback; load plugins from the runner only.");
+        kiln__set_error(rt, "kiln_load_plugin was called from inside a plugin callback; load plugins from the runner only.");
         return KILN_ERR_INVALID;
     }
     if (!valid_name(name)) {
-        set_error(rt, "invalid plugin name \"%s\": use 1-%d letters, digits, '_' or '-' (the \"name\" in kiln.json).",
+        kiln__set_error(rt, "invalid plugin name \"%s\": use 1-%d letters, digits, '_' or '-' (the \"name\" in kiln.json).",
                   name ? name : "(null)", KILN_NAME_MAX - 1);
         return KILN_ERR_INVALID;
     }
     if (!path || !*path) {
-        set_error(rt, "%s: no image path given; pass the .so the build produced.", name);
+        kiln__set_error(rt, "%s: no image path given; pass the .so the build produced.", name);
         return KILN_ERR_INVALID;
     }
 
-    /* 1. copy + dlopen + entry: outside the lock, the game keeps running */
+    /* 1. copy + check + dlopen + entry: outside the lock, the game keeps running */
     double t_start = kiln_plat_now();
     kiln_image *img = calloc(1, sizeof *img);
-    if (!img) { set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
-    uint32_t n = __atomic_add_fetch(&temp_counter, 1, __ATOMIC_SEQ_CST);
-    int len = snprintf(img->temp_path, sizeof img->temp_path, "%s/%s-%d-%u.so", rt->tmp_dir, name, (int)kiln_plat_pid(), n);
-    if (len < 0 || (size_t)len >= sizeof img->temp_path) {
-        free(img);
-        set_error(rt, "%s: temp path too long; use a shorter project folder.", name);
-        return KILN_ERR_COPY;
-    }
+    if (!img) { kiln__set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
     char err[KILN_PLAT_ERR];
-    if (kiln_plat_copy_file(path, img->temp_path, err) != 0) {
-        free(img);
-        set_error(rt, "%s: could not copy %s to the temp folder (%s). Check that the build produced the file and that "
-                  "%s is writable.", name, path, err, rt->tmp_dir);
-        return KILN_ERR_COPY;
-    }
-    double t_copied = kiln_plat_now();
-    img->lib = kiln_plat_lib_open(img->temp_path, err);
-    if (!img->lib) {
-        kiln_plat_remove(img->temp_path);
+    int irc = kiln__image_open(path, rt->tmp_dir, name, &img->img, err);
+    double t_copied = t_start + img->img.copy_seconds;
+    if (irc != KILN_IMG_OK) {
         free(img);
         size_t n = strlen(err);
+        switch (irc) {
+        case KILN_IMG_ERR_PATH:
+            kiln__set_error(rt, "%s: temp path too long; use a shorter project folder.", name);
+            return KILN_ERR_COPY;
+        case KILN_IMG_ERR_COPY:
+            kiln__set_error(rt, "%s: could not copy %s to the temp folder (%s). Check that the build produced the file "
+                            "and that %s is writable.", name, path, err, rt->tmp_dir);
+            return KILN_ERR_COPY;
+        case KILN_IMG_ERR_INCOMPLETE:
+            kiln__set_error(rt, "%s: the image is incomplete and was not loaded: %s. The build is probably still writing "
+                            "it (or crashed while writing); load it again once the build has finished.", name, err);
+            return KILN_ERR_INCOMPLETE;
+        default:
+            break;
+        }
         if (strstr(err, "undefined symbol: kiln") && n >= 6 && strcmp(err + n - 6, ": kiln") == 0) {
             /* kiln.h's `kiln` host pointer is defined by KILN_PLUGIN: without it nothing binds it. */
-            set_error(rt, "%s: %s uses kiln.h but has no KILN_PLUGIN(...) line, so it has no entry function — "
-                      "add KILN_PLUGIN(.name = \"%s\", ...) at the end of the source (%s)", name, path, name, err);
+            kiln__set_error(rt, "%s: %s uses kiln.h but has no KILN_PLUGIN(...) line, so it has no entry function — "
+                            "add KILN_PLUGIN(.name = \"%s\", ...) at the end of the source (%s)", name, path, name, err);
             return KILN_ERR_NO_ENTRY;
         }
-        set_error(rt, "%s: dlopen failed for %s: %s. Is it a shared library built for this machine (cc -shared -fPIC)? "
-                  "Undefined symbols usually mean a missing source file or library.", name, path, err);
+        kiln__set_error(rt, "%s: dlopen failed for %s: %s. Is it a shared library built for this machine (cc -shared -fPIC)? "
+                        "Undefined symbols usually mean a missing source file or library.", name, path, err);
         return KILN_ERR_DLOPEN;
     }
     kiln_entry_fn entry;
-    void *sym = kiln_plat_lib_symbol(img->lib, KILN_ENTRY_SYMBOL);
+    void *sym = kiln_plat_lib_symbol(img->img.lib, KILN_ENTRY_SYMBOL);
     memcpy(&entry, &sym, sizeof entry);
     if (!entry) {
         image_free(img);
-        set_error(rt, "%s: no " KILN_ENTRY_SYMBOL " symbol in %s — did you forget KILN_PLUGIN(...) at the end of the "
+        kiln__set_error(rt, "%s: no " KILN_ENTRY_SYMBOL " symbol in %s — did you forget KILN_PLUGIN(...) at the end of the "
                   "plugin source?", name, path);
         return KILN_ERR_NO_ENTRY;
     }
     call_ctx c;
     memset(&c, 0, sizeof c);
     c.kind = CALL_ENTRY; c.entry = entry; c.host = &rt->host;
-    int sig = guarded(rt, &c);
+    int sig = guarded(rt, NULL, &c, KILN_TXN_COMMIT);
     if (sig) {
         image_free(img);
-        set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s crashed with %s; the old version keeps running. Use the "
-                  "KILN_PLUGIN(...) macro rather than a hand-written entry.", name, path, kiln_plat_signal_name(sig));
+        char fault[200];
+        kiln__describe_fault(rt, sig, fault, sizeof fault);
+        kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s %s; the old version keeps running. Use the "
+                  "KILN_PLUGIN(...) macro rather than a hand-written entry.", name, path, fault);
         return KILN_ERR_CRASH;
     }
     const kiln_plugin *desc = c.desc;
     if (!desc) {
         image_free(img);
-        set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned NULL; it must return the plugin description "
+        kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned NULL; it must return the plugin description "
                   "(use KILN_PLUGIN(...)).", name, path);
         return KILN_ERR_ABI;
     }
     if (desc->abi_version != KILN_ABI_VERSION) {
         unsigned v = desc->abi_version;
         image_free(img);
-        set_error(rt, "%s: %s was built against kiln.h ABI version %u but this Kiln speaks version %u; rebuild it "
+        kiln__set_error(rt, "%s: %s was built against kiln.h ABI version %u but this Kiln speaks version %u; rebuild it "
                   "with the kiln.h that ships with this Kiln.", name, path, v, KILN_ABI_VERSION);
         return KILN_ERR_ABI;
     }
     if (desc->state_size > KILN_STATE_SIZE_MAX) {
         unsigned sz = desc->state_size;
         image_free(img);
-        set_error(rt, "%s: state_size %u is larger than the %u-byte limit; keep big data (levels, images) out of the "
+        kiln__set_error(rt, "%s: state_size %u is larger than the %u-byte limit; keep big data (levels, images) out of the "
                   "state block.", name, sz, KILN_STATE_SIZE_MAX);
         return KILN_ERR_ABI;
     }
@@ -435,6 +299,7 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
     cb->on_reload = desc->on_reload;
     cb->migrate = desc->migrate;
     cb->shutdown = desc->shutdown;
+    if (kiln__copy_fields(rt, name, desc, cb) != 0) { image_free(img); return KILN_ERR_ABI; }
 
     /* 2. state + swap: under the lock, between frames */
     double t_opened = kiln_plat_now();
@@ -446,20 +311,20 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
         if (rt->nslots == KILN_MAX_PLUGINS) {
             pthread_mutex_unlock(&rt->lock);
             image_free(img);
-            set_error(rt, "%s: too many plugins (at most %d per game); merge some modules.", name, KILN_MAX_PLUGINS);
+            kiln__set_error(rt, "%s: too many plugins (at most %d per game); merge some modules.", name, KILN_MAX_PLUGINS);
             return KILN_ERR_INVALID;
         }
         slot = calloc(1, sizeof *slot);
-        if (!slot) { pthread_mutex_unlock(&rt->lock); image_free(img); set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
+        if (!slot) { pthread_mutex_unlock(&rt->lock); image_free(img); kiln__set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
         snprintf(slot->name, sizeof slot->name, "%s", name);
     }
     int32_t action = KILN_STATE_NEW;
     char note[700];
-    int32_t rc = state_prepare(rt, slot, cb, &action, note, sizeof note);
+    int32_t rc = kiln__state_prepare(rt, slot, cb, &action, note, sizeof note);
     if (rc != KILN_OK) {
         pthread_mutex_unlock(&rt->lock);
         image_free(img);
-        if (new_slot) free(slot);
+        if (new_slot) kiln__slot_free(slot);
         return rc;
     }
     img->version = slot->loads + 1;
@@ -509,26 +374,30 @@ int32_t kiln_last_state_action(const kiln_runtime *rt) { return rt ? rt->last_st
 
 int32_t kiln_reset_state(kiln_runtime *rt, const char *name) {
     if (!rt) return KILN_ERR_INVALID;
-    if (kiln_plat_in_guarded_call()) { set_error(rt, "kiln_reset_state was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_reset_state was called from inside a plugin callback."); return KILN_ERR_INVALID; }
     pthread_mutex_lock(&rt->lock);
     kiln_slot *s = find_slot(rt, name);
     if (!s) {
         pthread_mutex_unlock(&rt->lock);
-        set_error(rt, "%s: no plugin of that name is loaded; load it before resetting its state.", name ? name : "(null)");
+        kiln__set_error(rt, "%s: no plugin of that name is loaded; load it before resetting its state.", name ? name : "(null)");
         return KILN_ERR_NOT_FOUND;
     }
     const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
     memcpy(s->snapshot, s->state, s->state_size);
     memset(s->state, 0, s->state_size);
     if (cb && cb->init) {
-        int sig = call_simple(rt, CALL_INIT, cb, s->state, 0);
+        int sig = kiln__call(rt, s, CALL_INIT, cb, s->state, 0, KILN_TXN_KEEP_ONLY_NEW);
         if (sig) {
             memcpy(s->state, s->snapshot, s->state_size);
             pthread_mutex_unlock(&rt->lock);
-            set_error(rt, "%s: init crashed with %s during the state reset; the previous state was kept. Fix init() "
-                      "and save.", name, kiln_plat_signal_name(sig));
+            char fault[200];
+            kiln__describe_fault(rt, sig, fault, sizeof fault);
+            kiln__set_error(rt, "%s: init %s during the state reset; the previous state was kept. Fix init() "
+                      "and save.", name, fault);
             return KILN_ERR_CRASH;
         }
+    } else if (s->arena) {
+        kiln__arena_wipe(s->arena);
     }
     s->paused = 0;
     pthread_mutex_unlock(&rt->lock);
@@ -542,7 +411,8 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
     memcpy(s->state, s->snapshot, s->state_size);
     kiln_image *bad = s->current;
     int32_t bad_version = bad ? bad->version : 0;
-    char msg[1200];
+    char msg[1200], fault[200];
+    kiln__describe_fault(rt, sig, fault, sizeof fault);
     if (s->previous) {
         kiln_image *good = s->previous;
         __atomic_store_n(&s->active, &good->cb, __ATOMIC_SEQ_CST);
@@ -554,34 +424,38 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
             /* the good version has another layout: give it a fresh block of its own layout */
             int32_t action;
             char note[700];
-            state_note = state_prepare(rt, s, &good->cb, &action, note, sizeof note) == KILN_OK
+            state_note = kiln__state_prepare(rt, s, &good->cb, &action, note, sizeof note) == KILN_OK
                              ? "state reset: that version uses another state layout"
                              : "state could not be reset for that version, so it is paused";
             if (s->state_size != good->cb.state_size || s->state_version != good->cb.state_version) s->paused = 1;
         }
-        snprintf(msg, sizeof msg, "%s: %s crashed with %s in version %d; rolled back to version %d (%s). Fix the "
-                 "code and save to reload.", s->name, call_names[kind], kiln_plat_signal_name(sig), (int)bad_version,
+        snprintf(msg, sizeof msg, "%s: %s %s in version %d; rolled back to version %d (%s). Fix the "
+                 "code and save to reload.", s->name, kiln__call_names[kind], fault, (int)bad_version,
                  (int)good->version, state_note);
     } else {
         s->paused = 1;
-        snprintf(msg, sizeof msg, "%s: %s crashed with %s in version %d; there is no earlier version to roll back to, "
+        snprintf(msg, sizeof msg, "%s: %s %s in version %d; there is no earlier version to roll back to, "
                  "so the plugin is paused (state restored to the start of the frame). Fix the code and save to reload.",
-                 s->name, call_names[kind], kiln_plat_signal_name(sig), (int)bad_version);
+                 s->name, kiln__call_names[kind], fault, (int)bad_version);
     }
-    set_error(rt, "%s", msg);
+    kiln__set_error(rt, "%s", msg);
     kiln__queue_message(rt, KILN_LOG_ERROR, msg, strlen(msg));
 }
 
 int32_t kiln_frame(kiln_runtime *rt, double dt) {
     if (!rt) return KILN_ERR_INVALID;
-    if (kiln_plat_in_guarded_call()) { set_error(rt, "kiln_frame was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_frame was called from inside a plugin callback."); return KILN_ERR_INVALID; }
     if (!(dt >= 0)) dt = 0; /* also NaN */
     if (dt > 1) dt = 1;     /* a stalled runner must not teleport the game */
     pthread_mutex_lock(&rt->lock);
     rt->time += dt;
+    kiln_input *in = &rt->in;
     for (int k = 0; k < KEY_COUNT; k++) {
-        rt->pressed[k] = __atomic_exchange_n(&rt->pressed_latch[k], 0, __ATOMIC_RELAXED);
+        in->pressed[k] = __atomic_exchange_n(&in->press_latch[k], 0, __ATOMIC_RELAXED);
+        in->released[k] = __atomic_exchange_n(&in->release_latch[k], 0, __ATOMIC_RELAXED);
     }
+    in->buttons_pressed = __atomic_exchange_n(&in->button_press_latch, 0, __ATOMIC_RELAXED);
+    in->buttons_released = __atomic_exchange_n(&in->button_release_latch, 0, __ATOMIC_RELAXED);
     int crashed = 0;
     for (int i = 0; i < rt->nslots; i++) {
         kiln_slot *s = rt->slots[i];
@@ -589,11 +463,11 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
         if (!cb || s->paused) continue;
         memcpy(s->snapshot, s->state, s->state_size);
         if (cb->update) {
-            int sig = call_simple(rt, CALL_UPDATE, cb, s->state, (float)dt);
+            int sig = kiln__call(rt, s, CALL_UPDATE, cb, s->state, (float)dt, KILN_TXN_COMMIT);
             if (sig) { handle_crash(rt, s, CALL_UPDATE, sig); crashed = 1; continue; }
         }
         if (cb->draw) {
-            int sig = call_simple(rt, CALL_DRAW, cb, s->state, 0);
+            int sig = kiln__call(rt, s, CALL_DRAW, cb, s->state, 0, KILN_TXN_COMMIT);
             if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
         }
     }
@@ -623,8 +497,23 @@ int32_t kiln_copy_framebuffer(const kiln_runtime *rt, uint8_t *out, int32_t cap)
 
 void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down) {
     if (!rt || key < 0 || key >= KEY_COUNT) return;
-    uint8_t was = __atomic_exchange_n(&rt->keys[key], (uint8_t)(down ? 1 : 0), __ATOMIC_RELAXED);
-    if (down && !was) __atomic_store_n(&rt->pressed_latch[key], 1, __ATOMIC_RELAXED);
+    uint8_t was = __atomic_exchange_n(&rt->in.keys[key], (uint8_t)(down ? 1 : 0), __ATOMIC_RELAXED);
+    if (down && !was) __atomic_store_n(&rt->in.press_latch[key], 1, __ATOMIC_RELAXED);
+    if (!down && was) __atomic_store_n(&rt->in.release_latch[key], 1, __ATOMIC_RELAXED);
+}
+
+void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons) {
+    if (!rt) return;
+    uint32_t now = (uint32_t)buttons & 7u;
+    __atomic_store_n(&rt->in.mouse_x, x, __ATOMIC_RELAXED);
+    __atomic_store_n(&rt->in.mouse_y, y, __ATOMIC_RELAXED);
+    uint32_t was = __atomic_exchange_n(&rt->in.buttons, now, __ATOMIC_RELAXED);
+    if (now & ~was) __atomic_or_fetch(&rt->in.button_press_latch, now & ~was, __ATOMIC_RELAXED);
+    if (was & ~now) __atomic_or_fetch(&rt->in.button_release_latch, was & ~now, __ATOMIC_RELAXED);
+}
+
+void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms) {
+    if (rt) kiln_plat_watchdog_set_limit(rt->watchdog, ms < 0 ? 0 : ms);
 }
 
 void kiln_set_seed(kiln_runtime *rt, uint32_t seed) {

@@ -10,6 +10,7 @@
 #include "kiln.h"
 #include "kiln_runtime.h"
 #include "platform.h"
+#include "image.h"
 
 #define KILN_MAX_PLUGINS 32
 #define KILN_NAME_MAX 64
@@ -17,9 +18,23 @@
 #define KILN_ERROR_MAX 1024
 #define KILN_MSG_QUEUE 256
 
+#define KILN_STATE_SIZE_MAX (64u << 20)
+#define KILN_ARENA_SIZE ((size_t)64 << 20)   /* per plugin, sparse */
+#define KILN_FIELDS_MAX 256
+#define KILN_FIELD_NAME 48
+
+/* A state field as stored in the state file after the state bytes (and copied from the plugin's table). */
+typedef struct kiln_field_rec {
+    char name[KILN_FIELD_NAME];
+    uint32_t type, offset, count, reserved;
+} kiln_field_rec;
+
 /* Host-owned copy of a plugin's kiln_plugin: the table the frame loop calls through. */
 typedef struct kiln_callbacks {
     uint32_t state_size, state_version;
+    kiln_field_rec *fields;           /* NULL: the plugin has no field table */
+    uint32_t field_count;
+    uint32_t layout_hash;             /* of the field table, 0 without one */
     void (*init)(void *state);
     void (*update)(void *state, float dt);
     void (*draw)(void *state);
@@ -29,8 +44,7 @@ typedef struct kiln_callbacks {
 } kiln_callbacks;
 
 typedef struct kiln_image {
-    void *lib;                /* NULL: slot unused */
-    char temp_path[KILN_PATH_MAX];
+    kiln_loaded_image img;    /* handle + temp copy */
     int32_t version;
     kiln_callbacks cb;
 } kiln_image;
@@ -41,8 +55,20 @@ typedef struct kiln_state_header {
     uint32_t header_size;     /* sizeof(kiln_state_header) */
     uint32_t state_size;
     uint32_t state_version;
-    uint32_t reserved[3];
+    uint32_t field_count;     /* kiln_field_rec records after the state bytes */
+    uint32_t layout_hash;     /* kiln__layout_hash of those records */
+    uint32_t reserved;
 } kiln_state_header;
+
+/* Host arena (arena.c). */
+typedef struct kiln_arena {
+    kiln_plat_map map;
+    pthread_mutex_t m;
+    char path[KILN_PATH_MAX];
+    int in_txn;
+    uint64_t *txn_allocs, *txn_frees;
+    int n_allocs, cap_allocs, n_frees, cap_frees;
+} kiln_arena;
 
 typedef struct kiln_slot {
     char name[KILN_NAME_MAX];
@@ -54,7 +80,18 @@ typedef struct kiln_slot {
     uint8_t *state;                   /* state_map.base + header */
     uint32_t state_size, state_version;
     uint8_t *snapshot;                /* state at the start of this plugin's turn */
+    kiln_field_rec *fields;           /* layout of the current block (from its file or its plugin) */
+    uint32_t field_count, layout_hash;
+    kiln_arena *arena;                /* alloc()/free(); NULL until the first alloc */
 } kiln_slot;
+
+/* Input as plugins see it. Written by kiln_set_key/kiln_set_mouse (any thread), latched per frame. */
+typedef struct kiln_input {
+    uint8_t keys[KEY_COUNT], press_latch[KEY_COUNT], release_latch[KEY_COUNT];
+    uint8_t pressed[KEY_COUNT], released[KEY_COUNT];     /* this frame's edges */
+    int32_t mouse_x, mouse_y;
+    uint32_t buttons, button_press_latch, button_release_latch, buttons_pressed, buttons_released;
+} kiln_input;
 
 typedef struct kiln_message {
     char *text;
@@ -73,7 +110,8 @@ struct kiln_runtime {
     uint64_t frame_count;
     double time;
     uint32_t rng;
-    uint8_t keys[KEY_COUNT], pressed_latch[KEY_COUNT], pressed[KEY_COUNT];
+    kiln_input in;
+    kiln_plat_watchdog *watchdog;
     kiln_host host;
     char last_error[KILN_ERROR_MAX];
 
@@ -84,10 +122,45 @@ struct kiln_runtime {
 
 /* host.c */
 void kiln__host_init(kiln_runtime *rt);                 /* fills rt->host */
-void kiln__host_enter(kiln_runtime *rt);                /* host calls on this thread go to rt */
+void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot); /* host calls on this thread go to rt (and slot's arena) */
 void kiln__host_leave(void);
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len);
 void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* arena.c */
+enum { KILN_ARENA_OPENED = 0, KILN_ARENA_NONE = 1, KILN_ARENA_MOVED = 2 };
+enum { KILN_TXN_COMMIT = 0, KILN_TXN_ABORT = 1, KILN_TXN_KEEP_ONLY_NEW = 2 };
+int kiln__arena_open(const char *path, int create, kiln_arena **out, char *why, size_t why_len);
+void kiln__arena_close(kiln_arena *a);
+void *kiln__arena_alloc(kiln_arena *a, size_t n);
+int kiln__arena_free(kiln_arena *a, void *p);          /* -1: not a live block of this arena */
+void kiln__arena_begin(kiln_arena *a);
+void kiln__arena_end(kiln_arena *a, int outcome);
+uint64_t kiln__arena_used(kiln_arena *a);               /* bytes a snapshot needs */
+uint64_t kiln__arena_live(kiln_arena *a);
+const void *kiln__arena_base(kiln_arena *a);
+int kiln__arena_restore(kiln_arena *a, const void *bytes, uint64_t len);
+void kiln__arena_wipe(kiln_arena *a);
+
+/* runtime.c: guarded plugin calls */
+typedef enum call_kind { CALL_INIT, CALL_UPDATE, CALL_DRAW, CALL_ON_RELOAD, CALL_MIGRATE, CALL_SHUTDOWN, CALL_ENTRY } call_kind;
+extern const char *const kiln__call_names[];
+int kiln__call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, void *state, float dt,
+               int arena_outcome_on_success);
+int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, void *fresh, const void *old,
+                       uint32_t old_size, uint32_t old_version, int32_t *result);
+/* "crashed with SIGSEGV (...)" or "was stopped by the watchdog after N ms (an endless loop?)" */
+void kiln__describe_fault(const kiln_runtime *rt, int sig, char *out, size_t len);
+
+/* state.c */
+int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t *action, char *note,
+                            size_t note_len);
+uint32_t kiln__layout_hash(const kiln_field_rec *f, uint32_t n);
+/* Validates and copies a plugin's field table into cb. 0, or -1 with rt->last_error set. */
+int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *desc, kiln_callbacks *cb);
+void kiln__slot_free(kiln_slot *s);
 
 #endif

@@ -62,6 +62,9 @@ enum kiln_key {
     KEY_COUNT = 512
 };
 
+/* Mouse buttons (also the bits of kiln_set_mouse's `buttons`). */
+enum kiln_mouse_button { MOUSE_LEFT = 1, MOUSE_RIGHT = 2, MOUSE_MIDDLE = 4 };
+
 enum kiln_log_level { KILN_LOG_INFO = 0, KILN_LOG_WARN = 1, KILN_LOG_ERROR = 2 };
 
 /* Field types for the optional state field table (used to migrate state by name). */
@@ -101,7 +104,26 @@ typedef struct kiln_host {
     double (*time)(void);                /* seconds since the game started */
     uint32_t (*random)(void);            /* host PRNG, deterministic per run */
     void (*log)(int32_t level, const char *msg, size_t len);
+
+    /* --- appended in Kiln 0.2 (check `size` with KILN_HOST_HAS before calling these from raw C) --- */
+    int32_t (*key_released)(int32_t key);   /* went up since the previous frame */
+    int32_t (*mouse_x)(void);               /* framebuffer pixels; may be outside the screen */
+    int32_t (*mouse_y)(void);
+    int32_t (*mouse_down)(int32_t button);  /* button: MOUSE_LEFT, MOUSE_RIGHT or MOUSE_MIDDLE */
+    int32_t (*mouse_pressed)(int32_t button);
+    /* Draws a w*h image of 0xRRGGBBAA pixels (row-major) with its top-left at (x, y), alpha-blended, clipped. */
+    void (*blit)(const uint32_t *rgba_pixels, int32_t w, int32_t h, int32_t x, int32_t y);
+    /* Memory that survives reloads: a pointer kept in the state block stays valid after a reload, a crash
+       rollback and (when its address can be mapped again, which is the normal case) a runner restart.
+       16-byte aligned, zeroed; NULL when the plugin's 64 MiB arena is full. Freed with `free`. */
+    void *(*alloc)(size_t size);
+    void (*free)(void *ptr);
+    int32_t (*mouse_released)(int32_t button);
 } kiln_host;
+
+/* 1 if the host that loaded this plugin provides `member` (hosts older than this header lack the newer ones). */
+#define KILN_HOST_HAS(member) \
+    (kiln->size >= offsetof(kiln_host, member) + sizeof(kiln->member) && kiln->member != NULL)
 
 /* What a plugin gives the host. Zero-initialise; unset callbacks are skipped. */
 typedef struct kiln_plugin {
@@ -154,6 +176,15 @@ static inline double game_time(void) { return kiln->time(); }
 static inline uint32_t random_u32(void) { return kiln->random(); }
 static inline void log_info(const char *msg) { kiln->log(KILN_LOG_INFO, msg, kiln_strlen_(msg)); }
 static inline void log_warn(const char *msg) { kiln->log(KILN_LOG_WARN, msg, kiln_strlen_(msg)); }
+static inline int key_released(int key) { return KILN_HOST_HAS(key_released) ? kiln->key_released(key) : 0; }
+static inline int mouse_x(void) { return KILN_HOST_HAS(mouse_x) ? kiln->mouse_x() : 0; }
+static inline int mouse_y(void) { return KILN_HOST_HAS(mouse_y) ? kiln->mouse_y() : 0; }
+static inline int mouse_down(int button) { return KILN_HOST_HAS(mouse_down) ? kiln->mouse_down(button) : 0; }
+static inline int mouse_pressed(int button) { return KILN_HOST_HAS(mouse_pressed) ? kiln->mouse_pressed(button) : 0; }
+static inline int mouse_released(int button) { return KILN_HOST_HAS(mouse_released) ? kiln->mouse_released(button) : 0; }
+static inline void draw_image(const uint32_t *rgba, int w, int h, int x, int y) { if (KILN_HOST_HAS(blit)) kiln->blit(rgba, w, h, x, y); }
+static inline void *mem_alloc(size_t size) { return KILN_HOST_HAS(alloc) ? kiln->alloc(size) : NULL; }
+static inline void mem_free(void *ptr) { if (KILN_HOST_HAS(free)) kiln->free(ptr); }
 static inline int screen_width(void) { return kiln->width; }
 static inline int screen_height(void) { return kiln->height; }
 #endif
