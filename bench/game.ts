@@ -1,0 +1,221 @@
+/**
+ * A Kiln back end driven the way the editor drives it, on a temp copy of a project: save a source,
+ * watch the frames the back end emits, and tell the new version's frames apart by a colour the edit sets.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KilnBackend } from '../electron/core/backend';
+import { compilerFlags, findCompiler } from '../electron/core/compiler';
+import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
+import type { KilnPaths } from '../electron/core/paths';
+import type { Frame, ReloadEvent } from '../electron/shared/contract';
+
+export type CompilerName = 'tcc' | 'gcc';
+
+/** A project the benchmark edits: which #define the edit changes and which pixels show it. */
+export interface Fixture {
+  id: 'pong' | 'big';
+  dir: string;
+  source: string; // relative to the project
+  plugin: string;
+  colourDefine: string;
+  /** High byte of every colour the benchmark writes, so its colours never clash with the game's own. */
+  red: number;
+  /** Pixels that show the edited colour; the frame counts as new when any of them has it. */
+  probes: (w: number, h: number) => Array<[number, number]>;
+  width: number;
+  height: number;
+}
+
+export function fixtures(root: string): Record<Fixture['id'], Fixture> {
+  return {
+    pong: {
+      id: 'pong', dir: path.join(root, 'plugins', 'pong'), source: 'pong.c', plugin: 'pong', colourDefine: 'BACKGROUND_COLOR', red: 0x11,
+      probes: (w, h) => [[0, h - 1], [w - 1, h - 1]], // background corners (the ball covers at most one)
+      width: 320, height: 180,
+    },
+    big: {
+      id: 'big', dir: path.join(root, 'bench', 'fixtures', 'big'), source: 'ember.c', plugin: 'ember', colourDefine: 'HUD_FRAME_COLOR', red: 0x2b,
+      probes: (w, h) => [[0, 0], [w - 1, h - 1]], // the frame drawn last around the screen
+      width: 320, height: 180,
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const hrMs = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC, same clock as C's
+
+let colourSerial = 1;
+
+/** The user data folder Kiln keeps trusted folders in: a temp one, so the benchmark never touches the real one. */
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-data-'));
+export function removeBenchData(): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** A colour no earlier edit of this run used: 0xRR GG BB FF with RR fixed per fixture. */
+export function nextColour(f: Fixture): number {
+  const n = colourSerial++;
+  return ((f.red << 24) | (((0x40 + (n >> 8)) & 0xff) << 16) | ((n & 0xff) << 8) | 0xff) >>> 0;
+}
+
+export function withColour(source: string, f: Fixture, colour: number): string {
+  const re = new RegExp(`^#define ${f.colourDefine} 0x[0-9A-Fa-f]{8}`, 'm');
+  if (!re.test(source)) throw new Error(`${f.source} has no #define ${f.colourDefine} line to edit`);
+  return source.replace(re, `#define ${f.colourDefine} 0x${colour.toString(16).toUpperCase().padStart(8, '0')}`);
+}
+
+export function frameShows(frame: { width: number; height: number; pixels: Uint8Array }, f: Fixture, colour: number): boolean {
+  for (const [x, y] of f.probes(frame.width, frame.height)) {
+    const i = (y * frame.width + x) * 4;
+    const px = ((frame.pixels[i] << 24) | (frame.pixels[i + 1] << 16) | (frame.pixels[i + 2] << 8) | frame.pixels[i + 3]) >>> 0;
+    if (px === colour) return true;
+  }
+  return false;
+}
+
+/** A temp copy of a fixture project with build.compiler set; removed by dispose(). */
+export function tempProject(f: Fixture, compiler: CompilerName): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `kiln-bench-${f.id}-${compiler}-`));
+  cpSync(f.dir, dir, { recursive: true, filter: (s) => !s.includes(`${path.sep}.kiln`) });
+  const file = path.join(dir, 'kiln.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  json.build = { ...(json.build ?? {}), compiler, flags: [], profile: 'fast' };
+  writeFileSync(file, JSON.stringify(json, null, 2));
+  return dir;
+}
+
+interface FrameWaiter {
+  test: (frame: Frame) => boolean;
+  resolve: (at: { ms: number; frame: Frame }) => void;
+}
+
+export class BenchGame {
+  readonly reloads: ReloadEvent[] = [];
+  readonly logs: Array<{ text: string; ms: number }> = [];
+  private waiters: FrameWaiter[] = [];
+  private frameTaps: Array<(frame: Frame, ms: number) => void> = [];
+  private logTaps: Array<(text: string, ms: number) => void> = [];
+  base: string;
+
+  private constructor(
+    readonly fixture: Fixture,
+    readonly compiler: CompilerName,
+    readonly dir: string,
+    readonly backend: KilnBackend,
+    private readonly paths: KilnPaths,
+  ) {
+    this.base = readFileSync(path.join(dir, fixture.source), 'utf8');
+    backend.on('frame', (frame) => {
+      const ms = hrMs();
+      for (const tap of this.frameTaps) tap(frame, ms);
+      const done = this.waiters.filter((w) => w.test(frame));
+      this.waiters = this.waiters.filter((w) => !done.includes(w));
+      for (const w of done) w.resolve({ ms, frame });
+    });
+    backend.on('reload', (e) => this.reloads.push(e));
+    backend.on('game-log', (m) => {
+      const ms = hrMs();
+      this.logs.push({ text: m.text, ms });
+      for (const tap of this.logTaps) tap(m.text, ms);
+    });
+  }
+
+  static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths): Promise<BenchGame> {
+    const dir = tempProject(f, compiler);
+    const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true });
+    const game = new BenchGame(f, compiler, dir, backend, paths);
+    await backend.start();
+    await backend.idle();
+    const first = game.reloads.at(-1);
+    if (!first || first.version === null || !['ok', 'state-reset', 'state-migrated'].includes(first.outcome)) {
+      await game.dispose();
+      throw new Error(`${f.id} with ${compiler} did not start: ${first?.message ?? 'no reload event'}`);
+    }
+    await game.nextFrame(5000);
+    return game;
+  }
+
+  get workDir(): string {
+    return path.join(this.dir, '.kiln');
+  }
+
+  onFrame(tap: (frame: Frame, ms: number) => void): () => void {
+    this.frameTaps.push(tap);
+    return () => (this.frameTaps = this.frameTaps.filter((t) => t !== tap));
+  }
+
+  onLog(tap: (text: string, ms: number) => void): () => void {
+    this.logTaps.push(tap);
+    return () => (this.logTaps = this.logTaps.filter((t) => t !== tap));
+  }
+
+  waitFrame(test: (frame: Frame) => boolean, timeoutMs: number): Promise<{ ms: number; frame: Frame } | null> {
+    return new Promise((resolve) => {
+      const waiter: FrameWaiter = { test, resolve: (v) => (clearTimeout(timer), resolve(v)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  nextFrame(timeoutMs = 2000) {
+    return this.waitFrame(() => true, timeoutMs);
+  }
+
+  /**
+   * One edit as the editor makes it: a new colour in the source, KilnBackend.save, then the first frame
+   * showing that colour at the frame consumer. Returns null if it never showed (counted as a failure).
+   */
+  async edit(extra?: (source: string) => string): Promise<{ ms: number; colour: number; reload: ReloadEvent | undefined; source: string } | null> {
+    const colour = nextColour(this.fixture);
+    let source = withColour(this.base, this.fixture, colour);
+    if (extra) source = extra(source);
+    const seen = this.waitFrame((fr) => frameShows(fr, this.fixture, colour), 10_000);
+    const before = this.reloads.length;
+    const t0 = hrMs();
+    await this.backend.save(this.fixture.source, source);
+    const shown = await seen;
+    await this.backend.idle();
+    const reload = this.reloads.slice(before).find((e) => e.plugin === this.fixture.plugin && e.trigger === 'save');
+    if (!shown) return null;
+    this.base = withColour(this.base, this.fixture, colour);
+    return { ms: shown.ms - t0, colour, reload, source };
+  }
+
+  /** The compiler alone on the file as it is on disk now: same command, flags and include folders as Kiln's. */
+  async bareCompile(outDir: string): Promise<number> {
+    const compiler = await findCompiler(this.compiler);
+    const flags = compilerFlags(compiler, 'fast');
+    const [exe, ...pre] = compiler.command;
+    const out = path.join(outDir, `${this.fixture.id}-${this.compiler}-bare.so`);
+    const args = [...pre, ...flags, '-I', this.paths.includeDir, '-I', this.dir, '-o', out, path.join(this.dir, this.fixture.source)];
+    return timeSpawn(exe, args, this.dir);
+  }
+
+  async dispose(): Promise<void> {
+    await this.backend.stop().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Spawn a command the way Kiln's compile() does and time it to exit; throws if it fails. */
+export function timeSpawn(exe: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let err = '';
+    child.stdout.resume();
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${exe} exited with ${code}: ${err.slice(0, 400)}`));
+    });
+  });
+}

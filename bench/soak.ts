@@ -1,0 +1,67 @@
+/**
+ * §5 Soak: many reloads in a row through the whole back end (save → tcc → runner → libkiln), and what the
+ * runner process holds before and after: RSS, open fds, mapped plugin images, temp files in .kiln/tmp.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KilnPaths } from '../electron/core/paths';
+import { single, withTarget, type Figure } from './figures';
+import { BenchGame, sleep, type Fixture } from './game';
+import type { Snapshot } from './native';
+
+function count(dir: string): number {
+  try {
+    return readdirSync(dir).length;
+  } catch {
+    return -1;
+  }
+}
+
+export function snapshotProcess(pid: number, workDir: string): Snapshot & { buildFiles: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const tmp = path.join(workDir, 'tmp');
+  const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+  const images = new Set(maps.map((l) => l.slice(l.indexOf('/'))).filter((p) => p.startsWith(tmp)));
+  return { rssKb, fds: count(`/proc/${pid}/fd`), mappedImages: images.size, tempFiles: count(tmp), buildFiles: count(path.join(workDir, 'build')) };
+}
+
+export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (s: string) => void) {
+  const game = await BenchGame.open(f, 'tcc', paths);
+  try {
+    for (let i = 0; i < 10; i++) await game.edit(); // warm-up: first reloads grow caches once
+    await sleep(1000);
+    const pid = game.backend.supervisor.pid!;
+    const before = snapshotProcess(pid, game.workDir);
+    const t0 = performance.now();
+    let ok = 0;
+    for (let i = 0; i < reloads; i++) {
+      const before = game.reloads.length;
+      await game.backend.save(f.source, game.base.replace(/\/\* soak \d+ \*\/\n|$/, `/* soak ${i} */\n`));
+      await game.backend.idle();
+      if (game.reloads.slice(before).some((e) => e.outcome === 'ok')) ok++;
+      if (i % 200 === 199) log(`  ${i + 1} reloads`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const last = await game.edit(); // the game still answers with new code after the soak
+    await sleep(1000);
+    const samePid = game.backend.supervisor.pid === pid;
+    const after = snapshotProcess(pid, game.workDir);
+    const n = ok;
+    const figures: Figure[] = [
+      withTarget(single('soak.rssKb', 5, `runner RSS growth over ${n} reloads (${before.rssKb} → ${after.rssKb} kB)`, 'kB', after.rssKb - before.rssKb, n),
+        '1,000 reloads: RSS +≤ 2 MB', [{ on: 'value', limit: 2048 }]),
+      withTarget(single('soak.fds', 5, `runner open fds growth (${before.fds} → ${after.fds})`, 'count', after.fds - before.fds, n), '1,000 reloads: open fds +0', [{ on: 'value', limit: 0 }]),
+      withTarget(single('soak.mappedImages', 5, `mapped plugin images growth (${before.mappedImages} → ${after.mappedImages})`, 'count', after.mappedImages - before.mappedImages, n),
+        '1,000 reloads: mapped images +0', [{ on: 'value', limit: 0 }]),
+      withTarget(single('soak.tempFiles', 5, `temp files in .kiln/tmp growth (${before.tempFiles} → ${after.tempFiles})`, 'count', after.tempFiles - before.tempFiles, n),
+        '1,000 reloads: temp files +0', [{ on: 'value', limit: 0 }]),
+    ];
+    return {
+      figures,
+      details: { reloads, succeeded: ok, seconds: Math.round(seconds * 10) / 10, samePid, newCodeShownAfter: last !== null, before, after },
+    };
+  } finally {
+    await game.dispose();
+  }
+}
