@@ -29,9 +29,11 @@ function copyProject(name: string): TempProject {
 }
 
 export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv = {}): Promise<WebShell> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir], {
+  // A fresh data folder per shell: the test's trust answer and drafts never touch the user's own.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-data-'));
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, '--trust'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, KILN_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -181,6 +181,81 @@ export class KilnEditor {
     });
   }
 
+  // ------------------------------------------------------------ tabs and files
+
+  tab(path: string): Locator {
+    return this.page.locator(`[data-testid="editor-tab"][data-path="${path}"]`);
+  }
+
+  /** Click a file in the project's file list (opens it in a tab). */
+  async openFile(path: string): Promise<void> {
+    await this.fileList.locator(`button.file[data-path="${path}"]`).click();
+    await expect(this.tab(path)).toHaveAttribute('class', /active/);
+  }
+
+  fileButton(path: string): Locator {
+    return this.fileList.locator(`button.file[data-path="${path}"]`);
+  }
+
+  /** The text of the active Monaco model (exact, unlike the rendered view lines). */
+  async editorText(): Promise<string> {
+    return this.page.evaluate(() => {
+      const lines = Array.from(document.querySelectorAll('[data-testid="editor"] .view-line'));
+      return lines.map((l) => l.textContent ?? '').join('\n');
+    });
+  }
+
+  /** Line and column of the editor's cursor, as the "Ln, Col" indicator shows it. */
+  async cursor(): Promise<{ line: number; column: number }> {
+    const el = this.page.getByTestId('cursor-position');
+    return { line: Number(await el.getAttribute('data-line')), column: Number(await el.getAttribute('data-column')) };
+  }
+
+  /** Type at the end of line `line` (1-based) of the open file. */
+  async appendToLine(line: number, text: string): Promise<void> {
+    await this.goToLine(line);
+    await this.page.keyboard.press('End');
+    await this.page.keyboard.insertText(text);
+  }
+
+  // ------------------------------------------------------------ the game
+
+  readonly overlay = () => this.page.getByTestId('game-overlay');
+  readonly sessionBar = () => this.page.getByTestId('session-bar');
+
+  button(testId: string): Locator {
+    return this.page.getByTestId(testId);
+  }
+
+  /** Wait until the session bar shows this pause state; returns the frame counter it shows. */
+  async waitForPaused(paused: boolean): Promise<number> {
+    await expect(this.sessionBar()).toHaveAttribute('data-paused', String(paused));
+    return Number(await this.sessionBar().getAttribute('data-frame'));
+  }
+
+  /** Give the game focus without a click in the game (the first click only focuses). */
+  async focusGame(): Promise<void> {
+    await this.canvas.click();
+    await expect(this.page.getByTestId('focus-hint')).toHaveAttribute('data-focused', 'true');
+  }
+
+  /** Top edge (in framebuffer pixels) of the pixels of one colour in a column band of the canvas. */
+  async topOfColor(color: Rgba, x0: number, x1: number): Promise<number> {
+    return this.canvas.evaluate(
+      (el, { c, a, b }) => {
+        const canvas = el as HTMLCanvasElement;
+        const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        for (let y = 0; y < height; y++)
+          for (let x = a; x < b && x < width; x++) {
+            const i = (y * width + x) * 4;
+            if (Math.abs(data[i] - c.r) <= 8 && Math.abs(data[i + 1] - c.g) <= 8 && Math.abs(data[i + 2] - c.b) <= 8) return y;
+          }
+        return -1;
+      },
+      { c: color, a: x0, b: x1 },
+    );
+  }
+
   /** Reload log entries with this outcome (ok, compile-error, ...), newest first. */
   entries(outcome: string): Locator {
     return this.page.locator(`[data-testid="reload-log-entry"][data-outcome="${outcome}"]`);

@@ -4,6 +4,8 @@ import { useProjectStore } from '../stores/projectStore';
 import { useReloadLogStore } from '../stores/reloadLogStore';
 import { useSessionStore } from '../stores/sessionStore';
 import { openFile } from './actions';
+import { startAutosave } from './autosave';
+import { watchDrafts } from './drafts';
 
 /** Pull the back end's current picture into the stores (at start and after every reconnect). */
 async function synchronise(): Promise<void> {
@@ -18,13 +20,17 @@ async function synchronise(): Promise<void> {
     useReloadLogStore.getState().setHistory(history);
     useSessionStore.getState().setStatus(status);
     if (!useSessionStore.getState().frameSize) useSessionStore.getState().setFrameSize(project.width, project.height);
-    if (!useEditorStore.getState().path) {
+    await watchDrafts(project.root);
+    if (useEditorStore.getState().tabs.length === 0) {
       const first = project.plugins[0]?.sources[0] ?? project.files.find((f) => f.kind === 'source')?.path;
       if (first) await openFile(first);
     }
   } catch (err) {
     useProjectStore.getState().setError(err instanceof Error ? err.message : String(err));
   }
+  // A late page asks for what it missed; an older back end without these calls leaves the defaults.
+  api.invoke('runner.get', {}).then((r) => useSessionStore.getState().setRunner(r), () => {});
+  api.invoke('session.get', {}).then((s) => useSessionStore.getState().setSession(s), () => {});
 }
 
 /** Subscribe the stores to the back end's events, then load the project. Call once. */
@@ -35,6 +41,9 @@ export function startApp(): void {
   api.on('status', (s) => useSessionStore.getState().setStatus(s));
   api.on('runner', (r) => useSessionStore.getState().setRunner(r));
   api.on('game-log', (m) => useReloadLogStore.getState().appendGameLog(m));
+  api.on('session', (s) => useSessionStore.getState().setSession(s));
+  api.on('project', (p) => useProjectStore.getState().setProject(p));
+  api.on('file-changed', ({ path, content }) => useEditorStore.getState().changedOnDisk(path, content));
 
   useSessionStore.getState().setConnection(bridge.connection());
   let wasDropped = false;
@@ -45,6 +54,12 @@ export function startApp(): void {
       wasDropped = false;
       void synchronise();
     }
+  });
+  startAutosave();
+  window.addEventListener('beforeunload', (e) => {
+    if (!useEditorStore.getState().tabs.some((t) => t.content !== t.savedContent)) return;
+    e.preventDefault();
+    e.returnValue = ''; // older Chromium (Electron) needs this to show the prompt
   });
   void synchronise();
 }

@@ -1,49 +1,46 @@
-import { useEffect } from 'react';
-import { saveCurrentFile } from '../app/actions';
+import { useSettingsStore } from '../stores/settingsStore';
 import { ConnectionBanner } from './ConnectionBanner';
+import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
 import { EditorPane } from './EditorPane';
 import { FileList } from './FileList';
 import { GameLog } from './GameLog';
+import { GameToolbar } from './GameToolbar';
 import { GameView } from './GameView';
 import { ReloadLog } from './ReloadLog';
 import { RunnerLine } from './RunnerLine';
+import { SessionBar } from './SessionBar';
+import { Splitter } from './Splitter';
 import { StatusBadge } from './StatusBadge';
+import { TabBar } from './TabBar';
 
-/** Ctrl+S / Cmd+S anywhere in the page saves (Monaco handles it itself while it has focus). */
-function useSaveShortcut() {
-  useEffect(() => {
-    const onKeyDown = (e: KeyboardEvent) => {
-      if (e.defaultPrevented) return;
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.code === 'KeyS') {
-        e.preventDefault();
-        void saveCurrentFile();
-      }
-    };
-    window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
-  }, []);
-}
-
-/** Files on the left, code in the middle, the running game and its reload log on the right. */
+/** Files on the left, code in the middle, the running game and its reload log on the right; every border moves. */
 export function App() {
-  useSaveShortcut();
+  const panes = useSettingsStore((s) => s.panes);
   return (
     <div className="app">
       <ConnectionBanner />
-      <div className="columns">
+      <div className="columns" style={{ gridTemplateColumns: `${panes.files}px 4px minmax(280px, 1fr) 4px ${panes.side}px` }}>
         <FileList />
+        <Splitter pane="files" axis="x" sign={1} label="Resize the file list" />
         <main className="centre">
+          <TabBar />
           <EditorHeader />
+          <EditorBanners />
           <EditorPane />
-          <div className="console">
+          <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />
+          <div className="console" style={{ height: panes.console }}>
             <RunnerLine />
             <GameLog />
           </div>
         </main>
+        <Splitter pane="side" axis="x" sign={-1} label="Resize the game column" />
         <aside className="side">
           <StatusBadge />
-          <GameView />
+          <GameToolbar />
+          <GameView height={panes.game} />
+          <SessionBar />
+          <Splitter pane="game" axis="y" sign={1} label="Resize the game view" />
           <ReloadLog />
         </aside>
       </div>

@@ -1,6 +1,5 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { monaco } from '../editor/monaco';
-import { saveCurrentFile } from '../app/actions';
 import { useEditorStore } from '../stores/editorStore';
 import { standingDiagnostics, useReloadLogStore } from '../stores/reloadLogStore';
 import type { Severity } from '../../../electron/shared/contract';
@@ -12,19 +11,29 @@ const SEVERITY: Record<Severity, monaco.MarkerSeverity> = {
 };
 
 function languageOf(path: string): string {
-  return /\.(c|h)$/i.test(path) ? 'c' : 'plaintext';
+  if (/\.(c|h)$/i.test(path)) return 'c';
+  if (/\.json$/i.test(path)) return 'json';
+  return 'plaintext';
 }
 
-/** The Monaco editor over the one open buffer, with save, diagnostics as markers, and jumps. */
+const uriOf = (path: string) => monaco.Uri.file(path);
+
+/**
+ * The Monaco editor over the open tabs: one model per tab (so undo history and scroll survive a
+ * tab switch), diagnostics as markers on every model, and jumps from the log.
+ */
 export function EditorPane() {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const applyingLoad = useRef(false);
-  const path = useEditorStore((s) => s.path);
-  const loadSeq = useEditorStore((s) => s.loadSeq);
+  const applied = useRef(new Map<string, number>()); // path -> loadSeq shown in its model
+  const viewStates = useRef(new Map<string, monaco.editor.ICodeEditorViewState | null>());
+  const tabs = useEditorStore((s) => s.tabs);
+  const active = useEditorStore((s) => s.active);
   const reveal = useEditorStore((s) => s.reveal);
   const events = useReloadLogStore((s) => s.events);
-  const diagnostics = useMemo(() => (path ? standingDiagnostics(events, path) : []), [events, path]);
+  // Markers follow the open files and what they loaded, not every keystroke (Monaco moves them with edits).
+  const markerKey = tabs.map((t) => `${t.path}#${t.loadSeq}`).join('|');
 
   useEffect(() => {
     const editor = monaco.editor.create(host.current!, {
@@ -38,65 +47,111 @@ export function EditorPane() {
       insertSpaces: true,
       renderWhitespace: 'none',
       wordWrap: 'on',
+      fixedOverflowWidgets: true,
     });
-    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => void saveCurrentFile());
-    const sub = editor.onDidChangeModelContent(() => {
-      if (applyingLoad.current) return;
-      const model = editor.getModel();
-      if (model) useEditorStore.getState().edited(model.getValue());
-    });
+    // F8 in the file at hand (the stock "next in files" cannot switch Kiln's tabs).
+    editor.addCommand(monaco.KeyCode.F8, () => editor.trigger('kiln', 'editor.action.marker.next', null));
+    editor.addCommand(monaco.KeyMod.Shift | monaco.KeyCode.F8, () => editor.trigger('kiln', 'editor.action.marker.prev', null));
+    const subs = [
+      editor.onDidChangeModelContent(() => {
+        if (applyingLoad.current) return;
+        const model = editor.getModel();
+        const path = model?.uri.path;
+        if (model && path) useEditorStore.getState().edited(path.replace(/^\//, ''), model.getValue());
+      }),
+      editor.onDidChangeCursorPosition((e) => useEditorStore.getState().setCursor(e.position.lineNumber, e.position.column)),
+    ];
     editorRef.current = editor;
+    // F8 from outside the editor (the log, the game) still goes to the next problem.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'F8' || e.ctrlKey || e.altKey || e.metaKey || host.current?.contains(e.target as Node)) return;
+      e.preventDefault();
+      editor.focus();
+      editor.trigger('kiln', e.shiftKey ? 'editor.action.marker.prev' : 'editor.action.marker.next', null);
+    };
+    window.addEventListener('keydown', onKey);
     return () => {
-      sub.dispose();
+      window.removeEventListener('keydown', onKey);
+      for (const s of subs) s.dispose();
       editor.dispose();
       for (const m of monaco.editor.getModels()) m.dispose();
+      applied.current.clear();
       editorRef.current = null;
     };
   }, []);
 
-  // A file came from disk: show exactly its content (once per load, not on every keystroke).
+  // Keep one model per tab: create new ones, apply text loaded from outside, drop closed ones.
   useEffect(() => {
-    const editor = editorRef.current;
-    if (!editor || !path) return;
-    const { content } = useEditorStore.getState();
-    const uri = monaco.Uri.file(path);
-    let model = monaco.editor.getModel(uri);
-    if (!model) model = monaco.editor.createModel(content, languageOf(path), uri);
+    const open = new Set(tabs.map((t) => uriOf(t.path).toString()));
+    for (const model of monaco.editor.getModels()) {
+      if (!open.has(model.uri.toString())) {
+        applied.current.delete(model.uri.path.replace(/^\//, ''));
+        model.dispose();
+      }
+    }
     applyingLoad.current = true;
     try {
-      if (model.getValue() !== content) model.setValue(content);
-      if (editor.getModel() !== model) editor.setModel(model);
+      for (const tab of tabs) {
+        let model = monaco.editor.getModel(uriOf(tab.path));
+        if (!model) {
+          model = monaco.editor.createModel(tab.content, languageOf(tab.path), uriOf(tab.path));
+          applied.current.set(tab.path, tab.loadSeq);
+        } else if (applied.current.get(tab.path) !== tab.loadSeq) {
+          applied.current.set(tab.path, tab.loadSeq);
+          // pushEditOperations keeps undo: a reload from disk can be undone like any edit.
+          if (model.getValue() !== tab.content) model.pushEditOperations([], [{ range: model.getFullModelRange(), text: tab.content }], () => null);
+        }
+      }
     } finally {
       applyingLoad.current = false;
     }
-  }, [path, loadSeq]);
-
-  useEffect(() => {
-    const model = editorRef.current?.getModel();
-    if (!model) return;
-    monaco.editor.setModelMarkers(
-      model,
-      'kiln',
-      diagnostics.map((d) => ({
-        severity: SEVERITY[d.severity],
-        message: d.message,
-        startLineNumber: d.line,
-        startColumn: d.column,
-        endLineNumber: d.endLine ?? d.line,
-        // Without an end column, mark to the end of the line so the squiggle is visible.
-        endColumn: d.endColumn ?? (d.line <= model.getLineCount() ? model.getLineMaxColumn(d.line) : d.column + 1),
-      })),
-    );
-  }, [diagnostics, loadSeq]);
+  }, [tabs]);
 
   useEffect(() => {
     const editor = editorRef.current;
-    if (!editor || !reveal) return;
+    if (!editor) return;
+    const current = editor.getModel();
+    if (current) viewStates.current.set(current.uri.path.replace(/^\//, ''), editor.saveViewState());
+    const model = active ? monaco.editor.getModel(uriOf(active)) : null;
+    if (model === current) return;
+    editor.setModel(model);
+    if (active && model) {
+      const state = viewStates.current.get(active);
+      if (state) editor.restoreViewState(state);
+      editor.focus();
+    }
+  }, [active, tabs]);
+
+  useEffect(() => {
+    for (const tab of tabs) {
+      const model = monaco.editor.getModel(uriOf(tab.path));
+      if (!model) continue;
+      monaco.editor.setModelMarkers(
+        model,
+        'kiln',
+        standingDiagnostics(events, tab.path).map((d) => ({
+          severity: SEVERITY[d.severity],
+          message: d.message,
+          source: 'compiler',
+          startLineNumber: d.line,
+          startColumn: d.column,
+          endLineNumber: d.endLine ?? d.line,
+          // Without an end column, mark to the end of the line so the squiggle is visible.
+          endColumn: d.endColumn ?? (d.line <= model.getLineCount() ? model.getLineMaxColumn(d.line) : d.column + 1),
+        })),
+      );
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [events, markerKey]);
+
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor || !reveal || reveal.path !== active) return;
     const position = { lineNumber: reveal.line, column: reveal.column };
     editor.setPosition(position);
     editor.revealPositionInCenter(position);
     editor.focus();
-  }, [reveal]);
+  }, [reveal, active]);
 
   return <div className="editor-host" data-testid="editor" ref={host} />;
 }

@@ -9,8 +9,8 @@ export function GameLog() {
       <div className="pane-title">game log</div>
       <ol>
         {messages.length === 0 && <li className="empty">nothing logged yet</li>}
-        {messages.map((m, i) => (
-          <li key={messages.length - i} className={`level-${m.level}`} data-level={m.level}>
+        {messages.map((m) => (
+          <li key={m.seq} className={`level-${m.level}`} data-level={m.level}>
             <time>{clockTime(m.at)}</time> <span className="level">{m.level}</span> {m.text}
           </li>
         ))}

@@ -3,25 +3,32 @@ import { keyCodeFromDom, type Frame } from '../../../electron/shared/contract';
 import { kiln } from '../api';
 import { useSessionStore } from '../stores/sessionStore';
 import { useProjectStore } from '../stores/projectStore';
+import { GameOverlay } from './GameOverlay';
 
 /** Largest whole-number scale that fits, so pixels stay square and sharp. */
-function wholeScale(boxW: number, boxH: number, w: number, h: number): number {
+export function wholeScale(boxW: number, boxH: number, w: number, h: number): number {
   return Math.max(1, Math.floor(Math.min(boxW / w, boxH / h)));
+}
+
+/** DOM mouse buttons bit set (1 left, 2 right, 4 middle) is what the contract wants too. */
+function send<M extends 'game.input' | 'game.mouse'>(method: M, params: M extends 'game.input' ? { key: number; down: boolean } : { x: number; y: number; buttons: number }) {
+  // Input is best effort: a dropped key is released on blur anyway.
+  (kiln().invoke as (m: string, p: unknown) => Promise<unknown>)(method, params).catch(() => {});
 }
 
 /**
  * The game's canvas. Frames bypass React: the newest one waits in a ref and is drawn once per
- * animation frame; older ones are dropped. Keys go to the game only while the canvas has focus.
+ * animation frame; older ones are dropped. Keys and the mouse go to the game only while it has focus.
  */
-export function GameView() {
+export function GameView({ height }: { height: number }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const held = useRef(new Set<number>());
+  const mouse = useRef<{ x: number; y: number; buttons: number; sent: string; raf: number }>({ x: 0, y: 0, buttons: 0, sent: '', raf: 0 });
   const [focused, setFocused] = useState(false);
   const [hasFrame, setHasFrame] = useState(false);
   const [box, setBox] = useState({ width: 0, height: 0 });
   const frameSize = useSessionStore((s) => s.frameSize);
-  const status = useSessionStore((s) => s.status);
   const project = useProjectStore((s) => s.project);
   const size = frameSize ?? { width: project?.width ?? 320, height: project?.height ?? 180 };
 
@@ -76,11 +83,7 @@ export function GameView() {
     return () => ro.disconnect();
   }, []);
 
-  function send(key: number, down: boolean) {
-    kiln()
-      .invoke('game.input', { key, down })
-      .catch(() => {}); // input is best effort; a dropped key is released on blur anyway
-  }
+  const scale = box.width > 0 ? wholeScale(box.width, box.height, size.width, size.height) : 1;
 
   function onKeyDown(e: React.KeyboardEvent) {
     if (e.ctrlKey || e.metaKey || e.altKey) return; // shortcuts (Ctrl+S) belong to the editor
@@ -89,7 +92,7 @@ export function GameView() {
     e.preventDefault();
     if (e.repeat || held.current.has(key)) return;
     held.current.add(key);
-    send(key, true);
+    send('game.input', { key, down: true });
   }
 
   function onKeyUp(e: React.KeyboardEvent) {
@@ -97,46 +100,76 @@ export function GameView() {
     if (key == null) return;
     e.preventDefault();
     if (!held.current.delete(key)) return;
-    send(key, false);
+    send('game.input', { key, down: false });
   }
 
   function onBlur() {
     setFocused(false);
-    for (const key of held.current) send(key, false);
+    for (const key of held.current) send('game.input', { key, down: false });
     held.current.clear();
+    if (mouse.current.buttons) {
+      mouse.current.buttons = 0;
+      flushMouse();
+    }
   }
 
-  const scale = box.width > 0 ? wholeScale(box.width, box.height, size.width, size.height) : 1;
+  function flushMouse() {
+    const m = mouse.current;
+    m.raf = 0;
+    const key = `${m.x},${m.y},${m.buttons}`;
+    if (key === m.sent) return;
+    m.sent = key;
+    send('game.mouse', { x: m.x, y: m.y, buttons: m.buttons });
+  }
+
+  /** Pointer position in framebuffer pixels; moves are sent at most once per animation frame. */
+  function onMouse(e: React.MouseEvent<HTMLCanvasElement>, immediate: boolean) {
+    if (document.activeElement !== e.currentTarget) return;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const m = mouse.current;
+    m.x = Math.floor(((e.clientX - rect.left) / rect.width) * size.width);
+    m.y = Math.floor(((e.clientY - rect.top) / rect.height) * size.height);
+    m.buttons = e.buttons & 7;
+    if (immediate) {
+      if (m.raf) cancelAnimationFrame(m.raf);
+      flushMouse();
+    } else if (!m.raf) {
+      m.raf = requestAnimationFrame(flushMouse);
+    }
+  }
+
   return (
     <div className="game-view">
-      <div className="game-box" ref={boxRef}>
-        <div className="game-stage" style={{ width: size.width * scale, height: size.height * scale }}>
+      <div className="game-box" ref={boxRef} style={{ height }}>
+        <div className="game-stage" style={{ width: size.width * scale, height: size.height * scale }} data-scale={scale}>
           <canvas
             ref={canvasRef}
             data-testid="game-canvas"
             className={focused ? 'game-canvas focused' : 'game-canvas'}
             tabIndex={0}
-            aria-label="Game: click to play, W/S or arrow keys"
+            aria-label="Game: click or Tab here to play; keys and the mouse then go to the game"
             style={{ width: size.width * scale, height: size.height * scale }}
             onMouseDown={(e) => {
               e.preventDefault();
+              const wasFocused = document.activeElement === e.currentTarget;
               e.currentTarget.focus();
+              // The click that gives focus is not a click in the game.
+              if (wasFocused) onMouse(e, true);
             }}
+            onMouseUp={(e) => onMouse(e, true)}
+            onMouseMove={(e) => onMouse(e, false)}
+            onContextMenu={(e) => e.preventDefault()}
             onFocus={() => setFocused(true)}
             onBlur={onBlur}
             onKeyDown={onKeyDown}
             onKeyUp={onKeyUp}
           />
           {!hasFrame && <div className="game-overlay waiting">waiting for the game…</div>}
-          {status.state === 'error' && (
-            <div className="game-overlay error" role="alert">
-              {status.message}
-            </div>
-          )}
+          <GameOverlay />
         </div>
       </div>
-      <div className={focused ? 'focus-hint playing' : 'focus-hint'}>
-        {focused ? 'playing — keys go to the game (click elsewhere to stop)' : 'click the game to play — W/S or ↑/↓'}
+      <div className={focused ? 'focus-hint playing' : 'focus-hint'} data-testid="focus-hint" data-focused={focused ? 'true' : 'false'}>
+        {focused ? '● playing — keys and mouse go to the game (click outside to stop)' : 'click the game to play (keys and mouse go to it)'}
       </div>
     </div>
   );

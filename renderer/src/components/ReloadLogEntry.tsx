@@ -1,23 +1,12 @@
 import { memo } from 'react';
-import type { Diagnostic, ReloadEvent } from '../../../electron/shared/contract';
+import type { ReloadEvent } from '../../../electron/shared/contract';
 import { jumpTo } from '../app/actions';
+import { diagnosticLine, timingsText } from '../app/logText';
+import type { GameLogEntry } from '../stores/reloadLogStore';
 import { isLoadedOutcome } from '../stores/reloadLogStore';
-import { clockTime, millis } from './time';
+import { clockTime } from './time';
 
-/** `pong.c:42:5 error: expected ';' before '}'` — the form compilers and editors agree on. */
-export function diagnosticLine(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.column} ${d.severity}: ${d.message}`;
-}
-
-function timingsText(e: ReloadEvent): string {
-  const t = e.timings;
-  const parts: string[] = [];
-  if (t.compileMs != null) parts.push(`compile ${millis(t.compileMs)}`);
-  if (t.loadMs != null) parts.push(`load ${millis(t.loadMs)}`);
-  if (t.firstFrameMs != null) parts.push(`first frame ${millis(t.firstFrameMs)}`);
-  if (t.totalMs != null) parts.push(`total ${millis(t.totalMs)}`);
-  return parts.join(' · ');
-}
+export { diagnosticLine };
 
 /** One reload: when, which plugin and version, why, how it went, how long each phase took, and what the compiler said. */
 export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event: ReloadEvent }) {
@@ -38,7 +27,12 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
         <span className="version">{e.version != null ? `v${e.version}` : 'no version'}</span>
         <span className="trigger">{e.trigger}</span>
         <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
-        {e.compiler && <span className="compiler">{e.compiler}</span>}
+        {e.compiler && (
+          <span className="compiler" title={e.flags?.join(' ')}>
+            {e.compiler}
+            {e.flags?.some((f) => /^-O[1-3s]$/.test(f)) ? ` ${e.flags.find((f) => /^-O[1-3s]$/.test(f))}` : ''}
+          </span>
+        )}
         {e.savesFolded ? <span className="folded">{e.savesFolded} saves folded</span> : null}
       </div>
       {timings && <div className="timings">{timings}</div>}
@@ -60,6 +54,15 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
           ))}
         </ul>
       )}
+    </li>
+  );
+});
+
+/** A line the game logged, shown between reloads. */
+export const GameLogLine = memo(function GameLogLine({ message: m }: { message: GameLogEntry }) {
+  return (
+    <li className={`game-log-line level-${m.level}`} data-testid="game-log-entry" data-level={m.level}>
+      <time>{clockTime(m.at)}</time> <span className="level">game {m.level}</span> {m.text}
     </li>
   );
 });

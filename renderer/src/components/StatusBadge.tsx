@@ -1,4 +1,8 @@
+import type { ReloadState } from '../../../electron/shared/contract';
 import { useSessionStore } from '../stores/sessionStore';
+
+/** A glyph that repeats the word, so the state reads without colour too. */
+const GLYPH: Record<ReloadState, string> = { waiting: '…', building: '⚙', loading: '⇅', ok: '✓', error: '✗' };
 
 /** What the reload engine is doing, in words (and a colour that only repeats them). */
 export function StatusBadge() {
@@ -16,6 +20,7 @@ export function StatusBadge() {
         role="status"
         title={status.message}
       >
+        <span aria-hidden="true">{GLYPH[status.state]} </span>
         {parts.join(' · ')}
       </span>
       <span className="status-message" title={status.message}>

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ReloadStatus, RunnerInfo } from '../../../electron/shared/contract';
+import type { GameSession, ReloadStatus, RunnerInfo } from '../../../electron/shared/contract';
 import type { ConnectionState } from '../api';
 
 /**
@@ -10,25 +10,35 @@ interface SessionStore {
   connection: ConnectionState;
   status: ReloadStatus;
   runner: RunnerInfo | null;
+  /** Paused, fps, frame times, versions, loop, profile; null until the back end reports it. */
+  session: GameSession | null;
   /** Size of the newest frame (the canvas's width/height attributes). */
   frameSize: { width: number; height: number } | null;
+  /** The reload event whose overlay the user closed (it stays closed until another problem). */
+  dismissedProblem: number | null;
   setConnection(connection: ConnectionState): void;
   setStatus(status: ReloadStatus): void;
   setRunner(runner: RunnerInfo): void;
+  setSession(session: GameSession): void;
   setFrameSize(width: number, height: number): void;
+  dismissProblem(id: number): void;
 }
 
 export const useSessionStore = create<SessionStore>()((set, get) => ({
   connection: 'connecting',
   status: { state: 'waiting', message: 'waiting for the back end' },
   runner: null,
+  session: null,
   frameSize: null,
+  dismissedProblem: null,
   setConnection: (connection) => set({ connection }),
   setStatus: (status) => set({ status }),
   setRunner: (runner) => set({ runner }),
+  setSession: (session) => set({ session }),
   setFrameSize: (width, height) => {
     const cur = get().frameSize;
     if (cur && cur.width === width && cur.height === height) return;
     set({ frameSize: { width, height } });
   },
+  dismissProblem: (id) => set({ dismissedProblem: id }),
 }));

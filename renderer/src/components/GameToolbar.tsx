@@ -1,0 +1,62 @@
+import { gameControl, loopControl, reloadNow, setProfile, togglePause } from '../app/actions';
+import { withShortcut } from '../app/shortcuts';
+import { useSessionStore } from '../stores/sessionStore';
+
+/** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
+export function GameToolbar() {
+  const session = useSessionStore((s) => s.session);
+  const paused = session?.paused ?? false;
+  const loop = session?.loop ?? 'off';
+  const profile = session?.profile ?? 'fast';
+  const off = !session;
+  return (
+    <div className="game-toolbar" role="toolbar" aria-label="Game controls">
+      <button type="button" data-testid="game-pause" aria-pressed={paused} disabled={off} title={withShortcut(paused ? 'Resume the game' : 'Pause the game', 'pause')} onClick={() => void togglePause()}>
+        {paused ? '▶ Resume' : '❚❚ Pause'}
+      </button>
+      <button type="button" data-testid="game-step" disabled={off || !paused} title={withShortcut('Run one frame (while paused)', 'step')} onClick={() => void gameControl('step')}>
+        ⇥ Step
+      </button>
+      <button
+        type="button"
+        data-testid="game-restart"
+        disabled={off}
+        title={withShortcut('Restart with fresh state (init runs again)', 'restart')}
+        onClick={() => void gameControl('restart')}
+      >
+        ⟲ Restart
+      </button>
+      <button type="button" data-testid="reload-now" title={withShortcut('Rebuild and reload every plugin now', 'reload')} onClick={() => void reloadNow()}>
+        ↻ Reload
+      </button>
+      <span className="toolbar-gap" />
+      <span className="loop-controls" role="group" aria-label="Loop recording">
+        {loop === 'off' && (
+          <button type="button" data-testid="loop-record" disabled={off} title={withShortcut('Record input from now, with a snapshot of the state', 'loop')} onClick={() => void loopControl('record')}>
+            ● Record loop
+          </button>
+        )}
+        {loop === 'recording' && (
+          <button type="button" className="recording" data-testid="loop-play" title={withShortcut('Stop recording and play the loop', 'loop')} onClick={() => void loopControl('play')}>
+            ▶ Play loop
+          </button>
+        )}
+        {loop !== 'off' && (
+          <button type="button" data-testid="loop-stop" title={withShortcut('Stop: back to live play', 'loop')} onClick={() => void loopControl('stop')}>
+            ■ Stop
+          </button>
+        )}
+      </span>
+      <label className="profile-toggle" title="Optimised builds (-O2) are slower to compile; the game keeps its state">
+        <input
+          type="checkbox"
+          data-testid="profile-toggle"
+          disabled={off}
+          checked={profile === 'optimised'}
+          onChange={(e) => void setProfile(e.target.checked ? 'optimised' : 'fast')}
+        />{' '}
+        optimised
+      </label>
+    </div>
+  );
+}
