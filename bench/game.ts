@@ -123,7 +123,22 @@ export class BenchGame {
     });
   }
 
+  /** Start attempts that failed (runner did not come up) and were retried; reported in results.json. */
+  static startRetries = 0;
+
   static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths): Promise<BenchGame> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await BenchGame.openOnce(f, compiler, paths);
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        BenchGame.startRetries++;
+        process.stderr.write(`  (retrying start of ${f.id}/${compiler}: ${(err as Error).message})\n`);
+      }
+    }
+  }
+
+  private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths): Promise<BenchGame> {
     const dir = tempProject(f, compiler);
     const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true });
     const game = new BenchGame(f, compiler, dir, backend, paths);

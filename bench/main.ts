@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../electron/core/paths';
 import type { Figure } from './figures';
-import { fixtures, removeBenchData, tempProject } from './game';
+import { BenchGame, fixtures, removeBenchData, tempProject } from './game';
 import { saveToFrame, restartPerEdit } from './latency';
 import { machineInfo } from './machine';
 import { nativeCosts } from './native';
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     }
   }
 
+  details.startRetries = BenchGame.startRetries;
   const results: Results = {
     schema: 'kiln-bench/1',
     createdAt: new Date().toISOString(),
