@@ -14,9 +14,23 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-'));
 cpSync(path.join(root, 'plugins', 'pong'), dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('trust', () => {
+  it('refuses to build a project nobody trusted, and says how to trust it', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-untrusted-'));
+    cpSync(path.join(root, 'plugins', 'pong'), other, { recursive: true, filter: (s) => !s.includes('.kiln') });
+    const failure = await run(process.execPath, [kiln, 'build', other]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    rmSync(other, { recursive: true, force: true });
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/is not trusted: building it runs its code.*--trust/);
+  });
+});
+
 describe('kiln build', () => {
   it('builds pong and exits 0', async () => {
-    const { stderr } = await run(process.execPath, [kiln, 'build', dir]);
+    const { stderr } = await run(process.execPath, [kiln, 'build', dir, '--trust']);
     expect(stderr).toMatch(/built pong -> .*pong\.so/);
   });
 
@@ -25,7 +39,10 @@ describe('kiln build', () => {
     const lines = source.split('\n');
     lines.splice(3, 0, 'int kiln_broken = );');
     writeFileSync(path.join(dir, 'pong.c'), lines.join('\n'));
-    const failure = await run(process.execPath, [kiln, 'build', dir]).catch((e) => e as { code: number; stdout: string });
+    const failure = (await run(process.execPath, [kiln, 'build', dir, '--trust']).then(
+      () => ({ code: 0, stdout: '' }),
+      (e: { code: number; stdout: string }) => e,
+    ));
     writeFileSync(path.join(dir, 'pong.c'), source);
     expect(failure.code).toBe(1);
     expect(failure.stdout).toMatch(/^pong\.c:4:\d+: error: /m);
@@ -34,7 +51,7 @@ describe('kiln build', () => {
 
 describe('kiln run --headless', () => {
   it('prints each reload as one JSON line and rebuilds when the source changes', async () => {
-    const child = spawn(process.execPath, [kiln, 'run', dir, '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [kiln, 'run', dir, '--headless', '--trust'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const events: Array<{ outcome: string; version: number; trigger: string }> = [];
     let buffer = '';
     child.stdout.on('data', (d: Buffer) => {

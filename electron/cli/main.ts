@@ -12,6 +12,9 @@ import { compile, findCompilerFor } from '../core/compiler';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { Project } from '../core/project';
+import { TrustStore } from '../core/trust';
+import { defaultDataDir } from '../core/user-data';
+import readline from 'node:readline/promises';
 
 const paths = kilnPaths(findKilnRoot(__dirname));
 const program = new Command().name('kiln').description('Kiln: live-reloading native game plugins');
@@ -20,11 +23,14 @@ program
   .command('run')
   .argument('[project]', 'project folder', paths.defaultProject)
   .option('--headless', 'run without a window (the only mode of the CLI for now)', false)
+  .option('--trust', 'trust this project: build and run its code without asking (remembered)', false)
   .description('build and run a project; rebuild and hot-reload when a source changes')
-  .action(async (projectDir: string) => {
+  .action(async (projectDir: string, opts: { trust: boolean }) => {
     const problems = checkBuilt(paths);
     if (problems.length) fail(`Kiln is not built:\n  ${problems.join('\n  ')}`);
-    const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+    const trustProject = opts.trust || (await askTrust(projectDir));
+    const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject });
+    if (!backend.isTrusted) fail(untrustedMessage(projectDir));
     backend.on('reload', (event) => process.stdout.write(`${JSON.stringify(event)}\n`));
     backend.on('runner', (info) => process.stderr.write(`runner: ${info.message}\n`));
     backend.on('game-log', (m) => process.stderr.write(`[${m.level}] ${m.text}\n`));
@@ -40,9 +46,13 @@ program
 program
   .command('build')
   .argument('[project]', 'project folder', paths.defaultProject)
+  .option('--trust', 'trust this project: build its code without asking (remembered)', false)
   .description('build every plugin once; exit non-zero on errors')
-  .action(async (projectDir: string) => {
+  .action(async (projectDir: string, opts: { trust: boolean }) => {
     const project = await Project.open(projectDir);
+    const trust = new TrustStore(defaultDataDir(), [path.join(paths.root, 'plugins')]);
+    if (opts.trust || (!(await trust.isTrusted(project.root)) && (await askTrust(projectDir)))) await trust.trust(project.root);
+    if (!(await trust.isTrusted(project.root))) fail(untrustedMessage(projectDir));
     const outDir = path.join(project.workDir, 'build');
     await fs.mkdir(outDir, { recursive: true });
     let errors = 0;
@@ -67,6 +77,22 @@ program
     }
     process.exit(errors ? 1 : 0);
   });
+
+function untrustedMessage(dir: string): string {
+  return `${dir} is not trusted: building it runs its code (and its kiln.json compiler flags). If you trust it, run again with --trust`;
+}
+
+/** On a terminal, ask once; elsewhere (CI, scripts) never assume trust. */
+async function askTrust(dir: string): Promise<boolean> {
+  const project = await Project.open(dir);
+  const store = new TrustStore(defaultDataDir(), [path.join(paths.root, 'plugins')]);
+  if (await store.isTrusted(project.root)) return false; // already trusted: nothing to ask
+  if (!process.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`Kiln: building ${project.root} runs its code. Trust this project? [y/N] `);
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
 
 function fail(message: string): never {
   console.error(`kiln: ${message}`);

@@ -23,7 +23,7 @@ async function startPong(edit?: (kilnJson: Record<string, unknown>) => void) {
     edit(json);
     writeFileSync(file, JSON.stringify(json));
   }
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
   const events: ReloadEvent[] = [];
   backend.on('reload', (e) => events.push(e));
   open.push({ backend, dir });

@@ -26,7 +26,10 @@ import { BuildQueue, type QueuedBuild } from './build-queue';
 import { compile, findCompilerFor, CompilerNotFoundError, type Compiler } from './compiler';
 import type { KilnPaths } from './paths';
 import { isInside, Project, ProjectError, type PluginConfig } from './project';
+import { DraftStore } from './drafts';
 import { ProjectWatcher, type ProjectChange } from './project-watcher';
+import { TrustStore } from './trust';
+import { defaultDataDir } from './user-data';
 import { ReloadLog } from './reload-log';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
 import { RunnerSupervisor } from './runner-supervisor';
@@ -37,6 +40,10 @@ export interface BackendOptions {
   projectDir: string;
   paths: KilnPaths;
   launcher: RunnerLauncher;
+  /** The user's data folder (trusted folders, unsaved buffers); defaults to defaultDataDir(). */
+  dataDir?: string;
+  /** The user trusted this project explicitly (e.g. `--trust` on the command line): remember it and build. */
+  trustProject?: boolean;
 }
 
 type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
@@ -55,10 +62,16 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   private readonly dependencies = new Map<string, Set<string>>();
   private profile: BuildProfile;
 
+  private trusted = false;
+  private readonly writes = new Map<string, Promise<unknown>>();
+  private started = false;
+
   private constructor(
     readonly project: Project,
     private readonly paths: KilnPaths,
     launcher: RunnerLauncher,
+    private readonly trust: TrustStore,
+    private readonly drafts: DraftStore,
   ) {
     super();
     this.log = new ReloadLog(path.join(project.workDir, 'reload-log.jsonl'));
@@ -84,18 +97,34 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     const project = await Project.open(options.projectDir);
     await fs.mkdir(path.join(project.workDir, 'build'), { recursive: true });
     await fs.writeFile(path.join(project.workDir, '.gitignore'), '*\n').catch(() => undefined);
-    const backend = new KilnBackend(project, options.paths, options.launcher);
+    const dataDir = options.dataDir ?? defaultDataDir();
+    const trust = new TrustStore(dataDir, [path.join(options.paths.root, 'plugins')]);
+    if (options.trustProject) await trust.trust(project.root);
+    const backend = new KilnBackend(project, options.paths, options.launcher, trust, new DraftStore(dataDir, project.root));
+    backend.trusted = await trust.isTrusted(project.root);
     await backend.log.load();
     return backend;
   }
 
-  /** Start the runner and build every plugin once. */
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  /** Watch the project; if it is trusted, start the runner and build every plugin once. */
   async start(): Promise<void> {
     await this.watcher.start();
-    await this.supervisor.start();
-    for (const plugin of this.project.config.plugins) {
-      this.queue.enqueue({ plugin: plugin.name, trigger: 'startup', at: nowMs() });
+    if (!this.trusted) {
+      this.setStatus({ state: 'waiting', message: `${this.project.name} is not trusted yet: building it runs its code — trust the project to build and run it` });
+      return;
     }
+    await this.startGame();
+  }
+
+  private async startGame(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.supervisor.start();
+    this.rebuildAll('startup');
   }
 
   /** Resolves when every queued build has finished (tests, CLI). */
@@ -130,7 +159,23 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** One handler per request of the contract; the mapped type makes a missing one a compile error. */
   private readonly handlers: { [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> } = {
-    'project.get': () => this.project.info(this.versions),
+    'project.get': () => this.project.info(this.versions, this.trusted),
+    'project.trust': async () => {
+      await this.trust.trust(this.project.root);
+      this.trusted = true;
+      await this.startGame();
+      return this.project.info(this.versions, true);
+    },
+    'draft.put': async ({ path: file, content }) => {
+      this.project.resolve(file); // only drafts of project files
+      await this.drafts.put(file, content);
+      return { ok: true };
+    },
+    'draft.drop': async ({ path: file }) => {
+      await this.drafts.drop(file);
+      return { ok: true };
+    },
+    'draft.list': () => this.drafts.list(),
     'file.read': async ({ path: file }) => ({ path: file, content: await this.project.readFile(file) }),
     'file.save': ({ path: file, content }) => this.save(file, content),
     'reload.history': async () => this.log.history(),
@@ -148,11 +193,13 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
     'session.get': async () => this.session(),
     'build.reload': async ({ plugin }) => {
+      if (!this.trusted) throw new RequestError('refused: trust the project before building it');
       const names = plugin ? [this.pluginConfig(plugin).name] : this.project.config.plugins.map((p) => p.name);
       for (const name of names) this.queue.enqueue({ plugin: name, trigger: 'manual', at: nowMs() });
       return { rebuilding: names };
     },
     'build.profile': async ({ profile }) => {
+      if (!this.trusted) throw new RequestError('refused: trust the project before building it');
       this.profile = profile;
       const rebuilding = this.rebuildAll('manual');
       this.emit('session', this.session());
@@ -193,6 +240,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   }
 
   private rebuildAll(trigger: ReloadTrigger): string[] {
+    if (!this.trusted) return [];
     const names = this.project.config.plugins.map((p) => p.name);
     for (const name of names) this.queue.enqueue({ plugin: name, trigger, at: nowMs() });
     return names;
@@ -200,7 +248,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   private async announceProject(): Promise<void> {
     for (const p of this.project.config.plugins) if (!this.versions.has(p.name)) this.versions.set(p.name, null);
-    this.emit('project', await this.project.info(this.versions));
+    this.emit('project', await this.project.info(this.versions, this.trusted));
   }
 
   /** A new plugin from plugins/templates/plugin.c: the source appears, kiln.json lists it, it builds and runs. */
@@ -216,7 +264,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     });
     this.versions.set(name, null);
     await this.announceProject();
-    this.queue.enqueue({ plugin: name, trigger: 'manual', at: nowMs() });
+    if (this.trusted) this.queue.enqueue({ plugin: name, trigger: 'manual', at: nowMs() });
     return { name, sources: [source], version: null };
   }
 
@@ -227,6 +275,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     if (change.kind === 'removed') {
+      this.emit('file-removed', { path: change.path });
       await this.announceProject();
       return;
     }
@@ -252,8 +301,18 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   async save(relative: string, content: string): Promise<RequestResult<'file.save'>> {
     const at = nowMs();
-    this.watcher.remember(relative, content);
-    await this.project.writeFile(relative, content);
+    // Saves of one file are written in the order they arrived, so an older save never lands last.
+    const previous = this.writes.get(relative) ?? Promise.resolve();
+    const write = previous.catch(() => undefined).then(() => {
+      this.watcher.remember(relative, content);
+      return this.project.writeFile(relative, content);
+    });
+    this.writes.set(relative, write);
+    try {
+      await write;
+    } finally {
+      if (this.writes.get(relative) === write) this.writes.delete(relative);
+    }
     if (relative === 'kiln.json') {
       await this.configChanged('save');
       return { path: relative, bytes: Buffer.byteLength(content), rebuilding: this.project.config.plugins.map((p) => p.name) };
@@ -264,6 +323,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** Queue a rebuild of every plugin a changed file belongs to; returns their names. */
   rebuildFor(relative: string, trigger: ReloadTrigger, at: number): string[] {
+    if (!this.trusted) return [];
     const affected = this.pluginsReading(relative);
     for (const name of affected) this.queue.enqueue({ plugin: name, trigger, at });
     return affected;

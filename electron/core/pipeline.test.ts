@@ -19,7 +19,7 @@ KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .draw = draw
 `;
 
 async function open(dir: string) {
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
   const events: ReloadEvent[] = [];
   backend.on('reload', (e) => events.push(e));
   running.push({ backend, dir });
@@ -54,14 +54,17 @@ afterEach(async () => {
 describe('a burst of saves', () => {
   it('100 saves in a second end with the last source running; the log counts the folded saves', async () => {
     const dir = tempProject({
-      'kiln.json': JSON.stringify({ name: 'burst', width: 16, height: 16, plugins: [{ name: 'p', sources: ['p.c'] }] }),
+      // gcc (~60 ms a build) so that saves every 10 ms really do outrun the builds.
+      'kiln.json': JSON.stringify({ name: 'burst', width: 16, height: 16, plugins: [{ name: 'p', sources: ['p.c'] }], build: { compiler: 'gcc' } }),
       'p.c': painter('p', '0x000000FF', 0),
     });
     const { backend, events } = await open(dir);
+    const pending: Array<Promise<unknown>> = [];
     for (let i = 1; i <= 100; i++) {
-      await backend.save('p.c', painter('p', `0x0000${i.toString(16).padStart(2, '0')}FF`, 0));
+      pending.push(backend.save('p.c', painter('p', `0x0000${i.toString(16).padStart(2, '0')}FF`, 0)));
       await new Promise((r) => setTimeout(r, 10));
     }
+    await Promise.all(pending);
     await backend.idle();
     expect(await pixel(backend, 0)).toBe(100); // blue = 100: the newest source runs
     const saves = events.filter((e) => e.trigger === 'save');

@@ -37,6 +37,7 @@ export class ProjectError extends Error {}
 
 const SOURCE_EXT = new Set(['.c', '.zig']);
 const HEADER_EXT = new Set(['.h']);
+let tmpCounter = 0;
 const IGNORED_DIRS = new Set(['.kiln', '.git', 'node_modules']);
 
 export class Project {
@@ -190,10 +191,17 @@ export class Project {
 
   async readFile(relative: string): Promise<string> {
     const abs = this.resolve(relative);
+    let bytes: Buffer;
     try {
-      return await fs.readFile(abs, 'utf8');
+      bytes = await fs.readFile(abs);
+    } catch (err) {
+      throw new ProjectError(`cannot read ${relative}: ${describeFsError(err, this.root)}`);
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      throw new ProjectError(`cannot read ${relative}: no such file in the project`);
+      const at = firstInvalidUtf8(bytes);
+      throw new ProjectError(`${relative} is not valid UTF-8 (byte ${at}) — Kiln edits UTF-8 text; convert it (e.g. iconv -f latin1 -t utf-8) and open it again`);
     }
   }
 
@@ -204,10 +212,16 @@ export class Project {
     if (!kind) {
       throw new ProjectError(`refused: ${relative} is not a project source, header or kiln.json`);
     }
-    await fs.mkdir(path.dirname(abs), { recursive: true });
-    const tmp = `${abs}.kiln-${process.pid}-${Date.now()}.tmp`;
-    await fs.writeFile(tmp, content, 'utf8');
-    await fs.rename(tmp, abs);
+    const tmp = `${abs}.kiln-${process.pid}-${++tmpCounter}.tmp`;
+    try {
+      await fs.access(this.root);
+      await fs.mkdir(path.dirname(abs), { recursive: true });
+      await fs.writeFile(tmp, content, 'utf8');
+      await fs.rename(tmp, abs);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw new ProjectError(`could not save ${relative}: ${describeFsError(err, this.root)} — your changes are still in the editor`);
+    }
     return abs;
   }
 
@@ -218,10 +232,11 @@ export class Project {
     return this.config.plugins.filter((p) => p.sources.some((s) => normalise(s) === normalise(relative)));
   }
 
-  async info(versions: Map<string, number | null>): Promise<ProjectInfo> {
+  async info(versions: Map<string, number | null>, trusted: boolean): Promise<ProjectInfo> {
     return {
       name: this.config.name,
       root: this.root,
+      trusted,
       width: this.config.width,
       height: this.config.height,
       files: await this.listFiles(),
@@ -264,6 +279,35 @@ async function readConfig(root: string): Promise<ProjectConfig> {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ProjectError(`${configPath}: two plugins are named ${twice} — names must be unique`);
   return parsed.data;
+}
+
+/** An fs error in words a user can act on. */
+export function describeFsError(err: unknown, root: string): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return `no such file (is the project folder ${root} still there?)`;
+    case 'ENOSPC':
+      return 'the disk is full (ENOSPC) — free some space and save again';
+    case 'EDQUOT':
+      return 'your disk quota is used up (EDQUOT) — free some space and save again';
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code}) — check the file's and folder's permissions`;
+    case 'EROFS':
+      return 'the file system is read-only (EROFS)';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    default:
+      return (err as Error).message ?? String(err);
+  }
+}
+
+/** Byte offset of the first byte that is not UTF-8 (decoded leniently, the first U+FFFD marks it). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const text = bytes.toString('utf8');
+  const at = text.indexOf('\uFFFD');
+  return at < 0 ? 0 : Buffer.byteLength(text.slice(0, at));
 }
 
 function fileKind(name: string): FileKind | null {

@@ -24,7 +24,7 @@ async function start() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-session-'));
   writeFileSync(path.join(dir, 'kiln.json'), JSON.stringify({ name: 'counter', width: 16, height: 16, plugins: [{ name: 'counter', sources: ['counter.c'] }] }, null, 2));
   writeFileSync(path.join(dir, 'counter.c'), COUNTER);
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
   const events: ReloadEvent[] = [];
   backend.on('reload', (e) => events.push(e));
   running.push({ backend, dir });

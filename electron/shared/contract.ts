@@ -89,6 +89,11 @@ export interface PluginInfo {
 export interface ProjectInfo {
   name: string;
   root: string;
+  /**
+   * Building a project runs its code (and its kiln.json flags): nothing is compiled or run until the
+   * user trusts a project Kiln did not create. The answer is remembered per folder.
+   */
+  trusted: boolean;
   width: number;
   height: number;
   files: ProjectFile[];
@@ -120,6 +125,14 @@ export interface GameSession {
   /** Seconds of input in the recorded loop (0 when none). */
   loopSeconds: number;
   profile: BuildProfile;
+}
+
+/** An editor buffer with changes not yet saved, kept by the back end in the user's data folder. */
+export interface Draft {
+  path: string;
+  content: string;
+  /** Epoch ms of the last change. */
+  at: number;
 }
 
 /** A message a plugin logged with log_info()/log_warn() or the runtime reported. */
@@ -164,6 +177,12 @@ export const requestSchemas = {
   'file.delete': z.object({ path: relPath }).strict(),
   /** New plugin from the template: writes <name>.c, adds it to kiln.json, builds and runs it. */
   'plugin.create': z.object({ name: pluginName }).strict(),
+  /** Trust this project: build and run it (remembered for this folder). */
+  'project.trust': z.object({ trust: z.literal(true) }).strict(),
+  /** Unsaved buffers, kept outside the project so a reload or restart never loses them. */
+  'draft.put': z.object({ path: relPath, content: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB') }).strict(),
+  'draft.drop': z.object({ path: relPath }).strict(),
+  'draft.list': z.object({}).strict(),
   /** Loop recording: record input from now with a state snapshot, play it in a loop, or stop (back to live). */
   'loop.control': z.object({ action: z.enum(['record', 'play', 'stop']) }).strict(),
 } as const;
@@ -189,6 +208,10 @@ export interface RequestResults {
   'file.delete': { path: string };
   'plugin.create': PluginInfo;
   'loop.control': GameSession;
+  'project.trust': ProjectInfo;
+  'draft.put': { ok: true };
+  'draft.drop': { ok: true };
+  'draft.list': Draft[];
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];
@@ -211,10 +234,12 @@ export interface EventPayloads {
   project: ProjectInfo;
   /** A file changed on disk outside the editor; `content` is its new text. */
   'file-changed': { path: string; content: string };
+  /** A file was deleted or renamed away outside the editor; an open buffer of it should be kept. */
+  'file-removed': { path: string };
 }
 
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed'];
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed'];
 
 // ---------------------------------------------------------------- frames
 

@@ -13,8 +13,9 @@ async function main(): Promise<void> {
     .description('Serve the Kiln editor on 127.0.0.1 (the web shell)')
     .option('-p, --project <dir>', 'project folder (holds kiln.json)', paths.defaultProject)
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', (v) => Number.parseInt(v, 10), 0)
+    .option('--trust', 'trust the project: build and run it without asking in the editor (remembered)', false)
     .parse();
-  const opts = program.opts<{ project: string; port: number }>();
+  const opts = program.opts<{ project: string; port: number; trust: boolean }>();
 
   const problems = checkBuilt(paths);
   if (problems.length) {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     projectDir: path.resolve(opts.project),
     paths,
     launcher: nodeRunnerLauncher(paths.runnerScript),
+    trustProject: opts.trust,
   });
   const shell = await startWebShell({ backend, rendererDir: paths.rendererDir, port: opts.port });
   await backend.start();

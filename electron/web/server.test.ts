@@ -19,7 +19,7 @@ let shell: WebShell;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-web-'));
   cpSync(paths.defaultProject, dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
-  backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript) });
+  backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
   shell = await startWebShell({ backend, rendererDir: paths.rendererDir });
   await backend.start();
   await backend.idle();

@@ -179,10 +179,14 @@ typedef struct guard_ctx {
     struct guard_ctx *next;    /* watchdog list */
 } guard_ctx;
 
-static __thread guard_ctx *tl_guard __attribute__((tls_model("initial-exec")));
-static __thread int tl_altstack_ready __attribute__((tls_model("initial-exec")));
-static __thread int tl_defer __attribute__((tls_model("initial-exec")));
-static __thread volatile sig_atomic_t tl_defer_pending __attribute__((tls_model("initial-exec")));
+/* Not tls_model("initial-exec"): that marks libkiln STATIC_TLS, and a dlopen'd library's whole TLS block
+ * (≈2 KiB with the error buffers) must then fit glibc's small static surplus — inside Node + koffi it does
+ * not ("cannot allocate memory in static TLS block"). The signal handler only reads these after the
+ * guarded call on the same thread has written them, so their dynamic TLS block already exists. */
+static __thread guard_ctx *tl_guard;
+static __thread int tl_altstack_ready;
+static __thread int tl_defer;
+static __thread volatile sig_atomic_t tl_defer_pending;
 
 #ifdef SIGRTMIN
 #define WATCHDOG_SIGNAL (SIGRTMIN + 4)
