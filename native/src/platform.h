@@ -90,6 +90,17 @@ const char *kiln_plat_temp_dir(void);
  * region programs do not normally use, then anywhere. */
 int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_map *map, char err[KILN_PLAT_ERR]);
 
+/* --- folder watcher (hot_reload.c) -----------------------------------------------------------------------------
+ * A thread that calls on_change(user) when `file` in `dir` is finished being written (Linux: inotify
+ * IN_CLOSE_WRITE, or IN_MOVED_TO for an atomic rename; Windows: ReadDirectoryChangesW, last write / rename).
+ * Bursts of events are coalesced into one call. on_change returns 0 when done, or N > 0 to be called again in N
+ * ms if nothing else happens (an image that was still incomplete); a new event calls it at once. */
+typedef struct kiln_plat_watch kiln_plat_watch;
+typedef int (*kiln_plat_watch_fn)(void *user);
+kiln_plat_watch *kiln_plat_watch_start(const char *dir, const char *file, kiln_plat_watch_fn on_change, void *user,
+                                       char err[KILN_PLAT_ERR]);
+void kiln_plat_watch_stop(kiln_plat_watch *w);   /* joins the thread; on_change is not running afterwards */
+
 /* --- threads, for hot_reload.c ------------------------------------------------------------------------------- */
 void kiln_plat_yield(void);
 void kiln_plat_sleep_ms(int32_t ms);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -18,6 +19,9 @@
 #include <unistd.h>
 
 #include "kiln_runtime.h"
+#include "hot_reload.h"
+#define KILN_NO_SHORT_NAMES
+#include "kiln.h"
 #include "test.h"
 
 #define W 320
@@ -115,6 +119,35 @@ static kiln_runtime *make_rt(const char **wd_out) {
 }
 
 static double now(void) { struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); return ts.tv_sec + ts.tv_nsec * 1e-9; }
+
+/* Compiles tests/fixtures/<src> with `flags` into a shared library during the test; returns its path.
+   KILN_TEST_SRC, KILN_PLUGIN_INCLUDE and CC come from the Makefile. */
+static char build_root[256];
+static const char *compile_plugin(const char *out, const char *src, const char *flags) {
+    static char paths[16][512];
+    static int k;
+    if (!build_root[0]) {
+        snprintf(build_root, sizeof build_root, "/tmp/kiln-test-build-XXXXXX");
+        if (!mkdtemp(build_root)) { perror("mkdtemp"); exit(2); }
+    }
+    const char *srcdir = getenv("KILN_TEST_SRC"), *inc = getenv("KILN_PLUGIN_INCLUDE"), *cc = getenv("CC");
+    char *path = paths[k++ % 16];
+    snprintf(path, 512, "%s/%s.so", build_root, out);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s -std=c11 -O1 -shared -fPIC -Wall -Werror -I%s %s %s/%s -o %s", cc && *cc ? cc : "cc",
+             inc ? inc : "../plugins/include", flags ? flags : "", srcdir ? srcdir : "tests/fixtures", src, path);
+    if (system(cmd) != 0) { fprintf(stderr, "  FAIL compiling: %s\n", cmd); test_failed_checks++; }
+    return path;
+}
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[65536];
+    size_t n;
+    while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    if (in) fclose(in);
+    if (out) fclose(out);
+}
+static long file_size(const char *p) { struct stat st; return stat(p, &st) == 0 ? (long)st.st_size : -1; }
 
 /* --- tests -------------------------------------------------------------------------------------------------- */
 static void test_create_rejects_bad_arguments(void) {
@@ -645,6 +678,9 @@ static void test_crash_on_another_thread(void) {
     kiln_destroy(rt);
 }
 
+#include "test_features.c"
+#include "test_hot_reload.c"
+
 int main(int argc, char **argv) {
     static const test_case tests[] = {
         {"create_rejects_bad_arguments", test_create_rejects_bad_arguments},
@@ -672,9 +708,12 @@ int main(int argc, char **argv) {
         {"pong_plays_itself", test_pong_plays_itself},
         {"many_reloads_leak_nothing", test_many_reloads_leak_nothing},
         {"reload_while_frames_run_on_another_thread", test_reload_while_frames_run_on_another_thread},
+        FEATURE_TESTS
+        HOT_RELOAD_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);
     remove_workdirs();
+    if (build_root[0]) nftw(build_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }
