@@ -140,6 +140,20 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   // ------------------------------------------------------------------ requests
 
+  /**
+   * What both transports call for a request: never throws, always answers. A refused request gets the
+   * reason; an unexpected failure is reported as internal and logged, and the back end keeps serving.
+   */
+  async dispatch(method: unknown, params: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: string }> {
+    try {
+      return { ok: true, result: await this.request(method, params) };
+    } catch (err) {
+      if (err instanceof RequestError) return { ok: false, error: err.message };
+      console.error(`kiln: ${String(method)} failed: ${(err as Error).stack ?? err}`);
+      return { ok: false, error: `internal error: ${(err as Error).message}` };
+    }
+  }
+
   /** The single entry for every request from the UI: validated against the contract, then handled. */
   async request(method: unknown, params: unknown): Promise<unknown> {
     if (!isRequestMethod(method)) throw new RequestError(`unknown request ${JSON.stringify(method)}`);

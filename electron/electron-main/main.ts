@@ -1,54 +1,77 @@
 /**
- * The Electron shell: one window, the same back end as the web shell, the runner in a utilityProcess.
- * Requests over ipcMain.handle, events over webContents.send, frames over a MessagePort (no JSON).
+ * The Electron shell: one window over the same back end as the web shell, the runner in a
+ * utilityProcess. Requests over ipcMain.handle, events over webContents.send, frames over a
+ * MessagePort (no JSON). Thin on purpose: everything else lives in electron/core.
  */
-import { app, BrowserWindow, ipcMain, MessageChannelMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, shell } from 'electron';
 import path from 'node:path';
-import { eventNames, encodeFrameHeader, ipcChannels, type Frame } from '../shared/contract';
-import { KilnBackend, RequestError } from '../core/backend';
+import { eventNames, encodeFrameHeader, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
+import { KilnBackend } from '../core/backend';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
+import { menuTemplate } from './menu';
 import { utilityRunnerLauncher } from './utility-runner-launcher';
+import { isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState } from './window-options';
 
 const paths = kilnPaths(findKilnRoot(app.isPackaged ? process.resourcesPath : __dirname));
+const rendererIndex = path.join(paths.rendererDir, 'index.html');
 
-function projectFromArgs(): string {
-  const i = process.argv.indexOf('--project');
-  return i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : paths.defaultProject;
+function projectFromArgs(argv: string[]): string {
+  const i = argv.indexOf('--project');
+  return i > 0 && argv[i + 1] ? path.resolve(argv[i + 1]) : paths.defaultProject;
 }
+
+let mainWindow: BrowserWindow | null = null;
 
 async function createWindow(): Promise<void> {
   const problems = checkBuilt(paths);
   if (problems.length) throw new Error(`Kiln is not built:\n${problems.join('\n')}`);
 
-  const backend = await KilnBackend.open({ projectDir: projectFromArgs(), paths, launcher: utilityRunnerLauncher(paths.runnerScript) });
-  const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    backgroundColor: '#1e1e1e',
-    title: `Kiln — ${backend.project.name}`,
-    webPreferences: {
-      preload: path.join(__dirname, 'preload.js'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-    },
+  const userData = app.getPath('userData');
+  const backend = await KilnBackend.open({
+    projectDir: projectFromArgs(process.argv),
+    paths,
+    launcher: utilityRunnerLauncher(paths.runnerScript),
+    dataDir: userData,
   });
-  // Nothing but our own files: no navigation away, no new windows.
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  const state = await loadWindowState(userData);
+  const win = new BrowserWindow(kilnWindowOptions(path.join(__dirname, 'preload.js'), state, `Kiln — ${backend.project.name}`));
+  mainWindow = win;
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  const remember = () => {
+    if (!win.isDestroyed()) void saveWindowState(userData, { bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+  };
+  win.on('resized', remember);
+  win.on('moved', remember);
+  win.on('close', remember);
+
+  // Nothing but our own page: no navigation away, no new windows, no permissions.
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!isAllowedNavigation(url, rendererIndex)) e.preventDefault();
+  });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
-  ipcMain.handle(ipcChannels.invoke, async (_e, method: unknown, params: unknown) => {
-    try {
-      return { ok: true, result: await backend.request(method, params) };
-    } catch (err) {
-      return { ok: false, error: err instanceof RequestError ? err.message : `internal error: ${(err as Error).message}` };
-    }
-  });
+  ipcMain.handle(ipcChannels.invoke, (_e, method: unknown, params: unknown) => backend.dispatch(method, params));
   for (const event of eventNames) {
     backend.on(event, (payload: unknown) => {
       if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, event, payload);
     });
   }
+  const sendMenuCommand = (command: MenuCommand) => {
+    if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, 'menu-command', { command });
+  };
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({
+        editor: sendMenuCommand,
+        game: (action) => void backend.dispatch('game.control', { action }),
+        togglePause: () => void backend.dispatch('game.control', { action: backend.session().paused ? 'resume' : 'pause' }),
+        reloadNow: () => void backend.dispatch('build.reload', {}),
+        openDocs: () => void shell.openPath(path.join(paths.root, 'README.md')),
+        about: () => void dialog.showMessageBox(win, { type: 'info', title: 'About Kiln', message: `Kiln ${app.getVersion()}`, detail: 'A live-coding game editor: edit C, press Ctrl+S, see the running game change.' }),
+      }),
+    ),
+  );
 
   const { port1, port2 } = new MessageChannelMain();
   backend.on('frame', (frame: Frame) => {
@@ -61,17 +84,29 @@ async function createWindow(): Promise<void> {
   port1.start();
   win.webContents.once('did-finish-load', () => win.webContents.postMessage(ipcChannels.framePort, null, [port2]));
 
-  await win.loadFile(path.join(paths.rendererDir, 'index.html'));
+  await win.loadFile(rendererIndex);
   await backend.start();
   app.on('before-quit', () => void backend.stop());
 }
 
-app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  return createWindow();
-}).catch((err) => {
-  console.error(`kiln: ${(err as Error).message}`);
-  app.exit(1);
-});
-
-app.on('window-all-closed', () => app.quit());
+// One Kiln at a time: a second launch focuses the first window instead of fighting over the project.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app
+    .whenReady()
+    .then(() => {
+      session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+      return createWindow();
+    })
+    .catch((err) => {
+      dialog.showErrorBox('Kiln could not start', (err as Error).message);
+      app.exit(1);
+    });
+  app.on('window-all-closed', () => app.quit());
+}

@@ -236,10 +236,14 @@ export interface EventPayloads {
   'file-changed': { path: string; content: string };
   /** A file was deleted or renamed away outside the editor; an open buffer of it should be kept. */
   'file-removed': { path: string };
+  /** The desktop app's menu asks the editor to act (things only the editor can do: its buffers). */
+  'menu-command': { command: MenuCommand };
 }
 
+export type MenuCommand = 'save' | 'save-all' | 'new-plugin' | 'new-file' | 'close-tab' | 'next-problem' | 'focus-game' | 'focus-editor';
+
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed'];
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed', 'menu-command'];
 
 // ---------------------------------------------------------------- frames
 

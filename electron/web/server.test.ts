@@ -71,7 +71,7 @@ function call(ws: WebSocket, id: number, method: string, params: unknown): Promi
 describe('web shell: the door', () => {
   it('refuses a request without the token, and says what to do', async () => {
     const res = await get('/');
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
     expect(res.body).toMatch(/Kiln editor: <url>/);
     expect((await get('/?token=wrong')).status).toBe(403);
   });
@@ -91,7 +91,8 @@ describe('web shell: the door', () => {
 
   it('refuses a WebSocket from another origin or without the token', async () => {
     await expect(connect({ origin: 'http://evil.example', cookie: `kiln_token=${shell.token}` })).rejects.toThrow(/403/);
-    await expect(connect({ origin: `http://127.0.0.1:${shell.port}` })).rejects.toThrow(/403/);
+    await expect(connect({ origin: `http://127.0.0.1:${shell.port}` })).rejects.toThrow(/401/);
+    await expect(connect({ origin: `http://127.0.0.1:${shell.port}`, cookie: 'kiln_token=wrong' })).rejects.toThrow(/403/);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   type Frame,
   type ServerMessage,
 } from '../shared/contract';
-import { RequestError, type KilnBackend } from '../core/backend';
+import type { KilnBackend } from '../core/backend';
 
 const COOKIE = 'kiln_token';
 /** A client with more than this much unsent data gets no new frames until it catches up. */
@@ -91,16 +91,25 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     return undefined;
   };
   const authorised = (req: http.IncomingMessage, url: URL) => tokenOk(url.searchParams.get('token')) || tokenOk(cookieToken(req));
+  /** 401 when no token came at all, 403 when a wrong one did. */
+  const refusalCode = (req: http.IncomingMessage, url: URL) => (url.searchParams.has('token') || cookieToken(req) !== undefined ? 403 : 401);
+
+  /** Every refusal leaves a line on stderr (never the token): someone knocking is worth knowing about. */
+  const logRefusal = (req: http.IncomingMessage, code: number, why: string) => {
+    const where = (req.url ?? '/').split('?')[0];
+    console.warn(`kiln web: refused ${req.method} ${where} with ${code} (${why}) from ${req.socket.remoteAddress}, Origin ${req.headers.origin ?? '-'}, Host ${req.headers.host ?? '-'}`);
+  };
 
   const server = http.createServer(async (req, res) => {
     const refuse = (code: number, why: string) => {
+      if (code !== 404) logRefusal(req, code, why);
       res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`Kiln: ${why}\n`);
     };
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(421, 'wrong Host header — open the URL the server printed');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (!authorised(req, url)) {
-      return refuse(403, 'missing or wrong token — open the exact URL printed as "Kiln editor: <url>"');
+      return refuse(refusalCode(req, url), 'missing or wrong token — open the exact URL printed as "Kiln editor: <url>"');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, `${req.method} is not allowed`);
     if (url.searchParams.has('token')) {
@@ -135,6 +144,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const reject = (code: number, why: string) => {
+      logRefusal(req, code, why);
       socket.end(`HTTP/1.1 ${code} ${why}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nKiln: ${why}\n`);
     };
     if (!allowedHosts().has(req.headers.host ?? '')) return reject(421, 'wrong Host header');
@@ -142,7 +152,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     if (url.pathname !== '/ws') return reject(404, 'not found');
     const origin = req.headers.origin;
     if (origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return reject(403, 'cross-origin WebSocket refused');
-    if (!authorised(req, url)) return reject(403, 'missing or wrong token');
+    if (!authorised(req, url)) return reject(refusalCode(req, url), 'missing or wrong token');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -154,19 +164,23 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   wss.on('connection', (ws) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // e.g. a message over maxPayload: ws closes that socket (1009); say so and keep serving the rest.
+    ws.on('error', (err) => console.warn(`kiln web: closed a WebSocket: ${err.message}`));
     ws.on('message', async (data, isBinary) => {
       if (isBinary) return sendJson(ws, { id: 0, ok: false, error: 'binary requests are not accepted' });
-      let id = 0;
+      let message: unknown;
       try {
-        const parsed = clientMessage.safeParse(JSON.parse(data.toString()));
-        if (!parsed.success) throw new RequestError(`malformed request: expected {id, method, params}; methods: ${requestMethods.join(', ')}`);
-        id = parsed.data.id;
-        const result = await backend.request(parsed.data.method, parsed.data.params);
-        sendJson(ws, { id, ok: true, result });
-      } catch (err) {
-        const error = err instanceof RequestError || err instanceof SyntaxError ? err.message : `internal error: ${(err as Error).message}`;
-        sendJson(ws, { id, ok: false, error });
+        message = JSON.parse(data.toString());
+      } catch {
+        return sendJson(ws, { id: 0, ok: false, error: 'malformed request: not JSON' });
       }
+      const parsed = clientMessage.safeParse(message);
+      if (!parsed.success) {
+        const id = typeof (message as { id?: unknown })?.id === 'number' ? (message as { id: number }).id : 0;
+        return sendJson(ws, { id, ok: false, error: `malformed request: expected {id, method, params}; methods: ${requestMethods.join(', ')}` });
+      }
+      const reply = await backend.dispatch(parsed.data.method, parsed.data.params);
+      sendJson(ws, { id: parsed.data.id, ...reply });
     });
   });
 

@@ -1,0 +1,48 @@
+/**
+ * The KilnApi the preload exposes, built over whatever carries IPC. Typed against Electron's own
+ * IpcRenderer, imported as a type only, so the wiring is testable without the Electron binary.
+ */
+import type { IpcRenderer } from 'electron';
+import { decodeFrame, ipcChannels, type EventName, type Frame, type KilnApi } from '../shared/contract';
+
+export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
+
+/** A MessagePort's receiving side, as the preload gets it from the main process. */
+export interface FramePortLike {
+  onmessage: ((e: { data: unknown }) => void) | null;
+  start(): void;
+}
+
+export function createKilnApi(ipc: IpcLike): { api: KilnApi; attachFramePort(port: FramePortLike): void } {
+  const frameListeners = new Set<(frame: Frame) => void>();
+  const api: KilnApi = {
+    async invoke(method, params) {
+      const reply = (await ipc.invoke(ipcChannels.invoke, method, params)) as { ok: true; result: never } | { ok: false; error: string };
+      if (!reply.ok) throw new Error(reply.error);
+      return reply.result;
+    },
+    on(event, listener) {
+      const wrapped = (_e: unknown, name: EventName, payload: unknown) => {
+        if (name === event) listener(payload as Parameters<typeof listener>[0]);
+      };
+      ipc.on(ipcChannels.event, wrapped);
+      return () => {
+        ipc.removeListener(ipcChannels.event, wrapped);
+      };
+    },
+    onFrame(listener) {
+      frameListeners.add(listener);
+      return () => {
+        frameListeners.delete(listener);
+      };
+    },
+  };
+  const attachFramePort = (port: FramePortLike) => {
+    port.onmessage = (e) => {
+      const frame = decodeFrame(e.data as Uint8Array);
+      if (frame) for (const l of frameListeners) l(frame);
+    };
+    port.start();
+  };
+  return { api, attachFramePort };
+}
