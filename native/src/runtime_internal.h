@@ -12,6 +12,12 @@
 #include "platform.h"
 #include "image.h"
 
+#ifdef __MINGW32__
+#define KILN_PRINTF_FMT __MINGW_PRINTF_FORMAT /* %zu etc. with __USE_MINGW_ANSI_STDIO */
+#else
+#define KILN_PRINTF_FMT printf
+#endif
+
 #define KILN_MAX_PLUGINS 32
 #define KILN_NAME_MAX 64
 #define KILN_PATH_MAX 4096
@@ -126,9 +132,9 @@ void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot); /* host calls on this 
 void kiln__host_leave(void);
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len);
 void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(KILN_PRINTF_FMT, 3, 4)));
 
-void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(KILN_PRINTF_FMT, 2, 3)));
 
 /* arena.c */
 enum { KILN_ARENA_OPENED = 0, KILN_ARENA_NONE = 1, KILN_ARENA_MOVED = 2 };
