@@ -7,11 +7,17 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
+const OWN_WRITE_WINDOW_MS = 2000;
+
 export type ProjectChange = { kind: 'changed' | 'added'; path: string; content: string } | { kind: 'removed'; path: string };
 
 export class ProjectWatcher {
   private watcher: FSWatcher | null = null;
-  private readonly known = new Map<string, string>(); // relative path -> content hash Kiln last wrote or read
+  /**
+   * relative path -> contents Kiln wrote (hash, when). Several, because saves overlap the watcher's
+   * reads; older ones expire, so an outside tool restoring an old version is still noticed.
+   */
+  private readonly known = new Map<string, Array<{ hash: string; at: number }>>();
 
   constructor(
     private readonly root: string,
@@ -20,7 +26,20 @@ export class ProjectWatcher {
 
   /** Tell the watcher what Kiln itself just wrote, so the echo is not taken for an outside change. */
   remember(relative: string, content: string): void {
-    this.known.set(relative, hash(content));
+    this.note(relative, hash(content));
+  }
+
+  private note(relative: string, h: string): void {
+    const now = Date.now();
+    const list = (this.known.get(relative) ?? []).filter((k) => now - k.at < OWN_WRITE_WINDOW_MS);
+    list.push({ hash: h, at: now });
+    this.known.set(relative, list);
+  }
+
+  private isOwn(relative: string, h: string): boolean {
+    const list = this.known.get(relative) ?? [];
+    const now = Date.now();
+    return list.some((k, i) => k.hash === h && (i === list.length - 1 || now - k.at < OWN_WRITE_WINDOW_MS));
   }
 
   async start(): Promise<void> {
@@ -64,8 +83,8 @@ export class ProjectWatcher {
       return; // gone again already
     }
     const h = hash(content);
-    if (this.known.get(rel) === h) return; // our own write
-    this.known.set(rel, h);
+    if (this.isOwn(rel, h)) return; // one of our own writes
+    this.note(rel, h);
     this.onChange({ kind: added ? 'added' : 'changed', path: rel, content });
   }
 }

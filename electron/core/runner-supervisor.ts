@@ -28,7 +28,8 @@ interface SupervisorEvents {
 }
 
 const HANG_TIMEOUT_MS = 3000;
-const RESTART_DELAY_MS = 100;
+/** The first restarts are immediate; a runner that keeps dying waits a little longer each time. */
+const RESTART_BACKOFF_MS = [0, 0, 50, 100, 200, 400, 800];
 const MAX_RESTARTS_PER_MINUTE = 10;
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
@@ -233,9 +234,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.restartTimes.push(now);
     this.restarts += 1;
     this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` });
+    const delay = RESTART_BACKOFF_MS[Math.min(this.restartTimes.length - 1, RESTART_BACKOFF_MS.length - 1)];
     setTimeout(() => {
       if (!this.stopping && !this.child) this.ready = this.spawn(why);
-    }, RESTART_DELAY_MS);
+    }, delay);
   }
 
   /** A runner that stops talking (frames, or session reports while paused) is hung: replace it. */

@@ -7,6 +7,8 @@ export interface LibKiln {
   destroy(rt: unknown): void;
   lastError(rt: unknown): string;
   loadPlugin(rt: unknown, name: string, path: string): number;
+  /** The same call on one of koffi's worker threads: copy + dlopen run off the game loop; libkiln locks only the swap. */
+  loadPluginAsync(rt: unknown, name: string, path: string): Promise<number>;
   lastStateAction(rt: unknown): number;
   frame(rt: unknown, dt: number): number;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
@@ -32,7 +34,10 @@ export function loadLibKiln(path: string): LibKiln {
       return undefined;
     }
   };
+  const loadPlugin = lib.func('int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path)');
   return {
+    loadPluginAsync: (rt, name, path) =>
+      new Promise<number>((resolve, reject) => loadPlugin.async(rt, name, path, (err: unknown, code: number) => (err ? reject(err) : resolve(code)))),
     resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
@@ -41,7 +46,7 @@ export function loadLibKiln(path: string): LibKiln {
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),
     lastError: lib.func('const char *kiln_last_error(const kiln_runtime *rt)'),
-    loadPlugin: lib.func('int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path)'),
+    loadPlugin,
     lastStateAction: lib.func('int32_t kiln_last_state_action(const kiln_runtime *rt)'),
     frame: lib.func('int32_t kiln_frame(kiln_runtime *rt, double dt)'),
     copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),

@@ -9,7 +9,8 @@ import { parentChannel } from './parent-channel';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 
 const FRAME_MS = 1000 / 60;
-const MAX_FRAMES_IN_FLIGHT = 2;
+/** Frames sent but not yet acknowledged: enough to ride out a busy back end (a compiler starting) without a gap. */
+const MAX_FRAMES_IN_FLIGHT = 6;
 const SESSION_EVERY_MS = 250;
 /** Index = kiln_state_action in native/include/kiln_runtime.h. */
 const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored', 'migrated'];
@@ -60,12 +61,20 @@ function stateAction(): StateAction {
   return STATE_ACTIONS[lib!.lastStateAction(rt)] ?? 'new';
 }
 
-function load(plugin: string, path: string): { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number } {
-  const code = lib!.loadPlugin(rt, plugin, path);
+type LoadResult = { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number };
+
+function loadResult(plugin: string, code: number): LoadResult {
   if (code < 0) return { ok: false, code, error: lib!.lastError(rt) || `load failed with code ${code}` };
   plugins.add(plugin);
   return { ok: true, stateAction: stateAction() };
 }
+
+function load(plugin: string, path: string): LoadResult {
+  return loadResult(plugin, lib!.loadPlugin(rt, plugin, path));
+}
+
+/** Loads run one at a time, off the game loop, in the order they were asked for. */
+let loading: Promise<void> = Promise.resolve();
 
 function drainMessages(): void {
   for (;;) {
@@ -174,6 +183,25 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   schedule();
 }
 
+async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Promise<void> {
+  const started = performance.now();
+  let r: LoadResult;
+  try {
+    r = loadResult(msg.plugin, await lib!.loadPluginAsync(rt, msg.plugin, msg.path));
+  } catch (err) {
+    r = { ok: false, code: -1, error: `load failed: ${(err as Error).message}` };
+  }
+  const loadMs = performance.now() - started;
+  drainMessages();
+  if (r.ok) {
+    send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: true, loadMs, stateAction: r.stateAction });
+    awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
+    tickNow();
+  } else {
+    send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: false, loadMs, error: r.error, code: r.code });
+  }
+}
+
 function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
   switch (msg.action) {
     case 'pause':
@@ -215,17 +243,7 @@ function onMessage(msg: HostToRunner): void {
       init(msg);
       break;
     case 'load': {
-      const started = performance.now();
-      const r = load(msg.plugin, msg.path);
-      const loadMs = performance.now() - started;
-      drainMessages();
-      if (r.ok) {
-        send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: true, loadMs, stateAction: r.stateAction });
-        awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
-        tickNow();
-      } else {
-        send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: false, loadMs, error: r.error, code: r.code });
-      }
+      loading = loading.then(() => loadOffThread(msg));
       break;
     }
     case 'input': {
