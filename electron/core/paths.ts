@@ -24,14 +24,18 @@ export function findKilnRoot(start: string): string {
   }
 }
 
-export function kilnPaths(root: string): KilnPaths {
+/**
+ * `root` holds the resources (plugins/, native/build/); `appDir` the bundles (dist/). In a checkout
+ * both are the checkout; in the packaged app, resources/ and resources/app.asar.
+ */
+export function kilnPaths(root: string, appDir: string = root): KilnPaths {
   const libName = process.platform === 'win32' ? 'kiln.dll' : 'libkiln.so';
   return {
     root,
     includeDir: path.join(root, 'plugins', 'include'),
     libkiln: path.join(root, 'native', 'build', libName),
-    runnerScript: path.join(root, 'dist', 'runner', 'main.js'),
-    rendererDir: path.join(root, 'dist', 'renderer'),
+    runnerScript: path.join(appDir, 'dist', 'runner', 'main.js'),
+    rendererDir: path.join(appDir, 'dist', 'renderer'),
     defaultProject: path.join(root, 'plugins', 'pong'),
   };
 }

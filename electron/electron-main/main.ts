@@ -4,6 +4,7 @@
  * MessagePort (no JSON). Thin on purpose: everything else lives in electron/core.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, shell } from 'electron';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { eventNames, encodeFrameHeader, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
 import { KilnBackend } from '../core/backend';
@@ -12,12 +13,26 @@ import { menuTemplate } from './menu';
 import { utilityRunnerLauncher } from './utility-runner-launcher';
 import { isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState } from './window-options';
 
-const paths = kilnPaths(findKilnRoot(app.isPackaged ? process.resourcesPath : __dirname));
+// Packaged: resources/ holds plugins/ and native/build/ (extraResources), resources/app.asar the bundles.
+const paths = app.isPackaged ? kilnPaths(process.resourcesPath, app.getAppPath()) : kilnPaths(findKilnRoot(__dirname));
 const rendererIndex = path.join(paths.rendererDir, 'index.html');
 
-function projectFromArgs(argv: string[]): string {
-  const i = argv.indexOf('--project');
-  return i > 0 && argv[i + 1] ? path.resolve(argv[i + 1]) : paths.defaultProject;
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i > 0 ? argv[i + 1] : undefined;
+}
+
+/**
+ * The project to open: --project DIR, else pong. The packaged app's own files are read-only, so there
+ * pong is first copied to the user's data folder, where its builds, state and log can be written.
+ */
+async function projectToOpen(argv: string[], userData: string): Promise<string> {
+  const chosen = argValue(argv, '--project');
+  if (chosen) return path.resolve(chosen);
+  if (!app.isPackaged) return paths.defaultProject;
+  const copy = path.join(userData, 'projects', 'pong');
+  await fs.cp(paths.defaultProject, copy, { recursive: true, force: false, errorOnExist: false });
+  return copy;
 }
 
 let mainWindow: BrowserWindow | null = null;
@@ -27,11 +42,14 @@ async function createWindow(): Promise<void> {
   if (problems.length) throw new Error(`Kiln is not built:\n${problems.join('\n')}`);
 
   const userData = app.getPath('userData');
+  const projectDir = await projectToOpen(process.argv, userData);
   const backend = await KilnBackend.open({
-    projectDir: projectFromArgs(process.argv),
+    projectDir,
     paths,
     launcher: utilityRunnerLauncher(paths.runnerScript),
     dataDir: userData,
+    // The user's own copy of an example is as trusted as the example; --trust trusts what the command line names.
+    trustProject: process.argv.includes('--trust') || (app.isPackaged && projectDir === path.join(userData, 'projects', 'pong')),
   });
   const state = await loadWindowState(userData);
   const win = new BrowserWindow(kilnWindowOptions(path.join(__dirname, 'preload.js'), state, `Kiln — ${backend.project.name}`));
