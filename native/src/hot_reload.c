@@ -169,7 +169,7 @@ static int grace_wait(hr_engine *hr, int32_t timeout_ms) {
         unsigned old = __atomic_fetch_add(&hr->gen, 1u, __ATOMIC_SEQ_CST) & 1u;
         for (int spins = 0; __atomic_load_n(&hr->active[old], __ATOMIC_SEQ_CST) != 0; spins++) {
             if (kiln_plat_now() > deadline) return -1;
-            if (spins < 64) kiln_plat_yield();
+            if (spins < 4096) kiln_plat_yield(); /* readers leave within a call: usually microseconds */
             else kiln_plat_sleep_ms(1);
         }
     }
