@@ -71,6 +71,12 @@ export class KilnEditor {
     await this.page.keyboard.insertText(text);
   }
 
+  /** Delete line `line` (1-based) whole, however the editor wraps it. */
+  async deleteLine(line: number): Promise<void> {
+    await this.goToLine(line);
+    await this.page.keyboard.press('Control+Shift+k');
+  }
+
   async goToLine(line: number): Promise<void> {
     await this.editor.locator('.view-lines').click();
     await this.page.keyboard.press('Control+g');
@@ -254,6 +260,63 @@ export class KilnEditor {
       },
       { c: color, a: x0, b: x1 },
     );
+  }
+
+  /** Close a tab with its × button. */
+  async closeTab(path: string): Promise<void> {
+    await this.tab(path).hover();
+    await this.page.getByRole('button', { name: `Close ${path}` }).click();
+  }
+
+  /** New plugin from the template, by name, through the file list's form. */
+  async newPlugin(name: string): Promise<void> {
+    await this.page.getByTestId('new-plugin').click();
+    await this.page.getByLabel('New plugin name').fill(name);
+    await this.page.getByLabel('New plugin name').press('Enter');
+  }
+
+  async newFile(path: string): Promise<void> {
+    await this.page.getByTestId('new-file').click();
+    await this.page.getByLabel('New file path').fill(path);
+    await this.page.getByLabel('New file path').press('Enter');
+  }
+
+  async renameFile(from: string, to: string): Promise<void> {
+    await this.fileButton(from).hover();
+    await this.page.getByRole('button', { name: `Rename ${from}` }).click();
+    const input = this.page.getByLabel(`Rename ${from} to`);
+    await input.fill(to);
+    await input.press('Enter');
+  }
+
+  /** Click the delete button of a file (the confirmation is the caller's to answer). */
+  async clickDelete(path: string): Promise<void> {
+    await this.fileButton(path).hover();
+    await this.page.getByRole('button', { name: `Delete ${path}` }).click();
+  }
+
+  /** Answer the next window.confirm / beforeunload prompt; resolves to its message once shown. */
+  answerNextDialog(accept: boolean): Promise<{ type: string; message: string }> {
+    return new Promise((resolve) => {
+      this.page.once('dialog', async (d) => {
+        const seen = { type: d.type(), message: d.message() };
+        if (accept) await d.accept();
+        else await d.dismiss();
+        resolve(seen);
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ reload log panel
+
+  async filterLog(filter: { plugin?: string; outcome?: string; gameLog?: boolean }): Promise<void> {
+    if (filter.plugin !== undefined) await this.page.getByTestId('log-filter-plugin').selectOption(filter.plugin);
+    if (filter.outcome !== undefined) await this.page.getByTestId('log-filter-outcome').selectOption(filter.outcome);
+    if (filter.gameLog !== undefined) await this.page.getByTestId('log-filter-game').setChecked(filter.gameLog);
+  }
+
+  gameLogEntries(): Locator {
+    return this.log.getByTestId('game-log-entry');
   }
 
   /** Reload log entries with this outcome (ok, compile-error, ...), newest first. */

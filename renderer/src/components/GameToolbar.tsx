@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import type { BuildProfile } from '../../../electron/shared/contract';
 import { gameControl, loopControl, reloadNow, setProfile, togglePause } from '../app/actions';
 import { withShortcut } from '../app/shortcuts';
 import { useSessionStore } from '../stores/sessionStore';
@@ -7,7 +9,9 @@ export function GameToolbar() {
   const session = useSessionStore((s) => s.session);
   const paused = session?.paused ?? false;
   const loop = session?.loop ?? 'off';
-  const profile = session?.profile ?? 'fast';
+  // The choice shows at once; session updates already in flight must not flip the box back meanwhile.
+  const [pendingProfile, setPendingProfile] = useState<BuildProfile | null>(null);
+  const profile = pendingProfile ?? session?.profile ?? 'fast';
   const off = !session;
   return (
     <div className="game-toolbar" role="toolbar" aria-label="Game controls">
@@ -53,7 +57,12 @@ export function GameToolbar() {
           data-testid="profile-toggle"
           disabled={off}
           checked={profile === 'optimised'}
-          onChange={(e) => void setProfile(e.target.checked ? 'optimised' : 'fast')}
+          onChange={async (e) => {
+            const next = e.target.checked ? 'optimised' : 'fast';
+            setPendingProfile(next);
+            await setProfile(next);
+            setPendingProfile(null);
+          }}
         />{' '}
         optimised
       </label>
