@@ -32,6 +32,7 @@ struct hr_engine {
     int status;                          /* hr_status, atomic */
     int32_t version;                     /* atomic */
     int retries;                         /* incomplete-image retries so far */
+    uint64_t loaded_stamp[3];            /* kiln_plat_file_stamp of the file the current image came from */
     char last_error[HR_ERROR_MAX];
     hr_callback cb;
     void *cb_user;
@@ -267,6 +268,8 @@ static int load_locked(hr_engine *hr) {
     __atomic_store_n(&hr->status, HR_LOADING, __ATOMIC_SEQ_CST);
     kiln_loaded_image img;
     char err[KILN_PLAT_ERR];
+    uint64_t stamp[3] = {0, 0, 0};
+    kiln_plat_file_stamp(hr->path, stamp); /* before the copy: a change during it makes the next event reload */
     int rc = kiln__image_open(hr->path, hr->tmp_dir, hr->stem, &img, err);
     if (rc != KILN_IMG_OK) {
         int r;
@@ -310,6 +313,7 @@ static int load_locked(hr_engine *hr) {
         hr->retired[hr->nretired++] = hr->current;
     }
     hr->current = img;
+    memcpy(hr->loaded_stamp, stamp, sizeof stamp);
     reap(hr, hr->grace_ms);
     hr->last_error[0] = '\0';
     hr->retries = 0;
@@ -341,6 +345,12 @@ int hr_reload(hr_engine *hr) { return hr_load_initial(hr); }
 static int on_change(void *user) {
     hr_engine *hr = user;
     pthread_mutex_lock(&hr->load_m);
+    uint64_t stamp[3];
+    if (hr->current.lib && hr->status == HR_OK && kiln_plat_file_stamp(hr->path, stamp) == 0 &&
+        memcmp(stamp, hr->loaded_stamp, sizeof stamp) == 0) {
+        pthread_mutex_unlock(&hr->load_m); /* the file we already run (a late event of the same write) */
+        return 0;
+    }
     int rc = load_locked(hr);
     int again = 0;
     if (rc == HR_ERR_INCOMPLETE && hr->retries < HR_RETRY_MAX) {

@@ -80,6 +80,8 @@ void kiln_plat_defer_end(void);
 #define KILN_PLAT_IMG_FOREIGN 1
 #define KILN_PLAT_IMG_TRUNCATED 2
 int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
+/* Identity of a file's current contents (size, modification time, file id): equal stamps = same file. 0 or -1. */
+int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]);
 /* Extension of shared libraries (".so", ".dll") and the temp folder of the system ($TMPDIR or /tmp). */
 const char *kiln_plat_lib_ext(void);
 const char *kiln_plat_temp_dir(void);

@@ -510,6 +510,15 @@ int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]) {
     return rc;
 }
 
+int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
+    struct stat st;
+    if (stat(path, &st) != 0) return -1;
+    stamp[0] = (uint64_t)st.st_size;
+    stamp[1] = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+    stamp[2] = (uint64_t)st.st_ino;
+    return 0;
+}
+
 const char *kiln_plat_lib_ext(void) { return ".so"; }
 const char *kiln_plat_temp_dir(void) {
     const char *t = getenv("TMPDIR");

@@ -242,6 +242,15 @@ double kiln_plat_now(void) {
 }
 void kiln_plat_yield(void) { SwitchToThread(); }
 void kiln_plat_sleep_ms(int32_t ms) { Sleep((DWORD)ms); }
+int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
+    WIN32_FILE_ATTRIBUTE_DATA a;
+    if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a)) return -1;
+    stamp[0] = (uint64_t)a.nFileSizeHigh << 32 | a.nFileSizeLow;
+    stamp[1] = (uint64_t)a.ftLastWriteTime.dwHighDateTime << 32 | a.ftLastWriteTime.dwLowDateTime;
+    stamp[2] = (uint64_t)a.ftCreationTime.dwHighDateTime << 32 | a.ftCreationTime.dwLowDateTime;
+    return 0;
+}
+
 const char *kiln_plat_lib_ext(void) { return ".dll"; }
 const char *kiln_plat_temp_dir(void) {
     static char dir[MAX_PATH + 1];

@@ -450,6 +450,93 @@ static void test_invalid_field_table_is_refused(void) {
     kiln_destroy(rt);
 }
 
+/* The closing table of issue 3: every fault class, what happens, how long until the game runs again (the faulty
+   frame or load, plus the next good frame), and the state checked afterwards. */
+static void test_fault_recovery_table(void) {
+    const char *ill = compile_plugin("ill", "counter.c", "-DCRASH=11");
+    const char *bus = compile_plugin("bus", "counter.c", "-DCRASH=12");
+    const char *hang = compile_plugin("hang", "counter.c", "-DCRASH=7");
+    const char *hang_host = compile_plugin("hang_host", "counter.c", "-DCRASH=8");
+    struct { const char *what, *image; int load_fails; } faults[] = {
+        {"SIGSEGV in update", fixture("crash_segv"), 0},      {"SIGSEGV in draw", fixture("crash_draw"), 0},
+        {"SIGFPE (int / 0)", fixture("crash_fpe"), 0},        {"SIGABRT (abort)", fixture("crash_abort"), 0},
+        {"stack overflow", fixture("crash_stack"), 0},       {"SIGILL (trap)", ill, 0},
+        {"SIGBUS (mmap past EOF)", bus, 0},                   {"endless loop (watchdog 100 ms)", hang, 0},
+        {"loop in log/alloc (wd 100 ms)", hang_host, 0},      {"crash after a layout change", fixture("crash_layout2"), 0},
+        {"truncated image", NULL, 1},                         {"dlopen failure", fixture("undefined_sym"), 1},
+        {"no entry point", fixture("no_entry"), 1},
+    };
+    enum { NF = sizeof faults / sizeof faults[0] };
+    static char images[NF][512]; /* fixture() and compile_plugin() reuse small rings of buffers: keep copies */
+    for (size_t i = 0; i < NF; i++) {
+        snprintf(images[i], sizeof images[i], "%s", faults[i].image ? faults[i].image : "");
+        faults[i].image = faults[i].image ? images[i] : NULL;
+    }
+    printf("     %-32s %-44s %10s\n", "fault", "outcome", "recovery");
+    for (size_t i = 0; i < NF; i++) {
+        const char *wd;
+        kiln_runtime *rt = make_rt(&wd);
+        kiln_set_watchdog_ms(rt, 100);
+        CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
+        for (int k = 0; k < 3; k++) kiln_frame(rt, 1.0 / 60);
+        char half[400];
+        const char *image = faults[i].image;
+        if (!image) {
+            snprintf(half, sizeof half, "%s/half.so", wd);
+            copy_file(fixture("counter_v2"), half);
+            CHECK(truncate(half, file_size(half) / 2) == 0);
+            image = half;
+        }
+        double t0 = now();
+        int32_t v = kiln_load_plugin(rt, "c", image);
+        int32_t r = v > 0 ? kiln_frame(rt, 1.0 / 60) : v;
+        int32_t ok = kiln_frame(rt, 1.0 / 60);
+        double t = now() - t0;
+        CHECK(faults[i].load_fails ? v < 0 : v == 2);
+        CHECK(r < 0);
+        CHECK_EQ(ok, KILN_OK);
+        CHECK_EQ(kiln_plugin_version(rt, "c"), 1);
+        int32_t frames = state_field(wd, "c", F_FRAMES);
+        int layout2 = strstr(faults[i].what, "layout") != NULL;
+        CHECK_EQ(frames, layout2 ? 1 : 4); /* the faulty frame left no trace (another layout: fresh block) */
+        const char *outcome = faults[i].load_fails ? "load refused, v1 keeps running, state kept"
+                                                   : layout2 ? "rolled back to v1 with a fresh v1 block"
+                                                             : "rolled back to v1, frame's state restored";
+        printf("     %-32s %-44s %7.2f ms\n", faults[i].what, outcome, t * 1e3);
+        kiln_destroy(rt);
+    }
+    /* a crash in the first version: paused until a good build */
+    {
+        const char *wd;
+        kiln_runtime *rt = make_rt(&wd);
+        CHECK_EQ(kiln_load_plugin(rt, "c", fixture("crash_segv")), 1);
+        CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+        double t0 = now();
+        CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 2);
+        CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+        printf("     %-32s %-44s %7.2f ms\n", "crash in the first version", "paused; good build -> running (load+frame)",
+               (now() - t0) * 1e3);
+        kiln_destroy(rt);
+    }
+    /* runner killed: a new runtime restores the mapped state */
+    {
+        const char *wd;
+        kiln_runtime *rt = make_rt(&wd);
+        CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
+        for (int k = 0; k < 3; k++) kiln_frame(rt, 1.0 / 60);
+        kiln_destroy(rt);
+        double t0 = now();
+        rt = kiln_create(W, H, wd);
+        CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
+        CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_RESTORED);
+        CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+        CHECK_EQ(state_field(wd, "c", F_FRAMES), 4);
+        printf("     %-32s %-44s %7.2f ms\n", "runner restart (in-process part)", "state file restored, same frame count",
+               (now() - t0) * 1e3);
+        kiln_destroy(rt);
+    }
+}
+
 #define FEATURE_TESTS                                                                                   \
     {"mouse_and_key_release_input", test_mouse_and_key_release_input},                                 \
     {"blit_draws_clipped_blended_image", test_blit_draws_clipped_blended_image},                       \
@@ -468,4 +555,5 @@ static void test_invalid_field_table_is_refused(void) {
     {"alloc_misuse_is_reported_and_reset_frees", test_alloc_misuse_is_reported_and_reset_frees},       \
     {"field_table_migrates_by_name", test_field_table_migrates_by_name},                               \
     {"field_table_catches_a_change_without_version_bump", test_field_table_catches_a_change_without_version_bump}, \
-    {"invalid_field_table_is_refused", test_invalid_field_table_is_refused},
+    {"invalid_field_table_is_refused", test_invalid_field_table_is_refused},                           \
+    {"fault_recovery_table", test_fault_recovery_table},

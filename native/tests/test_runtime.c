@@ -29,10 +29,10 @@
 
 /* --- helpers ------------------------------------------------------------------------------------------------ */
 static const char *fixture(const char *name) {
-    static char buf[8][4096];
+    static char buf[32][4096];
     static int i;
     const char *dir = getenv("KILN_FIXTURES");
-    char *out = buf[i++ % 8];
+    char *out = buf[i++ % 32];
     snprintf(out, 4096, "%s/%s.so", dir ? dir : "build/fixtures", name);
     return out;
 }

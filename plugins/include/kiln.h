@@ -24,6 +24,14 @@
  *    change the state struct; Kiln never reuses a block of another layout.
  *  - Colours are 32-bit 0xRRGGBBAA. Coordinates are framebuffer pixels, origin top-left.
  *  - Strings cross the boundary as pointer + length; the short names below do it for you.
+ *  - Describe your state with a KILN_FIELD table and Kiln migrates it by field name when the
+ *    struct changes (kept, added = zeroed, removed, type changed = converted; all logged):
+ *        static const kiln_field fields[] = { KILN_FIELD(Game, x, KILN_F32, 1), ... };
+ *        KILN_PLUGIN(..., .fields = fields, .field_count = 2, ...)
+ *  - Need memory that outlives a reload (lists, levels)? mem_alloc()/mem_free(): a pointer
+ *    kept in the state block stays valid across reloads, crashes and runner restarts.
+ *  - A crash (bad pointer, division by zero, abort, stack overflow) or an endless loop (over
+ *    2 s) never kills the game: Kiln restores the state of the frame and rolls back your code.
  */
 #ifndef KILN_H
 #define KILN_H
