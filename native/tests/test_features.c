@@ -330,6 +330,33 @@ static void test_alloc_survives_reload_and_runner_restart(void) {
     kiln_destroy(rt);
 }
 
+/* After a restart the arena's address is taken (by a library, say): the pointers in the state would be wrong, so the
+   state is reset with a clear message instead of crashing later. */
+static void test_alloc_arena_that_cannot_be_remapped_resets_state(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    const char *heap = compile_plugin("heap", "heap.c", "");
+    CHECK_EQ(kiln_load_plugin(rt, "heap", heap), 1);
+    for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
+    kiln_destroy(rt);
+    char path[400];
+    snprintf(path, sizeof path, "%s/state/heap.heap", wd);
+    FILE *f = fopen(path, "rb");
+    uint64_t base = 0;
+    CHECK(f && fseek(f, 16, SEEK_SET) == 0 && fread(&base, 8, 1, f) == 1);
+    if (f) fclose(f);
+    void *squat = mmap((void *)(uintptr_t)base, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(squat == (void *)(uintptr_t)base);
+    rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "heap", heap), 1);
+    CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_RESET);
+    CHECK_CONTAINS(drain(rt), "could not be mapped at its old address");
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK_EQ(state_field(wd, "heap", HP_CHECKED), 6); /* a fresh list from init, in the new arena */
+    kiln_destroy(rt);
+    if (squat != MAP_FAILED) munmap(squat, 4096);
+}
+
 static void test_alloc_and_free_are_undone_by_a_crash(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -552,6 +579,7 @@ static void test_fault_recovery_table(void) {
     {"truncated_image_is_refused", test_truncated_image_is_refused},                                   \
     {"alloc_survives_reload_and_runner_restart", test_alloc_survives_reload_and_runner_restart},       \
     {"alloc_and_free_are_undone_by_a_crash", test_alloc_and_free_are_undone_by_a_crash},               \
+    {"alloc_arena_that_cannot_be_remapped_resets_state", test_alloc_arena_that_cannot_be_remapped_resets_state},               \
     {"alloc_misuse_is_reported_and_reset_frees", test_alloc_misuse_is_reported_and_reset_frees},       \
     {"field_table_migrates_by_name", test_field_table_migrates_by_name},                               \
     {"field_table_catches_a_change_without_version_bump", test_field_table_catches_a_change_without_version_bump}, \
