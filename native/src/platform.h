@@ -21,7 +21,8 @@ int kiln_plat_exists(const char *path);                                      /* 
 int kiln_plat_write_file_atomic(const char *path, const void *a, size_t a_len, const void *b, size_t b_len,
                                 char err[KILN_PLAT_ERR]);
 int32_t kiln_plat_pid(void);
-/* Removes `<dir>/<name>-<pid>-<n>.so` temp copies whose <pid> process no longer exists (left by a killed runner). */
+/* Removes `<dir>/<name>-<pid>-<n>.so` temp copies whose <pid> process no longer exists (left by a killed runner),
+   and on Windows `*.old` state files that were moved aside while mapped. */
 void kiln_plat_remove_stale_copies(const char *dir);
 /* Number of open file descriptors of this process (for tests and leak checks), -1 if unknown. */
 int kiln_plat_open_fds(void);

@@ -123,6 +123,18 @@ static int process_alive(DWORD pid) {
 
 void kiln_plat_remove_stale_copies(const char *dir) {
     char pattern[4200];
+    /* state files moved aside while mapped (kiln_plat_write_file_atomic): deleting fails while one is still mapped */
+    snprintf(pattern, sizeof pattern, "%s/*.old", dir);
+    WIN32_FIND_DATAA od;
+    HANDLE o = FindFirstFileA(pattern, &od);
+    if (o != INVALID_HANDLE_VALUE) {
+        do {
+            char full[4400];
+            snprintf(full, sizeof full, "%s/%s", dir, od.cFileName);
+            DeleteFileA(full);
+        } while (FindNextFileA(o, &od));
+        FindClose(o);
+    }
     snprintf(pattern, sizeof pattern, "%s/*.dll", dir);
     WIN32_FIND_DATAA fd;
     HANDLE f = FindFirstFileA(pattern, &fd);

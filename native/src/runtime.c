@@ -161,6 +161,7 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
     }
     kiln_plat_watchdog_set_limit(rt->watchdog, KILN_WATCHDOG_DEFAULT_MS);
     kiln_plat_remove_stale_copies(rt->tmp_dir);
+    kiln_plat_remove_stale_copies(rt->state_dir);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->msg_lock, NULL);
     rt->rng = 0x2545F491u;

@@ -150,6 +150,12 @@ static void test_layout_change_replaces_the_mapped_state_file(void) {
     kiln_frame(rt, 1.0 / 60);
     CHECK_EQ(state_field(wd, "c", F_FRAMES), 1);
     kiln_destroy(rt);
+    char sd[MAX_PATH];
+    snprintf(sd, sizeof sd, "%s/state", wd);
+    rt = kiln_create(W, H, wd); /* the next start removes the old file moved aside */
+    CHECK_EQ(count_files(sd, "*.old"), 0);
+    CHECK_EQ(count_files(sd, "*.state"), 1);
+    kiln_destroy(rt);
 }
 
 static void check_crash(const char *fixture, const char *signame) {
