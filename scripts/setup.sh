@@ -5,12 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --tests: also what only the test suite needs (libkiln's Windows build and its tests under Wine).
+for_tests=""; [ "${1:-}" = "--tests" ] && for_tests=1
+
 need_apt=()
 command -v tcc >/dev/null || need_apt+=(tcc)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v xvfb-run >/dev/null || need_apt+=(xvfb)
+if [ -n "$for_tests" ]; then
+  command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)
+  command -v wine >/dev/null || need_apt+=(wine wine64)
+fi
 if [ "${#need_apt[@]}" -gt 0 ] && [ -z "${KILN_SKIP_APT:-}" ]; then
   if command -v apt-get >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

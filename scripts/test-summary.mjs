@@ -7,13 +7,14 @@ let skipped = 0;
 const parts = [];
 const read = (f) => (existsSync(f) ? readFileSync(f, 'utf8') : null);
 
-const native = read('test-results/native.txt');
-if (native) {
-  for (const m of native.matchAll(/^(\d+) passed, (\d+) failed/gm)) {
+for (const name of ['native', 'native-windows']) {
+  const text = read(`test-results/${name}.txt`);
+  if (!text) continue;
+  for (const m of text.matchAll(/^(\d+) passed, (\d+) failed/gm)) {
     passed += Number(m[1]);
     failed += Number(m[2]);
   }
-  parts.push('native');
+  parts.push(name);
 }
 const unit = read('test-results/unit.json');
 if (unit) {
