@@ -28,10 +28,11 @@ function copyProject(name: string): TempProject {
   return { dir, file: (relative) => path.join(dir, relative) };
 }
 
-export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv = {}): Promise<WebShell> {
+/** `trust: false` starts the shell as a user would meet a project Kiln did not create (nothing builds until trusted). */
+export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv = {}, options: { trust?: boolean } = {}): Promise<WebShell> {
   // A fresh data folder per shell: the test's trust answer and drafts never touch the user's own.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-data-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, '--trust'], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, ...(options.trust === false ? [] : ['--trust'])], {
     cwd: ROOT,
     env: { ...process.env, KILN_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test, expect } from '../fixtures';
 import { findDefine } from '../pong-source';
 
@@ -51,7 +51,7 @@ test('unsaved work is offered back after a page reload, and closing a dirty tab 
   expect(readFileSync(project.file('pong.c'), 'utf8')).not.toContain('/* draft */');
 });
 
-test('a change on disk reloads a clean tab, and asks when the tab has unsaved edits', async ({ kiln, project, page }) => {
+test('a change on disk reloads a clean tab, asks when the tab has unsaved edits, and keeps the text of a deleted file', async ({ kiln, project, page }) => {
   const source = project.file('pong.c');
   const original = readFileSync(source, 'utf8');
   writeFileSync(source, original.replace('Kiln\'s default game', 'Kiln\'s default game (edited outside)'));
@@ -67,4 +67,14 @@ test('a change on disk reloads a clean tab, and asks when the tab has unsaved ed
   await expect(conflict).toBeHidden();
   await expect(kiln.editor).toContainText('/* mine */');
   await expect(kiln.tab('pong.c')).toHaveAttribute('data-dirty', 'true');
+
+  // Deleted outside the editor: the text stays, and saving puts the file back.
+  rmSync(source);
+  const removed = page.getByTestId('disk-removed');
+  await expect(removed).toContainText('deleted or renamed on disk');
+  await removed.getByRole('button', { name: 'Save it again' }).click();
+  await expect(removed).toBeHidden();
+  expect(existsSync(source)).toBe(true);
+  expect(readFileSync(source, 'utf8')).toContain('/* mine */');
+  await expect(kiln.tab('pong.c')).toHaveAttribute('data-dirty', 'false');
 });

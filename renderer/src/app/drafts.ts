@@ -3,74 +3,108 @@ import { isDirty, useEditorStore, type Tab } from '../stores/editorStore';
 import { useDraftStore, type Draft } from '../stores/draftStore';
 
 /**
- * Unsaved buffers are mirrored into localStorage (per project), so a renderer reload or a crash
- * of the page offers them back instead of losing them.
+ * Unsaved buffers are mirrored outside the editor, so a renderer reload, a crash of the page or a
+ * restart offers them back instead of losing them: in the back end's data folder (draft.* calls),
+ * or in localStorage when the back end has no such calls.
  */
-const PREFIX = 'kiln.drafts:';
+interface DraftStorage {
+  list(): Promise<Draft[]>;
+  put(path: string, content: string): Promise<void>;
+  drop(path: string): Promise<void>;
+}
 
-function keyFor(projectRoot: string): string {
-  return PREFIX + projectRoot;
+const backendStorage: DraftStorage = {
+  list: () => kiln().invoke('draft.list', {}),
+  put: async (path, content) => void (await kiln().invoke('draft.put', { path, content })),
+  drop: async (path) => void (await kiln().invoke('draft.drop', { path })),
+};
+
+function localStorageFor(projectRoot: string): DraftStorage {
+  const key = `kiln.drafts:${projectRoot}`;
+  const read = (): Draft[] => {
+    try {
+      const parsed = JSON.parse(localStorage.getItem(key) ?? '[]') as unknown;
+      return Array.isArray(parsed) ? parsed.filter((d): d is Draft => typeof d?.path === 'string' && typeof d?.content === 'string') : [];
+    } catch {
+      return [];
+    }
+  };
+  const write = (drafts: Draft[]) => {
+    try {
+      if (drafts.length) localStorage.setItem(key, JSON.stringify(drafts));
+      else localStorage.removeItem(key);
+    } catch {
+      // storage full: the beforeunload prompt still guards the buffers
+    }
+  };
+  return {
+    list: async () => read(),
+    put: async (path, content) => write([...read().filter((d) => d.path !== path), { path, content }]),
+    drop: async (path) => write(read().filter((d) => d.path !== path)),
+  };
 }
 
 export function draftsOf(tabs: Tab[]): Draft[] {
   return tabs.filter(isDirty).map((t) => ({ path: t.path, content: t.content }));
 }
 
-export function readDrafts(projectRoot: string): Draft[] {
-  try {
-    const parsed = JSON.parse(localStorage.getItem(keyFor(projectRoot)) ?? '[]') as unknown;
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((d): d is Draft => typeof d?.path === 'string' && typeof d?.content === 'string');
-  } catch {
-    return [];
-  }
-}
-
-function writeDrafts(projectRoot: string, drafts: Draft[]): void {
-  try {
-    if (drafts.length === 0) localStorage.removeItem(keyFor(projectRoot));
-    else localStorage.setItem(keyFor(projectRoot), JSON.stringify(drafts));
-  } catch {
-    // storage full: the beforeunload prompt still guards the buffers
-  }
-}
-
 let watching: string | null = null;
-let pendingOffer = false;
+let storage: DraftStorage = backendStorage;
+/** What storage holds now, by path, so only changes are written. */
+const stored = new Map<string, string>();
 
-/** Start mirroring this project's unsaved buffers; offer back the ones an earlier page left. Call once per project. */
+async function sync(): Promise<void> {
+  const now = draftsOf(useEditorStore.getState().tabs);
+  const offered = new Set(useDraftStore.getState().offered.map((d) => d.path));
+  const writes: Promise<void>[] = [];
+  for (const d of now) {
+    if (stored.get(d.path) === d.content) continue;
+    stored.set(d.path, d.content);
+    writes.push(storage.put(d.path, d.content));
+  }
+  for (const path of [...stored.keys()]) {
+    // An offer still open keeps its drafts, so a second reload before answering loses nothing.
+    if (now.some((d) => d.path === path) || offered.has(path)) continue;
+    stored.delete(path);
+    writes.push(storage.drop(path));
+  }
+  await Promise.all(writes).catch(() => {});
+}
+
+/** Start mirroring this project's unsaved buffers; offer back those an earlier page left. Call once per project. */
 export async function watchDrafts(projectRoot: string): Promise<void> {
   if (watching === projectRoot) return;
   watching = projectRoot;
-  const earlier = readDrafts(projectRoot);
+  let earlier: Draft[];
+  try {
+    earlier = await backendStorage.list();
+  } catch {
+    storage = localStorageFor(projectRoot);
+    earlier = await storage.list();
+  }
   const differing: Draft[] = [];
   for (const d of earlier) {
+    stored.set(d.path, d.content);
     try {
       const { content } = await kiln().invoke('file.read', { path: d.path });
-      if (content !== d.content) differing.push(d);
+      if (content !== d.content) differing.push({ path: d.path, content: d.content });
     } catch {
       // the file is gone: nothing to restore onto
     }
   }
-  pendingOffer = differing.length > 0;
   useDraftStore.getState().offer(differing);
+  void sync(); // drops drafts that match disk already
   let timer: ReturnType<typeof setTimeout> | null = null;
   useEditorStore.subscribe((state, prev) => {
     if (state.tabs === prev.tabs) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      // While an offer is open, keep the earlier drafts too, so a reload before answering loses nothing.
-      const now = draftsOf(useEditorStore.getState().tabs);
-      const kept = pendingOffer ? useDraftStore.getState().offered.filter((d) => !now.some((n) => n.path === d.path)) : [];
-      writeDrafts(projectRoot, [...kept, ...now]);
-    }, 250);
+    timer = setTimeout(() => void sync(), 250);
   });
 }
 
 /** Open the offered drafts as dirty tabs over what disk holds. */
 export async function restoreDrafts(): Promise<void> {
   const drafts = useDraftStore.getState().offered;
-  pendingOffer = false;
   useDraftStore.getState().clear();
   for (const d of drafts) {
     try {
@@ -80,12 +114,11 @@ export async function restoreDrafts(): Promise<void> {
       // gone since: skip it
     }
   }
-  const first = drafts[0];
-  if (first) useEditorStore.getState().activate(first.path);
+  if (drafts[0]) useEditorStore.getState().activate(drafts[0].path);
+  await sync();
 }
 
-export function discardDrafts(): void {
-  pendingOffer = false;
+export async function discardDrafts(): Promise<void> {
   useDraftStore.getState().clear();
-  if (watching) writeDrafts(watching, draftsOf(useEditorStore.getState().tabs));
+  await sync();
 }

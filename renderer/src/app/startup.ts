@@ -3,7 +3,10 @@ import { useEditorStore } from '../stores/editorStore';
 import { useProjectStore } from '../stores/projectStore';
 import { useReloadLogStore } from '../stores/reloadLogStore';
 import { useSessionStore } from '../stores/sessionStore';
-import { openFile } from './actions';
+import type { MenuCommand } from '../../../electron/shared/contract';
+import { editorCommands } from '../editor/commands';
+import { useUiStore } from '../stores/uiStore';
+import { closeTab, openFile, saveActiveFile, saveAll } from './actions';
 import { startAutosave } from './autosave';
 import { watchDrafts } from './drafts';
 
@@ -33,6 +36,31 @@ async function synchronise(): Promise<void> {
   api.invoke('session.get', {}).then((s) => useSessionStore.getState().setSession(s), () => {});
 }
 
+/** The Electron menu's editor commands (its game commands go straight to the back end). */
+function runMenuCommand(command: MenuCommand): void {
+  switch (command) {
+    case 'save':
+      return void saveActiveFile();
+    case 'save-all':
+      return void saveAll();
+    case 'new-plugin':
+      return useUiStore.getState().setCreating('plugin');
+    case 'new-file':
+      return useUiStore.getState().setCreating('file');
+    case 'close-tab': {
+      const { active } = useEditorStore.getState();
+      if (active) closeTab(active);
+      return;
+    }
+    case 'next-problem':
+      return editorCommands()?.nextProblem();
+    case 'focus-editor':
+      return editorCommands()?.focus();
+    case 'focus-game':
+      return document.querySelector<HTMLElement>('[data-testid="game-canvas"]')?.focus();
+  }
+}
+
 /** Subscribe the stores to the back end's events, then load the project. Call once. */
 export function startApp(): void {
   const bridge = getBridge();
@@ -44,6 +72,8 @@ export function startApp(): void {
   api.on('session', (s) => useSessionStore.getState().setSession(s));
   api.on('project', (p) => useProjectStore.getState().setProject(p));
   api.on('file-changed', ({ path, content }) => useEditorStore.getState().changedOnDisk(path, content));
+  api.on('file-removed', ({ path }) => useEditorStore.getState().removedOnDisk(path));
+  api.on('menu-command', ({ command }) => runMenuCommand(command));
 
   useSessionStore.getState().setConnection(bridge.connection());
   let wasDropped = false;

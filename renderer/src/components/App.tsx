@@ -13,6 +13,7 @@ import { SessionBar } from './SessionBar';
 import { Splitter } from './Splitter';
 import { StatusBadge } from './StatusBadge';
 import { TabBar } from './TabBar';
+import { TrustBanner } from './TrustBanner';
 
 /** Files on the left, code in the middle, the running game and its reload log on the right; every border moves. */
 export function App() {
@@ -20,6 +21,7 @@ export function App() {
   return (
     <div className="app">
       <ConnectionBanner />
+      <TrustBanner />
       <div className="columns" style={{ gridTemplateColumns: `${panes.files}px 4px minmax(280px, 1fr) 4px ${panes.side}px` }}>
         <FileList />
         <Splitter pane="files" axis="x" sign={1} label="Resize the file list" />

@@ -1,3 +1,4 @@
+import { closeTab, saveFile } from '../app/actions';
 import { discardDrafts, restoreDrafts } from '../app/drafts';
 import { useDraftStore } from '../stores/draftStore';
 import { activeTab, useEditorStore } from '../stores/editorStore';
@@ -17,7 +18,7 @@ export function EditorBanners() {
           <button type="button" className="primary" onClick={() => void restoreDrafts()}>
             Restore
           </button>
-          <button type="button" onClick={discardDrafts}>
+          <button type="button" onClick={() => void discardDrafts()}>
             Discard
           </button>
         </div>
@@ -32,6 +33,19 @@ export function EditorBanners() {
           </button>
           <button type="button" onClick={() => resolve(tab.path, 'mine')}>
             Keep my changes
+          </button>
+        </div>
+      )}
+      {tab?.deletedOnDisk && (
+        <div className="banner" role="alert" data-testid="disk-removed">
+          <span>
+            <b>{tab.path}</b> was deleted or renamed on disk. Its text is kept here.
+          </span>
+          <button type="button" className="primary" onClick={() => void saveFile(tab.path)}>
+            Save it again
+          </button>
+          <button type="button" onClick={() => closeTab(tab.path)}>
+            Close the tab
           </button>
         </div>
       )}

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { registerEditorCommands } from '../editor/commands';
 import { monaco } from '../editor/monaco';
 import { useEditorStore } from '../stores/editorStore';
 import { standingDiagnostics, useReloadLogStore } from '../stores/reloadLogStore';
@@ -62,16 +63,21 @@ export function EditorPane() {
       editor.onDidChangeCursorPosition((e) => useEditorStore.getState().setCursor(e.position.lineNumber, e.position.column)),
     ];
     editorRef.current = editor;
+    const nextProblem = (backwards = false) => {
+      editor.focus();
+      editor.trigger('kiln', backwards ? 'editor.action.marker.prev' : 'editor.action.marker.next', null);
+    };
+    registerEditorCommands({ focus: () => editor.focus(), nextProblem });
     // F8 from outside the editor (the log, the game) still goes to the next problem.
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'F8' || e.ctrlKey || e.altKey || e.metaKey || host.current?.contains(e.target as Node)) return;
       e.preventDefault();
-      editor.focus();
-      editor.trigger('kiln', e.shiftKey ? 'editor.action.marker.prev' : 'editor.action.marker.next', null);
+      nextProblem(e.shiftKey);
     };
     window.addEventListener('keydown', onKey);
     return () => {
       window.removeEventListener('keydown', onKey);
+      registerEditorCommands(null);
       for (const s of subs) s.dispose();
       editor.dispose();
       for (const m of monaco.editor.getModels()) m.dispose();

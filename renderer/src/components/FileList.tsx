@@ -2,9 +2,8 @@ import { useState } from 'react';
 import { createFile, createPlugin, deleteFile, openFile, renameFile } from '../app/actions';
 import { isDirty, useEditorStore } from '../stores/editorStore';
 import { useProjectStore } from '../stores/projectStore';
+import { useUiStore } from '../stores/uiStore';
 import { NameForm } from './NameForm';
-
-type Creating = 'plugin' | 'file' | null;
 
 /** The project's files: click to open; new plugin / new file; rename and delete on each row. */
 export function FileList() {
@@ -12,7 +11,8 @@ export function FileList() {
   const error = useProjectStore((s) => s.error);
   const active = useEditorStore((s) => s.active);
   const dirtyPaths = useEditorStore((s) => s.tabs.filter(isDirty).map((t) => t.path).join('\n'));
-  const [creating, setCreating] = useState<Creating>(null);
+  const creating = useUiStore((s) => s.creating);
+  const setCreating = useUiStore((s) => s.setCreating);
   const [renaming, setRenaming] = useState<string | null>(null);
   const dirty = new Set(dirtyPaths.split('\n'));
 

@@ -64,3 +64,14 @@ describe('editor tabs', () => {
     expect(isDirty(tab('a.c'))).toBe(true);
   });
 });
+
+describe('a file removed on disk', () => {
+  it('keeps the buffer as unsaved until it is saved again', () => {
+    store().opened('a.c', 'text');
+    store().removedOnDisk('a.c');
+    expect(isDirty(tab('a.c'))).toBe(true);
+    expect(tab('a.c').content).toBe('text');
+    store().saved('a.c', 'text');
+    expect(isDirty(tab('a.c'))).toBe(false);
+  });
+});

@@ -20,10 +20,12 @@ export interface Tab {
   loadSeq: number;
   /** The file changed on disk while this tab had unsaved edits: the disk's text, until the user chooses. */
   diskConflict?: string;
+  /** The file was deleted or renamed away outside the editor; the buffer is kept until saved or closed. */
+  deletedOnDisk?: boolean;
 }
 
 export function isDirty(tab: Tab): boolean {
-  return tab.content !== tab.savedContent;
+  return tab.content !== tab.savedContent || tab.deletedOnDisk === true;
 }
 
 interface EditorStore {
@@ -46,6 +48,7 @@ interface EditorStore {
   /** The file changed on disk outside the editor. */
   changedOnDisk(path: string, content: string): void;
   resolveConflict(path: string, choice: 'disk' | 'mine'): void;
+  removedOnDisk(path: string): void;
   renamed(from: string, to: string): void;
   setSaving(path: string, saving: boolean): void;
   setError(error: string | null): void;
@@ -90,12 +93,12 @@ export const useEditorStore = create<EditorStore>()((set, get) => ({
   },
   edited: (path, content) => set({ tabs: replaceTab(get().tabs, path, (t) => ({ ...t, content })) }),
   saved: (path, content) =>
-    set({ tabs: replaceTab(get().tabs, path, (t) => ({ ...t, savedContent: content, diskConflict: undefined })), error: null }),
+    set({ tabs: replaceTab(get().tabs, path, (t) => ({ ...t, savedContent: content, diskConflict: undefined, deletedOnDisk: undefined })), error: null }),
   changedOnDisk: (path, content) =>
     set({
       tabs: replaceTab(get().tabs, path, (t) => {
-        if (t.content === content) return { ...t, savedContent: content, diskConflict: undefined };
-        if (!isDirty(t)) return { ...t, content, savedContent: content, loadSeq: t.loadSeq + 1, diskConflict: undefined };
+        if (t.content === content) return { ...t, savedContent: content, diskConflict: undefined, deletedOnDisk: undefined };
+        if (!isDirty(t)) return { ...t, content, savedContent: content, loadSeq: t.loadSeq + 1, diskConflict: undefined, deletedOnDisk: undefined };
         return { ...t, diskConflict: content };
       }),
     }),
@@ -108,10 +111,11 @@ export const useEditorStore = create<EditorStore>()((set, get) => ({
         return { ...t, savedContent: t.diskConflict, diskConflict: undefined };
       }),
     }),
+  removedOnDisk: (path) => set({ tabs: replaceTab(get().tabs, path, (t) => ({ ...t, deletedOnDisk: true, diskConflict: undefined })) }),
   renamed: (from, to) => {
     const { tabs, active } = get();
     set({
-      tabs: replaceTab(tabs, from, (t) => ({ ...t, path: to, loadSeq: t.loadSeq + 1 })),
+      tabs: replaceTab(tabs, from, (t) => ({ ...t, path: to, loadSeq: t.loadSeq + 1, deletedOnDisk: undefined })),
       active: active === from ? to : active,
     });
   },
