@@ -85,6 +85,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     for (const p of project.config.plugins) this.versions.set(p.name, null);
     this.profile = project.config.build.profile;
     this.watcher = new ProjectWatcher(project.root, (change) => void this.onExternalChange(change));
+    project.onWrite = (relative, content) => this.watcher.remember(relative, content);
     this.supervisor.on('session', () => this.emit('session', this.session()));
     this.supervisor.on('frame', (f) => this.emit('frame', f));
     this.supervisor.on('runner', (info) => this.emit('runner', info));
@@ -220,7 +221,6 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return { profile, rebuilding };
     },
     'file.create': async ({ path: file, content }) => {
-      this.watcher.remember(file, content);
       await this.project.createFile(file, content);
       await this.announceProject();
       return { path: file };
@@ -271,7 +271,6 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     const source = `${name}.c`;
     const template = await fs.readFile(path.join(this.paths.root, 'plugins', 'templates', 'plugin.c'), 'utf8');
     const content = template.split('{{name}}').join(name);
-    this.watcher.remember(source, content);
     await this.project.createFile(source, content);
     await this.project.editConfig((json) => {
       json.plugins.push({ name, sources: [source] });
@@ -317,10 +316,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     const at = nowMs();
     // Saves of one file are written in the order they arrived, so an older save never lands last.
     const previous = this.writes.get(relative) ?? Promise.resolve();
-    const write = previous.catch(() => undefined).then(() => {
-      this.watcher.remember(relative, content);
-      return this.project.writeFile(relative, content);
-    });
+    const write = previous.catch(() => undefined).then(() => this.project.writeFile(relative, content));
     this.writes.set(relative, write);
     try {
       await write;

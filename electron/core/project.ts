@@ -46,6 +46,9 @@ export class Project {
     private current: ProjectConfig,
   ) {}
 
+  /** Told of every write Kiln makes, just before it happens (the watcher uses it to know its own echoes). */
+  onWrite: ((relative: string, content: string) => void) | null = null;
+
   /** The settings from kiln.json; replaced as a whole when kiln.json changes and is valid. */
   get config(): ProjectConfig {
     return this.current;
@@ -213,6 +216,7 @@ export class Project {
       throw new ProjectError(`refused: ${relative} is not a project source, header or kiln.json`);
     }
     const tmp = `${abs}.kiln-${process.pid}-${++tmpCounter}.tmp`;
+    this.onWrite?.(this.relative(abs), content);
     try {
       await fs.access(this.root);
       await fs.mkdir(path.dirname(abs), { recursive: true });
