@@ -5,6 +5,20 @@ import { useSessionStore } from '../stores/sessionStore';
 import { useProjectStore } from '../stores/projectStore';
 import { GameOverlay } from './GameOverlay';
 
+/** Over the game while a loop records or replays, so nobody mistakes the replay for live play. */
+function LoopBadge() {
+  const loop = useSessionStore((s) => s.session?.loop ?? 'off');
+  const seconds = useSessionStore((s) => s.session?.loopSeconds ?? 0);
+  const paused = useSessionStore((s) => s.session?.paused ?? false);
+  if (loop === 'off' && !paused) return null;
+  const text = loop === 'recording' ? `● REC ${seconds.toFixed(1)} s` : loop === 'replaying' ? `⟳ LOOP ${seconds.toFixed(1)} s` : '❚❚ PAUSED';
+  return (
+    <div className={`game-badge badge-${loop === 'off' ? 'paused' : loop}`} aria-hidden="true">
+      {text}
+    </div>
+  );
+}
+
 /** Largest whole-number scale that fits, so pixels stay square and sharp. */
 export function wholeScale(boxW: number, boxH: number, w: number, h: number): number {
   return Math.max(1, Math.floor(Math.min(boxW / w, boxH / h)));
@@ -165,6 +179,7 @@ export function GameView({ height }: { height: number }) {
             onKeyUp={onKeyUp}
           />
           {!hasFrame && <div className="game-overlay waiting">waiting for the game…</div>}
+          <LoopBadge />
           <GameOverlay />
         </div>
       </div>
