@@ -78,6 +78,47 @@ describe('bad input keeps the game running', () => {
   });
 });
 
+describe('crashes', () => {
+  /** pong with `where` (update or draw) wrapped in a version that writes through NULL when `condition` holds. */
+  const crashingIn = (source: string, where: 'update' | 'draw', condition = '1') => {
+    const renamed = source.replace(new RegExp(`static void ${where}\\(`), `static void ${where}_real(`);
+    const args = where === 'update' ? 'void *s, float dt' : 'void *s';
+    const call = where === 'update' ? 'update_real(s, dt)' : 'draw_real(s)';
+    const wrapper = `static void ${where}(${args}) { if (${condition}) *(volatile int *)0 = 1; ${call}; }\n`;
+    return renamed.replace(/^KILN_PLUGIN\(/m, `${wrapper}KILN_PLUGIN(`);
+  };
+
+  it('new code that crashes in its first frame: one entry, the previous version runs, and a restart keeps it', async () => {
+    const { backend, events, source } = await startPong();
+    await backend.save('pong.c', crashingIn(source, 'update'));
+    await backend.idle();
+    const entry = events.at(-1)!;
+    expect(entry).toMatchObject({ outcome: 'crash-rolled-back', version: 1, trigger: 'save' });
+    expect(entry.message).toMatch(/update crashed with SIGSEGV.* in version 2; rolled back to version 1/);
+    expect(events.filter((e) => e.trigger === 'save')).toHaveLength(1);
+    expect(backend.session().versions).toEqual({ pong: 1 });
+    expect((await backend.request('status.get', {})) as { state: string; version: number }).toMatchObject({ state: 'error', version: 1 });
+    // The runner dies: it comes back on v1, not on the version that crashed.
+    process.kill(backend.supervisor.pid!, 'SIGKILL');
+    await expect.poll(() => events.some((e) => e.outcome === 'runner-restarted'), { timeout: 5000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.filter((e) => e.outcome === 'crash-rolled-back')).toHaveLength(1);
+    expect(events.at(-1)!.message).toMatch(/pong v1 running/);
+  });
+
+  it('a crash later in play is logged with trigger crash and the version that runs again', async () => {
+    const { backend, events, source } = await startPong();
+    // Crashes once the game has run for half a second.
+    await backend.save('pong.c', crashingIn(source, 'draw', 'game_time() > 0.5'));
+    await backend.idle();
+    expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
+    await expect.poll(() => events.at(-1)?.outcome, { timeout: 5000 }).toBe('crash-rolled-back');
+    expect(events.at(-1)).toMatchObject({ trigger: 'crash', version: 1 });
+    expect(events.at(-1)!.message).toMatch(/draw crashed with SIGSEGV.* in version 2; rolled back to version 1/);
+    expect(backend.session().versions).toEqual({ pong: 1 });
+  });
+});
+
 describe('runner supervision', () => {
   it('a runner killed with SIGKILL is restarted on the last good version with its state', async () => {
     const { backend, events } = await startPong();

@@ -31,7 +31,7 @@ import { ProjectWatcher, type ProjectChange } from './project-watcher';
 import { TrustStore } from './trust';
 import { defaultDataDir } from './user-data';
 import { ReloadLog } from './reload-log';
-import { nowMs, type RunnerLauncher } from './runner-protocol';
+import { nowMs, type CrashRollback, type RunnerLauncher } from './runner-protocol';
 import { RunnerSupervisor } from './runner-supervisor';
 
 export class RequestError extends Error {}
@@ -64,6 +64,10 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   private trusted = false;
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** plugin -> version just loaded whose first frame has not been drawn yet. */
+  private readonly awaitingFirstFrame = new Map<string, number>();
+  /** plugin -> the crash that hit a just-loaded version in its first frame. */
+  private readonly crashedOnArrival = new Map<string, CrashRollback & { text: string }>();
   private started = false;
 
   private constructor(
@@ -90,7 +94,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     this.supervisor.on('frame', (f) => this.emit('frame', f));
     this.supervisor.on('runner', (info) => this.emit('runner', info));
     this.supervisor.on('log', (m) => this.emit('game-log', m));
-    this.supervisor.on('crash', (c) => this.onCrash(c.text, c.at));
+    this.supervisor.on('crash', (c) => this.onCrash(c.text, c.at, c.rollbacks));
     this.supervisor.on('restarted', (r) => this.onRunnerRestarted(r.reason, r.failed));
   }
 
@@ -421,17 +425,33 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
     this.setStatus({ state: 'loading', plugin: plugin.name, version: current(), message: `loading ${plugin.name}` });
     this.supervisor.ensureRunning();
-    const loaded = await this.supervisor.load(plugin.name, output);
+    const version = (current() ?? 0) + 1;
+    // Set before the load is sent: the new code's first frame (and a crash in it) can arrive with the reply.
+    this.awaitingFirstFrame.set(plugin.name, version);
+    const loaded = await this.supervisor.load(plugin.name, output, version);
     const loadMs = round(loaded.loadMs);
     if (!loaded.ok) {
+      this.awaitingFirstFrame.delete(plugin.name);
       const message = `load error — ${loaded.error}; the previous version keeps running`;
       this.record({ ...base, version: current(), outcome: 'load-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
       this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
       return;
     }
-    const version = (current() ?? 0) + 1;
+    const previous = current();
     this.versions.set(plugin.name, version);
     const firstFrameAt = await loaded.firstFrameAt;
+    this.awaitingFirstFrame.delete(plugin.name);
+    const crash = this.crashedOnArrival.get(plugin.name);
+    this.crashedOnArrival.delete(plugin.name);
+    if (crash) {
+      // The new code crashed in its very first frame: one log entry says so, and names what runs now.
+      const running = crash.running > 0 ? crash.running : null;
+      this.versions.set(plugin.name, running ?? previous);
+      const message = running ? `${crash.text}` : `${crash.text} (v${version} is paused until a build that runs)`;
+      this.record({ ...base, version: running, outcome: 'crash-rolled-back', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: running, message });
+      return;
+    }
     const timings = {
       compileMs,
       loadMs,
@@ -451,11 +471,20 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     return { ...d, file: inside ? this.project.relative(abs) : abs };
   }
 
-  private onCrash(text: string, at: number): void {
-    const plugin = /^(\S+?):/.exec(text)?.[1] ?? this.project.config.plugins[0].name;
-    const known = this.versions.has(plugin) ? plugin : this.project.config.plugins[0].name;
-    this.record({ plugin: known, version: this.versions.get(known) ?? null, trigger: 'manual', outcome: 'crash-rolled-back', at, timings: {}, diagnostics: [], message: text });
-    this.setStatus({ state: 'error', plugin: known, version: this.versions.get(known) ?? null, message: text });
+  /** A plugin crashed while the game ran: libkiln rolled it back (or paused it). Record what runs now. */
+  private onCrash(text: string, at: number, rollbacks: CrashRollback[]): void {
+    for (const r of rollbacks) {
+      if (this.awaitingFirstFrame.get(r.plugin) === r.crashed) {
+        this.crashedOnArrival.set(r.plugin, { ...r, text }); // its reload records it, as one entry
+        continue;
+      }
+      const running = r.running > 0 ? r.running : null;
+      if (running !== null) this.versions.set(r.plugin, running);
+      const message = running !== null ? text : `${text} (nothing earlier to roll back to: paused until a build that runs)`;
+      this.record({ plugin: r.plugin, version: running, trigger: 'crash', outcome: 'crash-rolled-back', at, timings: {}, diagnostics: [], message });
+      this.setStatus({ state: 'error', plugin: r.plugin, version: running, message });
+    }
+    if (rollbacks.length) this.emit('session', this.session());
   }
 
   private onRunnerRestarted(reason: string, failed: Array<{ plugin: string; error: string }>): void {

@@ -6,11 +6,20 @@
 export interface PluginImage {
   name: string;
   path: string;
+  /** The editor's version number for this image (libkiln labels the image with it). */
+  version: number;
+}
+
+/** What a crash did to one plugin: the version that crashed, and the one running now (0: paused, none to roll back to). */
+export interface CrashRollback {
+  plugin: string;
+  crashed: number;
+  running: number;
 }
 
 export type HostToRunner =
   | { type: 'init'; width: number; height: number; workDir: string; libkiln: string; plugins: PluginImage[] }
-  | { type: 'load'; requestId: number; plugin: string; path: string }
+  | { type: 'load'; requestId: number; plugin: string; path: string; version: number }
   | { type: 'input'; key: number; down: boolean }
   | { type: 'mouse'; x: number; y: number; buttons: number }
   | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
@@ -39,7 +48,7 @@ export type RunnerToHost =
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number }
-  | { type: 'crash'; text: string; at: number }
+  | { type: 'crash'; text: string; at: number; rollbacks: CrashRollback[] }
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { RunnerInfo } from '../shared/contract';
-import type { PluginImage, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
+import type { CrashRollback, PluginImage, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
 
 export interface RunnerConfig {
   width: number;
@@ -21,7 +21,7 @@ export type LoadOutcome =
 interface SupervisorEvents {
   frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
   log: [{ level: 'info' | 'warn' | 'error'; text: string; at: number }];
-  crash: [{ text: string; at: number }];
+  crash: [{ text: string; at: number; rollbacks: CrashRollback[] }];
   runner: [RunnerInfo];
   session: [RunnerSession];
   restarted: [{ reason: string; images: PluginImage[]; failed: Array<{ plugin: string; error: string }> }];
@@ -34,9 +34,12 @@ const MAX_RESTARTS_PER_MINUTE = 10;
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private child: RunnerProcess | null = null;
-  private readonly goodImages = new Map<string, string>();
+  /** The image each plugin runs now: what a restarted runner loads. */
+  private readonly goodImages = new Map<string, PluginImage>();
+  /** Every image loaded per plugin by version, so a crash rollback knows which file is running again. */
+  private readonly imagesByVersion = new Map<string, Map<number, string>>();
   private nextRequest = 1;
-  private readonly pendingLoads = new Map<number, (msg: Extract<RunnerToHost, { type: 'loaded' }>) => void>();
+  private readonly pendingLoads = new Map<number, { image: PluginImage; resolve: (msg: Extract<RunnerToHost, { type: 'loaded' }>) => void }>();
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
@@ -71,7 +74,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Load (or reload) a plugin image. Resolves once the runner has swapped it in or refused it. */
-  async load(plugin: string, path: string): Promise<LoadOutcome> {
+  async load(plugin: string, path: string, version: number): Promise<LoadOutcome> {
     await this.ready;
     const child = this.child;
     if (!child) return { ok: false, loadMs: 0, error: 'the game runner is not running' };
@@ -83,15 +86,14 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       }, 5000).unref();
     });
     const reply = await new Promise<Extract<RunnerToHost, { type: 'loaded' }>>((resolve) => {
-      this.pendingLoads.set(requestId, resolve);
-      child.send({ type: 'load', requestId, plugin, path });
+      this.pendingLoads.set(requestId, { image: { name: plugin, path, version }, resolve });
+      child.send({ type: 'load', requestId, plugin, path, version });
     });
     if (!reply.ok) {
       this.pendingFirstFrames.get(requestId)?.(null);
       this.pendingFirstFrames.delete(requestId);
       return { ok: false, loadMs: reply.loadMs, error: reply.error };
     }
-    this.goodImages.set(plugin, path);
     return { ok: true, loadMs: reply.loadMs, stateAction: reply.stateAction, firstFrameAt };
   }
 
@@ -150,7 +152,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.setInfo({ state: reason === 'start' ? 'starting' : 'restarting', restarts: this.restarts, message: reason === 'start' ? 'starting the game runner' : `restarting: ${reason}` });
     const child = this.launch();
     this.child = child;
-    const images: PluginImage[] = [...this.goodImages].map(([name, path]) => ({ name, path }));
+    const images: PluginImage[] = [...this.goodImages.values()];
     return new Promise<void>((resolve) => {
       child.onMessage((msg) => {
         if (this.child !== child) return;
@@ -188,8 +190,18 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.child?.send({ type: 'frame-ack' });
         break;
       case 'loaded':
-        this.pendingLoads.get(msg.requestId)?.(msg);
+      {
+        const pending = this.pendingLoads.get(msg.requestId);
         this.pendingLoads.delete(msg.requestId);
+        // Recorded now, not when the caller resumes: a crash report may follow in the same breath.
+        if (pending && msg.ok) {
+          const { image } = pending;
+          this.goodImages.set(image.name, image);
+          if (!this.imagesByVersion.has(image.name)) this.imagesByVersion.set(image.name, new Map());
+          this.imagesByVersion.get(image.name)!.set(image.version, image.path);
+        }
+        pending?.resolve(msg);
+      }
         break;
       case 'first-frame':
         this.pendingFirstFrames.get(msg.requestId)?.(msg.at);
@@ -207,6 +219,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         }
         break;
       case 'crash':
+        for (const r of msg.rollbacks) {
+          // A restarted runner must come back on the version that runs now, not on the one that crashed.
+          const path = this.imagesByVersion.get(r.plugin)?.get(r.running);
+          if (r.running > 0 && path) this.goodImages.set(r.plugin, { name: r.plugin, path, version: r.running });
+          else this.goodImages.delete(r.plugin);
+        }
         this.emit('crash', msg);
         break;
       case 'fatal':
@@ -218,7 +236,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private failPending(error: string): void {
-    for (const [id, resolve] of this.pendingLoads) resolve({ type: 'loaded', requestId: id, plugin: '', ok: false, loadMs: 0, error, code: -1 });
+    for (const [id, { resolve }] of this.pendingLoads) resolve({ type: 'loaded', requestId: id, plugin: '', ok: false, loadMs: 0, error, code: -1 });
     this.pendingLoads.clear();
     for (const resolve of this.pendingFirstFrames.values()) resolve(null);
     this.pendingFirstFrames.clear();

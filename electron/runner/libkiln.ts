@@ -6,9 +6,12 @@ export interface LibKiln {
   createError(): string;
   destroy(rt: unknown): void;
   lastError(rt: unknown): string;
-  loadPlugin(rt: unknown, name: string, path: string): number;
+  /** kiln_load_plugin_version: load, labelling the image with the editor's version number. */
+  loadPlugin(rt: unknown, name: string, path: string, version: number): number;
   /** The same call on one of koffi's worker threads: copy + dlopen run off the game loop; libkiln locks only the swap. */
-  loadPluginAsync(rt: unknown, name: string, path: string): Promise<number>;
+  loadPluginAsync(rt: unknown, name: string, path: string, version: number): Promise<number>;
+  pluginVersion(rt: unknown, name: string): number;
+  pluginPaused(rt: unknown, name: string): number;
   lastStateAction(rt: unknown): number;
   frame(rt: unknown, dt: number): number;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
@@ -34,10 +37,12 @@ export function loadLibKiln(path: string): LibKiln {
       return undefined;
     }
   };
-  const loadPlugin = lib.func('int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path)');
+  const loadPlugin = lib.func('int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version)');
   return {
-    loadPluginAsync: (rt, name, path) =>
-      new Promise<number>((resolve, reject) => loadPlugin.async(rt, name, path, (err: unknown, code: number) => (err ? reject(err) : resolve(code)))),
+    loadPluginAsync: (rt, name, path, version) =>
+      new Promise<number>((resolve, reject) => loadPlugin.async(rt, name, path, version, (err: unknown, code: number) => (err ? reject(err) : resolve(code)))),
+    pluginVersion: lib.func('int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name)'),
+    pluginPaused: lib.func('int32_t kiln_plugin_paused(const kiln_runtime *rt, const char *name)'),
     resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),

@@ -4,7 +4,7 @@
  * Started by child_process.fork (web shell, CLI) or Electron's utilityProcess.fork.
  */
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln } from './libkiln';
-import { nowMs, type HostToRunner, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { nowMs, type CrashRollback, type HostToRunner, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 
@@ -31,7 +31,8 @@ let paused = false;
 let lastSessionAt = 0;
 const frameTimes: number[] = [];
 const frameStamps: number[] = [];
-const plugins = new Set<string>();
+/** Version each plugin runs, as last seen: a crash shows up as a change here. */
+const plugins = new Map<string, number>();
 /** Loads whose first frame has not been drawn yet. */
 let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
 const messageBuf = Buffer.alloc(4096);
@@ -65,12 +66,26 @@ type LoadResult = { ok: true; stateAction: StateAction } | { ok: false; error: s
 
 function loadResult(plugin: string, code: number): LoadResult {
   if (code < 0) return { ok: false, code, error: lib!.lastError(rt) || `load failed with code ${code}` };
-  plugins.add(plugin);
+  plugins.set(plugin, code);
   return { ok: true, stateAction: stateAction() };
 }
 
-function load(plugin: string, path: string): LoadResult {
-  return loadResult(plugin, lib!.loadPlugin(rt, plugin, path));
+function load(plugin: string, path: string, version: number): LoadResult {
+  return loadResult(plugin, lib!.loadPlugin(rt, plugin, path, version));
+}
+
+/** After a crash: which plugins rolled back (or paused), from which version to which. */
+function rollbacks(): CrashRollback[] {
+  const out: CrashRollback[] = [];
+  for (const [name, before] of plugins) {
+    const paused = lib!.pluginPaused(rt, name) === 1;
+    const now = paused ? 0 : lib!.pluginVersion(rt, name);
+    if (now !== before) {
+      out.push({ plugin: name, crashed: before, running: now });
+      plugins.set(name, now);
+    }
+  }
+  return out;
 }
 
 /** Loads run one at a time, off the game loop, in the order they were asked for. */
@@ -115,7 +130,7 @@ function runFrame(liveDt: number): void {
   frameStamps.push(performance.now());
   if (result === KILN_ERR_CRASH) {
     const text = lib!.lastError(rt) || 'a plugin crashed; rolled back to the previous version';
-    send({ type: 'crash', text, at: Date.now() });
+    send({ type: 'crash', text, at: Date.now(), rollbacks: rollbacks() });
   }
   drainMessages();
   if (awaitingFirstFrame.length) {
@@ -173,7 +188,7 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   width = msg.width;
   height = msg.height;
   const loaded = msg.plugins.map((p) => {
-    const r = load(p.name, p.path);
+    const r = load(p.name, p.path, p.version);
     return r.ok ? { plugin: p.name, ok: true, stateAction: r.stateAction } : { plugin: p.name, ok: false, error: r.error };
   });
   drainMessages();
@@ -187,7 +202,7 @@ async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Prom
   const started = performance.now();
   let r: LoadResult;
   try {
-    r = loadResult(msg.plugin, await lib!.loadPluginAsync(rt, msg.plugin, msg.path));
+    r = loadResult(msg.plugin, await lib!.loadPluginAsync(rt, msg.plugin, msg.path, msg.version));
   } catch (err) {
     r = { ok: false, code: -1, error: `load failed: ${(err as Error).message}` };
   }
@@ -217,7 +232,10 @@ function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
       break;
     case 'restart':
       loop.stop();
-      for (const name of plugins) lib!.resetState(rt, name);
+      for (const name of plugins.keys()) {
+        lib!.resetState(rt, name); // also ends a pause
+        plugins.set(name, lib!.pluginVersion(rt, name));
+      }
       drainMessages();
       runFrame(0);
       break;

@@ -15,7 +15,8 @@ import { z } from 'zod';
 /** What the status badge shows, in words. */
 export type ReloadState = 'waiting' | 'building' | 'loading' | 'ok' | 'error';
 
-export type ReloadTrigger = 'startup' | 'save' | 'manual' | 'external-change' | 'runner-restart';
+/** What started an entry of the log: `crash` is a plugin that crashed while the game ran. */
+export type ReloadTrigger = 'startup' | 'save' | 'manual' | 'external-change' | 'runner-restart' | 'crash';
 
 export type ReloadOutcome =
   | 'ok'

@@ -90,6 +90,10 @@ KILN_API const char *kiln_last_error(const kiln_runtime *rt); /* human text for 
    Returns the new version (1, 2, 3... per plugin, +1 on each successful load) or a negative kiln_result;
    on failure nothing changes: the old image, old callbacks, old state stay. */
 KILN_API int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path);
+/* The same, labelling the image with the host's own version number (> 0; e.g. the editor's build
+   versions, which outlive a runner restart) so crash messages and kiln_plugin_version speak the user's
+   numbers. 0 means "count loads", as kiln_load_plugin does. Returns the version or a negative kiln_result. */
+KILN_API int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version);
 KILN_API int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name);   /* 0 if not loaded; after a crash rollback, the version running */
 KILN_API int32_t kiln_last_state_action(const kiln_runtime *rt);                  /* kiln_state_action of the last successful load */
 KILN_API int32_t kiln_reset_state(kiln_runtime *rt, const char *name);            /* zero + init again (restart with fresh state); unpauses */

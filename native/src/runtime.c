@@ -199,6 +199,10 @@ const char *kiln_last_error(const kiln_runtime *rt) { return rt ? rt->last_error
 
 /* --- loading ---------------------------------------------------------------------------------------------- */
 int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
+    return kiln_load_plugin_version(rt, name, path, 0);
+}
+
+int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version) {
     if (!rt) return KILN_ERR_INVALID;
     if (kiln_plat_in_guarded_call()) {
         kiln__set_error(rt, "kiln_load_plugin was called from inside a plugin callback; load plugins from the runner only.");
@@ -328,7 +332,7 @@ int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
         if (new_slot) kiln__slot_free(slot);
         return rc;
     }
-    img->version = slot->loads + 1;
+    img->version = version > 0 ? version : slot->loads + 1;
     __atomic_store_n(&slot->active, cb, __ATOMIC_SEQ_CST);
     kiln_image *retired = slot->previous;
     slot->previous = slot->current;

@@ -248,6 +248,21 @@ static void test_reload_keeps_state_and_swaps_code(void) {
     kiln_destroy(rt);
 }
 
+/* The host's own version numbers label the images, so crash reports speak the editor's numbers. */
+static void test_load_with_host_version_numbers(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    CHECK_EQ(kiln_load_plugin_version(rt, "c", fixture("counter_v1"), 7), 7);
+    CHECK_EQ(kiln_plugin_version(rt, "c"), 7);
+    kiln_frame(rt, 1.0 / 60);
+    CHECK_EQ(kiln_load_plugin_version(rt, "c", fixture("crash_segv"), 8), 8);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+    CHECK_EQ(kiln_plugin_version(rt, "c"), 7);
+    CHECK_CONTAINS(kiln_last_error(rt), "in version 8; rolled back to version 7");
+    CHECK_EQ(kiln_load_plugin_version(rt, "c", fixture("counter_v2"), 0), 3); /* 0: count loads (the third) */
+    kiln_destroy(rt);
+}
+
 static void test_failed_loads_change_nothing(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -688,6 +703,7 @@ int main(int argc, char **argv) {
         {"draw_primitives", test_draw_primitives},
         {"load_runs_and_state_is_a_mapped_file", test_load_runs_and_state_is_a_mapped_file},
         {"reload_keeps_state_and_swaps_code", test_reload_keeps_state_and_swaps_code},
+        {"load_with_host_version_numbers", test_load_with_host_version_numbers},
         {"failed_loads_change_nothing", test_failed_loads_change_nothing},
         {"init_crash_on_new_layout_keeps_old", test_init_crash_on_new_layout_keeps_old},
         {"temp_copies_are_removed", test_temp_copies_are_removed},
