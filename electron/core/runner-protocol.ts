@@ -47,7 +47,7 @@ export type RunnerToHost =
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array }
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string }
   | { type: 'crash'; text: string; at: number; rollbacks: CrashRollback[] }
   | { type: 'fatal'; error: string };
 

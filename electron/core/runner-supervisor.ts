@@ -4,7 +4,7 @@
  * state comes back from the memory-mapped state files libkiln keeps under .kiln/state.
  */
 import { EventEmitter } from 'node:events';
-import type { RunnerInfo } from '../shared/contract';
+import type { GameLogMessage, RunnerInfo } from '../shared/contract';
 import type { CrashRollback, PluginImage, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
 
 export interface RunnerConfig {
@@ -20,7 +20,7 @@ export type LoadOutcome =
 
 interface SupervisorEvents {
   frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
-  log: [{ level: 'info' | 'warn' | 'error'; text: string; at: number }];
+  log: [GameLogMessage];
   crash: [{ text: string; at: number; rollbacks: CrashRollback[] }];
   runner: [RunnerInfo];
   session: [RunnerSession];
@@ -208,7 +208,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.pendingFirstFrames.delete(msg.requestId);
         break;
       case 'log':
-        this.emit('log', msg);
+        this.emit('log', { level: msg.level, text: msg.text, at: msg.at, plugin: msg.plugin });
         break;
       case 'session':
         this.session = msg.session;

@@ -97,7 +97,10 @@ function drainMessages(): void {
     if (len < 0) return;
     const text = messageBuf.toString('utf8', 0, Math.min(len, messageBuf.length - 1));
     const level = levelBuf[0] === 2 ? 'error' : levelBuf[0] === 1 ? 'warn' : 'info';
-    send({ type: 'log', level, text, at: Date.now() });
+    // libkiln starts every message with the plugin's name: "pong: ..."
+    const named = /^([A-Za-z_][A-Za-z0-9_-]*): /.exec(text)?.[1];
+    const plugin = named && plugins.has(named) ? named : undefined;
+    send({ type: 'log', level, text, at: Date.now(), plugin });
   }
 }
 

@@ -141,6 +141,8 @@ export interface GameLogMessage {
   at: number;
   level: 'info' | 'warn' | 'error';
   text: string;
+  /** The plugin that logged it, or that libkiln's message is about; absent for the runner's own. */
+  plugin?: string;
 }
 
 // ---------------------------------------------------------------- requests

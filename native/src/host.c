@@ -251,7 +251,17 @@ static void host_log(int32_t level, const char *msg, size_t len) {
     if (!rt || !msg) return;
     if (level < KILN_LOG_INFO || level > KILN_LOG_ERROR) level = KILN_LOG_INFO;
     if (len > 4000) len = 4000;
-    kiln__queue_message(rt, level, msg, len);
+    /* "name: text", so the reload log can say which plugin spoke */
+    char line[KILN_NAME_MAX + 4002];
+    size_t n = 0;
+    if (tl_slot) {
+        n = strlen(tl_slot->name);
+        memcpy(line, tl_slot->name, n);
+        line[n++] = ':';
+        line[n++] = ' ';
+    }
+    memcpy(line + n, msg, len);
+    kiln__queue_message(rt, level, line, n + len);
 }
 
 void kiln__host_init(kiln_runtime *rt) {

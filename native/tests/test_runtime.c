@@ -225,7 +225,7 @@ static void test_load_runs_and_state_is_a_mapped_file(void) {
     CHECK_EQ(kiln_frame_count(rt), 5);
     CHECK_EQ(pixel(rt, 160, 90), 0xFF0000FF);
     CHECK_EQ(state_field(wd, "c", F_FRAMES), 5); /* visible through the file while running */
-    CHECK_CONTAINS(drain(rt), "0:counter: init");
+    CHECK_CONTAINS(drain(rt), "0:c: counter: init"); /* the plugin's name comes first */
     kiln_destroy(rt);
 }
 
@@ -427,8 +427,8 @@ static void test_keys_and_messages(void) {
     kiln_load_plugin(rt, "c", fixture("counter_v1"));
     char buf[5];
     int32_t level = -1;
-    CHECK_EQ(kiln_poll_message(rt, buf, sizeof buf, &level), 13); /* "counter: init", truncated copy */
-    CHECK(strcmp(buf, "coun") == 0);
+    CHECK_EQ(kiln_poll_message(rt, buf, sizeof buf, &level), 16); /* "c: counter: init" (plugin name first), truncated copy */
+    CHECK(strcmp(buf, "c: c") == 0);
     CHECK_EQ(level, 0);
     CHECK_EQ(kiln_poll_message(rt, buf, sizeof buf, &level), -1);
     kiln_set_key(rt, 'W', 1);
