@@ -1,7 +1,17 @@
 import { defineConfig } from '@playwright/test';
+import { electronUnavailable } from './electron-app';
+import type { ShellKind } from './fixtures';
 
-/** Debian's Chromium, never a downloaded one; flags that keep it quiet on a machine with no network. */
-export default defineConfig({
+/**
+ * One suite, two shells. `web`: the web shell in Debian's Chromium (never a downloaded browser; flags
+ * that keep it quiet on a machine with no network). `electron`: the desktop app through
+ * _electron.launch — every spec when an Electron binary is installed; otherwise only shells.spec.ts,
+ * which is skipped with the reason, so the report says why the Electron run did not happen.
+ */
+const noElectron = electronUnavailable();
+if (noElectron) console.log(`e2e: ${noElectron}`);
+
+export default defineConfig<object, { shellKind: ShellKind }>({
   testDir: './specs',
   timeout: 90_000,
   expect: { timeout: 20_000 },
@@ -18,4 +28,8 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
   },
+  projects: [
+    { name: 'web', use: { shellKind: 'web' } },
+    { name: 'electron', use: { shellKind: 'electron' }, testMatch: noElectron ? /shells\.spec\.ts/ : undefined },
+  ],
 });

@@ -40,9 +40,14 @@ export class KilnEditor {
 
   async open(url: string): Promise<void> {
     await this.page.goto(url);
+    await this.ready('ok');
+  }
+
+  /** The editor is up and the status badge says `state` (ok: the game runs; waiting: not trusted yet). */
+  async ready(state: 'ok' | 'waiting' = 'ok'): Promise<void> {
     await expect(this.editor).toBeVisible();
     await expect(this.editor.locator('.monaco-editor')).toBeVisible();
-    await this.waitForStatus('ok');
+    await this.waitForStatus(state);
   }
 
   async waitForStatus(state: 'ok' | 'error' | 'waiting' | 'building' | 'loading', version?: number): Promise<void> {

@@ -38,7 +38,7 @@ test('the log filters by plugin and outcome, shows what the game logged, copies 
   const text = await page.evaluate(() => navigator.clipboard.readText());
   expect(text).toMatch(/pong v1 save compile-error/);
   expect(text).toContain(`pong.c:${ball.line + 1}:`);
-  expect(text).toContain('game info: hello from the log spec');
+  expect(text).toContain('game info: pong: hello from the log spec');
   expect(text).toMatch(/pong v2 save ok/);
 
   // A fresh page loads the history from the project's log file.

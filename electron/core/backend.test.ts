@@ -104,6 +104,10 @@ describe('crashes', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(events.filter((e) => e.outcome === 'crash-rolled-back')).toHaveLength(1);
     expect(events.at(-1)!.message).toMatch(/pong v1 running/);
+    // The next good build is v3: v2 still names the build that crashed.
+    await backend.save('pong.c', source);
+    await backend.idle();
+    expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 3 });
   });
 
   it('a crash later in play is logged with trigger crash and the version that runs again', async () => {

@@ -64,6 +64,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   private trusted = false;
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** plugin -> the highest version number ever loaded. */
+  private readonly lastVersion = new Map<string, number>();
   /** plugin -> version just loaded whose first frame has not been drawn yet. */
   private readonly awaitingFirstFrame = new Map<string, number>();
   /** plugin -> the crash that hit a just-loaded version in its first frame. */
@@ -425,7 +427,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
     this.setStatus({ state: 'loading', plugin: plugin.name, version: current(), message: `loading ${plugin.name}` });
     this.supervisor.ensureRunning();
-    const version = (current() ?? 0) + 1;
+    // Version numbers are never reused: one that crashed on arrival still names that build.
+    const version = Math.max(current() ?? 0, this.lastVersion.get(plugin.name) ?? 0) + 1;
     // Set before the load is sent: the new code's first frame (and a crash in it) can arrive with the reply.
     this.awaitingFirstFrame.set(plugin.name, version);
     const loaded = await this.supervisor.load(plugin.name, output, version);
@@ -438,6 +441,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     const previous = current();
+    this.lastVersion.set(plugin.name, version);
     this.versions.set(plugin.name, version);
     const firstFrameAt = await loaded.firstFrameAt;
     this.awaitingFirstFrame.delete(plugin.name);

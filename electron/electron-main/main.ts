@@ -107,6 +107,9 @@ async function createWindow(): Promise<void> {
   app.on('before-quit', () => void backend.stop());
 }
 
+// $KILN_DATA_DIR moves everything Kiln keeps (trust, drafts, window state) elsewhere: tests use it.
+if (process.env.KILN_DATA_DIR) app.setPath('userData', path.resolve(process.env.KILN_DATA_DIR));
+
 // One Kiln at a time: a second launch focuses the first window instead of fighting over the project.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
