@@ -6,14 +6,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Diagnostic } from '../shared/contract';
 import { parseGccJson, parseTextDiagnostics } from './diagnostics';
 
 const execFileAsync = promisify(execFile);
-const COMPILER_NICENESS = 5;
 
 export type CompilerFamily = 'tcc' | 'gcc' | 'clang' | 'zig';
 
@@ -231,14 +229,6 @@ async function readDepFile(file: string, cwd: string): Promise<string[]> {
 function run(exe: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    // The game comes first: on a busy machine the compiler yields the CPU to the runner's frames.
-    if (child.pid) {
-      try {
-        os.setPriority(child.pid, COMPILER_NICENESS);
-      } catch {
-        /* not permitted here: build at normal priority */
-      }
-    }
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -8,8 +8,13 @@ export interface LibKiln {
   lastError(rt: unknown): string;
   /** kiln_load_plugin_version: load, labelling the image with the editor's version number. */
   loadPlugin(rt: unknown, name: string, path: string, version: number): number;
-  /** The same call on one of koffi's worker threads: copy + dlopen run off the game loop; libkiln locks only the swap. */
-  loadPluginAsync(rt: unknown, name: string, path: string, version: number): Promise<number>;
+  /**
+   * The same load on one of koffi's worker threads (copy + dlopen run off the game loop; libkiln locks
+   * only the swap), with that load's own error text (kiln_load_plugin_report).
+   */
+  loadPluginAsync(rt: unknown, name: string, path: string, version: number): Promise<{ code: number; error: string }>;
+  /** The calling thread's last error: a crash report read on the game thread is that frame's own. */
+  threadLastError(): string;
   pluginVersion(rt: unknown, name: string): number;
   pluginPaused(rt: unknown, name: string): number;
   lastStateAction(rt: unknown): number;
@@ -38,9 +43,16 @@ export function loadLibKiln(path: string): LibKiln {
     }
   };
   const loadPlugin = lib.func('int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version)');
+  const loadReport = lib.func('int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, _Out_ uint8_t *error_out, int32_t cap)');
   return {
     loadPluginAsync: (rt, name, path, version) =>
-      new Promise<number>((resolve, reject) => loadPlugin.async(rt, name, path, version, (err: unknown, code: number) => (err ? reject(err) : resolve(code)))),
+      new Promise((resolve, reject) => {
+        const error = Buffer.alloc(1024); // owned by this call until koffi's worker returns
+        loadReport.async(rt, name, path, version, error, error.length, (err: unknown, code: number) =>
+          err ? reject(err) : resolve({ code, error: error.toString('utf8', 0, Math.max(0, error.indexOf(0))) }),
+        );
+      }),
+    threadLastError: lib.func('const char *kiln_thread_last_error(void)'),
     pluginVersion: lib.func('int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name)'),
     pluginPaused: lib.func('int32_t kiln_plugin_paused(const kiln_runtime *rt, const char *name)'),
     resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),

@@ -44,11 +44,11 @@ const loop = new LoopRecorder({
     const need = -lib!.snapshot(rt, null, 0);
     const buf = new Uint8Array(Math.max(need, 1));
     const n = lib!.snapshot(rt, buf, buf.length);
-    if (n < 0) throw new Error(lib!.lastError(rt) || 'snapshot failed');
+    if (n < 0) throw new Error(lib!.threadLastError() || 'snapshot failed');
     return buf.subarray(0, n);
   },
   restore(snapshot) {
-    if (lib!.restore!(rt, snapshot, snapshot.length) < 0) throw new Error(lib!.lastError(rt) || 'restore failed');
+    if (lib!.restore!(rt, snapshot, snapshot.length) < 0) throw new Error(lib!.threadLastError() || 'restore failed');
   },
   apply: applyInput,
 });
@@ -64,8 +64,8 @@ function stateAction(): StateAction {
 
 type LoadResult = { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number };
 
-function loadResult(plugin: string, code: number): LoadResult {
-  if (code < 0) return { ok: false, code, error: lib!.lastError(rt) || `load failed with code ${code}` };
+function loadResult(plugin: string, code: number, error = lib!.threadLastError()): LoadResult {
+  if (code < 0) return { ok: false, code, error: error || `load failed with code ${code}` };
   plugins.set(plugin, code);
   return { ok: true, stateAction: stateAction() };
 }
@@ -132,7 +132,7 @@ function runFrame(liveDt: number): void {
   if (frameTimes.length > 60) frameTimes.shift();
   frameStamps.push(performance.now());
   if (result === KILN_ERR_CRASH) {
-    const text = lib!.lastError(rt) || 'a plugin crashed; rolled back to the previous version';
+    const text = lib!.threadLastError() || 'a plugin crashed; rolled back to the previous version';
     send({ type: 'crash', text, at: Date.now(), rollbacks: rollbacks() });
   }
   drainMessages();
@@ -205,7 +205,8 @@ async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Prom
   const started = performance.now();
   let r: LoadResult;
   try {
-    r = loadResult(msg.plugin, await lib!.loadPluginAsync(rt, msg.plugin, msg.path, msg.version));
+    const { code, error } = await lib!.loadPluginAsync(rt, msg.plugin, msg.path, msg.version);
+    r = loadResult(msg.plugin, code, error);
   } catch (err) {
     r = { ok: false, code: -1, error: `load failed: ${(err as Error).message}` };
   }

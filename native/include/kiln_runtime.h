@@ -94,6 +94,14 @@ KILN_API int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char
    versions, which outlive a runner restart) so crash messages and kiln_plugin_version speak the user's
    numbers. 0 means "count loads", as kiln_load_plugin does. Returns the version or a negative kiln_result. */
 KILN_API int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version);
+/* kiln_load_plugin_version for a load on another thread than the frames: copies this load's own error
+   text into error_out (empty on success), so a crash reported by a frame at the same moment cannot
+   overwrite it the way it can overwrite kiln_last_error(). */
+KILN_API int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version,
+                                         char *error_out, int32_t cap);
+/* The last error set on the calling thread (by any runtime): after kiln_frame returns KILN_ERR_CRASH on the
+   game thread, this is that crash's report even if a load on another thread failed meanwhile. */
+KILN_API const char *kiln_thread_last_error(void);
 KILN_API int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name);   /* 0 if not loaded; after a crash rollback, the version running */
 KILN_API int32_t kiln_last_state_action(const kiln_runtime *rt);                  /* kiln_state_action of the last successful load */
 KILN_API int32_t kiln_reset_state(kiln_runtime *rt, const char *name);            /* zero + init again (restart with fresh state); unpauses */

@@ -10,11 +10,26 @@
 
 static __thread char tl_create_error[KILN_ERROR_MAX];
 
+/* The calling thread's last error: a load on a worker thread and a frame on the game thread each see
+   their own, even when both fail at once (rt->last_error is whichever came last). */
+static __thread char tl_last_error[KILN_ERROR_MAX];
+
 void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(rt->last_error, sizeof rt->last_error, fmt, ap);
+    vsnprintf(tl_last_error, sizeof tl_last_error, fmt, ap);
     va_end(ap);
+    memcpy(rt->last_error, tl_last_error, sizeof rt->last_error);
+}
+
+const char *kiln_thread_last_error(void) { return tl_last_error; }
+
+int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, char *error_out,
+                                int32_t cap) {
+    tl_last_error[0] = '\0';
+    int32_t rc = kiln_load_plugin_version(rt, name, path, version);
+    if (error_out && cap > 0) snprintf(error_out, (size_t)cap, "%s", rc < 0 ? tl_last_error : "");
+    return rc;
 }
 
 static int valid_name(const char *name) {
@@ -352,6 +367,7 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
     image_free(retired);
     if (note[0]) kiln__queue_message(rt, KILN_LOG_WARN, note, strlen(note));
     rt->last_error[0] = '\0';
+    tl_last_error[0] = '\0';
     return img->version;
 }
 

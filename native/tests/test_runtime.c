@@ -248,6 +248,12 @@ static void test_reload_keeps_state_and_swaps_code(void) {
     kiln_destroy(rt);
 }
 
+static char failing_load_error[512];
+static void *failing_load_thread(void *arg) {
+    kiln_load_plugin_report((kiln_runtime *)arg, "c", "", 9, failing_load_error, sizeof failing_load_error);
+    return NULL;
+}
+
 /* The host's own version numbers label the images, so crash reports speak the editor's numbers. */
 static void test_load_with_host_version_numbers(void) {
     const char *wd;
@@ -260,6 +266,26 @@ static void test_load_with_host_version_numbers(void) {
     CHECK_EQ(kiln_plugin_version(rt, "c"), 7);
     CHECK_CONTAINS(kiln_last_error(rt), "in version 8; rolled back to version 7");
     CHECK_EQ(kiln_load_plugin_version(rt, "c", fixture("counter_v2"), 0), 3); /* 0: count loads (the third) */
+    kiln_destroy(rt);
+}
+
+/* Loads from another thread report their own error; a frame's crash report stays the game thread's own. */
+static void test_errors_belong_to_their_thread(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    char err[256] = "untouched";
+    CHECK_EQ(kiln_load_plugin_report(rt, "c", fixture("counter_v1"), 1, err, sizeof err), 1);
+    CHECK(err[0] == '\0');
+    CHECK_EQ(kiln_load_plugin_report(rt, "c", fixture("no_entry"), 2, err, sizeof err), KILN_ERR_NO_ENTRY);
+    CHECK_CONTAINS(err, "kiln_plugin_entry");
+    CHECK_EQ(kiln_load_plugin_report(rt, "c", fixture("crash_segv"), 3, err, sizeof err), 3);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+    /* a load on another thread that fails now must not replace this thread's crash report */
+    pthread_t t;
+    pthread_create(&t, NULL, failing_load_thread, rt);
+    pthread_join(t, NULL);
+    CHECK_CONTAINS(kiln_thread_last_error(), "crashed with SIGSEGV");
+    CHECK_CONTAINS(failing_load_error, "no image");
     kiln_destroy(rt);
 }
 
@@ -704,6 +730,7 @@ int main(int argc, char **argv) {
         {"load_runs_and_state_is_a_mapped_file", test_load_runs_and_state_is_a_mapped_file},
         {"reload_keeps_state_and_swaps_code", test_reload_keeps_state_and_swaps_code},
         {"load_with_host_version_numbers", test_load_with_host_version_numbers},
+        {"errors_belong_to_their_thread", test_errors_belong_to_their_thread},
         {"failed_loads_change_nothing", test_failed_loads_change_nothing},
         {"init_crash_on_new_layout_keeps_old", test_init_crash_on_new_layout_keeps_old},
         {"temp_copies_are_removed", test_temp_copies_are_removed},
