@@ -4,11 +4,14 @@ import path from 'node:path';
 import type { ReloadEvent } from '../shared/contract';
 
 const KEEP_IN_MEMORY = 1000;
+/** Past this size the file is rewritten with only the newest KEEP_IN_MEMORY entries. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export class ReloadLog {
   private events: ReloadEvent[] = [];
   private nextId = 1;
   private writing: Promise<void> = Promise.resolve();
+  private fileBytes = 0;
 
   constructor(private readonly file: string) {}
 
@@ -20,6 +23,7 @@ export class ReloadLog {
     } catch {
       return;
     }
+    this.fileBytes = Buffer.byteLength(text);
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
@@ -38,11 +42,22 @@ export class ReloadLog {
     this.events.push(full);
     if (this.events.length > KEEP_IN_MEMORY) this.events.shift();
     const line = `${JSON.stringify(full)}\n`;
+    this.fileBytes += Buffer.byteLength(line);
+    const compact = this.fileBytes > MAX_FILE_BYTES;
+    const snapshot = compact ? this.events.map((e) => `${JSON.stringify(e)}\n`).join('') : '';
+    if (compact) this.fileBytes = Buffer.byteLength(snapshot);
     this.writing = this.writing
       .then(() => fs.mkdir(path.dirname(this.file), { recursive: true }))
-      .then(() => fs.appendFile(this.file, line, 'utf8'))
-      .catch((err) => console.error(`kiln: could not append to ${this.file}: ${(err as Error).message}`));
+      .then(() => (compact ? this.rewrite(snapshot) : fs.appendFile(this.file, line, 'utf8')))
+      .catch((err) => console.error(`kiln: could not write ${this.file}: ${(err as Error).message}`));
     return full;
+  }
+
+  /** Keep the file bounded: the newest entries, written atomically (a crash mid-way keeps the old file). */
+  private async rewrite(text: string): Promise<void> {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, text, 'utf8');
+    await fs.rename(tmp, this.file);
   }
 
   history(): ReloadEvent[] {
