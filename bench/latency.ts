@@ -144,7 +144,7 @@ export async function restartPerEdit(
         });
         // A fresh work folder: the restarted game starts from its initial state, as a plain game process does.
         const workDir = mkdtempSync(path.join(scratch, 'work-'));
-        child.send({ type: 'init', width: f.width, height: f.height, workDir, libkiln: paths.libkiln, plugins: [{ name: f.plugin, path: image }] });
+        child.send({ type: 'init', width: f.width, height: f.height, workDir, libkiln: paths.libkiln, plugins: [{ name: f.plugin, path: image, version: 1 }] });
       });
       if (i < 0 || !shown) continue; // the first start is a warm-up, not an edit
       times.push(shown.ms - t0);

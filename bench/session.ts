@@ -11,6 +11,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { KilnBackend } from '../electron/core/backend';
+import { sessionSource, type SessionKind } from '../electron/core/test-support';
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
 import type { KilnPaths } from '../electron/core/paths';
 import type { ReloadEvent } from '../electron/shared/contract';
@@ -18,21 +19,8 @@ import { single, withTarget, type Figure } from './figures';
 import { benchDataDir, sleep } from './game';
 import { snapshotProcess } from './soak';
 
-type Kind = 'good' | 'compile-error' | 'crash';
+type Kind = SessionKind;
 const SIZE = 16;
-
-/** Plugin `name` paints row `row` with `color`; a crashing version writes through NULL in update. (As load.test.ts.) */
-export function sessionSource(name: string, row: number, color: number, kind: Kind): string {
-  const hex = `0x${color.toString(16).padStart(6, '0')}FF`;
-  const update = kind === 'crash' ? 'static void update(void *s, float dt) { (void)s; (void)dt; *(volatile int *)0 = 1; }' : 'static void update(void *s, float dt) { (void)s; (void)dt; }';
-  const broken = kind === 'compile-error' ? 'int broken = );' : '';
-  return `#include "kiln.h"
-${broken}
-${update}
-static void draw(void *s) { (void)s; fill_rect(0, ${row}, 4, 1, ${hex}); }
-KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .update = update, .draw = draw)
-`;
-}
 
 let gc: (() => void) | null = null;
 function collect(): void {

@@ -2,46 +2,24 @@
  * The back end with everything real (tcc/gcc, the runner process, libkiln): bad input gets a clear
  * message in the reload log, and the game keeps running the last good version.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReloadEvent } from '../shared/contract';
-import { KilnBackend } from './backend';
-import { nodeRunnerLauncher } from './node-runner-launcher';
-import { findKilnRoot, kilnPaths } from './paths';
-
-const paths = kilnPaths(findKilnRoot(__dirname));
-const open: Array<{ backend: KilnBackend; dir: string }> = [];
+import { closeTestBackends, copyExample, nextFrame, openTestBackend } from './test-support';
 
 async function startPong(edit?: (kilnJson: Record<string, unknown>) => void) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-backend-'));
-  cpSync(paths.defaultProject, dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
+  const dir = copyExample('pong');
   if (edit) {
     const file = path.join(dir, 'kiln.json');
     const json = JSON.parse(readFileSync(file, 'utf8'));
     edit(json);
     writeFileSync(file, JSON.stringify(json));
   }
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
-  const events: ReloadEvent[] = [];
-  backend.on('reload', (e) => events.push(e));
-  open.push({ backend, dir });
-  await backend.start();
-  await backend.idle();
-  return { backend, dir, events, source: readFileSync(path.join(dir, 'pong.c'), 'utf8') };
+  const handle = await openTestBackend(dir);
+  return { ...handle, source: readFileSync(path.join(dir, 'pong.c'), 'utf8') };
 }
 
-function nextFrame(backend: KilnBackend): Promise<number> {
-  return new Promise((resolve) => backend.once('frame', (f) => resolve(f.frame)));
-}
-
-afterEach(async () => {
-  for (const { backend, dir } of open.splice(0)) {
-    await backend.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(closeTestBackends);
 
 describe('bad input keeps the game running', () => {
   it('a plugin without an entry function is refused with a reason; the old version keeps running', async () => {
@@ -53,8 +31,8 @@ describe('bad input keeps the game running', () => {
     const failure = events.at(-1)!;
     expect(failure).toMatchObject({ outcome: 'load-error', version: 1 });
     expect(failure.message).toMatch(/no KILN_PLUGIN\(\.\.\.\) line/);
-    const a = await nextFrame(backend);
-    const b = await nextFrame(backend);
+    const a = (await nextFrame(backend)).frame;
+    const b = (await nextFrame(backend)).frame;
     expect(b).toBeGreaterThan(a);
   });
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sessionSource, type SessionKind } from './test-support';
 import type { ReloadEvent } from '../shared/contract';
 import { KilnBackend } from './backend';
 import { nodeRunnerLauncher } from './node-runner-launcher';
@@ -16,20 +17,8 @@ const paths = kilnPaths(findKilnRoot(__dirname));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Kind = 'good' | 'compile-error' | 'crash';
-
-/** Plugin `name` paints row `row` with `color`; a crashing version writes through NULL in update. */
-function source(name: string, row: number, color: number, kind: Kind): string {
-  const hex = `0x${color.toString(16).padStart(6, '0')}FF`;
-  const update = kind === 'crash' ? 'static void update(void *s, float dt) { (void)s; (void)dt; *(volatile int *)0 = 1; }' : 'static void update(void *s, float dt) { (void)s; (void)dt; }';
-  const broken = kind === 'compile-error' ? 'int broken = );' : '';
-  return `#include "kiln.h"
-${broken}
-${update}
-static void draw(void *s) { (void)s; fill_rect(0, ${row}, 4, 1, ${hex}); }
-KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .update = update, .draw = draw)
-`;
-}
+type Kind = SessionKind;
+const source = sessionSource;
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
 

@@ -1,15 +1,8 @@
 /** The build pipeline under pressure and across plugins, with real compilers and the real runner. */
-import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReloadEvent } from '../shared/contract';
-import { KilnBackend } from './backend';
-import { nodeRunnerLauncher } from './node-runner-launcher';
-import { findKilnRoot, kilnPaths } from './paths';
-
-const paths = kilnPaths(findKilnRoot(__dirname));
-const running: Array<{ backend: KilnBackend; dir: string }> = [];
+import { closeTestBackends, copyExample, openTestBackend, pixelAt, writeProject } from './test-support';
 
 /** A plugin that paints the top-left pixel with a colour fixed at compile time, at row `row`. */
 const painter = (name: string, color: string, row: number, include = '') => `#include "kiln.h"
@@ -18,38 +11,12 @@ static void draw(void *s) { (void)s; fill_rect(0, ${row}, 4, 1, ${color}); }
 KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .draw = draw)
 `;
 
-async function open(dir: string) {
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
-  const events: ReloadEvent[] = [];
-  backend.on('reload', (e) => events.push(e));
-  running.push({ backend, dir });
-  await backend.start();
-  await backend.idle();
-  return { backend, events };
-}
-
-function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-pipeline-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
+const open = (dir: string) => openTestBackend(dir);
+const tempProject = (files: Record<string, string>) => writeProject(files, 'kiln-pipeline-');
 /** RGB of pixel (0, row) in the newest frame. */
-function pixel(backend: KilnBackend, row: number): Promise<number> {
-  return new Promise((resolve) =>
-    backend.once('frame', (f) => {
-      const i = row * f.width * 4;
-      resolve((f.pixels[i] << 16) | (f.pixels[i + 1] << 8) | f.pixels[i + 2]);
-    }),
-  );
-}
+const pixel = (backend: Parameters<typeof pixelAt>[0], row: number) => pixelAt(backend, 0, row);
 
-afterEach(async () => {
-  for (const { backend, dir } of running.splice(0)) {
-    await backend.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(closeTestBackends);
 
 describe('a burst of saves', () => {
   it('100 saves in a second end with the last source running; the log counts the folded saves', async () => {
@@ -114,9 +81,7 @@ describe('several plugins', () => {
 
 describe('Zig plugins', () => {
   it('the Zig example builds, runs, and reloads an edit', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-zig-'));
-    cpSync(path.join(paths.root, 'plugins', 'zig-orbit'), dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
-    const { backend, events } = await open(dir);
+    const { backend, events, dir } = await open(copyExample('zig-orbit'));
     expect(events.at(-1)).toMatchObject({ plugin: 'orbit', outcome: 'ok', version: 1 });
     expect(events.at(-1)!.compiler).toMatch(/zig 0\.11/);
     const source = readFileSync(path.join(dir, 'orbit.zig'), 'utf8');

@@ -2,50 +2,31 @@
  * Game controls, loop replay, project edits and outside changes, through the real back end, runner
  * and libkiln. The test game paints its frame counter into the framebuffer, so the pixels say what ran.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EventPayloads, ReloadEvent } from '../shared/contract';
-import { KilnBackend } from './backend';
-import { nodeRunnerLauncher } from './node-runner-launcher';
-import { findKilnRoot, kilnPaths } from './paths';
+import type { EventPayloads } from '../shared/contract';
+import type { KilnBackend } from './backend';
+import { closeTestBackends, openTestBackend, pixelAt, sleep, writeProject } from './test-support';
 
-const paths = kilnPaths(findKilnRoot(__dirname));
 const COUNTER = `#include "kiln.h"
 typedef struct { uint32_t n; } S;
 static void update(void *s, float dt) { (void)dt; ((S *)s)->n++; }
 static void draw(void *s) { uint32_t n = ((S *)s)->n; clear(((n & 0xFFFFFF) << 8) | 0xFF); }
 KILN_PLUGIN(.name = "counter", .state_size = sizeof(S), .state_version = 1, .update = update, .draw = draw)
 `;
-const running: Array<{ backend: KilnBackend; dir: string }> = [];
-
-async function start() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-session-'));
-  writeFileSync(path.join(dir, 'kiln.json'), JSON.stringify({ name: 'counter', width: 16, height: 16, plugins: [{ name: 'counter', sources: ['counter.c'] }] }, null, 2));
-  writeFileSync(path.join(dir, 'counter.c'), COUNTER);
-  const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
-  const events: ReloadEvent[] = [];
-  backend.on('reload', (e) => events.push(e));
-  running.push({ backend, dir });
-  await backend.start();
-  await backend.idle();
-  return { backend, dir, events };
+function start() {
+  const dir = writeProject(
+    { 'kiln.json': JSON.stringify({ name: 'counter', width: 16, height: 16, plugins: [{ name: 'counter', sources: ['counter.c'] }] }, null, 2), 'counter.c': COUNTER },
+    'kiln-session-',
+  );
+  return openTestBackend(dir);
 }
 
 /** The counter value the newest frame shows. */
-function counterOf(backend: KilnBackend): Promise<number> {
-  return new Promise((resolve) => backend.once('frame', (f) => resolve((f.pixels[0] << 16) | (f.pixels[1] << 8) | f.pixels[2])));
-}
+const counterOf = (backend: KilnBackend) => pixelAt(backend, 0, 0);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-afterEach(async () => {
-  for (const { backend, dir } of running.splice(0)) {
-    await backend.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(closeTestBackends);
 
 describe('game controls', () => {
   it('pause stops the game, step runs exactly one frame, resume goes on', async () => {

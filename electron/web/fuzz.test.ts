@@ -3,36 +3,32 @@
  * ipcMain handler calls. Every malformed or oversized message gets a clear refusal; the back end keeps
  * serving and nothing is written outside the project.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { KilnBackend } from '../core/backend';
-import { nodeRunnerLauncher } from '../core/node-runner-launcher';
-import { findKilnRoot, kilnPaths } from '../core/paths';
+import type { KilnBackend } from '../core/backend';
+import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
 import { requestMethods, type ServerMessage } from '../shared/contract';
 import { startWebShell, type WebShell } from './server';
 
-const paths = kilnPaths(findKilnRoot(__dirname));
-let dir: string;
 let outside: string;
 let backend: KilnBackend;
 let shell: WebShell;
 
 beforeAll(async () => {
+  // The project sits alone in a folder of its own, so anything written outside it would show.
   outside = mkdtempSync(path.join(os.tmpdir(), 'kiln-fuzz-outside-'));
-  dir = path.join(outside, 'project');
-  cpSync(paths.defaultProject, dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
-  backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
-  shell = await startWebShell({ backend, rendererDir: paths.rendererDir });
-  await backend.start();
-  await backend.idle();
+  const dir = path.join(outside, 'project');
+  renameSync(copyExample('pong', 'kiln-fuzz-'), dir);
+  ({ backend } = await openTestBackend(dir));
+  shell = await startWebShell({ backend, rendererDir: testPaths.rendererDir });
 });
 
 afterAll(async () => {
   await shell?.close();
-  await backend?.stop();
+  await closeTestBackends();
   rmSync(outside, { recursive: true, force: true });
 });
 

@@ -1,34 +1,26 @@
 /** The web shell with a real back end, runner and compiler: who gets in, and what a request may do. */
-import { cpSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { KilnBackend } from '../core/backend';
-import { nodeRunnerLauncher } from '../core/node-runner-launcher';
-import { findKilnRoot, kilnPaths } from '../core/paths';
+import type { KilnBackend } from '../core/backend';
+import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
 import { decodeFrame, type ServerMessage } from '../shared/contract';
 import { startWebShell, type WebShell } from './server';
 
-const paths = kilnPaths(findKilnRoot(__dirname));
-let dir: string;
 let backend: KilnBackend;
 let shell: WebShell;
+let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-web-'));
-  cpSync(paths.defaultProject, dir, { recursive: true, filter: (s) => !s.includes('.kiln') });
-  backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: true });
-  shell = await startWebShell({ backend, rendererDir: paths.rendererDir });
-  await backend.start();
-  await backend.idle();
+  ({ backend, dir } = await openTestBackend(copyExample('pong', 'kiln-web-')));
+  shell = await startWebShell({ backend, rendererDir: testPaths.rendererDir });
 });
 
 afterAll(async () => {
   await shell?.close();
-  await backend?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await closeTestBackends();
 });
 
 function get(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
