@@ -36,6 +36,14 @@ import { RunnerSupervisor } from './runner-supervisor';
 
 export class RequestError extends Error {}
 
+/** Requests that replace the open project: the ProjectHost above the back end answers them. */
+export const hostMethods = ['project.create', 'project.open', 'project.recent'] as const;
+export type HostMethod = (typeof hostMethods)[number];
+export type BackendMethod = Exclude<RequestMethod, HostMethod>;
+export function isHostMethod(method: RequestMethod): method is HostMethod {
+  return (hostMethods as readonly string[]).includes(method);
+}
+
 export interface BackendOptions {
   projectDir: string;
   paths: KilnPaths;
@@ -46,7 +54,7 @@ export interface BackendOptions {
   trustProject?: boolean;
 }
 
-type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
+export type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
 
 const KEEP_BUILDS_PER_PLUGIN = 3;
 
@@ -170,6 +178,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       throw new RequestError(`bad ${method} request: ${issue.path.join('.') || 'params'}: ${issue.message}`);
     }
     try {
+      if (isHostMethod(method)) throw new RequestError(`${method} opens another project: it is handled by the shell's ProjectHost`);
       const handler = this.handlers[method] as (params: unknown) => Promise<unknown>;
       return await handler(parsed.data);
     } catch (err) {
@@ -179,7 +188,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   }
 
   /** One handler per request of the contract; the mapped type makes a missing one a compile error. */
-  private readonly handlers: { [M in RequestMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> } = {
+  private readonly handlers: { [M in BackendMethod]: (params: RequestParams<M>) => Promise<RequestResult<M>> } = {
     'project.get': () => this.project.info(this.versions, this.trusted),
     'project.trust': async () => {
       await this.trust.trust(this.project.root);

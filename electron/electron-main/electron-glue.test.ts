@@ -68,6 +68,7 @@ describe('the menu', () => {
     const calls: string[] = [];
     const actions: MenuActions = {
       editor: (c) => calls.push(`editor:${c}`),
+      openProject: () => calls.push('open-project'),
       game: (a) => calls.push(`game:${a}`),
       togglePause: () => calls.push('toggle'),
       reloadNow: () => calls.push('reload'),
@@ -81,6 +82,8 @@ describe('the menu', () => {
     const byAccel = (a: string) => items.find((i) => i.accelerator === a)!;
     for (const [accel, expected] of [
       ['CmdOrCtrl+S', 'editor:save'],
+      ['CmdOrCtrl+Shift+N', 'editor:new-project'],
+      ['CmdOrCtrl+O', 'open-project'],
       ['CmdOrCtrl+Shift+S', 'editor:save-all'],
       ['F5', 'reload'],
       ['F6', 'toggle'],

@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session,
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { eventNames, encodeFrameHeader, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
-import { KilnBackend } from '../core/backend';
+import { ProjectHost } from '../core/project-host';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { menuTemplate } from './menu';
 import { utilityRunnerLauncher } from './utility-runner-launcher';
@@ -43,8 +43,7 @@ async function createWindow(): Promise<void> {
 
   const userData = app.getPath('userData');
   const projectDir = await projectToOpen(process.argv, userData);
-  const backend = await KilnBackend.open({
-    projectDir,
+  const host = new ProjectHost({
     paths,
     launcher: utilityRunnerLauncher(paths.runnerScript),
     dataDir: userData,
@@ -52,7 +51,7 @@ async function createWindow(): Promise<void> {
     trustProject: process.argv.includes('--trust') || (app.isPackaged && projectDir === path.join(userData, 'projects', 'pong')),
   });
   const state = await loadWindowState(userData);
-  const win = new BrowserWindow(kilnWindowOptions(path.join(__dirname, 'preload.js'), state, `Kiln — ${backend.project.name}`));
+  const win = new BrowserWindow(kilnWindowOptions(path.join(__dirname, 'preload.js'), state, 'Kiln'));
   mainWindow = win;
   if (state.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
@@ -69,12 +68,13 @@ async function createWindow(): Promise<void> {
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
-  ipcMain.handle(ipcChannels.invoke, (_e, method: unknown, params: unknown) => backend.dispatch(method, params));
+  ipcMain.handle(ipcChannels.invoke, (_e, method: unknown, params: unknown) => host.dispatch(method, params));
   for (const event of eventNames) {
-    backend.on(event, (payload: unknown) => {
+    host.on(event, (payload: unknown) => {
       if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, event, payload);
     });
   }
+  host.on('project-switched', (info) => win.setTitle(`Kiln — ${info.name}`));
   const sendMenuCommand = (command: MenuCommand) => {
     if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, 'menu-command', { command });
   };
@@ -82,9 +82,15 @@ async function createWindow(): Promise<void> {
     Menu.buildFromTemplate(
       menuTemplate({
         editor: sendMenuCommand,
-        game: (action) => void backend.dispatch('game.control', { action }),
-        togglePause: () => void backend.dispatch('game.control', { action: backend.session().paused ? 'resume' : 'pause' }),
-        reloadNow: () => void backend.dispatch('build.reload', {}),
+        openProject: async () => {
+          const choice = await dialog.showOpenDialog(win, { title: 'Open a Kiln project (a folder with kiln.json)', properties: ['openDirectory'] });
+          if (choice.canceled || !choice.filePaths[0]) return;
+          const reply = await host.dispatch('project.open', { dir: choice.filePaths[0] });
+          if (!reply.ok) void dialog.showMessageBox(win, { type: 'error', title: 'Kiln could not open that folder', message: reply.error });
+        },
+        game: (action) => void host.dispatch('game.control', { action }),
+        togglePause: () => void host.dispatch('game.control', { action: host.backend.session().paused ? 'resume' : 'pause' }),
+        reloadNow: () => void host.dispatch('build.reload', {}),
         openDocs: () => void shell.openPath(path.join(paths.root, 'README.md')),
         about: () => void dialog.showMessageBox(win, { type: 'info', title: 'About Kiln', message: `Kiln ${app.getVersion()}`, detail: 'A live-coding game editor: edit C, press Ctrl+S, see the running game change.' }),
       }),
@@ -92,7 +98,7 @@ async function createWindow(): Promise<void> {
   );
 
   const { port1, port2 } = new MessageChannelMain();
-  backend.on('frame', (frame: Frame) => {
+  host.on('frame', (frame: Frame) => {
     const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
     const bytes = new Uint8Array(header.length + frame.pixels.length);
     bytes.set(header, 0);
@@ -102,9 +108,10 @@ async function createWindow(): Promise<void> {
   port1.start();
   win.webContents.once('did-finish-load', () => win.webContents.postMessage(ipcChannels.framePort, null, [port2]));
 
+  await host.open(projectDir);
+  win.setTitle(`Kiln — ${host.backend.project.name}`);
   await win.loadFile(rendererIndex);
-  await backend.start();
-  app.on('before-quit', () => void backend.stop());
+  app.on('before-quit', () => void host.stop());
 }
 
 // $KILN_DATA_DIR moves everything Kiln keeps (trust, drafts, window state) elsewhere: tests use it.

@@ -9,6 +9,8 @@ import type { MenuCommand } from '../shared/contract';
 export interface MenuActions {
   /** Ask the editor to act on its buffers (save, new plugin, ...). */
   editor(command: MenuCommand): void;
+  /** A native folder picker, then open that project. */
+  openProject(): void;
   game(action: 'pause' | 'resume' | 'step' | 'restart'): void;
   togglePause(): void;
   reloadNow(): void;
@@ -23,6 +25,9 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = p
     {
       label: '&File',
       submenu: [
+        { label: 'New Project…', accelerator: 'CmdOrCtrl+Shift+N', click: () => actions.editor('new-project') },
+        { label: 'Open Project…', accelerator: 'CmdOrCtrl+O', click: () => actions.openProject() },
+        { type: 'separator' },
         { label: 'New Plugin…', click: () => actions.editor('new-plugin') },
         { label: 'New File…', click: () => actions.editor('new-file') },
         { type: 'separator' },

@@ -128,6 +128,13 @@ export interface GameSession {
   profile: BuildProfile;
 }
 
+export interface RecentProject {
+  name: string;
+  root: string;
+  /** Epoch ms. */
+  openedAt: number;
+}
+
 /** An editor buffer with changes not yet saved, kept by the back end in the user's data folder. */
 export interface Draft {
   path: string;
@@ -180,6 +187,17 @@ export const requestSchemas = {
   'file.delete': z.object({ path: relPath }).strict(),
   /** New plugin from the template: writes <name>.c, adds it to kiln.json, builds and runs it. */
   'plugin.create': z.object({ name: pluginName }).strict(),
+  /** A new game project from a template, in the user's projects folder; it is trusted, opened and run. */
+  'project.create': z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$/, 'project names use letters, digits, spaces, _ and -'),
+      template: z.enum(['empty', 'pong']),
+    })
+    .strict(),
+  /** Open another project folder (an absolute path holding kiln.json). */
+  'project.open': z.object({ dir: z.string().min(1).max(4096).refine((d) => !d.includes('\0'), 'path contains a NUL byte') }).strict(),
+  /** Projects opened before, newest first. */
+  'project.recent': z.object({}).strict(),
   /** Trust this project: build and run it (remembered for this folder). */
   'project.trust': z.object({ trust: z.literal(true) }).strict(),
   /** Unsaved buffers, kept outside the project so a reload or restart never loses them. */
@@ -212,6 +230,9 @@ export interface RequestResults {
   'plugin.create': PluginInfo;
   'loop.control': GameSession;
   'project.trust': ProjectInfo;
+  'project.create': ProjectInfo;
+  'project.open': ProjectInfo;
+  'project.recent': RecentProject[];
   'draft.put': { ok: true };
   'draft.drop': { ok: true };
   'draft.list': Draft[];
@@ -239,14 +260,16 @@ export interface EventPayloads {
   'file-changed': { path: string; content: string };
   /** A file was deleted or renamed away outside the editor; an open buffer of it should be kept. */
   'file-removed': { path: string };
+  /** Another project is now open (created or opened): everything the editor shows belongs to it. */
+  'project-switched': ProjectInfo;
   /** The desktop app's menu asks the editor to act (things only the editor can do: its buffers). */
   'menu-command': { command: MenuCommand };
 }
 
-export type MenuCommand = 'save' | 'save-all' | 'new-plugin' | 'new-file' | 'close-tab' | 'next-problem' | 'focus-game' | 'focus-editor';
+export type MenuCommand = 'save' | 'save-all' | 'new-plugin' | 'new-file' | 'new-project' | 'open-project' | 'close-tab' | 'next-problem' | 'focus-game' | 'focus-editor';
 
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed', 'menu-command'];
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed', 'project-switched', 'menu-command'];
 
 // ---------------------------------------------------------------- frames
 

@@ -1,7 +1,8 @@
 /** `node dist/web/main.js [--project DIR] [--port N]` — the editor without Electron, in any browser. */
 import { Command } from 'commander';
 import path from 'node:path';
-import { KilnBackend } from '../core/backend';
+import { ProjectHost } from '../core/project-host';
+import { defaultDataDir } from '../core/user-data';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { startWebShell } from './server';
@@ -23,14 +24,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const backend = await KilnBackend.open({
-    projectDir: path.resolve(opts.project),
-    paths,
-    launcher: nodeRunnerLauncher(paths.runnerScript),
-    trustProject: opts.trust,
-  });
-  const shell = await startWebShell({ backend, rendererDir: paths.rendererDir, port: opts.port });
-  await backend.start();
+  const host = new ProjectHost({ paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: opts.trust, dataDir: defaultDataDir() });
+  const shell = await startWebShell({ backend: host, rendererDir: paths.rendererDir, port: opts.port });
+  await host.open(path.resolve(opts.project));
   console.log(`Kiln editor: ${shell.url}`);
 
   let closing = false;
@@ -38,7 +34,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     await shell.close();
-    await backend.stop();
+    await host.stop();
     process.exit(0);
   };
   process.on('SIGINT', shutdown);

@@ -18,6 +18,7 @@ import {
   type ServerMessage,
 } from '../shared/contract';
 import type { KilnBackend } from '../core/backend';
+import type { ProjectHost } from '../core/project-host';
 
 const COOKIE = 'kiln_token';
 /** A client with more than this much unsent data gets no new frames until it catches up. */
@@ -57,7 +58,8 @@ const clientMessage = z.object({
 });
 
 export interface WebShellOptions {
-  backend: KilnBackend;
+  /** What answers requests and speaks events: a ProjectHost (the app), or one KilnBackend (tests). */
+  backend: ProjectHost | KilnBackend;
   rendererDir: string;
   port?: number;
   token?: string;
@@ -185,11 +187,11 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   });
 
   for (const event of eventNames) {
-    backend.on(event, (payload: unknown) => {
+    (backend as KilnBackend).on(event, (payload: unknown) => {
       for (const ws of clients) sendJson(ws, { event, payload });
     });
   }
-  backend.on('frame', (frame: Frame) => {
+  (backend as KilnBackend).on('frame', (frame: Frame) => {
     const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
     for (const ws of clients) {
       if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED_BYTES) continue; // drop, never queue
