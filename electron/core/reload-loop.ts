@@ -1,0 +1,263 @@
+/**
+ * The reload loop: save -> build -> load -> first frame, one plugin at a time, recorded in the reload
+ * log. Owns the version numbers, the build queue, what each build read, and what a crash rolled back to.
+ * KilnBackend feeds it changes and forwards what it says; it never talks to the UI itself.
+ */
+import { EventEmitter } from 'node:events';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { BuildProfile, Diagnostic, ReloadEvent, ReloadStatus, ReloadTrigger } from '../shared/contract';
+import { BuildQueue, type QueuedBuild } from './build-queue';
+import { compile, CompilerNotFoundError, findCompilerFor, type Compiler } from './compiler';
+import type { KilnPaths } from './paths';
+import { isInside, type PluginConfig, type Project } from './project';
+import type { ReloadLog } from './reload-log';
+import { nowMs, type CrashRollback } from './runner-protocol';
+import type { RunnerSupervisor } from './runner-supervisor';
+
+const KEEP_BUILDS_PER_PLUGIN = 3;
+
+interface ReloadLoopEvents {
+  reload: [ReloadEvent];
+  status: [ReloadStatus];
+  /** Which version runs changed outside a reload (a crash rolled back). */
+  versions: [];
+}
+
+export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
+  /** plugin -> version running now (null: never loaded). */
+  readonly versions = new Map<string, number | null>();
+  status: ReloadStatus = { state: 'waiting', message: 'waiting for the first build' };
+  profile: BuildProfile;
+  /** Builds run only when this is true (the project is trusted). */
+  enabled = false;
+  private readonly queue: BuildQueue;
+  private buildCounter = 0;
+  /** Project files each plugin's last build read (from the compiler's -MD output). */
+  private readonly dependencies = new Map<string, Set<string>>();
+  /** plugin -> the highest version number ever loaded. */
+  private readonly lastVersion = new Map<string, number>();
+  /** plugin -> version just loaded whose first frame has not been drawn yet. */
+  private readonly awaitingFirstFrame = new Map<string, number>();
+  /** plugin -> the crash that hit a just-loaded version in its first frame. */
+  private readonly crashedOnArrival = new Map<string, CrashRollback & { text: string }>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly paths: KilnPaths,
+    private readonly supervisor: RunnerSupervisor,
+    readonly log: ReloadLog,
+  ) {
+    super();
+    this.queue = new BuildQueue((b) => this.buildAndReload(b));
+    this.profile = project.config.build.profile;
+    for (const p of project.config.plugins) this.versions.set(p.name, null);
+    supervisor.on('crash', (c) => this.onCrash(c.text, c.at, c.rollbacks));
+    supervisor.on('restarted', (r) => this.onRunnerRestarted(r.reason, r.failed));
+  }
+
+  /** Resolves when every queued build has finished. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Queue one plugin's build (a new plugin, reload now). */
+  enqueue(plugin: string, trigger: ReloadTrigger): void {
+    if (this.enabled) this.queue.enqueue({ plugin, trigger, at: nowMs() });
+  }
+
+  /** Queue a rebuild of every plugin. */
+  rebuildAll(trigger: ReloadTrigger): string[] {
+    if (!this.enabled) return [];
+    const names = this.project.config.plugins.map((p) => p.name);
+    for (const name of names) this.queue.enqueue({ plugin: name, trigger, at: nowMs() });
+    return names;
+  }
+
+  /** Queue a rebuild of every plugin a changed file belongs to; returns their names. */
+  rebuildFor(relative: string, trigger: ReloadTrigger, at: number): string[] {
+    if (!this.enabled) return [];
+    const affected = this.pluginsReading(relative);
+    for (const name of affected) this.queue.enqueue({ plugin: name, trigger, at });
+    return affected;
+  }
+
+  /**
+   * Plugins that must rebuild when `relative` changes: its owner, and every plugin whose last build
+   * read it (a shared header). A plugin never built yet might read anything, so a header rebuilds it too.
+   */
+  pluginsReading(relative: string): string[] {
+    return this.project.config.plugins
+      .filter((p) => {
+        if (p.sources.some((src) => path.posix.normalize(src) === relative)) return true;
+        const deps = this.dependencies.get(p.name);
+        return deps ? deps.has(relative) : relative.endsWith('.h');
+      })
+      .map((p) => p.name);
+  }
+
+  setStatus(status: ReloadStatus): void {
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  private record(event: Omit<ReloadEvent, 'id'>): ReloadEvent {
+    const full = this.log.append(event);
+    this.emit('reload', full);
+    return full;
+  }
+
+  pluginConfig(name: string): PluginConfig {
+    const plugin = this.project.config.plugins.find((p) => p.name === name);
+    if (!plugin) throw new Error(`no plugin named ${name}`);
+    return plugin;
+  }
+
+  private async buildAndReload(build: QueuedBuild): Promise<void> {
+    const plugin = this.pluginConfig(build.plugin);
+    const base = { plugin: plugin.name, trigger: build.trigger, at: Math.round(build.at), savesFolded: build.savesFolded || undefined };
+    const current = () => this.versions.get(plugin.name) ?? null;
+    this.setStatus({ state: 'building', plugin: plugin.name, version: current(), message: `building ${plugin.name}` });
+
+    let compiler: Compiler;
+    try {
+      compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler);
+    } catch (err) {
+      const message = err instanceof CompilerNotFoundError ? err.message : String(err);
+      this.record({ ...base, version: current(), outcome: 'compile-error', timings: {}, diagnostics: [], message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
+      return;
+    }
+
+    const buildNo = ++this.buildCounter;
+    const buildDir = path.join(this.project.workDir, 'build');
+    const ext = process.platform === 'win32' ? '.dll' : '.so';
+    const output = path.join(buildDir, `${plugin.name}-b${buildNo}${ext}`);
+    const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
+    const sources = plugin.sources.map((s) => this.project.resolve(s));
+    const result = await compile({
+      compiler,
+      sources,
+      output: tmpOutput,
+      includeDirs: [this.paths.includeDir, this.project.root],
+      profile: this.profile,
+      extraFlags: this.project.config.build.flags,
+      cwd: this.project.root,
+    });
+    const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
+    const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
+    if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
+    const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
+    const compileMs = round(result.ms);
+    if (!result.ok) {
+      await fs.rm(tmpOutput, { force: true });
+      const first = diagnostics.find((d) => d.severity === 'error');
+      const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
+      this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message: `compile error: ${message}` });
+      return;
+    }
+    await fs.rename(tmpOutput, output); // the runner only ever sees a complete image
+
+    this.setStatus({ state: 'loading', plugin: plugin.name, version: current(), message: `loading ${plugin.name}` });
+    this.supervisor.ensureRunning();
+    // Version numbers are never reused: one that crashed on arrival still names that build.
+    const version = Math.max(current() ?? 0, this.lastVersion.get(plugin.name) ?? 0) + 1;
+    // Set before the load is sent: the new code's first frame (and a crash in it) can arrive with the reply.
+    this.awaitingFirstFrame.set(plugin.name, version);
+    const loaded = await this.supervisor.load(plugin.name, output, version);
+    const loadMs = round(loaded.loadMs);
+    if (!loaded.ok) {
+      this.awaitingFirstFrame.delete(plugin.name);
+      const message = `load error — ${loaded.error}; the previous version keeps running`;
+      this.record({ ...base, version: current(), outcome: 'load-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
+      return;
+    }
+    const previous = current();
+    this.lastVersion.set(plugin.name, version);
+    this.versions.set(plugin.name, version);
+    const firstFrameAt = await loaded.firstFrameAt;
+    this.awaitingFirstFrame.delete(plugin.name);
+    const crash = this.crashedOnArrival.get(plugin.name);
+    this.crashedOnArrival.delete(plugin.name);
+    if (crash) {
+      // The new code crashed in its very first frame: one log entry says so, and names what runs now.
+      const running = crash.running > 0 ? crash.running : null;
+      this.versions.set(plugin.name, running ?? previous);
+      const message = running ? `${crash.text}` : `${crash.text} (v${version} is paused until a build that runs)`;
+      this.record({ ...base, version: running, outcome: 'crash-rolled-back', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
+      this.setStatus({ state: 'error', plugin: plugin.name, version: running, message });
+      return;
+    }
+    const timings = {
+      compileMs,
+      loadMs,
+      firstFrameMs: firstFrameAt !== null ? round(firstFrameAt - build.at) : undefined,
+      totalMs: round(nowMs() - build.at),
+    };
+    const outcome = loaded.stateAction === 'reset' ? 'state-reset' : loaded.stateAction === 'migrated' ? 'state-migrated' : 'ok';
+    const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset', migrated: 'state layout changed: state migrated' }[loaded.stateAction];
+    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
+    this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
+    void this.pruneBuilds(plugin.name, output);
+  }
+
+  private mapDiagnostic(d: Diagnostic): Diagnostic {
+    const abs = path.resolve(this.project.root, d.file);
+    const inside = !path.relative(this.project.root, abs).startsWith('..');
+    return { ...d, file: inside ? this.project.relative(abs) : abs };
+  }
+
+  /** A plugin crashed while the game ran: libkiln rolled it back (or paused it). Record what runs now. */
+  private onCrash(text: string, at: number, rollbacks: CrashRollback[]): void {
+    for (const r of rollbacks) {
+      if (this.awaitingFirstFrame.get(r.plugin) === r.crashed) {
+        this.crashedOnArrival.set(r.plugin, { ...r, text }); // its reload records it, as one entry
+        continue;
+      }
+      const running = r.running > 0 ? r.running : null;
+      if (running !== null) this.versions.set(r.plugin, running);
+      const message = running !== null ? text : `${text} (nothing earlier to roll back to: paused until a build that runs)`;
+      this.record({ plugin: r.plugin, version: running, trigger: 'crash', outcome: 'crash-rolled-back', at, timings: {}, diagnostics: [], message });
+      this.setStatus({ state: 'error', plugin: r.plugin, version: running, message });
+    }
+    if (rollbacks.length) this.emit('versions');
+  }
+
+  private onRunnerRestarted(reason: string, failed: Array<{ plugin: string; error: string }>): void {
+    for (const plugin of this.project.config.plugins) {
+      const failure = failed.find((f) => f.plugin === plugin.name);
+      const version = this.versions.get(plugin.name) ?? null;
+      if (version === null) continue;
+      this.record({
+        plugin: plugin.name,
+        version,
+        trigger: 'runner-restart',
+        outcome: 'runner-restarted',
+        at: Date.now(),
+        timings: {},
+        diagnostics: [],
+        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its saved state`,
+      });
+    }
+  }
+
+  /** Keep the last few builds of a plugin (the runner copies images, so older ones are only history). */
+  private async pruneBuilds(plugin: string, keep: string): Promise<void> {
+    const dir = path.dirname(keep);
+    const entries = await fs.readdir(dir).catch(() => [] as string[]);
+    const mine = entries
+      .map((name) => ({ name, n: Number(new RegExp(`^${plugin}-b(\\d+)\\.(so|dll)$`).exec(name)?.[1]) }))
+      .filter((e) => Number.isFinite(e.n))
+      .sort((a, b) => b.n - a.n);
+    for (const e of mine.slice(KEEP_BUILDS_PER_PLUGIN)) {
+      const file = path.join(dir, e.name);
+      if (file !== keep) await fs.rm(file, { force: true });
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
