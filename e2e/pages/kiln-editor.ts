@@ -312,6 +312,41 @@ export class KilnEditor {
     });
   }
 
+  // ------------------------------------------------------------ projects
+
+  readonly newProjectDialog = () => this.page.getByTestId('new-project-dialog');
+  readonly openProjectDialog = () => this.page.getByTestId('open-project-dialog');
+  /** The refusal the back end gave, shown in whichever project dialog is open. */
+  readonly projectDialogError = () => this.page.getByTestId('project-dialog-error');
+
+  /** New project…: type a name, pick a template, press Enter (the dialog closes once the project is open). */
+  async newProject(name: string, template: 'empty' | 'pong'): Promise<void> {
+    await this.page.getByTestId('new-project').click();
+    await expect(this.newProjectDialog()).toBeVisible();
+    await this.page.getByTestId(`template-${template}`).check();
+    const input = this.page.getByTestId('new-project-name');
+    await input.fill(name);
+    await input.press('Enter');
+  }
+
+  /** Open project…: the dialog with a path field and the recent projects. */
+  async showOpenProject(): Promise<void> {
+    await this.page.getByTestId('open-project').click();
+    await expect(this.openProjectDialog()).toBeVisible();
+  }
+
+  /** In the open Open project dialog: type a folder's path and press Enter. */
+  async openProjectAt(dir: string): Promise<void> {
+    const input = this.page.getByTestId('open-project-path');
+    await input.fill(dir);
+    await input.press('Enter');
+  }
+
+  /** A project in the Open project dialog's recent list, by its folder. */
+  recentProject(root: string): Locator {
+    return this.openProjectDialog().locator(`[data-testid="recent-project"][data-root="${root}"]`);
+  }
+
   // ------------------------------------------------------------ reload log panel
 
   async filterLog(filter: { plugin?: string; outcome?: string; gameLog?: boolean }): Promise<void> {

@@ -52,8 +52,16 @@ let watching: string | null = null;
 let storage: DraftStorage = backendStorage;
 /** What storage holds now, by path, so only changes are written. */
 const stored = new Map<string, string>();
+let timer: ReturnType<typeof setTimeout> | null = null;
+let subscribed = false;
+
+/** Buffers whose newest text storage does not hold yet (typed within the debounce). */
+function unflushedDrafts(tabs: Tab[], storedNow: ReadonlyMap<string, string>): Draft[] {
+  return draftsOf(tabs).filter((d) => storedNow.get(d.path) !== d.content);
+}
 
 async function sync(): Promise<void> {
+  if (watching === null) return; // between projects: a write now would land in the next one's drafts
   const now = draftsOf(useEditorStore.getState().tabs);
   const offered = new Set(useDraftStore.getState().offered.map((d) => d.path));
   const writes: Promise<void>[] = [];
@@ -71,17 +79,57 @@ async function sync(): Promise<void> {
   await Promise.all(writes).catch(() => {});
 }
 
+/** Write every unsaved buffer now (before the back end switches to another project). */
+export async function flushDrafts(): Promise<void> {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  await sync();
+}
+
+/**
+ * The back end now serves another project: stop writing drafts, and keep what the debounce had not
+ * written yet in localStorage under the old project's root, to be offered when it is opened again.
+ */
+export function leaveProject(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  const root = watching;
+  watching = null;
+  if (root !== null) {
+    const late = unflushedDrafts(useEditorStore.getState().tabs, stored);
+    const local = localStorageFor(root);
+    for (const d of late) void local.put(d.path, d.content);
+  }
+  stored.clear();
+  storage = backendStorage;
+}
+
 /** Start mirroring this project's unsaved buffers; offer back those an earlier page left. Call once per project. */
 export async function watchDrafts(projectRoot: string): Promise<void> {
   if (watching === projectRoot) return;
   watching = projectRoot;
+  stored.clear();
   let earlier: Draft[];
   try {
+    storage = backendStorage;
     earlier = await backendStorage.list();
+    // Drafts left in localStorage by a switch mid-debounce move to the back end now.
+    const local = localStorageFor(projectRoot);
+    const left = await local.list();
+    for (const d of left) {
+      try {
+        await backendStorage.put(d.path, d.content);
+        await local.drop(d.path);
+        earlier = [...earlier.filter((e) => e.path !== d.path), d];
+      } catch {
+        // refused (the file left the project): it stays in localStorage, harmless
+      }
+    }
   } catch {
     storage = localStorageFor(projectRoot);
     earlier = await storage.list();
   }
+  if (watching !== projectRoot) return; // switched again meanwhile
   const differing: Draft[] = [];
   for (const d of earlier) {
     stored.set(d.path, d.content);
@@ -94,7 +142,8 @@ export async function watchDrafts(projectRoot: string): Promise<void> {
   }
   useDraftStore.getState().offer(differing);
   void sync(); // drops drafts that match disk already
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  if (subscribed) return;
+  subscribed = true;
   useEditorStore.subscribe((state, prev) => {
     if (state.tabs === prev.tabs) return;
     if (timer) clearTimeout(timer);

@@ -6,35 +6,10 @@ import { useSessionStore } from '../stores/sessionStore';
 import type { MenuCommand } from '../../../electron/shared/contract';
 import { editorCommands } from '../editor/commands';
 import { useUiStore } from '../stores/uiStore';
-import { closeTab, openFile, saveActiveFile, saveAll } from './actions';
+import { closeTab, saveActiveFile, saveAll } from './actions';
 import { startAutosave } from './autosave';
-import { watchDrafts } from './drafts';
-
-/** Pull the back end's current picture into the stores (at start and after every reconnect). */
-async function synchronise(): Promise<void> {
-  const api = getBridge().api;
-  try {
-    const [project, history, status] = await Promise.all([
-      api.invoke('project.get', {}),
-      api.invoke('reload.history', {}),
-      api.invoke('status.get', {}),
-    ]);
-    useProjectStore.getState().setProject(project);
-    useReloadLogStore.getState().setHistory(history);
-    useSessionStore.getState().setStatus(status);
-    if (!useSessionStore.getState().frameSize) useSessionStore.getState().setFrameSize(project.width, project.height);
-    await watchDrafts(project.root);
-    if (useEditorStore.getState().tabs.length === 0) {
-      const first = project.plugins[0]?.sources[0] ?? project.files.find((f) => f.kind === 'source')?.path;
-      if (first) await openFile(first);
-    }
-  } catch (err) {
-    useProjectStore.getState().setError(err instanceof Error ? err.message : String(err));
-  }
-  // A late page asks for what it missed; an older back end without these calls leaves the defaults.
-  api.invoke('runner.get', {}).then((r) => useSessionStore.getState().setRunner(r), () => {});
-  api.invoke('session.get', {}).then((s) => useSessionStore.getState().setSession(s), () => {});
-}
+import { projectSwitched } from './projects';
+import { synchronise } from './synchronise';
 
 /** The Electron menu's editor commands (its game commands go straight to the back end). */
 function runMenuCommand(command: MenuCommand): void {
@@ -47,6 +22,10 @@ function runMenuCommand(command: MenuCommand): void {
       return useUiStore.getState().setCreating('plugin');
     case 'new-file':
       return useUiStore.getState().setCreating('file');
+    case 'new-project':
+      return useUiStore.getState().setProjectDialog('new');
+    case 'open-project':
+      return useUiStore.getState().setProjectDialog('open');
     case 'close-tab': {
       const { active } = useEditorStore.getState();
       if (active) closeTab(active);
@@ -73,6 +52,7 @@ export function startApp(): void {
   api.on('project', (p) => useProjectStore.getState().setProject(p));
   api.on('file-changed', ({ path, content }) => useEditorStore.getState().changedOnDisk(path, content));
   api.on('file-removed', ({ path }) => useEditorStore.getState().removedOnDisk(path));
+  api.on('project-switched', (p) => void projectSwitched(p));
   api.on('menu-command', ({ command }) => runMenuCommand(command));
 
   useSessionStore.getState().setConnection(bridge.connection());

@@ -1,4 +1,5 @@
 import { useSettingsStore } from '../stores/settingsStore';
+import { useUiStore } from '../stores/uiStore';
 import { ConnectionBanner } from './ConnectionBanner';
 import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
@@ -7,6 +8,8 @@ import { FileList } from './FileList';
 import { GameLog } from './GameLog';
 import { GameToolbar } from './GameToolbar';
 import { GameView } from './GameView';
+import { NewProjectDialog } from './NewProjectDialog';
+import { OpenProjectDialog } from './OpenProjectDialog';
 import { ReloadLog } from './ReloadLog';
 import { RunnerLine } from './RunnerLine';
 import { SessionBar } from './SessionBar';
@@ -18,6 +21,8 @@ import { TrustBanner } from './TrustBanner';
 /** Files on the left, code in the middle, the running game and its reload log on the right; every border moves. */
 export function App() {
   const panes = useSettingsStore((s) => s.panes);
+  const projectDialog = useUiStore((s) => s.projectDialog);
+  const closeDialog = () => useUiStore.getState().setProjectDialog(null);
   return (
     <div className="app">
       <ConnectionBanner />
@@ -46,6 +51,8 @@ export function App() {
           <ReloadLog />
         </aside>
       </div>
+      {projectDialog === 'new' && <NewProjectDialog onClose={closeDialog} />}
+      {projectDialog === 'open' && <OpenProjectDialog onClose={closeDialog} />}
     </div>
   );
 }

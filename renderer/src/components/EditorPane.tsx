@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { registerEditorCommands } from '../editor/commands';
 import { monaco } from '../editor/monaco';
 import { useEditorStore } from '../stores/editorStore';
+import { useProjectStore } from '../stores/projectStore';
 import { standingDiagnostics, useReloadLogStore } from '../stores/reloadLogStore';
 import type { Severity } from '../../../electron/shared/contract';
 
@@ -33,6 +34,7 @@ export function EditorPane() {
   const active = useEditorStore((s) => s.active);
   const reveal = useEditorStore((s) => s.reveal);
   const events = useReloadLogStore((s) => s.events);
+  const projectRoot = useProjectStore((s) => s.project?.root);
   // Markers follow the open files and what they loaded, not every keystroke (Monaco moves them with edits).
   const markerKey = tabs.map((t) => `${t.path}#${t.loadSeq}`).join('|');
 
@@ -127,6 +129,9 @@ export function EditorPane() {
       editor.focus();
     }
   }, [active, tabs]);
+
+  // Another project: its files' scroll and cursor start fresh (after the save of the old file's state above), even where a path is the same.
+  useEffect(() => viewStates.current.clear(), [projectRoot]);
 
   useEffect(() => {
     for (const tab of tabs) {

@@ -1,9 +1,13 @@
 import { useState } from 'react';
+import { getBridge } from '../api';
 import { createFile, createPlugin, deleteFile, openFile, renameFile } from '../app/actions';
 import { isDirty, useEditorStore } from '../stores/editorStore';
 import { useProjectStore } from '../stores/projectStore';
 import { useUiStore } from '../stores/uiStore';
 import { NameForm } from './NameForm';
+
+// The desktop menu's accelerators; a browser keeps Ctrl+Shift+N (incognito) and Ctrl+O for itself.
+const desktop = () => getBridge().kind === 'electron';
 
 /** The project's files: click to open; new plugin / new file; rename and delete on each row. */
 export function FileList() {
@@ -13,6 +17,7 @@ export function FileList() {
   const dirtyPaths = useEditorStore((s) => s.tabs.filter(isDirty).map((t) => t.path).join('\n'));
   const creating = useUiStore((s) => s.creating);
   const setCreating = useUiStore((s) => s.setCreating);
+  const setProjectDialog = useUiStore((s) => s.setProjectDialog);
   const [renaming, setRenaming] = useState<string | null>(null);
   const dirty = new Set(dirtyPaths.split('\n'));
 
@@ -20,6 +25,19 @@ export function FileList() {
     <nav className="file-list" aria-label="Project files">
       <div className="pane-title" title={project?.root}>
         {project?.name ?? 'project'}
+      </div>
+      <div className="file-actions project-actions">
+        <button
+          type="button"
+          data-testid="new-project"
+          title={`New game project from a template${desktop() ? ' (Ctrl+Shift+N)' : ''}`}
+          onClick={() => setProjectDialog('new')}
+        >
+          New project…
+        </button>
+        <button type="button" data-testid="open-project" title="Open another project: a folder, or one opened before" onClick={() => setProjectDialog('open')}>
+          Open project…
+        </button>
       </div>
       <div className="file-actions">
         <button type="button" data-testid="new-plugin" title="New plugin from the template: it builds and runs at once" onClick={() => setCreating('plugin')}>
