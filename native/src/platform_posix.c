@@ -447,18 +447,6 @@ int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx) { return kiln_pla
 
 int kiln_plat_in_guarded_call(void) { return tl_guard != NULL; }
 
-const char *kiln_plat_signal_name(int sig) {
-    switch (sig) {
-    case SIGSEGV: return "SIGSEGV (invalid memory access or stack overflow)";
-    case SIGBUS: return "SIGBUS (bad memory access)";
-    case SIGILL: return "SIGILL (illegal instruction)";
-    case SIGFPE: return "SIGFPE (arithmetic error, e.g. integer division by zero)";
-    case SIGABRT: return "SIGABRT (abort() or a failed assert)";
-    case KILN_PLAT_TIMEOUT: return "watchdog timeout (the callback ran longer than the limit: an endless loop?)";
-    default: return "unknown signal";
-    }
-}
-
 /* --- image sanity --------------------------------------------------------------------------------------------- */
 static int range_ok(uint64_t off, uint64_t len, uint64_t size) { return off <= size && len <= size - off; }
 

@@ -112,18 +112,6 @@ void kiln_plat_guard_uninstall(void) {
 
 int kiln_plat_in_guarded_call(void) { return tl_guard != NULL; }
 
-const char *kiln_plat_signal_name(int sig) {
-    switch (sig) {
-    case SIGSEGV: return "SIGSEGV (invalid memory access or stack overflow)";
-    case SIGBUS: return "SIGBUS (bad memory access)";
-    case SIGILL: return "SIGILL (illegal instruction)";
-    case SIGFPE: return "SIGFPE (arithmetic error, e.g. integer division by zero)";
-    case SIGABRT: return "SIGABRT (abort() or a failed assert)";
-    case KILN_PLAT_TIMEOUT: return "watchdog timeout (the callback ran longer than the limit: an endless loop?)";
-    default: return "unknown signal";
-    }
-}
-
 /* --- deferred sections ---------------------------------------------------------------------------------------- */
 void kiln_plat_defer_begin(void) {
     guard_ctx *g = tl_guard;
