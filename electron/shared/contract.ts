@@ -13,19 +13,60 @@ import { z } from 'zod';
 // ---------------------------------------------------------------- domain types
 
 /** What the status badge shows, in words. */
-export type ReloadState = 'waiting' | 'building' | 'loading' | 'ok' | 'error';
+export const reloadStates = ['waiting', 'building', 'loading', 'ok', 'error'] as const;
+export type ReloadState = (typeof reloadStates)[number];
 
 /** What started an entry of the log: `crash` is a plugin that crashed while the game ran. */
-export type ReloadTrigger = 'startup' | 'save' | 'manual' | 'external-change' | 'runner-restart' | 'crash';
+export const reloadTriggers = ['startup', 'save', 'manual', 'external-change', 'runner-restart', 'crash'] as const;
+export type ReloadTrigger = (typeof reloadTriggers)[number];
 
-export type ReloadOutcome =
-  | 'ok'
-  | 'compile-error'
-  | 'load-error'
-  | 'crash-rolled-back'
-  | 'state-migrated'
-  | 'state-reset'
-  | 'runner-restarted';
+export const reloadOutcomes = [
+  'ok',
+  'compile-error',
+  'load-error',
+  'crash-rolled-back',
+  'state-migrated',
+  'state-reset',
+  'runner-restarted',
+  /** Kiln itself failed during a build or reload (a bug in Kiln, not in the game): the message says what. */
+  'internal-error',
+] as const;
+export type ReloadOutcome = (typeof reloadOutcomes)[number];
+
+/** Which code was running when a crash happened (libkiln's kiln_callback), or `runner` for a runner process that died or hung. */
+export const crashCallbacks = ['init', 'update', 'draw', 'on_reload', 'migrate', 'shutdown', 'entry', 'constructor', 'destructor', 'runner'] as const;
+export type CrashCallback = (typeof crashCallbacks)[number];
+
+/**
+ * How it failed: `signal` a fault caught in the runner (signal, address), `watchdog` a callback stopped after
+ * watchdogMs, `thread` a thread the plugin left running, `runner-died` the runner process died (exit code or
+ * signal) while the version was on probation, `runner-hung` the runner stopped making progress, `load-timeout`
+ * the image's constructors or dlopen never returned.
+ */
+export const faultKinds = ['signal', 'watchdog', 'thread', 'runner-died', 'runner-hung', 'load-timeout'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+/** The state the game went on with after a crash. */
+export const crashStates = ['frame-start', 'before-version', 'last-commit', 'reset', 'kept'] as const;
+export type CrashState = (typeof crashStates)[number];
+
+/** A crash as a record (libkiln's kiln_crash, or the supervisor's verdict on a runner death): the UI renders these fields. */
+export interface CrashRecord {
+  callback: CrashCallback;
+  kind: FaultKind;
+  /** 'SIGSEGV', 'SIGABRT', ... or null (watchdog, exit code). */
+  signal: string | null;
+  /** Fault address as hex ('0x0'), when the fault had one. */
+  address?: string;
+  /** The runner's exit code, for runner-died by exit(). */
+  exitCode?: number;
+  watchdogMs?: number;
+  crashedVersion: number;
+  /** The version that runs now; null: the plugin is paused (nothing earlier to roll back to). */
+  runningVersion: number | null;
+  /** frame-start: as at the start of the crashed frame; before-version: as before the crashed version was swapped in; last-commit: the last completed frame. */
+  state: CrashState;
+}
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -65,6 +106,8 @@ export interface ReloadEvent {
   /** One line for humans: what happened and what to do. */
   message: string;
   savesFolded?: number;
+  /** Set on crash-rolled-back entries: the crash's facts as fields. */
+  crash?: CrashRecord;
 }
 
 export interface ReloadStatus {

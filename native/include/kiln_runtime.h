@@ -160,6 +160,105 @@ KILN_API int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)
 KILN_API void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms);
 #define KILN_WATCHDOG_DEFAULT_MS 2000
 
+
+/* --- typed records (one record from libkiln to the screen) --------------------------------------------------
+ * A load's result and a crash are structs, never sentences to parse: the runner passes their fields on as they
+ * are. `text` / `error` is the same fact for humans (also queued for the reload log). */
+
+/* Which plugin code was running when a fault happened. */
+typedef enum kiln_callback {
+    KILN_CB_INIT = 0, KILN_CB_UPDATE = 1, KILN_CB_DRAW = 2, KILN_CB_ON_RELOAD = 3, KILN_CB_MIGRATE = 4,
+    KILN_CB_SHUTDOWN = 5,
+    KILN_CB_ENTRY = 6,       /* kiln_plugin_entry(), or reading what it returned (wild pointers, field table) */
+    KILN_CB_CONSTRUCTOR = 7, /* dlopen: the image's constructors / the dynamic loader */
+    KILN_CB_DESTRUCTOR = 8   /* dlclose of a retired image: its destructors */
+} kiln_callback;
+
+typedef enum kiln_fault_kind {
+    KILN_FAULT_NONE = 0,
+    KILN_FAULT_SIGNAL = 1,   /* a fault signal caught by the guard: `signal` and `address` are set */
+    KILN_FAULT_WATCHDOG = 2, /* stopped by the watchdog after `watchdog_ms` */
+    KILN_FAULT_THREAD = 3    /* the plugin left a thread running (reported, never unmapped) */
+} kiln_fault_kind;
+
+typedef struct kiln_crash {
+    char plugin[64];
+    int32_t callback;         /* kiln_callback */
+    int32_t kind;             /* kiln_fault_kind */
+    int32_t signal;           /* POSIX number (SIGSEGV 11, SIGBUS 7, SIGILL 4, SIGFPE 8, SIGABRT 6); Windows maps to these */
+    int32_t crashed_version;  /* the version whose code faulted */
+    int32_t running_version;  /* the version that runs now; 0: the plugin is paused (nothing to roll back to) */
+    int32_t watchdog_ms;      /* the limit, for KILN_FAULT_WATCHDOG */
+    uint64_t address;         /* the fault address (si_addr), 0 if none */
+    uint64_t frame;           /* kiln_frame_count() when it happened */
+    char text[512];           /* one sentence for humans */
+} kiln_crash;
+
+/* Crash records, oldest first (a queue of 32; older ones are dropped first). Returns 0 and fills *out, or -1
+   when none is queued. Every crash the frames, loads (entry, constructors) and unloads (destructors) meet is
+   queued here; kiln_frame returning KILN_ERR_CRASH means at least one was. Any thread. */
+KILN_API int32_t kiln_poll_crash(kiln_runtime *rt, kiln_crash *out);
+
+typedef struct kiln_load_desc {
+    const char *name;          /* [A-Za-z0-9_-], at most 63 chars */
+    const char *path;          /* the image the build produced */
+    int32_t version;           /* the host's version label (> 0), 0: count loads */
+    /* > 0: a rollback after version `restore_before` of this plugin killed or hung the runner: start from the
+       state committed just before that version was swapped in, instead of the last committed frame. */
+    int32_t restore_before;
+} kiln_load_desc;
+
+typedef struct kiln_load_result {
+    int32_t code;              /* KILN_OK (0) or a negative kiln_result */
+    int32_t version;           /* the version now running (on success) */
+    int32_t state_action;      /* kiln_state_action (on success) */
+    int32_t needs_restart;     /* 1: a constructor/destructor faulted or hung inside the dynamic loader, which may
+                                  be left locked: replace this process (restart the runner) soon */
+    double copy_s, open_s, swap_s, total_s; /* phase times in seconds (kiln_load_phase) */
+    kiln_crash crash;          /* when the load failed by a fault (entry, constructors): kind != KILN_FAULT_NONE */
+    char error[1024];          /* empty on success; what went wrong and what to do */
+} kiln_load_result;
+
+/* kiln_load_plugin_version with a desc and a result of its own (thread-safe: each call fills its own *out).
+   Returns out->code. */
+KILN_API int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_result *out);
+
+/* --- commits and checkpoints ---------------------------------------------------------------------------------
+ * The state file of a plugin always holds a complete frame: a frame's state (and alloc() arena) is committed
+ * only when every callback of that plugin in the frame returned; a runner killed mid-frame comes back on the
+ * last committed frame, never a half-written one. Before each swap the committed state is kept as the
+ * checkpoint of the incoming version (the newest few are kept), for kiln_load_desc.restore_before.
+ * A shutdown() that crashes commits nothing. */
+
+/* --- heartbeat (for the supervisor's hang detector) ------------------------------------------------------------
+ * With a heartbeat file set, libkiln keeps this record in it (memory-mapped, updated at every guarded call's
+ * entry and exit) so another process can tell a slow frame that makes progress from a stuck one. All numbers
+ * little-endian, at these offsets; `calls` changes on every entry and exit. */
+typedef struct kiln_heartbeat {
+    char magic[8];             /* "KILNBEAT" */
+    uint32_t pid;
+    int32_t in_call;           /* 1 while a plugin callback runs */
+    uint64_t calls;            /* entries + exits so far */
+    double call_started;       /* CLOCK_MONOTONIC seconds at the entry of the running callback */
+    int32_t watchdog_ms;       /* the limit in force */
+    int32_t callback;          /* kiln_callback of the running one */
+    int32_t version;           /* its plugin's version */
+    int32_t reserved;
+    char plugin[64];           /* its plugin's name */
+    uint64_t frame;            /* kiln_frame_count() */
+} kiln_heartbeat;
+KILN_API int32_t kiln_set_heartbeat(kiln_runtime *rt, const char *path); /* KILN_OK or negative; NULL stops it */
+
+/* --- sandbox (process-wide, Linux; Windows: a job object) ---------------------------------------------------------
+ * Call once in the runner process before any plugin runs. What it promises is in native/README.md. */
+typedef struct kiln_sandbox_desc {
+    int32_t no_new_processes;   /* fork/vfork/clone of a process and exec are refused (EPERM) */
+    int32_t no_foreign_signals; /* signals to any other process, ptrace and process_vm_* are refused (EPERM) */
+    uint64_t memory_limit;      /* bytes the process may map beyond what it has mapped now; 0: no limit */
+} kiln_sandbox_desc;
+/* KILN_OK, or negative with error_out saying what could not be done. */
+KILN_API int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, char *error_out, int32_t cap);
+
 #ifdef __cplusplus
 }
 #endif

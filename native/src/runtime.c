@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "runtime_internal.h"
+#include "commit.h"
 
 
 static __thread char tl_create_error[KILN_ERROR_MAX];
@@ -340,7 +341,7 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
     }
     int32_t action = KILN_STATE_NEW;
     char note[700];
-    int32_t rc = kiln__state_prepare(rt, slot, cb, &action, note, sizeof note);
+    int32_t rc = kiln__state_prepare(rt, slot, cb, 0, &action, note, sizeof note);
     if (rc != KILN_OK) {
         pthread_mutex_unlock(&rt->lock);
         image_free(img);
@@ -348,6 +349,7 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
         return rc;
     }
     img->version = version > 0 ? version : slot->loads + 1;
+    if (!new_slot) kiln__checkpoint_pin(rt, slot, img->version);
     __atomic_store_n(&slot->active, cb, __ATOMIC_SEQ_CST);
     kiln_image *retired = slot->previous;
     slot->previous = slot->current;
@@ -445,7 +447,7 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
             /* the good version has another layout: give it a fresh block of its own layout */
             int32_t action;
             char note[700];
-            state_note = kiln__state_prepare(rt, s, &good->cb, &action, note, sizeof note) == KILN_OK
+            state_note = kiln__state_prepare(rt, s, &good->cb, 0, &action, note, sizeof note) == KILN_OK
                              ? "state reset: that version uses another state layout"
                              : "state could not be reset for that version, so it is paused";
             if (s->state_size != good->cb.state_size || s->state_version != good->cb.state_version) s->paused = 1;
@@ -491,6 +493,7 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
             int sig = kiln__call(rt, s, CALL_DRAW, cb, s->state, 0, KILN_TXN_COMMIT);
             if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
         }
+        kiln__commit_frame(rt, s);
     }
     rt->frame_count++;
     pthread_mutex_unlock(&rt->lock);

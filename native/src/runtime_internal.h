@@ -162,7 +162,8 @@ int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *
 void kiln__describe_fault(const kiln_runtime *rt, int sig, char *out, size_t len);
 
 /* state.c */
-int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t *action, char *note,
+/* restore_before > 0: start from the checkpoint pinned before that version was swapped in (commit.c), if any. */
+int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t restore_before, int32_t *action, char *note,
                             size_t note_len);
 uint32_t kiln__layout_hash(const kiln_field_rec *f, uint32_t n);
 /* Validates and copies a plugin's field table into cb. 0, or -1 with rt->last_error set. */

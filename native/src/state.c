@@ -215,8 +215,9 @@ void kiln__slot_free(kiln_slot *s) {
 
 /* Gives `slot` a state block for the layout in `cb`: keeps, restores, migrates or resets. On failure
    nothing about the slot's state changes and rt->last_error says why. */
-int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t *action, char *note,
+int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t restore_before, int32_t *action, char *note,
                             size_t note_len) {
+    (void)restore_before; /* commit.c's checkpoints: to do */
     const char *name = slot->name;
     char path[KILN_PATH_MAX], fault[200];
     state_path(rt, name, path);
