@@ -722,6 +722,9 @@ static void test_crash_on_another_thread(void) {
 
 #include "test_features.c"
 #include "test_hot_reload.c"
+#include "test_commit.c"
+#include "test_hardening.c"
+#include "test_sandbox.c"
 
 int main(int argc, char **argv) {
     static const test_case tests[] = {
@@ -754,6 +757,9 @@ int main(int argc, char **argv) {
         {"reload_while_frames_run_on_another_thread", test_reload_while_frames_run_on_another_thread},
         FEATURE_TESTS
         HOT_RELOAD_TESTS
+        COMMIT_TESTS
+        HARDENING_TESTS
+        SANDBOX_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);
