@@ -223,6 +223,17 @@ typedef struct kiln_load_result {
    Returns out->code. */
 KILN_API int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_result *out);
 
+/* Messages for the reload log as records: the plugin a message belongs to (empty for the runtime's own), its
+   level (0 info, 1 warn, 2 error) and text. Returns 0 and fills *out, or -1 when none is queued. Same queue as
+   kiln_poll_message (use one or the other). */
+typedef struct kiln_log_message {
+    int32_t level;
+    int32_t reserved;
+    char plugin[64];
+    char text[1024];
+} kiln_log_message;
+KILN_API int32_t kiln_poll_log(kiln_runtime *rt, kiln_log_message *out);
+
 /* --- commits and checkpoints ---------------------------------------------------------------------------------
  * The state file of a plugin always holds a complete frame: a frame's state (and alloc() arena) is committed
  * only when every callback of that plugin in the frame returned; a runner killed mid-frame comes back on the
