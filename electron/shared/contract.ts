@@ -33,6 +33,9 @@ export const reloadOutcomes = [
 ] as const;
 export type ReloadOutcome = (typeof reloadOutcomes)[number];
 
+/** The outcomes after which the new code runs; every other outcome leaves the previous version (or none) running. */
+export const loadedOutcomes = ['ok', 'state-migrated', 'state-reset', 'runner-restarted'] as const satisfies readonly ReloadOutcome[];
+
 /** Which code was running when a crash happened (libkiln's kiln_callback), or `runner` for a runner process that died or hung. */
 export const crashCallbacks = ['init', 'update', 'draw', 'on_reload', 'migrate', 'shutdown', 'entry', 'constructor', 'destructor', 'runner'] as const;
 export type CrashCallback = (typeof crashCallbacks)[number];
@@ -151,7 +154,8 @@ export interface RunnerInfo {
   message: string;
 }
 
-export type BuildProfile = 'fast' | 'optimised';
+export const buildProfiles = ['fast', 'optimised'] as const;
+export type BuildProfile = (typeof buildProfiles)[number];
 export type LoopState = 'off' | 'recording' | 'replaying';
 
 /** The running game as the controls and the FPS meter see it. Sent as the `session` event on change and ~4 times a second. */
@@ -224,7 +228,7 @@ export const requestSchemas = {
   /** Reload now: rebuild one plugin, or all when none is named (trigger: manual). */
   'build.reload': z.object({ plugin: pluginName.optional() }).strict(),
   /** Switch between the fast (tcc / -O0) and the optimised (-O2) build profile; rebuilds everything. */
-  'build.profile': z.object({ profile: z.enum(['fast', 'optimised']) }).strict(),
+  'build.profile': z.object({ profile: z.enum(buildProfiles) }).strict(),
   'file.create': z.object({ path: relPath, content: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB').default('') }).strict(),
   'file.rename': z.object({ from: relPath, to: relPath }).strict(),
   'file.delete': z.object({ path: relPath }).strict(),

@@ -1,6 +1,7 @@
 import type { Diagnostic, ReloadEvent } from '../../../electron/shared/contract';
 import type { LogItem } from '../stores/reloadLogStore';
 import { clockTime, millis } from '../components/time';
+import { crashLine } from './crashText';
 
 /** `pong.c:42:5 error: expected ';' before '}'` — the form compilers and editors agree on. */
 export function diagnosticLine(d: Diagnostic): string {
@@ -28,6 +29,7 @@ export function logAsText(items: LogItem[]): string {
       const lines = [head.join(' ')];
       const timings = timingsText(e);
       if (timings) lines.push(`  ${timings}`);
+      if (e.crash) lines.push(`  ${crashLine(e.crash)}`);
       if (e.message) lines.push(`  ${e.message}`);
       for (const d of e.diagnostics) lines.push(`  ${diagnosticLine(d)}`);
       return lines.join('\n');

@@ -1,12 +1,61 @@
 import { useMemo } from 'react';
+import type { CrashRecord, ReloadEvent } from '../../../electron/shared/contract';
 import { jumpTo } from '../app/actions';
+import { crashCause, crashState, crashTitle, crashVersions, crashWhere, rolledBack } from '../app/crashText';
 import { diagnosticLine } from '../app/logText';
-import { parseCrash, standingProblem, useReloadLogStore } from '../stores/reloadLogStore';
+import { standingProblem, useReloadLogStore } from '../stores/reloadLogStore';
 import { useSessionStore } from '../stores/sessionStore';
+
+/** The overlay's title for a problem: a compile error, a crash (from its record), Kiln's own failure, or the outcome in words. */
+export function problemTitle(problem: ReloadEvent): string {
+  if (problem.crash) return crashTitle(problem.plugin, problem.crash);
+  if (problem.outcome === 'compile-error') return `Compile error in ${problem.plugin}`;
+  if (problem.outcome === 'internal-error') return `Kiln failed while reloading ${problem.plugin}`;
+  return `${problem.plugin}: ${problem.outcome.replace(/-/g, ' ')}`;
+}
+
+/** "running v1", "paused" (a crash with nothing earlier to go back to) or "not running". */
+export function runningText(problem: ReloadEvent): string {
+  // A crash names the version that runs now; the event's own version may be the one that crashed.
+  const version = problem.crash ? problem.crash.runningVersion : problem.version;
+  if (version != null) return `running v${version}`;
+  return problem.crash ? 'paused' : 'not running';
+}
+
+/** The crash's facts, one row each, as the record gives them. */
+export function CrashFacts({ crash: c }: { crash: CrashRecord }) {
+  return (
+    <dl
+      className="crash-facts"
+      data-testid="crash-facts"
+      data-kind={c.kind}
+      data-callback={c.callback}
+      data-signal={c.signal ?? undefined}
+      data-crashed-version={c.crashedVersion}
+      data-running-version={c.runningVersion ?? undefined}
+      data-state={c.state}
+    >
+      <dt>in</dt>
+      <dd>{crashWhere(c)}</dd>
+      <dt>what</dt>
+      <dd data-testid="crash-cause">{crashCause(c)}</dd>
+      {c.address && (
+        <>
+          <dt>address</dt>
+          <dd>{c.address}</dd>
+        </>
+      )}
+      <dt>versions</dt>
+      <dd>{crashVersions(c)}</dd>
+      <dt>state</dt>
+      <dd>{crashState(c)}</dd>
+    </dl>
+  );
+}
 
 /**
  * Vite-style overlay over the game for the problem that stands: a compile error (first message,
- * click to jump) or a crash rolled back. Dismissible; a good reload of that plugin clears it.
+ * click to jump), a crash (its record's fields), or Kiln's own failure. Dismissible; a good reload of that plugin clears it.
  */
 export function GameOverlay() {
   const events = useReloadLogStore((s) => s.events);
@@ -14,47 +63,31 @@ export function GameOverlay() {
   const dismiss = useSessionStore((s) => s.dismissProblem);
   const problem = useMemo(() => standingProblem(events), [events]);
   if (!problem || problem.id === dismissed) return null;
+  return <ProblemOverlay problem={problem} onDismiss={() => dismiss(problem.id)} />;
+}
 
-  const crash = problem.outcome === 'crash-rolled-back' ? parseCrash(problem.message) : null;
+export function ProblemOverlay({ problem, onDismiss }: { problem: ReloadEvent; onDismiss: () => void }) {
+  const crash = problem.crash;
   const first = problem.diagnostics.find((d) => d.severity === 'error') ?? problem.diagnostics[0];
   const more = problem.diagnostics.filter((d) => d.severity === 'error').length - 1;
-  const title =
-    problem.outcome === 'compile-error'
-      ? `Compile error in ${problem.plugin}`
-      : problem.outcome === 'crash-rolled-back'
-        ? `${problem.plugin} crashed${crash?.goodVersion != null ? ' and was rolled back' : ''}`
-        : `${problem.plugin}: ${problem.outcome.replace(/-/g, ' ')}`;
-  // A crash names the version it went back to; the event's own version may still be the one that crashed.
-  const runningVersion = crash ? crash.goodVersion : problem.version;
-  const running = runningVersion != null ? `running v${runningVersion}` : crash ? 'paused' : 'not running';
 
   return (
-    <div className={`game-problem outcome-${problem.outcome}`} role="alert" data-testid="game-overlay" data-outcome={problem.outcome}>
+    <div
+      className={`game-problem outcome-${problem.outcome}`}
+      role="alert"
+      data-testid="game-overlay"
+      data-outcome={problem.outcome}
+      data-kind={crash?.kind}
+      data-rolled-back={crash ? String(rolledBack(crash)) : undefined}
+    >
       <div className="game-problem-head">
-        <b>{title}</b>
-        <span className="muted"> — {running}</span>
-        <button
-          type="button"
-          className="game-problem-close"
-          aria-label="Dismiss"
-          title="Dismiss (it comes back on the next problem)"
-          onClick={() => dismiss(problem.id)}
-        >
+        <b>{problemTitle(problem)}</b>
+        <span className="muted"> — {runningText(problem)}</span>
+        <button type="button" className="game-problem-close" aria-label="Dismiss" title="Dismiss (it comes back on the next problem)" onClick={onDismiss}>
           ×
         </button>
       </div>
-      {crash && (
-        <dl className="crash-facts" data-testid="crash-facts">
-          <dt>signal</dt>
-          <dd data-signal={crash.signal}>{crash.signal}</dd>
-          <dt>in</dt>
-          <dd>{crash.callback}()</dd>
-          <dt>versions</dt>
-          <dd>
-            v{crash.badVersion} crashed{crash.goodVersion != null ? ` → back on v${crash.goodVersion}` : ' → paused, no earlier version'}
-          </dd>
-        </dl>
-      )}
+      {crash && <CrashFacts crash={crash} />}
       {first ? (
         <button type="button" className="game-problem-message" title="Show in the editor" onClick={() => void jumpTo(first.file, first.line, first.column)}>
           {diagnosticLine(first)}

@@ -1,11 +1,9 @@
 import { useMemo, useState } from 'react';
-import type { ReloadOutcome } from '../../../electron/shared/contract';
+import { reloadOutcomes } from '../../../electron/shared/contract';
 import { logAsText } from '../app/logText';
 import { useProjectStore } from '../stores/projectStore';
 import { logItems, useReloadLogStore, type OutcomeFilter } from '../stores/reloadLogStore';
 import { GameLogLine, ReloadLogEntry } from './ReloadLogEntry';
-
-const OUTCOMES: ReloadOutcome[] = ['ok', 'compile-error', 'load-error', 'crash-rolled-back', 'state-migrated', 'state-reset', 'runner-restarted'];
 
 async function copyText(text: string): Promise<void> {
   try {
@@ -54,7 +52,7 @@ export function ReloadLog() {
           <option value="all">all outcomes</option>
           <option value="good">loaded</option>
           <option value="failed">failed</option>
-          {OUTCOMES.map((o) => (
+          {reloadOutcomes.map((o) => (
             <option key={o} value={o}>
               {o}
             </option>

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { ReloadEvent } from '../../../electron/shared/contract';
 import { jumpTo } from '../app/actions';
+import { crashLine } from '../app/crashText';
 import { diagnosticLine, timingsText } from '../app/logText';
 import type { GameLogEntry } from '../stores/reloadLogStore';
 import { isLoadedOutcome } from '../stores/reloadLogStore';
@@ -8,7 +9,7 @@ import { clockTime } from './time';
 
 export { diagnosticLine };
 
-/** One reload: when, which plugin and version, why, how it went, how long each phase took, and what the compiler said. */
+/** One reload: when, which plugin and version, why, how it went, how long each phase took, what crashed, and what the compiler said. */
 export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event: ReloadEvent }) {
   const good = isLoadedOutcome(e.outcome);
   const timings = timingsText(e);
@@ -26,7 +27,9 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
         <span className="plugin">{e.plugin}</span>
         <span className="version">{e.version != null ? `v${e.version}` : 'no version'}</span>
         <span className="trigger">{e.trigger}</span>
-        <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
+        <span className={`outcome outcome-${e.outcome}`} title={e.outcome === 'internal-error' ? 'Kiln itself failed (a bug in Kiln, not in your game)' : undefined}>
+          {e.outcome}
+        </span>
         {e.compiler && (
           <span className="compiler" title={e.flags?.join(' ')}>
             {e.compiler}
@@ -36,6 +39,19 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
         {e.savesFolded ? <span className="folded">{e.savesFolded} saves folded</span> : null}
       </div>
       {timings && <div className="timings">{timings}</div>}
+      {e.crash && (
+        <div
+          className="crash-line"
+          data-testid="crash-record"
+          data-kind={e.crash.kind}
+          data-callback={e.crash.callback}
+          data-crashed-version={e.crash.crashedVersion}
+          data-running-version={e.crash.runningVersion ?? undefined}
+          data-state={e.crash.state}
+        >
+          {crashLine(e.crash)}
+        </div>
+      )}
       {e.message && <div className="reload-message">{e.message}</div>}
       {e.diagnostics.length > 0 && (
         <ul className="diagnostics">

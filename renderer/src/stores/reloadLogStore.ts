@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Diagnostic, GameLogMessage, ReloadEvent, ReloadOutcome } from '../../../electron/shared/contract';
+import { loadedOutcomes, type Diagnostic, type GameLogMessage, type ReloadEvent, type ReloadOutcome } from '../../../electron/shared/contract';
 
 const MAX_EVENTS = 500;
 const MAX_GAME_LOG = 500;
@@ -59,11 +59,11 @@ export const useReloadLogStore = create<ReloadLogStore>()((set, get) => ({
   setFilter: (filter) => set({ filter: { ...get().filter, ...filter } }),
 }));
 
-const LOADED: ReloadOutcome[] = ['ok', 'state-migrated', 'state-reset', 'runner-restarted'];
+const LOADED: ReadonlySet<ReloadOutcome> = new Set(loadedOutcomes);
 
 /** True when the outcome means new code is running. */
 export function isLoadedOutcome(outcome: ReloadOutcome): boolean {
-  return LOADED.includes(outcome);
+  return LOADED.has(outcome);
 }
 
 /**
@@ -97,21 +97,6 @@ export function standingProblem(events: ReloadEvent[]): ReloadEvent | null {
     if (!isLoadedOutcome(e.outcome)) return e;
   }
   return null;
-}
-
-/** What a crash message of libkiln says: "pong: update crashed with SIGSEGV in version 2; rolled back to version 1 (…)". */
-export interface CrashFacts {
-  plugin: string;
-  callback: string;
-  signal: string;
-  badVersion: number;
-  goodVersion: number | null;
-}
-
-export function parseCrash(message: string): CrashFacts | null {
-  const m = /^(\S+?): (\w+) crashed with (\w+)(?: \([^)]*\))? in version (\d+)(?:; rolled back to version (\d+))?/.exec(message);
-  if (!m) return null;
-  return { plugin: m[1], callback: m[2], signal: m[3], badVersion: Number(m[4]), goodVersion: m[5] ? Number(m[5]) : null };
 }
 
 export function outcomeMatches(outcome: ReloadOutcome, filter: OutcomeFilter): boolean {

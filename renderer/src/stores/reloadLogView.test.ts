@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic, ReloadEvent } from '../../../electron/shared/contract';
 import { logAsText } from '../app/logText';
-import { logItems, parseCrash, standingProblem, useReloadLogStore, type GameLogEntry } from './reloadLogStore';
+import { logItems, standingProblem, useReloadLogStore, type GameLogEntry } from './reloadLogStore';
 
 let nextId = 100;
 function event(plugin: string, outcome: ReloadEvent['outcome'], at: number, diagnostics: Diagnostic[] = [], message = ''): ReloadEvent {
@@ -25,15 +25,6 @@ describe('the problem shown over the game', () => {
     useReloadLogStore.getState().append(crash);
     useReloadLogStore.getState().append(ok);
     expect(standingProblem(useReloadLogStore.getState().events)).toBe(crash);
-  });
-});
-
-describe('crash messages', () => {
-  it('give the plugin, callback, signal and both versions', () => {
-    const text = 'pong: update crashed with SIGSEGV (invalid memory access or stack overflow) in version 3; rolled back to version 2 (state restored)';
-    expect(parseCrash(text)).toEqual({ plugin: 'pong', callback: 'update', signal: 'SIGSEGV', badVersion: 3, goodVersion: 2 });
-    expect(parseCrash('pong: draw crashed with SIGFPE in version 1; there is no earlier version')).toMatchObject({ goodVersion: null, signal: 'SIGFPE' });
-    expect(parseCrash('something else')).toBeNull();
   });
 });
 
