@@ -1,6 +1,8 @@
 /**
  * Saves arrive faster than builds finish: per plugin, at most one build runs and one waits.
- * A newer request replaces the waiting one (the newest source wins) and is counted as folded.
+ * A newer request replaces the waiting one (the newest source wins) and is counted as folded, and it
+ * cancels the build in flight (its signal aborts, which stops the compiler): a compiler that never
+ * ends (an #include of a FIFO) cannot hold a plugin's builds back, and the newest source is built sooner.
  */
 import type { ReloadTrigger } from '../shared/contract';
 
@@ -14,25 +16,41 @@ export interface BuildRequest {
 export interface QueuedBuild extends BuildRequest {
   /** How many earlier requests this one absorbed. */
   savesFolded: number;
+  /** Aborted when a newer request for this plugin arrives or the queue closes: stop compiling. */
+  signal: AbortSignal;
 }
 
 interface Slot {
   running: Promise<void> | null;
-  pending: QueuedBuild | null;
+  /** Cancels the running build. */
+  cancel: AbortController | null;
+  pending: Omit<QueuedBuild, 'signal'> | null;
 }
 
 export class BuildQueue {
   private readonly slots = new Map<string, Slot>();
   private idleWaiters: Array<() => void> = [];
+  private closed = false;
 
   constructor(private readonly runBuild: (build: QueuedBuild) => Promise<void>) {}
 
   enqueue(req: BuildRequest): void {
-    const slot = this.slots.get(req.plugin) ?? { running: null, pending: null };
+    if (this.closed) return;
+    const slot = this.slots.get(req.plugin) ?? { running: null, cancel: null, pending: null };
     this.slots.set(req.plugin, slot);
     const folded = slot.pending ? slot.pending.savesFolded + 1 : 0;
     slot.pending = { ...req, savesFolded: folded };
     if (!slot.running) this.pump(req.plugin, slot);
+    else slot.cancel?.abort(); // the running build is out of date: stop it, the pending one follows it
+  }
+
+  /** Cancel every build and drop the waiting ones; later requests are ignored (the back end stops). */
+  close(): void {
+    this.closed = true;
+    for (const slot of this.slots.values()) {
+      slot.pending = null;
+      slot.cancel?.abort();
+    }
   }
 
   /** Resolves when no build is running or waiting. */
@@ -50,6 +68,7 @@ export class BuildQueue {
     const next = slot.pending;
     if (!next) {
       slot.running = null;
+      slot.cancel = null;
       if (this.isIdle()) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
@@ -58,7 +77,15 @@ export class BuildQueue {
       return;
     }
     slot.pending = null;
-    slot.running = this.runBuild(next)
+    const cancel = new AbortController();
+    slot.cancel = cancel;
+    let started: Promise<void>;
+    try {
+      started = this.runBuild({ ...next, signal: cancel.signal }); // starts now, as the request arrived
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    slot.running = started
       .catch(() => undefined) // runBuild reports its own failures; the queue must keep going
       .then(() => this.pump(plugin, slot));
   }

@@ -5,7 +5,7 @@
  * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
 import { execFile, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Diagnostic } from '../shared/contract';
@@ -143,7 +143,21 @@ export interface CompileRequest {
   profile: 'fast' | 'optimised';
   extraFlags: string[];
   cwd: string;
+  /** Time and memory limits of this build (kiln.json "build"); defaults to DEFAULT_BUILD_LIMITS. */
+  limits?: BuildLimits;
+  /** Aborting it stops the compiler (a newer save replaced this build, or the back end stops). */
+  signal?: AbortSignal;
 }
+
+export interface BuildLimits {
+  timeLimitSeconds: number;
+  memoryLimitMb: number;
+}
+
+export const DEFAULT_BUILD_LIMITS: BuildLimits = { timeLimitSeconds: 60, memoryLimitMb: 2048 };
+
+/** Why a build ended before the compiler did: a limit it hit, or the caller cancelled it. */
+export type BuildStop = 'time-limit' | 'memory-limit' | 'cancelled';
 
 export interface CompileResult {
   ok: boolean;
@@ -154,6 +168,8 @@ export interface CompileResult {
   diagnostics: RawDiagnostic[];
   /** Raw compiler output, for messages the parser did not recognise. */
   output: string;
+  /** Set when the build did not run to its end on its own: which limit stopped it, or a cancel. */
+  stopped?: BuildStop;
 }
 
 /** A diagnostic with the file path as the compiler printed it (mapped to the project later). */
@@ -178,17 +194,47 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
   const depFile = `${req.output}.d`;
   const args = [...pre, ...flags, '-MD', '-MF', depFile, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
   const started = performance.now();
-  const { code, stdout, stderr } = await run(exe, args, req.cwd);
+  const ran = await run(exe, args, req);
+  const { code, stdout, stderr } = ran;
   const ms = performance.now() - started;
   const output = `${stdout}${stderr}`;
+  const dependencies = await readDepFile(depFile, req.cwd);
+  if (ran.stopped) return stoppedResult(req, ran.stopped, { ms, flags, output, dependencies });
   const diagnostics =
     req.compiler.family === 'gcc' ? parseGccJson(stderr) ?? parseTextDiagnostics(output) : parseTextDiagnostics(output);
   if (code !== 0 && !diagnostics.some((d) => d.severity === 'error')) {
     // The compiler failed without a message we could place: keep its words anyway.
     diagnostics.push({ file: req.sources[0], line: 1, column: 1, severity: 'error', message: output.trim() || `compiler exited with code ${code}` });
   }
-  const dependencies = await readDepFile(depFile, req.cwd);
+  if (code !== 0 && ranOutOfMemory(ran, output)) return stoppedResult(req, 'memory-limit', { ms, flags, output, dependencies, diagnostics });
   return { ok: code === 0, ms, flags, diagnostics, output, dependencies };
+}
+
+/** A build a limit or a cancel ended: a compile error whose first diagnostic says which and what to do. */
+function stoppedResult(
+  req: CompileRequest,
+  stopped: BuildStop,
+  r: { ms: number; flags: string[]; output: string; dependencies: string[]; diagnostics?: RawDiagnostic[] },
+): CompileResult {
+  const limits = req.limits ?? DEFAULT_BUILD_LIMITS;
+  const message = {
+    'time-limit': `the build was stopped at its time limit of ${limits.timeLimitSeconds} s — if it needs longer, raise "build": { "timeLimitSeconds": N } in kiln.json; a build that never ends is often an #include of a pipe or device`,
+    'memory-limit': `the build ran out of memory at its limit of ${limits.memoryLimitMb} MB — if it needs more, raise "build": { "memoryLimitMb": N } in kiln.json`,
+    cancelled: 'the build was cancelled: a newer save replaces it',
+  }[stopped];
+  const first: RawDiagnostic = { file: req.sources[0], line: 1, column: 1, severity: 'error', message };
+  return { ok: false, ms: r.ms, flags: r.flags, output: r.output, dependencies: r.dependencies, diagnostics: [first, ...(r.diagnostics ?? [])], stopped };
+}
+
+/**
+ * Whether a failed compiler ran into its address-space limit. Compilers report it only in words (tcc
+ * "memory full", gcc/ld "memory exhausted", "out of memory") or die by a signal when malloc's failure
+ * hits a path that does not check it (gcc's "internal compiler error: Segmentation fault").
+ */
+function ranOutOfMemory(ran: RunResult, output: string): boolean {
+  if (!ran.memoryLimited) return false;
+  if (ran.signal === 'SIGSEGV' || ran.signal === 'SIGABRT' || ran.signal === 'SIGBUS') return true;
+  return /memory full|memory exhausted|out of memory|cannot allocate memory|std::bad_alloc|internal compiler error: (Segmentation fault|Aborted|Killed)/i.test(output);
 }
 
 /** A Zig plugin: one root .zig file built as a shared library against the same C ABI (kiln.h via @cImport). */
@@ -201,13 +247,17 @@ async function compileZig(req: CompileRequest): Promise<CompileResult> {
   const flags = ['build-lib', '-dynamic', '-fPIC', '-lc', '-O', req.profile === 'fast' ? 'Debug' : 'ReleaseFast', '--cache-dir', cacheDir, '--global-cache-dir', cacheDir, ...req.extraFlags];
   const args = [...req.compiler.command.slice(1), ...flags, ...req.includeDirs.flatMap((d) => ['-I', d]), `-femit-bin=${req.output}`, root];
   const started = performance.now();
-  const { code, stdout, stderr } = await run(req.compiler.command[0], args, req.cwd);
+  const ran = await run(req.compiler.command[0], args, req);
+  const { code, stdout, stderr } = ran;
   const output = `${stdout}${stderr}`;
+  const ms = performance.now() - started;
+  if (ran.stopped) return stoppedResult(req, ran.stopped, { ms, flags, output, dependencies: [root] });
   const diagnostics = parseTextDiagnostics(output);
   if (code !== 0 && !diagnostics.some((d) => d.severity === 'error')) {
     diagnostics.push({ file: root, line: 1, column: 1, severity: 'error', message: output.trim() || `zig exited with code ${code}` });
   }
-  return { ok: code === 0, ms: performance.now() - started, flags, diagnostics, output, dependencies: [root] };
+  if (code !== 0 && ranOutOfMemory(ran, output)) return stoppedResult(req, 'memory-limit', { ms, flags, output, dependencies: [root], diagnostics });
+  return { ok: code === 0, ms, flags, diagnostics, output, dependencies: [root] };
 }
 
 /** Make-style dependency file ("out: a.c \\\n b.h") -> absolute paths; removes the file. */
@@ -226,14 +276,108 @@ async function readDepFile(file: string, cwd: string): Promise<string[]> {
     .map((p) => path.resolve(cwd, p.replace(/\\ /g, ' ')));
 }
 
-function run(exe: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+interface RunResult {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Set when Kiln ended the compiler: its time limit, or a cancel. */
+  stopped?: 'time-limit' | 'cancelled';
+  /** The compiler ran under an address-space limit (prlimit was there to set it). */
+  memoryLimited: boolean;
+}
+
+/** prlimit (util-linux) sets the child's RLIMIT_AS and then execs the compiler, so its pid is the compiler's. */
+const PRLIMIT = process.platform === 'linux' ? ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p)) ?? null : null;
+
+/** Compilers running now, by pid (= their process group on POSIX), with the folder they build in. */
+const live = new Map<number, { cwd: string; kill: () => void }>();
+let exitHookInstalled = false;
+
+/**
+ * Stop every compiler Kiln started (or only those building in `cwd`): the whole process group, so
+ * gcc's cc1/as/ld go too. The back end calls it when it stops; process exit calls it for every one.
+ */
+export function killCompilers(cwd?: string): number {
+  let n = 0;
+  for (const [pid, entry] of live) {
+    if (cwd !== undefined && entry.cwd !== cwd) continue;
+    entry.kill();
+    live.delete(pid);
+    n += 1;
+  }
+  return n;
+}
+
+/** Process ids of the compilers running now (each leads its own process group on POSIX). */
+export function runningCompilers(): number[] {
+  return [...live.keys()];
+}
+
+function killTree(pid: number): void {
+  if (process.platform === 'win32') {
+    // No process groups: taskkill /T ends the compiler and everything it started.
+    try {
+      spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+    } catch {
+      /* already gone */
+    }
+    return;
+  }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* the group is gone already */
+  }
+}
+
+function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'limits' | 'signal'>): Promise<RunResult> {
+  const limits = req.limits ?? DEFAULT_BUILD_LIMITS;
+  const memoryLimited = PRLIMIT !== null && limits.memoryLimitMb > 0;
+  if (req.signal?.aborted) return Promise.resolve({ code: -1, signal: null, stdout: '', stderr: '', stopped: 'cancelled', memoryLimited });
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // A compiler must not outlive Kiln (no orphans): exit runs synchronous code only, and kill is.
+    process.on('exit', () => killCompilers());
+  }
+  const [file, argv] = memoryLimited ? [PRLIMIT!, [`--as=${limits.memoryLimitMb * 1024 * 1024}`, '--', exe, ...args]] : [exe, args];
   return new Promise((resolve) => {
-    const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Its own process group (detached), so one kill reaches the compiler and every process it started.
+    const child = spawn(file, argv, {
+      cwd: req.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+      detached: process.platform !== 'win32',
+      windowsHide: true,
+    });
     let stdout = '';
     let stderr = '';
+    let stopped: RunResult['stopped'];
+    const pid = child.pid;
+    const stop = (why: 'time-limit' | 'cancelled') => {
+      if (stopped || pid === undefined) return;
+      stopped = why;
+      killTree(pid);
+    };
+    if (pid !== undefined) live.set(pid, { cwd: req.cwd, kill: () => killTree(pid) });
+    const timer = setTimeout(() => stop('time-limit'), limits.timeLimitSeconds * 1000);
+    const onAbort = () => stop('cancelled');
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    let finished = false;
+    const done = (r: Omit<RunResult, 'stopped' | 'memoryLimited'>) => {
+      if (finished) return; // 'error' and 'close' can both arrive
+      finished = true;
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      if (pid !== undefined) {
+        live.delete(pid);
+        if (process.platform !== 'win32') killTree(pid); // a grandchild the compiler left behind goes with it
+      }
+      resolve({ ...r, stopped, memoryLimited });
+    };
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', (err) => resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` }));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('error', (err) => done({ code: -1, signal: null, stdout, stderr: `${stderr}${err.message}` }));
+    child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });
 }

@@ -4,8 +4,9 @@
  */
 import chokidar, { type FSWatcher } from 'chokidar';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { isInside, readRegularFile } from './project';
 
 const OWN_WRITE_WINDOW_MS = 2000;
 
@@ -45,7 +46,8 @@ export class ProjectWatcher {
   async start(): Promise<void> {
     const ignored = (p: string) => {
       const rel = path.relative(this.root, p);
-      return rel.split(path.sep).some((part) => part === '.kiln' || part === '.git' || part === 'node_modules') || /\.kiln-\d+-\d+\.tmp$/.test(p);
+      if (rel.split(path.sep).some((part) => part === '.kiln' || part === '.git' || part === 'node_modules') || /\.kiln-\d+-\d+\.tmp$/.test(p)) return true;
+      return this.leadsOutside(p);
     };
     this.watcher = chokidar.watch(this.root, {
       ignored,
@@ -59,6 +61,7 @@ export class ProjectWatcher {
     });
     this.watcher.on('unlink', (abs) => {
       const rel = this.relative(abs);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
       this.known.delete(rel);
       this.onChange({ kind: 'removed', path: rel });
     });
@@ -70,17 +73,46 @@ export class ProjectWatcher {
     this.watcher = null;
   }
 
+  private realRootCache: string | null = null;
+  /** The project folder as realpath names it (the root itself may be reached through a link). */
+  private realRoot(): string {
+    if (this.realRootCache === null) {
+      try {
+        this.realRootCache = realpathSync(this.root);
+      } catch {
+        return this.root;
+      }
+    }
+    return this.realRootCache;
+  }
+
   private relative(abs: string): string {
     return path.relative(this.root, abs).split(path.sep).join('/');
+  }
+
+  /**
+   * A symlink whose target is outside the project: not watched, so chokidar never descends into an
+   * outside folder (the same confinement as Project.resolve; changed() checks again before reading).
+   */
+  private leadsOutside(p: string): boolean {
+    try {
+      if (!lstatSync(p).isSymbolicLink()) return false;
+      return !isInside(this.realRoot(), realpathSync(p));
+    } catch {
+      return false; // gone: nothing to read
+    }
   }
 
   private async changed(abs: string, added = false): Promise<void> {
     const rel = this.relative(abs);
     let content: string;
     try {
-      content = await fs.readFile(abs, 'utf8');
+      // Only regular files inside the project: never an outside file reached through a link, and never a
+      // FIFO, socket or device (opening those can block every file read of the back end).
+      if (!isInside(this.realRoot(), await fs.realpath(abs))) return;
+      content = (await readRegularFile(abs)).toString('utf8');
     } catch {
-      return; // gone again already
+      return; // gone again already, or not a regular file
     }
     const h = hash(content);
     if (this.isOwn(rel, h)) return; // one of our own writes

@@ -2,7 +2,7 @@
  * A Kiln project: a folder with kiln.json and one source file or folder per plugin.
  * Every path the UI sends is resolved here, and refused if it leaves the project.
  */
-import { promises as fs, realpathSync } from 'node:fs';
+import { constants as fsConstants, promises as fs, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { FileKind, ProjectFile, ProjectInfo } from '../shared/contract';
@@ -26,8 +26,18 @@ export const projectConfigSchema = z.object({
       /** Extra flags passed to the compiler. */
       flags: z.array(z.string()).default([]),
       profile: z.enum(['fast', 'optimised']).default('fast'),
+      /** A build still running after this long is stopped and reported as a compile error. */
+      timeLimitSeconds: z.number().positive().max(86_400).default(60),
+      /** The compiler's address-space limit (each of its processes); a build over it is a compile error. */
+      memoryLimitMb: z.number().int().min(16).max(1_048_576).default(2048),
     })
-    .default({ flags: [], profile: 'fast' }),
+    .default({ flags: [], profile: 'fast', timeLimitSeconds: 60, memoryLimitMb: 2048 }),
+  runner: z
+    .object({
+      /** The game runner's memory limit; a version that needs more crashes and is rolled back. */
+      memoryLimitMb: z.number().int().min(64).max(1_048_576).default(4096),
+    })
+    .default({ memoryLimitMb: 4096 }),
 });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
@@ -83,7 +93,7 @@ export class Project {
   /** Edit kiln.json as JSON (keeping fields Kiln does not know), write it atomically, and reload it. */
   async editConfig(edit: (json: { plugins: Array<{ name: string; sources: string[] }> } & Record<string, unknown>) => void): Promise<ProjectConfig> {
     const file = path.join(this.root, 'kiln.json');
-    const json = JSON.parse(await fs.readFile(file, 'utf8'));
+    const json = JSON.parse((await readRegularFile(file)).toString('utf8'));
     edit(json);
     await this.writeFile('kiln.json', `${JSON.stringify(json, null, 2)}\n`);
     return this.reloadConfig();
@@ -184,7 +194,8 @@ export class Project {
           continue;
         }
         const kind = fileKind(entry.name);
-        if (kind) out.push({ path: this.relative(abs), kind });
+        // Pipes, sockets and devices are not files one can edit (reading a pipe would wait forever).
+        if (kind && (await this.isRegularInside(abs, entry.isFile()))) out.push({ path: this.relative(abs), kind });
       }
     };
     await walk(this.root, 0);
@@ -192,11 +203,22 @@ export class Project {
     return out.sort((a, b) => order[a.kind] - order[b.kind] || a.path.localeCompare(b.path));
   }
 
+  /** A directory entry that is a regular file: itself, or through a symlink that stays in the project. */
+  private async isRegularInside(abs: string, plainFile: boolean): Promise<boolean> {
+    if (plainFile) return true;
+    try {
+      const real = await fs.realpath(abs);
+      return isInside(this.root, real) && (await fs.stat(real)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
   async readFile(relative: string): Promise<string> {
     const abs = this.resolve(relative);
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(abs);
+      bytes = await readRegularFile(abs);
     } catch (err) {
       throw new ProjectError(`cannot read ${relative}: ${describeFsError(err, this.root)}`);
     }
@@ -260,12 +282,49 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** Refused because the path is not a regular file (a FIFO, socket or device): reading it could block forever. */
+export class NotRegularFileError extends Error {
+  constructor(readonly what: string) {
+    super(`it is ${what}, not a regular file — Kiln reads only regular files`);
+  }
+}
+
+function describeStats(st: Stats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device file';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+// O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer (absent on Windows).
+const OPEN_NONBLOCK = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
+/**
+ * Read a file only if it is a regular file. Opening a FIFO waits for a writer and a device may never
+ * end, and either would hold one of libuv's four I/O threads (all of the back end's file I/O) for good:
+ * stat first, then open non-blocking and check the opened file again (it may have been swapped between).
+ */
+export async function readRegularFile(abs: string): Promise<Buffer> {
+  const st = await fs.stat(abs);
+  if (!st.isFile()) throw new NotRegularFileError(describeStats(st));
+  const handle = await fs.open(abs, OPEN_NONBLOCK);
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new NotRegularFileError(describeStats(opened));
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function readConfig(root: string): Promise<ProjectConfig> {
   const configPath = path.join(root, 'kiln.json');
   let raw: string;
   try {
-    raw = await fs.readFile(configPath, 'utf8');
-  } catch {
+    raw = (await readRegularFile(configPath)).toString('utf8');
+  } catch (err) {
+    if (err instanceof NotRegularFileError) throw new ProjectError(`${configPath}: ${err.message}; make kiln.json a plain file`);
     throw new ProjectError(`${configPath} not found — a Kiln project is a folder with a kiln.json`);
   }
   let json: unknown;
@@ -287,6 +346,7 @@ async function readConfig(root: string): Promise<ProjectConfig> {
 
 /** An fs error in words a user can act on. */
 export function describeFsError(err: unknown, root: string): string {
+  if (err instanceof NotRegularFileError) return err.message;
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
