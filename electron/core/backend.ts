@@ -126,6 +126,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   }
 
   async stop(): Promise<void> {
+    this.loop.close(); // compilers die with the back end (their process groups are killed)
     await this.watcher.close();
     await this.supervisor.stop();
     await this.loop.log.flush();

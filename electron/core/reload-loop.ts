@@ -61,6 +61,11 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     return this.queue.idle();
   }
 
+  /** The back end stops: kill the compilers running now and build nothing more. */
+  close(): void {
+    this.queue.close();
+  }
+
   /** Queue one plugin's build (a new plugin, reload now). */
   enqueue(plugin: string, trigger: ReloadTrigger): void {
     if (this.enabled) this.queue.enqueue({ plugin, trigger, at: nowMs() });
@@ -143,7 +148,14 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       profile: this.profile,
       extraFlags: this.project.config.build.flags,
       cwd: this.project.root,
+      limits: { timeLimitSeconds: this.project.config.build.timeLimitSeconds, memoryLimitMb: this.project.config.build.memoryLimitMb },
+      signal: build.signal,
     });
+    if (result.stopped === 'cancelled') {
+      // A newer save replaced this build (or the back end stops): it follows at once, nothing to record.
+      await fs.rm(tmpOutput, { force: true });
+      return;
+    }
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
     const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
     if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
