@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KilnBackend } from '../core/backend';
-import { compile, findCompilerFor } from '../core/compiler';
+import { compile, findCompilerFor, killCompilers } from '../core/compiler';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { Project } from '../core/project';
@@ -31,16 +31,12 @@ program
     const trustProject = opts.trust || (await askTrust(projectDir));
     const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject });
     if (!backend.isTrusted) fail(untrustedMessage(projectDir));
-    backend.on('reload', (event) => process.stdout.write(`${JSON.stringify(event)}\n`));
-    backend.on('runner', (info) => process.stderr.write(`runner: ${info.message}\n`));
-    backend.on('game-log', (m) => process.stderr.write(`[${m.level}] ${m.text}\n`));
+    // Handlers before anything starts: Ctrl+C during the first build must still stop the runner and compilers.
+    stopOnSignals(() => backend.stop());
+    backend.on('reload', (event) => out.write(`${JSON.stringify(event)}\n`));
+    backend.on('runner', (info) => err.write(`runner: ${info.message}\n`));
+    backend.on('game-log', (m) => err.write(`[${m.level}] ${m.text}\n`));
     await backend.start(); // the back end watches the project and rebuilds on change
-    const stop = async () => {
-      await backend.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
 
 program
@@ -55,6 +51,7 @@ program
     if (!(await trust.isTrusted(project.root))) fail(untrustedMessage(projectDir));
     const outDir = path.join(project.workDir, 'build');
     await fs.mkdir(outDir, { recursive: true });
+    stopOnSignals(async () => void killCompilers()); // the compiler is in its own process group: Ctrl+C must reach it
     let errors = 0;
     for (const plugin of project.config.plugins) {
       const compiler = await findCompilerFor(plugin.sources, project.config.build.compiler);
@@ -67,16 +64,57 @@ program
         profile: project.config.build.profile,
         extraFlags: project.config.build.flags,
         cwd: project.root,
+        limits: { timeLimitSeconds: project.config.build.timeLimitSeconds, memoryLimitMb: project.config.build.memoryLimitMb },
       });
       for (const d of result.diagnostics) {
         const file = path.isAbsolute(d.file) && d.file.startsWith(project.root) ? project.relative(d.file) : d.file;
-        console.log(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`);
+        out.write(`${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}\n`);
       }
-      if (result.ok) console.error(`built ${plugin.name} -> ${path.relative(process.cwd(), output) || output} in ${result.ms.toFixed(1)} ms with ${compiler.command.join(' ')}`);
+      if (result.ok) err.write(`built ${plugin.name} -> ${path.relative(process.cwd(), output) || output} in ${result.ms.toFixed(1)} ms with ${compiler.command.join(' ')}\n`);
       else errors += 1;
     }
     process.exit(errors ? 1 : 0);
   });
+
+/**
+ * stdout/stderr that may be pipes whose reader is gone (`kiln run | jq` stopped with Ctrl+C ends jq too):
+ * a write then fails with EPIPE, which must stop Kiln quietly (like `head` closing a pipe), never crash it
+ * with an unhandled 'error' and leave the runner and compilers behind.
+ */
+const out = guardedStream(process.stdout);
+const err = guardedStream(process.stderr);
+let onReaderGone: () => void = () => process.exit(0);
+
+function guardedStream(stream: NodeJS.WriteStream): { write(text: string): void } {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    closed = true;
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') onReaderGone();
+  });
+  return {
+    write(text: string) {
+      if (!closed && !stream.destroyed) stream.write(text);
+    },
+  };
+}
+
+/** Ctrl+C, SIGTERM, SIGHUP or the output's reader going away: stop once, then exit; a second Ctrl+C exits at once. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) process.exit(130); // compilers still die: process exit kills their groups
+    stopping = true;
+    // A hung stop must not keep the terminal: exit anyway after a while.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    void stop()
+      .catch((e) => err.write(`kiln: stopping failed: ${(e as Error).message}\n`))
+      .finally(() => process.exit(0));
+  };
+  onReaderGone = shutdown;
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGHUP', shutdown);
+}
 
 function untrustedMessage(dir: string): string {
   return `${dir} is not trusted: building it runs its code (and its kiln.json compiler flags). If you trust it, run again with --trust`;

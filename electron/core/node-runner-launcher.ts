@@ -6,12 +6,18 @@ export function nodeRunnerLauncher(runnerScript: string): RunnerLauncher {
   return (): RunnerProcess => {
     // 'advanced' serialization carries frame bytes as a Uint8Array, not as JSON.
     const child = fork(runnerScript, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // A failed send or kill of a runner that is gone: its exit says what happened. Only a failed start is news.
+    child.on('error', (err) => {
+      if (child.pid === undefined) console.error(`kiln: could not start the game runner: ${err.message}`);
+    });
     return {
       get pid() {
         return child.pid;
       },
       send(message: HostToRunner) {
-        if (child.connected) child.send(message);
+        // The runner can die between the check and the write (Ctrl+C reaches its process group too): the
+        // write then fails with EPIPE, which onExit reports; without a callback it is an unhandled 'error'.
+        if (child.connected) child.send(message, (err) => void err);
       },
       onMessage(listener) {
         child.on('message', (m) => listener(m as RunnerToHost));
