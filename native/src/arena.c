@@ -287,6 +287,36 @@ int kiln__arena_restore(kiln_arena *a, const void *bytes, uint64_t len) {
     return 0;
 }
 
+int kiln__arena_load(kiln_arena **pa, const char *path, const void *bytes, uint64_t len, char *why, size_t why_len) {
+    arena_header h;
+    if (len < ARENA_FIRST || len > KILN_ARENA_SIZE) { snprintf(why, why_len, "the saved arena has a bad size"); return -1; }
+    memcpy(&h, bytes, sizeof h);
+    if (memcmp(h.magic, ARENA_MAGIC, 8) != 0 || h.header_size != ARENA_FIRST || h.size != KILN_ARENA_SIZE ||
+        h.top != len || (h.top & 15) || !h.base || (h.base & 4095)) {
+        snprintf(why, why_len, "the saved arena is not a Kiln arena image");
+        return -1;
+    }
+    kiln_arena *a = *pa;
+    if (a && (uint64_t)(uintptr_t)a->map.base != h.base) { kiln__arena_close(a); *pa = a = NULL; }
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (!a) { snprintf(why, why_len, "out of memory"); return -1; }
+        snprintf(a->path, sizeof a->path, "%s", path);
+        char err[KILN_PLAT_ERR];
+        if (kiln_plat_map_file_at(path, KILN_ARENA_SIZE, (void *)(uintptr_t)h.base, &a->map, err) != 0) {
+            free(a);
+            /* the saved image is authoritative, so the live file (whatever a dead runner left) can go */
+            kiln_plat_remove(path);
+            snprintf(why, why_len, "%s", err);
+            return KILN_ARENA_MOVED;
+        }
+        pthread_mutex_init(&a->m, NULL);
+        *pa = a;
+    }
+    /* bytes past the top are stale but never read: alloc() zeroes every block it hands out */
+    return kiln__arena_restore(a, bytes, len) == 0 ? KILN_ARENA_OPENED : -1;
+}
+
 void kiln__arena_wipe(kiln_arena *a) {
     pthread_mutex_lock(&a->m);
     arena_format(a);

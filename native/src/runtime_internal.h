@@ -89,6 +89,7 @@ typedef struct kiln_slot {
     kiln_field_rec *fields;           /* layout of the current block (from its file or its plugin) */
     uint32_t field_count, layout_hash;
     kiln_arena *arena;                /* alloc()/free(); NULL until the first alloc */
+    struct kiln_commit *commit;       /* commit.c: committed frames + checkpoints on disk; NULL until opened */
 } kiln_slot;
 
 /* Input as plugins see it. Written by kiln_set_key/kiln_set_mouse (any thread), latched per frame. */

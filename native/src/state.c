@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime_internal.h"
+#include "commit.h"
 
 #define KILN_STATE_MAGIC "KILNSTAT"
 
@@ -28,41 +28,74 @@ uint32_t kiln__layout_hash(const kiln_field_rec *f, uint32_t n) {
     if (!f || !n) return 0;
     uint32_t h = 2166136261u; /* FNV-1a over names, types, offsets, counts */
     for (uint32_t i = 0; i < n; i++) {
-        for (const char *c = f[i].name; *c; c++) { h ^= (uint8_t)*c; h *= 16777619u; }
+        for (int c = 0; c < KILN_FIELD_NAME && f[i].name[c]; c++) { h ^= (uint8_t)f[i].name[c]; h *= 16777619u; }
         uint32_t v[3] = {f[i].type, f[i].offset, f[i].count};
         for (int k = 0; k < 3; k++) for (int b = 0; b < 4; b++) { h ^= (v[k] >> (8 * b)) & 0xFF; h *= 16777619u; }
     }
     return h ? h : 1;
 }
 
+/* Runs inside a guarded call (a wild pointer in the plugin's table faults into the guard): every read of plugin
+   memory is bounded, and cb->fields is set before the first such read so the caller frees it after a fault. */
 int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *desc, kiln_callbacks *cb) {
     cb->fields = NULL; cb->field_count = 0; cb->layout_hash = 0;
-    if (!desc->fields || desc->field_count == 0) return 0;
-    if (desc->field_count > KILN_FIELDS_MAX) {
-        kiln__set_error(rt, "%s: the field table has %u entries; at most %d are supported.", name, desc->field_count, KILN_FIELDS_MAX);
+    const kiln_field *table = desc->fields;
+    uint32_t count = desc->field_count, state_size = desc->state_size;
+    if (!table || count == 0) return 0;
+    if (count > KILN_FIELDS_MAX) {
+        kiln__set_error(rt, "%s: the field table has %u entries; at most %d are supported.", name, count, KILN_FIELDS_MAX);
         return -1;
     }
-    kiln_field_rec *recs = calloc(desc->field_count, sizeof *recs);
+    kiln_field_rec *recs = calloc(count, sizeof *recs);
     if (!recs) { kiln__set_error(rt, "%s: out of memory.", name); return -1; }
-    for (uint32_t i = 0; i < desc->field_count; i++) {
-        const kiln_field *f = &desc->fields[i];
-        uint32_t sz = type_size(f->type);
-        size_t nl = f->name ? strlen(f->name) : 0;
-        if (nl == 0 || nl >= KILN_FIELD_NAME || sz == 0 || f->count == 0 ||
-            (uint64_t)f->offset + (uint64_t)sz * f->count > desc->state_size) {
-            kiln__set_error(rt, "%s: state field #%u (\"%s\", type %u, offset %u, count %u) is invalid: names are 1-%d "
+    cb->fields = recs;
+    for (uint32_t i = 0; i < count; i++) {
+        kiln_field f = table[i];
+        uint32_t sz = type_size(f.type);
+        size_t nl = f.name ? strnlen(f.name, KILN_FIELD_NAME) : 0;
+        if (nl == 0 || nl >= KILN_FIELD_NAME || sz == 0 || f.count == 0 ||
+            (uint64_t)f.offset + (uint64_t)sz * f.count > state_size) {
+            kiln__set_error(rt, "%s: state field #%u (\"%.*s\"%s, type %u, offset %u, count %u) is invalid: names are 1-%d "
                             "chars, types are KILN_I32..KILN_BOOL, and offset + size * count must fit in the %u-byte state. "
-                            "Use KILN_FIELD(State, member, type, count).", name, i, f->name ? f->name : "(null)",
-                            f->type, f->offset, f->count, KILN_FIELD_NAME - 1, desc->state_size);
+                            "Use KILN_FIELD(State, member, type, count).", name, i, (int)(nl < 40 ? nl : 40),
+                            f.name ? f.name : "", !f.name ? "(null)" : nl >= 40 ? "..." : "", f.type, f.offset, f.count,
+                            KILN_FIELD_NAME - 1, state_size);
             free(recs);
+            cb->fields = NULL;
             return -1;
         }
-        memcpy(recs[i].name, f->name, nl);
-        recs[i].type = f->type; recs[i].offset = f->offset; recs[i].count = f->count;
+        memcpy(recs[i].name, f.name, nl);
+        recs[i].type = f.type; recs[i].offset = f.offset; recs[i].count = f.count;
+        for (uint32_t j = 0; j < i; j++) {
+            if (strcmp(recs[j].name, recs[i].name) == 0) {
+                kiln__set_error(rt, "field \"%s\" appears twice in the field table of %s (entries #%u and #%u); each "
+                                "KILN_FIELD must name a different member.", recs[i].name, name, j, i);
+                free(recs);
+                cb->fields = NULL;
+                return -1;
+            }
+        }
     }
-    cb->fields = recs;
-    cb->field_count = desc->field_count;
-    cb->layout_hash = kiln__layout_hash(recs, desc->field_count);
+    cb->field_count = count;
+    cb->layout_hash = kiln__layout_hash(recs, count);
+    return 0;
+}
+
+int kiln__fields_check(const kiln_field_rec *f, uint32_t n, uint32_t state_size, char *why, size_t why_len) {
+    if (n > KILN_FIELDS_MAX) { snprintf(why, why_len, "%u field records, more than %d", n, KILN_FIELDS_MAX); return -1; }
+    for (uint32_t i = 0; i < n; i++) {
+        size_t nl = strnlen(f[i].name, KILN_FIELD_NAME);
+        uint32_t sz = type_size(f[i].type);
+        if (nl == 0 || nl >= KILN_FIELD_NAME) { snprintf(why, why_len, "record #%u has no terminated name of 1-%d chars", i, KILN_FIELD_NAME - 1); return -1; }
+        if (sz == 0) { snprintf(why, why_len, "record #%u (\"%s\") has unknown type %u", i, f[i].name, f[i].type); return -1; }
+        if (f[i].count == 0 || f[i].count > KILN_STATE_SIZE_MAX || (uint64_t)f[i].offset + (uint64_t)sz * f[i].count > state_size) {
+            snprintf(why, why_len, "record #%u (\"%s\": offset %u, %u x %u bytes) does not fit in the %u-byte state", i,
+                     f[i].name, f[i].offset, f[i].count, sz, state_size);
+            return -1;
+        }
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(f[j].name, f[i].name) == 0) { snprintf(why, why_len, "field \"%s\" appears twice", f[i].name); return -1; }
+    }
     return 0;
 }
 
@@ -157,15 +190,33 @@ static int state_map_existing(const char *path, kiln_plat_map *map, kiln_state_h
     if (kiln_plat_map_file(path, map, err) != 0) { snprintf(why, why_len, "could not map it (%s)", err); return -1; }
     if (map->size < sizeof *hdr) { snprintf(why, why_len, "it is truncated"); kiln_plat_unmap(map); return -1; }
     memcpy(hdr, map->base, sizeof *hdr);
-    if (memcmp(hdr->magic, KILN_STATE_MAGIC, 8) != 0 || hdr->header_size != sizeof *hdr ||
-        hdr->state_size > KILN_STATE_SIZE_MAX || hdr->field_count > KILN_FIELDS_MAX ||
-        map->size < (size_t)hdr->header_size + hdr->state_size) {
-        snprintf(why, why_len, "it is not a Kiln state file or is truncated");
+    if (memcmp(hdr->magic, KILN_STATE_MAGIC, 8) != 0 || hdr->header_size != sizeof *hdr) {
+        snprintf(why, why_len, "it is not a Kiln state file");
         kiln_plat_unmap(map);
         return -1;
     }
-    if (map->size < (size_t)hdr->header_size + hdr->state_size + (size_t)hdr->field_count * sizeof(kiln_field_rec))
-        hdr->field_count = 0, hdr->layout_hash = 0; /* table cut off: treat as a file without one */
+    /* an empty state still has 8 bytes of payload (see the writer), and the field table follows the payload */
+    uint64_t payload = hdr->state_size ? hdr->state_size : 8;
+    uint64_t want = (uint64_t)hdr->header_size + payload + (uint64_t)hdr->field_count * sizeof(kiln_field_rec);
+    if (hdr->state_size > KILN_STATE_SIZE_MAX || hdr->field_count > KILN_FIELDS_MAX || map->size != want ||
+        (hdr->field_count && !hdr->state_size)) {
+        snprintf(why, why_len, "its sizes do not add up (%u-byte state, %u field records, %zu-byte file)",
+                 hdr->state_size, hdr->field_count, map->size);
+        kiln_plat_unmap(map);
+        return -1;
+    }
+    if (hdr->field_count) {
+        char bad[300] = "";
+        const kiln_field_rec *f = (const kiln_field_rec *)((const uint8_t *)map->base + hdr->header_size + hdr->state_size);
+        int broken = kiln__fields_check(f, hdr->field_count, hdr->state_size, bad, sizeof bad) != 0;
+        if (!broken && kiln__layout_hash(f, hdr->field_count) != hdr->layout_hash)
+            broken = 1, snprintf(bad, sizeof bad, "the layout hash does not match the records");
+        if (broken) {
+            snprintf(why, why_len, "its field table is damaged: %s", bad);
+            kiln_plat_unmap(map);
+            return -1;
+        }
+    }
     return 1;
 }
 
@@ -206,6 +257,7 @@ static int slot_adopt_map(kiln_slot *slot, kiln_plat_map *map) {
 
 void kiln__slot_free(kiln_slot *s) {
     if (!s) return;
+    kiln__commit_close(s);
     kiln_plat_unmap(&s->state_map);
     kiln__arena_close(s->arena);
     free(s->snapshot);
@@ -214,22 +266,42 @@ void kiln__slot_free(kiln_slot *s) {
 }
 
 /* Gives `slot` a state block for the layout in `cb`: keeps, restores, migrates or resets. On failure
-   nothing about the slot's state changes and rt->last_error says why. */
+   nothing about the slot's state changes and rt->last_error says why.
+
+   Where the old block comes from: the live block (a reload in this runtime); else the commit store (the last
+   committed frame: what a restarted runner resumes); else, for a work_dir from before commits existed, the
+   state file. With restore_before > 0, the checkpoint pinned before that version's swap replaces both. A block
+   built from disk is committed at once, so the next restart finds it even if no frame completes. */
 int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, int32_t restore_before, int32_t *action, char *note,
                             size_t note_len) {
-    (void)restore_before; /* commit.c's checkpoints: to do */
     const char *name = slot->name;
-    char path[KILN_PATH_MAX], fault[200];
+    char path[KILN_PATH_MAX], heap[KILN_PATH_MAX], fault[200];
     state_path(rt, name, path);
+    snprintf(heap, sizeof heap, "%s/%s.heap", rt->state_dir, name);
     note[0] = '\0';
 
     const uint8_t *old = NULL;
     const kiln_field_rec *old_fields = NULL;
-    uint32_t old_size = 0, old_version = 0, old_field_count = 0;
+    uint32_t old_size = 0, old_version = 0, old_field_count = 0, old_hash = 0;
     kiln_plat_map old_map = {0};
-    int arena_moved = 0;
+    int arena_moved = 0, from_disk = 0;
+    kiln_commit_image img;
+    int have = 0;            /* 1: the last committed frame, 2: a checkpoint */
+    char pre[900] = "";      /* where the state came from / what was ignored: the note starts with it */
 
-    if (slot->state) {
+    if (restore_before > 0) {
+        char why[600];
+        if (kiln__commit_find(rt, slot, restore_before, &img, why, sizeof why) == 1) {
+            have = 2;
+            snprintf(pre, sizeof pre, "%s: started from the checkpoint taken before version %d was swapped in (the frame "
+                     "committed by version %d).", name, (int)restore_before, (int)img.plugin_version);
+        } else {
+            snprintf(pre, sizeof pre, "%s: there is no checkpoint from before version %d (%s); started from the last "
+                     "committed frame instead.", name, (int)restore_before, why[0] ? why : "none was kept");
+        }
+    }
+
+    if (slot->state && !have) {
         if (same_layout(slot->state_size, slot->state_version, slot->layout_hash, cb)) {
             *action = KILN_STATE_KEPT;
             if (cb->on_reload) {
@@ -244,47 +316,73 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
                 }
             }
             if (!slot->fields && cb->fields) set_slot_fields(slot, cb->fields, cb->field_count);
+            snprintf(note, note_len, "%s", pre);
             return KILN_OK;
         }
         old = slot->state; old_size = slot->state_size; old_version = slot->state_version;
-        old_fields = slot->fields; old_field_count = slot->field_count;
+        old_fields = slot->fields; old_field_count = slot->field_count; old_hash = slot->layout_hash;
     } else {
-        kiln_state_header hdr;
-        char why[600];
-        if (!slot->arena) {
-            char heap[KILN_PATH_MAX];
-            snprintf(heap, sizeof heap, "%s/%s.heap", rt->state_dir, name);
-            int ar = kiln__arena_open(heap, 0, &slot->arena, why, sizeof why);
-            arena_moved = ar == KILN_ARENA_MOVED;
+        from_disk = 1;
+        char why[600] = "";
+        if (!have && kiln__commit_find(rt, slot, 0, &img, why, sizeof why) == 1) have = 1;
+        else if (!have && why[0]) {
+            size_t n = strlen(pre);
+            snprintf(pre + n, sizeof pre - n, "%s%s: %s.", n ? " " : "", name, why);
         }
-        int found = state_map_existing(path, &old_map, &hdr, why, sizeof why);
-        if (found == 1 && !arena_moved && same_layout(hdr.state_size, hdr.state_version, hdr.layout_hash, cb)) {
-            if (slot_adopt_map(slot, &old_map) != 0) {
-                kiln_plat_unmap(&old_map);
-                kiln__set_error(rt, "%s: out of memory while restoring the state block.", name);
-                return KILN_ERR_STATE;
+        if (have) {
+            if (img.arena) {
+                char aw[600];
+                arena_moved = kiln__arena_load(&slot->arena, heap, img.arena, img.arena_bytes, aw, sizeof aw) != KILN_ARENA_OPENED;
+            } else if (slot->arena) {
+                kiln__arena_wipe(slot->arena);
+            } else {
+                kiln_plat_remove(heap); /* only allocations no committed frame knows of */
             }
-            if (!slot->fields && cb->fields) set_slot_fields(slot, cb->fields, cb->field_count);
-            *action = KILN_STATE_RESTORED;
-            return KILN_OK;
-        }
-        if (found == 1) {
-            old = (const uint8_t *)old_map.base + hdr.header_size;
-            old_size = hdr.state_size; old_version = hdr.state_version;
-            old_fields = file_fields(&old_map, &hdr); old_field_count = hdr.field_count;
-        } else if (found < 0) {
-            snprintf(note, note_len, "%s: the saved state in %s was ignored because %s; the game starts fresh.", name, path, why);
+            old = img.state; old_size = img.state_size; old_version = img.state_version;
+            old_fields = img.fields; old_field_count = img.field_count; old_hash = img.layout_hash;
+        } else {
+            /* no commit store yet (a work_dir from before commits): the state file, as the last runner left it */
+            kiln_state_header hdr;
+            if (!slot->arena) {
+                int ar = kiln__arena_open(heap, 0, &slot->arena, why, sizeof why);
+                arena_moved = ar == KILN_ARENA_MOVED;
+            }
+            int found = state_map_existing(path, &old_map, &hdr, why, sizeof why);
+            if (found == 1 && !slot->state && !arena_moved && same_layout(hdr.state_size, hdr.state_version, hdr.layout_hash, cb)) {
+                if (slot_adopt_map(slot, &old_map) != 0) {
+                    kiln_plat_unmap(&old_map);
+                    kiln__set_error(rt, "%s: out of memory while restoring the state block.", name);
+                    return KILN_ERR_STATE;
+                }
+                if (!slot->fields && cb->fields) set_slot_fields(slot, cb->fields, cb->field_count);
+                *action = KILN_STATE_RESTORED;
+                kiln__commit_now(rt, slot, 0);
+                snprintf(note, note_len, "%s", pre);
+                return KILN_OK;
+            }
+            if (found == 1) {
+                old = (const uint8_t *)old_map.base + hdr.header_size;
+                old_size = hdr.state_size; old_version = hdr.state_version;
+                old_fields = file_fields(&old_map, &hdr); old_field_count = hdr.field_count; old_hash = hdr.layout_hash;
+            } else if (found < 0) {
+                size_t n = strlen(pre);
+                snprintf(pre + n, sizeof pre - n, "%s%s: the saved state in %s was ignored because %s; the game starts "
+                         "fresh.", n ? " " : "", name, path, why);
+            }
         }
     }
 
-    /* A new block: migrated from the old one, or zeroed + init(). Built in memory first so a crash in
-       migrate/init leaves everything as it was. */
+    /* A new block: the saved one copied, migrated from the old one, or zeroed + init(). Built in memory first so
+       a crash in migrate/init leaves everything as it was. */
     size_t n = cb->state_size;
     uint8_t *fresh = calloc(1, n ? n : 1);
     if (!fresh) { kiln_plat_unmap(&old_map); kiln__set_error(rt, "%s: out of memory for a %zu-byte state block.", name, n); return KILN_ERR_STATE; }
-    int migrated = 0; /* 1 by field table, 2 by migrate() */
+    int migrated = 0; /* 1 by field table, 2 by migrate(), 3 the same layout copied from a commit / checkpoint */
     char migrate_note[1500] = "";
-    if (old && !arena_moved && old_fields && cb->fields) {
+    if (have && old && !arena_moved && same_layout(old_size, old_version, old_hash, cb)) {
+        memcpy(fresh, old, n);
+        migrated = 3;
+    } else if (old && !arena_moved && old_fields && cb->fields) {
         migrate_fields(old, old_fields, old_field_count, fresh, cb->fields, cb->field_count, migrate_note, sizeof migrate_note);
         migrated = 1;
     } else if (old && !arena_moved && cb->migrate) {
@@ -335,8 +433,8 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
     int rc = body ? 0 : -1;
     if (body) {
         memcpy(body, fresh, n);
-        if (cb->field_count) memcpy(body + (n ? n : 8), cb->fields, cb->field_count * sizeof(kiln_field_rec));
-        if (!n && cb->field_count) hdr.field_count = 0, hdr.layout_hash = 0; /* keep the simple layout for empty states */
+        if (!n && cb->field_count) hdr.field_count = 0, hdr.layout_hash = 0, payload = 8; /* empty states: no table */
+        else if (cb->field_count) memcpy(body + n, cb->fields, cb->field_count * sizeof(kiln_field_rec));
         rc = kiln_plat_write_file_atomic(path, &hdr, sizeof hdr, body, payload, err);
     } else {
         snprintf(err, sizeof err, "out of memory");
@@ -352,26 +450,33 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
                         "is not full.", name, path, err);
         return KILN_ERR_STATE;
     }
-    if (migrated == 1) {
+    if (!slot->fields && cb->fields && n) set_slot_fields(slot, cb->fields, cb->field_count);
+    if (from_disk) kiln__commit_now(rt, slot, 0);
+
+    char body_note[1800] = "";
+    if (migrated == 3) {
+        *action = KILN_STATE_RESTORED;
+    } else if (migrated == 1) {
         *action = KILN_STATE_MIGRATED;
-        snprintf(note, note_len, "%s: state migrated by field table from v%u (%u bytes) to v%u (%u bytes): %s.", name,
+        snprintf(body_note, sizeof body_note, "%s: state migrated by field table from v%u (%u bytes) to v%u (%u bytes): %s.", name,
                  old_version, old_size, cb->state_version, cb->state_size, migrate_note);
     } else if (migrated == 2) {
         *action = KILN_STATE_MIGRATED;
-        snprintf(note, note_len, "%s: state migrated from v%u (%u bytes) to v%u (%u bytes) by migrate().", name,
+        snprintf(body_note, sizeof body_note, "%s: state migrated from v%u (%u bytes) to v%u (%u bytes) by migrate().", name,
                  old_version, old_size, cb->state_version, cb->state_size);
     } else if (arena_moved) {
         *action = KILN_STATE_RESET;
-        snprintf(note, note_len, "%s: state was reset: the memory it had from alloc() could not be mapped at its old "
+        snprintf(body_note, sizeof body_note, "%s: state was reset: the memory it had from alloc() could not be mapped at its old "
                  "address in this process, so pointers in the state would be wrong; it was zeroed and init() ran.", name);
     } else if (old) {
         *action = KILN_STATE_RESET;
-        snprintf(note, note_len, "%s: state was reset: its layout changed from v%u (%u bytes) to v%u (%u bytes) and %s, "
+        snprintf(body_note, sizeof body_note, "%s: state was reset: its layout changed from v%u (%u bytes) to v%u (%u bytes) and %s, "
                  "so it was zeroed and init() ran. Add a migrate() callback or a KILN_FIELD table to keep state across "
                  "layout changes.", name, old_version, old_size, cb->state_version, cb->state_size,
                  migrate_note[0] ? migrate_note : "the plugin has no migrate()");
     } else {
         *action = KILN_STATE_NEW;
     }
+    snprintf(note, note_len, "%s%s%s", pre, pre[0] && body_note[0] ? " " : "", body_note);
     return KILN_OK;
 }

@@ -455,14 +455,15 @@ static void test_field_table_catches_a_change_without_version_bump(void) {
     CHECK_EQ(v[1], 8);
     CHECK_EQ(v[2], 3);
     CHECK_CONTAINS(drain(rt), "added none; removed none; type changed none");
+    kiln_frame(rt, 1.0 / 60); /* score 9, committed in layout 3 */
     kiln_destroy(rt);
-    /* across a runner restart: the old table comes from the state file */
+    /* across a runner restart: the old table comes from the committed frame */
     rt = kiln_create(W, H, wd);
     CHECK_EQ(kiln_load_plugin(rt, "fields", compile_plugin("fields1", "fields.c", "")), 1);
     CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_MIGRATED);
     read_state(wd, "fields", v, 3, NULL, NULL);
     memcpy(&x, v + 1, 4);
-    CHECK_EQ(v[0], 8);
+    CHECK_EQ(v[0], 9);
     CHECK(x == 1.5f);
     CHECK_EQ(v[2], 3);
     kiln_destroy(rt);

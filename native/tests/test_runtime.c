@@ -424,14 +424,19 @@ static void test_state_survives_runtime_restart(void) {
     CHECK_EQ(state_field(wd, "c", F_FRAMES), 0);
     CHECK_CONTAINS(drain(rt), "state was reset");
     kiln_destroy(rt);
-    /* a corrupt state file: ignored with a warning */
+    /* a corrupt commit store and state file: both ignored with a warning */
     char p[400];
-    snprintf(p, sizeof p, "%s/state/c.state", wd);
-    FILE *f = fopen(p, "w"); fputs("garbage garbage garbage garbage garbage", f); fclose(f);
+    const char *files[] = {"c.state", "c.commit"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "%s/state/%s", wd, files[k]);
+        FILE *f = fopen(p, "w"); fputs("garbage garbage garbage garbage garbage", f); fclose(f);
+    }
     rt = kiln_create(W, H, wd);
     CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
     CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_NEW);
-    CHECK_CONTAINS(drain(rt), "not a Kiln state file");
+    const char *m = drain(rt);
+    CHECK_CONTAINS(m, "not a Kiln state file");
+    CHECK_CONTAINS(m, "the commit file");
     CHECK_EQ(state_field(wd, "c", F_INITS), 1);
     kiln_destroy(rt);
 }
