@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeTestBackends, copyExample, nextFrame, openTestBackend } from './test-support';
+import { closeTestBackends, copyExample, nextFrame, openTestBackend, waitProven } from './test-support';
 
 async function startPong(edit?: (kilnJson: Record<string, unknown>) => void) {
   const dir = copyExample('pong');
@@ -68,11 +68,13 @@ describe('crashes', () => {
 
   it('new code that crashes in its first frame: one entry, the previous version runs, and a restart keeps it', async () => {
     const { backend, events, source } = await startPong();
+    await waitProven(backend, 'pong', 1);
     await backend.save('pong.c', crashingIn(source, 'update'));
     await backend.idle();
     const entry = events.at(-1)!;
     expect(entry).toMatchObject({ outcome: 'crash-rolled-back', version: 1, trigger: 'save' });
     expect(entry.message).toMatch(/update crashed with SIGSEGV.* in version 2; rolled back to version 1/);
+    expect(entry.crash).toMatchObject({ callback: 'update', kind: 'signal', signal: 'SIGSEGV', address: '0x0', crashedVersion: 2, runningVersion: 1 });
     expect(events.filter((e) => e.trigger === 'save')).toHaveLength(1);
     expect(backend.session().versions).toEqual({ pong: 1 });
     expect((await backend.request('status.get', {})) as { state: string; version: number }).toMatchObject({ state: 'error', version: 1 });
@@ -82,6 +84,7 @@ describe('crashes', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(events.filter((e) => e.outcome === 'crash-rolled-back')).toHaveLength(1);
     expect(events.at(-1)!.message).toMatch(/pong v1 running/);
+    expect(events.at(-1)!.outcome).toBe('runner-restarted');
     // The next good build is v3: v2 still names the build that crashed.
     await backend.save('pong.c', source);
     await backend.idle();
@@ -90,13 +93,14 @@ describe('crashes', () => {
 
   it('a crash later in play is logged with trigger crash and the version that runs again', async () => {
     const { backend, events, source } = await startPong();
-    // Crashes once the game has run for half a second.
-    await backend.save('pong.c', crashingIn(source, 'draw', 'game_time() > 0.5'));
+    // Crashes once the new code has drawn 20 frames.
+    await backend.save('pong.c', crashingIn(source, 'draw', '++kiln_test_draws > 20').replace(/^static void draw\(/m, 'static int kiln_test_draws;\nstatic void draw('));
     await backend.idle();
     expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
     await expect.poll(() => events.at(-1)?.outcome, { timeout: 5000 }).toBe('crash-rolled-back');
     expect(events.at(-1)).toMatchObject({ trigger: 'crash', version: 1 });
     expect(events.at(-1)!.message).toMatch(/draw crashed with SIGSEGV.* in version 2; rolled back to version 1/);
+    expect(events.at(-1)!.crash).toMatchObject({ callback: 'draw', signal: 'SIGSEGV', crashedVersion: 2, runningVersion: 1 });
     expect(backend.session().versions).toEqual({ pong: 1 });
   });
 });
@@ -104,11 +108,12 @@ describe('crashes', () => {
 describe('runner supervision', () => {
   it('a runner killed with SIGKILL is restarted on the last good version with its state', async () => {
     const { backend, events } = await startPong();
+    await waitProven(backend, 'pong', 1); // a death within a version's first second is that version's crash
     const before = backend.supervisor.pid!;
     process.kill(before, 'SIGKILL');
     await expect.poll(() => events.some((e) => e.outcome === 'runner-restarted'), { timeout: 5000 }).toBe(true);
     expect(backend.supervisor.pid).not.toBe(before);
-    expect(events.at(-1)!.message).toMatch(/pong v1 running with its saved state/);
+    expect(events.at(-1)!.message).toMatch(/pong v1 running with its last committed state/);
     await nextFrame(backend); // frames flow again
   });
 });

@@ -12,8 +12,8 @@ import { compile, CompilerNotFoundError, findCompilerFor, type Compiler } from '
 import type { KilnPaths } from './paths';
 import { isInside, type PluginConfig, type Project } from './project';
 import type { ReloadLog } from './reload-log';
-import { nowMs, type CrashRollback } from './runner-protocol';
-import type { RunnerSupervisor } from './runner-supervisor';
+import { nowMs } from './runner-protocol';
+import type { RunnerSupervisor, SupervisorCrash } from './runner-supervisor';
 
 const KEEP_BUILDS_PER_PLUGIN = 3;
 
@@ -39,8 +39,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   private readonly lastVersion = new Map<string, number>();
   /** plugin -> version just loaded whose first frame has not been drawn yet. */
   private readonly awaitingFirstFrame = new Map<string, number>();
-  /** plugin -> the crash that hit a just-loaded version in its first frame. */
-  private readonly crashedOnArrival = new Map<string, CrashRollback & { text: string }>();
+  /** plugin -> the crash that hit a just-loaded version (its load, first frame, or the runner dying of it). */
+  private readonly crashedOnArrival = new Map<string, SupervisorCrash>();
 
   constructor(
     private readonly project: Project,
@@ -49,11 +49,11 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     readonly log: ReloadLog,
   ) {
     super();
-    this.queue = new BuildQueue((b) => this.buildAndReload(b));
+    this.queue = new BuildQueue((b) => this.buildAndReloadOrSay(b));
     this.profile = project.config.build.profile;
     for (const p of project.config.plugins) this.versions.set(p.name, null);
-    supervisor.on('crash', (c) => this.onCrash(c.text, c.at, c.rollbacks));
-    supervisor.on('restarted', (r) => this.onRunnerRestarted(r.reason, r.failed));
+    supervisor.on('crash', (c) => this.onCrash(c));
+    supervisor.on('restarted', (r) => this.onRunnerRestarted(r.reason, r.crashed, r.failed));
   }
 
   /** Resolves when every queued build has finished. */
@@ -116,6 +116,20 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const plugin = this.project.config.plugins.find((p) => p.name === name);
     if (!plugin) throw new Error(`no plugin named ${name}`);
     return plugin;
+  }
+
+  /** A bug in Kiln during a build or reload is an entry of its own and an error status, never a badge stuck on "building". */
+  private async buildAndReloadOrSay(build: QueuedBuild): Promise<void> {
+    try {
+      await this.buildAndReload(build);
+    } catch (err) {
+      this.awaitingFirstFrame.delete(build.plugin);
+      const version = this.versions.get(build.plugin) ?? null;
+      const message = `internal error while building ${build.plugin}: ${(err as Error).message} — a bug in Kiln; the previous version keeps running, save again to retry`;
+      console.error(`kiln: ${message}\n${(err as Error).stack ?? ''}`);
+      this.record({ plugin: build.plugin, version, trigger: build.trigger, outcome: 'internal-error', at: Math.round(build.at), timings: {}, diagnostics: [], message });
+      this.setStatus({ state: 'error', plugin: build.plugin, version, message });
+    }
   }
 
   private async buildAndReload(build: QueuedBuild): Promise<void> {
@@ -181,6 +195,19 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const loadMs = round(loaded.loadMs);
     if (!loaded.ok) {
       this.awaitingFirstFrame.delete(plugin.name);
+      const arrival = this.crashedOnArrival.get(plugin.name);
+      this.crashedOnArrival.delete(plugin.name);
+      const crash = loaded.crash ?? arrival?.crash;
+      if (crash) {
+        // Its constructors or entry crashed, or it killed the runner while loading: a crash of this version.
+        const running = crash.runningVersion;
+        this.versions.set(plugin.name, running);
+        const message = loaded.crash ? loaded.error : arrival!.text;
+        this.record({ ...base, version: running, outcome: 'crash-rolled-back', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message, crash });
+        this.setStatus({ state: 'error', plugin: plugin.name, version: running, message });
+        this.emit('versions');
+        return;
+      }
       const message = `load error — ${loaded.error}; the previous version keeps running`;
       this.record({ ...base, version: current(), outcome: 'load-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
       this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
@@ -195,11 +222,12 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     this.crashedOnArrival.delete(plugin.name);
     if (crash) {
       // The new code crashed in its very first frame: one log entry says so, and names what runs now.
-      const running = crash.running > 0 ? crash.running : null;
+      const running = crash.crash.runningVersion;
       this.versions.set(plugin.name, running ?? previous);
-      const message = running ? `${crash.text}` : `${crash.text} (v${version} is paused until a build that runs)`;
-      this.record({ ...base, version: running, outcome: 'crash-rolled-back', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message });
+      const message = running ? crash.text : `${crash.text} (v${version} is paused until a build that runs)`;
+      this.record({ ...base, version: running, outcome: 'crash-rolled-back', compiler: compilerLabel, flags: result.flags, timings: { compileMs, loadMs }, diagnostics, message, crash: crash.crash });
       this.setStatus({ state: 'error', plugin: plugin.name, version: running, message });
+      this.emit('versions');
       return;
     }
     const timings = {
@@ -221,24 +249,27 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     return { ...d, file: inside ? this.project.relative(abs) : abs };
   }
 
-  /** A plugin crashed while the game ran: libkiln rolled it back (or paused it). Record what runs now. */
-  private onCrash(text: string, at: number, rollbacks: CrashRollback[]): void {
-    for (const r of rollbacks) {
-      if (this.awaitingFirstFrame.get(r.plugin) === r.crashed) {
-        this.crashedOnArrival.set(r.plugin, { ...r, text }); // its reload records it, as one entry
-        continue;
-      }
-      const running = r.running > 0 ? r.running : null;
-      if (running !== null) this.versions.set(r.plugin, running);
-      const message = running !== null ? text : `${text} (nothing earlier to roll back to: paused until a build that runs)`;
-      this.record({ plugin: r.plugin, version: running, trigger: 'crash', outcome: 'crash-rolled-back', at, timings: {}, diagnostics: [], message });
-      this.setStatus({ state: 'error', plugin: r.plugin, version: running, message });
+  /**
+   * A plugin crashed: libkiln rolled it back (or paused it) inside the runner, or the runner died or hung
+   * of it and the supervisor rolled it back. Record what runs now (the versions the UI shows live here).
+   */
+  private onCrash(c: SupervisorCrash): void {
+    if (this.awaitingFirstFrame.get(c.plugin) === c.crash.crashedVersion) {
+      this.crashedOnArrival.set(c.plugin, c); // its reload records it, as one entry
+      return;
     }
-    if (rollbacks.length) this.emit('versions');
+    const running = c.crash.runningVersion;
+    if (c.crash.callback !== 'destructor' && c.crash.kind !== 'thread') this.versions.set(c.plugin, running);
+    const version = this.versions.get(c.plugin) ?? null;
+    const message = running !== null || c.crash.callback === 'destructor' ? c.text : `${c.text} (nothing earlier to roll back to: paused until a build that runs)`;
+    this.record({ plugin: c.plugin, version, trigger: 'crash', outcome: 'crash-rolled-back', at: c.at, timings: {}, diagnostics: [], message, crash: c.crash });
+    this.setStatus({ state: 'error', plugin: c.plugin, version, message });
+    this.emit('versions');
   }
 
-  private onRunnerRestarted(reason: string, failed: Array<{ plugin: string; error: string }>): void {
+  private onRunnerRestarted(reason: string, crashed: string[], failed: Array<{ plugin: string; error: string }>): void {
     for (const plugin of this.project.config.plugins) {
+      if (crashed.includes(plugin.name)) continue; // its crash entry says what runs now
       const failure = failed.find((f) => f.plugin === plugin.name);
       const version = this.versions.get(plugin.name) ?? null;
       if (version === null) continue;
@@ -250,7 +281,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
         at: Date.now(),
         timings: {},
         diagnostics: [],
-        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its saved state`,
+        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its last committed state`,
       });
     }
   }

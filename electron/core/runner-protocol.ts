@@ -1,24 +1,61 @@
 /**
  * Messages between the back end and the game runner process. Internal to electron/ (the renderer
- * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON.
+ * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
+ * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
+import type { CrashCallback, FaultKind } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
   path: string;
   /** The editor's version number for this image (libkiln labels the image with it). */
   version: number;
+  /** > 0: start from the state committed just before this version was swapped in (a crash rollback). */
+  restoreBefore?: number;
 }
 
-/** What a crash did to one plugin: the version that crashed, and the one running now (0: paused, none to roll back to). */
-export interface CrashRollback {
+/** libkiln's kiln_crash as fields: a fault the runner's guard caught (the runner survived it). */
+export interface RunnerCrash {
   plugin: string;
-  crashed: number;
-  running: number;
+  callback: CrashCallback;
+  kind: FaultKind;
+  /** 'SIGSEGV', ... or null (watchdog). */
+  signal: string | null;
+  /** Hex, when the fault had an address. */
+  address?: string;
+  crashedVersion: number;
+  /** 0: the plugin is paused (nothing to roll back to). */
+  runningVersion: number;
+  watchdogMs?: number;
+  frame: number;
+  /** The same fact for humans. */
+  text: string;
+}
+
+/** kiln_load_result's phase times, in milliseconds. */
+export interface LoadTimes {
+  copyMs: number;
+  openMs: number;
+  swapMs: number;
+  totalMs: number;
+}
+
+export type LoadReply =
+  | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes }
+  | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash };
+
+/** Runner limits: the watchdog for plugin callbacks, the sandbox's memory limit, the heartbeat file. */
+export interface RunnerLimits {
+  /** libkiln's watchdog for one callback (default 2000 ms). */
+  watchdogMs?: number;
+  /** Bytes the runner may map beyond what it has at start (kiln_sandbox_desc.memory_limit); 0: none. */
+  memoryLimitBytes?: number;
+  /** Where libkiln keeps struct kiln_heartbeat for the supervisor's hang detector. */
+  heartbeatPath?: string;
 }
 
 export type HostToRunner =
-  | { type: 'init'; width: number; height: number; workDir: string; libkiln: string; plugins: PluginImage[] }
+  | ({ type: 'init'; width: number; height: number; workDir: string; libkiln: string; plugins: PluginImage[] } & RunnerLimits)
   | { type: 'load'; requestId: number; plugin: string; path: string; version: number }
   | { type: 'input'; key: number; down: boolean }
   | { type: 'mouse'; x: number; y: number; buttons: number }
@@ -39,16 +76,26 @@ export interface RunnerSession {
 
 export type StateAction = 'new' | 'kept' | 'reset' | 'restored' | 'migrated';
 
+/** A version has run this many frames without the runner dying: it is good (a restart may load it). */
+export const PROBATION_FRAMES = 60;
+
 export type RunnerToHost =
-  | { type: 'ready'; pid: number; loaded: Array<{ plugin: string; ok: boolean; error?: string; stateAction?: StateAction }> }
-  | { type: 'loaded'; requestId: number; plugin: string; ok: true; loadMs: number; stateAction: StateAction }
-  | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number }
+  | {
+      type: 'ready';
+      pid: number;
+      loaded: Array<{ plugin: string; ok: boolean; version?: number; error?: string; stateAction?: StateAction }>;
+      /** Why the sandbox was not entered (the runner goes on without it), or undefined when it was. */
+      sandboxError?: string;
+    }
+  | LoadReply
   | { type: 'first-frame'; requestId: number; plugin: string; at: number }
+  /** The version ran PROBATION_FRAMES frames after its swap without a crash. */
+  | { type: 'proven'; plugin: string; version: number }
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array }
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string }
-  | { type: 'crash'; text: string; at: number; rollbacks: CrashRollback[] }
+  | { type: 'crash'; at: number; crash: RunnerCrash }
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */
@@ -57,6 +104,7 @@ export interface RunnerProcess {
   send(message: HostToRunner): void;
   onMessage(listener: (message: RunnerToHost) => void): void;
   onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** Ends it for sure (SIGKILL). */
   kill(): void;
 }
 

@@ -1,54 +1,118 @@
 /**
- * Runs the game in its own process and keeps it running: a runner that dies (signal, exit(), out of
- * memory) or stops sending frames is restarted within a second on the last good images, and its
- * state comes back from the memory-mapped state files libkiln keeps under .kiln/state.
+ * Runs the game in its own process and keeps it running. A version is good only once it has run
+ * PROBATION_FRAMES frames (about a second) without the runner dying; a runner that dies, hangs or never
+ * finishes a load while versions are on probation is their crash: it is restarted on the previous good
+ * image of each such plugin, with the state committed before the bad version's swap. A death after
+ * probation restarts on the same images with the last committed frame. The supervisor owns which
+ * image each plugin runs; the reload loop owns the versions the UI sees, fed by this class's events.
  */
 import { EventEmitter } from 'node:events';
-import type { GameLogMessage, RunnerInfo } from '../shared/contract';
-import type { CrashRollback, PluginImage, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
+import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 
 export interface RunnerConfig {
   width: number;
   height: number;
   workDir: string;
   libkiln: string;
+  /** libkiln's watchdog for one plugin callback (default 2000 ms). */
+  watchdogMs?: number;
+  /** The runner's memory limit (kiln.json "runner": { "memoryLimitMb" }); default 4096, 0: none. */
+  memoryLimitMb?: number;
+  /** A load with no reply after this long (constructors that never return) is a crash of that version. */
+  loadTimeoutMs?: number;
 }
 
 export type LoadOutcome =
-  | { ok: true; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null> }
-  | { ok: false; loadMs: number; error: string };
+  | { ok: true; version: number; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null> }
+  /** `crash`: the load itself crashed (entry, constructors) or killed, hung or timed out the runner. */
+  | { ok: false; loadMs: number; error: string; crash?: CrashRecord };
+
+/** Every crash, whether libkiln caught it in the runner or the runner died of it. */
+export interface SupervisorCrash {
+  plugin: string;
+  at: number;
+  text: string;
+  crash: CrashRecord;
+}
 
 interface SupervisorEvents {
   frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
   log: [GameLogMessage];
-  crash: [{ text: string; at: number; rollbacks: CrashRollback[] }];
+  crash: [SupervisorCrash];
   runner: [RunnerInfo];
   session: [RunnerSession];
-  restarted: [{ reason: string; images: PluginImage[]; failed: Array<{ plugin: string; error: string }> }];
+  /** A runner came back; `crashed` plugins were reported by a crash event already. */
+  restarted: [{ reason: string; crashed: string[]; failed: Array<{ plugin: string; error: string }> }];
+  /** A version passed probation: a restart loads it from now on. */
+  proven: [{ plugin: string; version: number }];
 }
 
-const HANG_TIMEOUT_MS = 3000;
-/** The first restarts are immediate; a runner that keeps dying waits a little longer each time. */
+const WATCHDOG_DEFAULT_MS = 2000;
+/** Over the watchdog: time for libkiln to interrupt a call and report it, on a busy machine. */
+const HANG_MARGIN_MS = 1500;
+/** A runner silent this long outside any plugin call (or with no heartbeat at all) is hung. */
+const SILENT_LIMIT_MS = 3000;
+const LOAD_TIMEOUT_MS = 10_000;
+const DEFAULT_MEMORY_LIMIT_MB = 4096;
+/** After a rollback, a runner this far above its first RSS is replaced so the memory comes back. */
+const RSS_FACTOR = 3;
+const RSS_FLOOR_BYTES = 512 * 1024 * 1024;
+/** Restarts of the same images (no version to blame) back off; rollbacks never wait. */
 const RESTART_BACKOFF_MS = [0, 0, 50, 100, 200, 400, 800];
 const MAX_RESTARTS_PER_MINUTE = 10;
+const STOP_GRACE_MS = 1000;
+
+/** What ended a runner, when the supervisor ended it. */
+type Verdict =
+  | { kind: 'runner-hung'; beat: HeartbeatRecord | null }
+  | { kind: 'load-timeout'; request: LoadRequest }
+  | { kind: 'replace'; reason: string };
+
+interface LoadRequest {
+  id: number;
+  image: PluginImage;
+  /** null: the supervisor's own reload of an image that was on probation when an innocent runner died. */
+  resolve: ((outcome: LoadOutcome) => void) | null;
+  firstFrame: ((at: number | null) => void) | null;
+  /** When it became the load the runner works on (loads run one at a time, in order). */
+  headSince: number;
+}
+
+interface PluginTrack {
+  /** Proven images, oldest first: the last is what a restart loads. */
+  proven: PluginImage[];
+  /** Images swapped in (or sent) and not proven yet, by version. */
+  probation: Map<number, PluginImage>;
+}
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private child: RunnerProcess | null = null;
-  /** The image each plugin runs now: what a restarted runner loads. */
-  private readonly goodImages = new Map<string, PluginImage>();
-  /** Every image loaded per plugin by version, so a crash rollback knows which file is running again. */
-  private readonly imagesByVersion = new Map<string, Map<number, string>>();
+  private childReady = false;
+  private readonly plugins = new Map<string, PluginTrack>();
   private nextRequest = 1;
-  private readonly pendingLoads = new Map<number, { image: PluginImage; resolve: (msg: Extract<RunnerToHost, { type: 'loaded' }>) => void }>();
+  /** Loads waiting for a runner, in order. */
+  private queue: LoadRequest[] = [];
+  /** Loads sent to the current runner and not answered, in order: [0] is the one it works on. */
+  private inFlight: LoadRequest[] = [];
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
+  private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
   private restarts = 0;
   private restartTimes: number[] = [];
-  private lastFrameAt = 0;
-  private watchdog: NodeJS.Timeout | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private verdict: Verdict | null = null;
+  private lastMessageAt = 0;
+  private heartbeat: Heartbeat | null = null;
+  private spawnCount = 0;
+  private baselineRss = 0;
+  private rssTimer: NodeJS.Timeout | null = null;
+  private checker: NodeJS.Timeout | null = null;
   private info: RunnerInfo = { state: 'stopped', restarts: 0, message: 'not started' };
-  private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
   session: RunnerSession = { paused: false, frame: 0, fps: 0, frameTimes: [], loop: 'off', loopSeconds: 0 };
 
   constructor(
@@ -66,43 +130,42 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     return this.child?.pid;
   }
 
+  /** The version a restart would load for `plugin` (its last proven one), or null. */
+  goodVersion(plugin: string): number | null {
+    return this.track(plugin).proven.at(-1)?.version ?? null;
+  }
+
+  /** Versions of `plugin` on probation now. */
+  probationVersions(plugin: string): number[] {
+    return [...this.track(plugin).probation.keys()];
+  }
+
   start(): Promise<void> {
     this.stopping = false;
-    this.ready = this.spawn('start');
-    this.watchdog ??= setInterval(() => this.checkAlive(), 500);
+    this.ready = this.spawn('start', []);
+    this.checker ??= setInterval(() => this.checkAlive(), 250);
     return this.ready;
   }
 
-  /** Load (or reload) a plugin image. Resolves once the runner has swapped it in or refused it. */
-  async load(plugin: string, path: string, version: number): Promise<LoadOutcome> {
-    await this.ready;
-    const child = this.child;
-    if (!child) return { ok: false, loadMs: 0, error: 'the game runner is not running' };
-    const requestId = this.nextRequest++;
-    const firstFrameAt = new Promise<number | null>((resolve) => {
-      this.pendingFirstFrames.set(requestId, resolve);
-      setTimeout(() => {
-        if (this.pendingFirstFrames.delete(requestId)) resolve(null);
-      }, 5000).unref();
+  /**
+   * Load (or reload) a plugin image. Resolves once the runner has swapped it in or refused it; a load
+   * asked for while the runner is down or restarting waits for the next runner.
+   */
+  load(plugin: string, path: string, version: number): Promise<LoadOutcome> {
+    return new Promise<LoadOutcome>((resolve) => {
+      const request: LoadRequest = { id: this.nextRequest++, image: { name: plugin, path, version }, resolve, firstFrame: null, headSince: 0 };
+      this.queue.push(request);
+      this.ensureRunning();
+      this.pump();
     });
-    const reply = await new Promise<Extract<RunnerToHost, { type: 'loaded' }>>((resolve) => {
-      this.pendingLoads.set(requestId, { image: { name: plugin, path, version }, resolve });
-      child.send({ type: 'load', requestId, plugin, path, version });
-    });
-    if (!reply.ok) {
-      this.pendingFirstFrames.get(requestId)?.(null);
-      this.pendingFirstFrames.delete(requestId);
-      return { ok: false, loadMs: reply.loadMs, error: reply.error };
-    }
-    return { ok: true, loadMs: reply.loadMs, stateAction: reply.stateAction, firstFrameAt };
   }
 
   input(key: number, down: boolean): void {
-    this.child?.send({ type: 'input', key, down });
+    if (this.childReady) this.child?.send({ type: 'input', key, down });
   }
 
   mouse(x: number, y: number, buttons: number): void {
-    this.child?.send({ type: 'mouse', x, y, buttons });
+    if (this.childReady) this.child?.send({ type: 'mouse', x, y, buttons });
   }
 
   /** Pause, resume, step, restart; or record/play/stop the input loop. Resolves with the runner's session after it. */
@@ -111,7 +174,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   ): Promise<{ session: RunnerSession; error?: string }> {
     await this.ready;
     const child = this.child;
-    if (!child) return { session: this.session, error: 'the game runner is not running' };
+    if (!child || !this.childReady) return { session: this.session, error: 'the game runner is not running (it is restarting)' };
     const requestId = this.nextRequest++;
     return new Promise((resolve) => {
       this.pendingControls.set(requestId, resolve);
@@ -122,25 +185,45 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     });
   }
 
+  /** Ends the runner for sure: a polite stop, then SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.watchdog = null;
+    for (const t of [this.checker, this.restartTimer, this.rssTimer]) if (t) clearTimeout(t);
+    this.checker = this.restartTimer = this.rssTimer = null;
     const child = this.child;
-    if (!child) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill();
-        resolve();
-      }, 1000);
-      child.onExit(() => {
-        clearTimeout(timer);
-        resolve();
+    if (child) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          killHard(child);
+          resolve();
+        }, STOP_GRACE_MS);
+        child.onExit(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'stop' });
       });
-      child.send({ type: 'stop' });
-    });
+    }
     this.child = null;
+    this.childReady = false;
+    this.closeHeartbeat();
+    for (const r of [...this.inFlight, ...this.queue]) r.resolve?.({ ok: false, loadMs: 0, error: 'the game stopped before this load' });
+    this.inFlight = [];
+    this.queue = [];
     this.setInfo({ state: 'stopped', restarts: this.restarts, message: 'stopped' });
+  }
+
+  /** Revive a runner that gave up or was never started (a build arrived): no-op while one runs or restarts. */
+  ensureRunning(): void {
+    if (this.child || this.stopping || this.restartTimer || !this.ready) return;
+    this.restartTimes = [];
+    this.ready = this.spawn('restarted after a new build', []);
+  }
+
+  private track(plugin: string): PluginTrack {
+    let t = this.plugins.get(plugin);
+    if (!t) this.plugins.set(plugin, (t = { proven: [], probation: new Map() }));
+    return t;
   }
 
   private setInfo(info: RunnerInfo): void {
@@ -148,65 +231,91 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.emit('runner', info);
   }
 
-  private spawn(reason: 'start' | string): Promise<void> {
-    this.setInfo({ state: reason === 'start' ? 'starting' : 'restarting', restarts: this.restarts, message: reason === 'start' ? 'starting the game runner' : `restarting: ${reason}` });
+  /** Start a runner on every plugin's good image; `restoreBefore` marks the plugins rolled back by a crash. */
+  private spawn(reason: string, crashed: Array<{ plugin: string; restoreBefore: number }>): Promise<void> {
+    const starting = reason === 'start';
+    this.setInfo({ state: starting ? 'starting' : 'restarting', restarts: this.restarts, message: starting ? 'starting the game runner' : `restarting: ${reason}` });
+    const images: PluginImage[] = [];
+    for (const [name, t] of this.plugins) {
+      const good = t.proven.at(-1);
+      const rollback = crashed.find((c) => c.plugin === name);
+      if (good) images.push(rollback ? { ...good, restoreBefore: rollback.restoreBefore } : good);
+    }
+    const heartbeatPath = path.join(this.config.workDir, 'run', `heartbeat-${process.pid}-${++this.spawnCount}`);
+    mkdirSync(path.dirname(heartbeatPath), { recursive: true });
+    this.heartbeat = new Heartbeat(heartbeatPath);
     const child = this.launch();
     this.child = child;
-    const images: PluginImage[] = [...this.goodImages.values()];
+    this.childReady = false;
+    this.lastMessageAt = Date.now();
     return new Promise<void>((resolve) => {
       child.onMessage((msg) => {
         if (this.child !== child) return;
-        if (msg.type === 'ready') {
-          this.lastFrameAt = Date.now();
-          this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
-          if (reason !== 'start') {
-            const failed = msg.loaded.filter((l) => !l.ok).map((l) => ({ plugin: l.plugin, error: l.error ?? 'load failed' }));
-            this.emit('restarted', { reason, images, failed });
-          }
-          resolve();
-          return;
-        }
-        this.onRunnerMessage(msg);
+        this.lastMessageAt = Date.now();
+        if (msg.type !== 'ready') return this.onRunnerMessage(msg);
+        this.childReady = true;
+        this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
+        if (msg.sandboxError) this.emit('log', { level: 'warn', text: `game runner: no sandbox — ${msg.sandboxError}`, at: Date.now() });
+        this.measureBaseline(child);
+        const failed = msg.loaded.filter((l) => !l.ok).map((l) => ({ plugin: l.plugin, error: l.error ?? 'load failed' }));
+        if (!starting) this.emit('restarted', { reason, crashed: crashed.map((c) => c.plugin), failed });
+        resolve();
+        this.pump();
       });
       child.onExit((code, signal) => {
         if (this.child !== child) return;
-        this.child = null;
         resolve();
-        this.failPending('the game runner exited');
-        if (this.stopping) return;
-        const why = signal ? `runner killed by ${signal}` : `runner exited with code ${code}`;
-        this.scheduleRestart(why);
+        this.onRunnerExit(code, signal);
       });
-      child.send({ type: 'init', ...this.config, plugins: images });
+      child.send({
+        type: 'init',
+        width: this.config.width,
+        height: this.config.height,
+        workDir: this.config.workDir,
+        libkiln: this.config.libkiln,
+        plugins: images,
+        watchdogMs: this.config.watchdogMs,
+        memoryLimitBytes: (this.config.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024,
+        heartbeatPath,
+      });
     });
   }
 
+  /** Send waiting loads to a runner that is up; each is on probation from the moment it is sent. */
+  private pump(): void {
+    const child = this.child;
+    if (!child || !this.childReady) return;
+    for (const request of this.queue.splice(0)) {
+      if (this.inFlight.length === 0) request.headSince = Date.now();
+      this.inFlight.push(request);
+      this.track(request.image.name).probation.set(request.image.version, request.image);
+      child.send({ type: 'load', requestId: request.id, plugin: request.image.name, path: request.image.path, version: request.image.version });
+    }
+  }
+
   private onRunnerMessage(msg: RunnerToHost): void {
-    this.lastFrameAt = Date.now(); // any message is a sign of life (a paused game sends no frames, only sessions)
     switch (msg.type) {
       case 'frame':
-        this.lastFrameAt = Date.now();
         this.emit('frame', msg);
         this.child?.send({ type: 'frame-ack' });
         break;
       case 'loaded':
-      {
-        const pending = this.pendingLoads.get(msg.requestId);
-        this.pendingLoads.delete(msg.requestId);
-        // Recorded now, not when the caller resumes: a crash report may follow in the same breath.
-        if (pending && msg.ok) {
-          const { image } = pending;
-          this.goodImages.set(image.name, image);
-          if (!this.imagesByVersion.has(image.name)) this.imagesByVersion.set(image.name, new Map());
-          this.imagesByVersion.get(image.name)!.set(image.version, image.path);
-        }
-        pending?.resolve(msg);
-      }
+        this.onLoaded(msg);
         break;
       case 'first-frame':
         this.pendingFirstFrames.get(msg.requestId)?.(msg.at);
         this.pendingFirstFrames.delete(msg.requestId);
         break;
+      case 'proven': {
+        const t = this.track(msg.plugin);
+        const image = t.probation.get(msg.version);
+        if (!image) break;
+        for (const v of t.probation.keys()) if (v <= msg.version) t.probation.delete(v); // older ones were replaced unproven
+        t.proven.push({ name: image.name, path: image.path, version: image.version });
+        if (t.proven.length > 8) t.proven.shift();
+        this.emit('proven', { plugin: msg.plugin, version: msg.version });
+        break;
+      }
       case 'log':
         this.emit('log', { level: msg.level, text: msg.text, at: msg.at, plugin: msg.plugin });
         break;
@@ -219,13 +328,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         }
         break;
       case 'crash':
-        for (const r of msg.rollbacks) {
-          // A restarted runner must come back on the version that runs now, not on the one that crashed.
-          const path = this.imagesByVersion.get(r.plugin)?.get(r.running);
-          if (r.running > 0 && path) this.goodImages.set(r.plugin, { name: r.plugin, path, version: r.running });
-          else this.goodImages.delete(r.plugin);
-        }
-        this.emit('crash', msg);
+        this.onCaughtCrash(msg.crash, msg.at);
         break;
       case 'fatal':
         this.emit('log', { level: 'error', text: `game runner: ${msg.error}`, at: Date.now() });
@@ -235,11 +338,184 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private failPending(error: string): void {
-    for (const [id, { resolve }] of this.pendingLoads) resolve({ type: 'loaded', requestId: id, plugin: '', ok: false, loadMs: 0, error, code: -1 });
-    this.pendingLoads.clear();
+  private onLoaded(msg: LoadReply): void {
+    const index = this.inFlight.findIndex((r) => r.id === msg.requestId);
+    if (index < 0) return;
+    const [request] = this.inFlight.splice(index, 1);
+    if (this.inFlight[0]) this.inFlight[0].headSince = Date.now();
+    const t = this.track(request.image.name);
+    if (msg.ok) {
+      const firstFrameAt = new Promise<number | null>((resolve) => {
+        this.pendingFirstFrames.set(request.id, resolve);
+        setTimeout(() => {
+          if (this.pendingFirstFrames.delete(request.id)) resolve(null);
+        }, 5000).unref();
+      });
+      request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt });
+    } else {
+      t.probation.delete(request.image.version); // refused: it never ran
+      const crash = msg.crash ? this.caughtRecord(msg.crash) : undefined;
+      request.resolve?.({ ok: false, loadMs: msg.loadMs, error: msg.error, crash });
+    }
+    // The dynamic loader may be left locked: move to a fresh runner on the good images, state as last committed.
+    if (msg.needsRestart) this.replace('a plugin faulted inside the dynamic loader; the game runner was replaced');
+  }
+
+  private caughtRecord(c: RunnerCrash): CrashRecord {
+    return {
+      callback: c.callback,
+      kind: c.kind,
+      signal: c.signal,
+      address: c.address,
+      watchdogMs: c.watchdogMs,
+      crashedVersion: c.crashedVersion,
+      runningVersion: c.runningVersion > 0 ? c.runningVersion : null,
+      state: c.callback === 'destructor' || c.kind === 'thread' ? 'kept' : 'frame-start',
+    };
+  }
+
+  /** libkiln caught a fault and rolled the plugin back (or paused it) inside the runner. */
+  private onCaughtCrash(c: RunnerCrash, at: number): void {
+    const t = this.track(c.plugin);
+    if (c.kind !== 'thread' && c.callback !== 'destructor') {
+      t.probation.delete(c.crashedVersion); // it never becomes good
+      // A good version that crashed later: a restart must come back on what runs now.
+      while (t.proven.length && t.proven.at(-1)!.version >= c.crashedVersion) t.proven.pop();
+    }
+    this.emit('crash', { plugin: c.plugin, at, text: c.text, crash: this.caughtRecord(c) });
+    this.scheduleRssCheck();
+  }
+
+  /** After a rollback, a runner still holding the bad version's memory is replaced so the memory comes back. */
+  private scheduleRssCheck(): void {
+    if (this.rssTimer || !this.baselineRss) return;
+    this.rssTimer = setTimeout(() => {
+      this.rssTimer = null;
+      const rss = this.child?.pid ? readRss(this.child.pid) : 0;
+      if (rss > RSS_FLOOR_BYTES && rss > RSS_FACTOR * this.baselineRss) {
+        this.replace(`the game runner kept ${Math.round(rss / 1048576)} MiB after a rollback (it started with ${Math.round(this.baselineRss / 1048576)} MiB); replaced to give the memory back`);
+      }
+    }, 300);
+    this.rssTimer.unref();
+  }
+
+  private measureBaseline(child: RunnerProcess): void {
+    this.baselineRss = 0;
+    setTimeout(() => {
+      if (this.child === child && child.pid) this.baselineRss = readRss(child.pid);
+    }, 1000).unref();
+  }
+
+  /** End the runner on purpose; it comes back on the good images with the last committed frame. */
+  private replace(reason: string): void {
+    if (!this.child || this.verdict) return;
+    this.verdict = { kind: 'replace', reason };
+    killHard(this.child);
+  }
+
+  private onRunnerExit(code: number | null, signal: string | null): void {
+    const verdict = this.verdict;
+    this.verdict = null;
+    const beat = this.heartbeat?.read() ?? null;
+    this.closeHeartbeat();
+    this.child = null;
+    this.childReady = false;
+    for (const resolve of this.pendingControls.values()) resolve({ session: this.session, error: 'the game runner exited' });
+    this.pendingControls.clear();
+    if (this.stopping) return;
+
+    const blamed = this.blame(verdict, beat);
+    const at = Date.now();
+    const cause =
+      verdict?.kind === 'replace' ? verdict.reason
+      : verdict?.kind === 'runner-hung' ? 'the game runner stopped making progress'
+      : verdict?.kind === 'load-timeout' ? `loading ${verdict.request.image.name} v${verdict.request.image.version} did not finish in ${this.loadTimeoutMs / 1000} s`
+      : signal ? `the game runner was killed by ${signal}` : `the game runner exited with code ${code}`;
+
+    // Roll each blamed plugin back to its last good image, from the state before the first bad version.
+    const crashed: Array<{ plugin: string; restoreBefore: number }> = [];
+    const crashes: SupervisorCrash[] = [];
+    for (const [plugin, versions] of blamed) {
+      const t = this.track(plugin);
+      const first = Math.min(...versions);
+      const last = Math.max(...versions);
+      for (const v of versions) t.probation.delete(v);
+      while (t.proven.length && t.proven.at(-1)!.version >= first) t.proven.pop();
+      const good = t.proven.at(-1) ?? null;
+      crashed.push({ plugin, restoreBefore: first });
+      const named = beat && beat.inCall && beat.plugin === plugin ? beat.callback : null;
+      const kind = verdict?.kind === 'runner-hung' ? 'runner-hung' : verdict?.kind === 'load-timeout' ? 'load-timeout' : 'runner-died';
+      const record: CrashRecord = {
+        callback: kind === 'load-timeout' ? 'constructor' : (named ?? 'runner'),
+        kind,
+        signal: kind === 'runner-died' ? signal : null,
+        exitCode: kind === 'runner-died' && code !== null ? code : undefined,
+        watchdogMs: kind === 'runner-hung' ? this.watchdogMs : undefined,
+        crashedVersion: last,
+        runningVersion: good?.version ?? null,
+        state: 'before-version',
+      };
+      const where = named ? ` in ${named}` : '';
+      const back = good ? `rolled back to v${good.version} with the state from before v${first}` : `nothing earlier to roll back to: ${plugin} is paused until a build that runs`;
+      crashes.push({ plugin, at, crash: record, text: `${plugin} v${last}${where}: ${cause} while it was on probation; ${back}` });
+    }
+
+    // The loads in flight: a blamed one is answered with its crash, the others go to the next runner.
+    const resend: LoadRequest[] = [];
+    for (const request of this.inFlight) {
+      const c = crashes.find((x) => x.plugin === request.image.name && blamed.get(x.plugin)!.includes(request.image.version));
+      if (c) request.resolve?.({ ok: false, loadMs: 0, error: c.text, crash: c.crash });
+      else resend.push(request);
+    }
+    this.inFlight = [];
+    // Innocent versions that were on probation are loaded again (still on probation) after the good images.
+    const reload: LoadRequest[] = [];
+    for (const [name, t] of this.plugins) {
+      for (const image of t.probation.values()) {
+        if (resend.some((r) => r.image.name === name && r.image.version === image.version)) continue;
+        reload.push({ id: this.nextRequest++, image, resolve: null, firstFrame: null, headSince: 0 });
+      }
+      t.probation.clear();
+    }
+    this.queue = [...reload, ...resend, ...this.queue];
+    for (const c of crashes) this.emit('crash', c);
+    // First frames still awaited will not come from this runner (crash events are out first: one log entry).
     for (const resolve of this.pendingFirstFrames.values()) resolve(null);
     this.pendingFirstFrames.clear();
+
+    if (blamed.size || verdict?.kind === 'replace') {
+      // A rollback or a planned replacement makes progress: it never waits and never uses up the budget.
+      this.restarts += 1;
+      this.ready = this.spawn(cause, crashed);
+      return;
+    }
+    this.scheduleRestart(cause);
+  }
+
+  /** plugin -> versions that killed or hung the runner (probation versions, or the one the heartbeat names). */
+  private blame(verdict: Verdict | null, beat: HeartbeatRecord | null): Map<string, number[]> {
+    const blamed = new Map<string, number[]>();
+    const add = (plugin: string, version: number) => blamed.set(plugin, [...(blamed.get(plugin) ?? []), version]);
+    if (verdict?.kind === 'replace') return blamed;
+    if (verdict?.kind === 'load-timeout') {
+      add(verdict.request.image.name, verdict.request.image.version);
+      return blamed;
+    }
+    // On probation: versions swapped in and not proven, and the load the runner was working on.
+    const candidates: PluginImage[] = [];
+    for (const t of this.plugins.values()) {
+      for (const image of t.probation.values()) {
+        if (!this.inFlight.some((r) => r.image === image) || this.inFlight[0]?.image === image) candidates.push(image);
+      }
+    }
+    const named = beat?.inCall ? candidates.find((c) => c.name === beat.plugin && c.version === beat.version) : undefined;
+    if (named) add(named.name, named.version);
+    else if (verdict?.kind === 'runner-hung' && beat?.inCall && beat.plugin && this.track(beat.plugin).proven.some((p) => p.version === beat.version)) {
+      add(beat.plugin, beat.version); // a good version whose frame stays over the limit is a hang of that version
+    } else if (beat?.inCall && beat.plugin && verdict?.kind !== 'runner-hung') {
+      // Died inside a good version's callback: not a probation crash; same images, last committed frame.
+    } else for (const c of candidates) add(c.name, c.version);
+    return blamed;
   }
 
   private scheduleRestart(why: string): void {
@@ -253,26 +529,68 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.restarts += 1;
     this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` });
     const delay = RESTART_BACKOFF_MS[Math.min(this.restartTimes.length - 1, RESTART_BACKOFF_MS.length - 1)];
-    setTimeout(() => {
-      if (!this.stopping && !this.child) this.ready = this.spawn(why);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopping && !this.child) this.ready = this.spawn(why, []);
     }, delay);
   }
 
-  /** A runner that stops talking (frames, or session reports while paused) is hung: replace it. */
+  private get watchdogMs(): number {
+    return this.config.watchdogMs ?? WATCHDOG_DEFAULT_MS;
+  }
+
+  private get loadTimeoutMs(): number {
+    return this.config.loadTimeoutMs ?? LOAD_TIMEOUT_MS;
+  }
+
+  /**
+   * Hang detector. A runner that talks is alive. A silent one is alive while its heartbeat moves or a
+   * plugin call runs for less than the watchdog + a margin (a slow frame the watchdog allows). A load
+   * that never answers is a load timeout.
+   */
   private checkAlive(): void {
     const child = this.child;
-    if (!child || this.info.state !== 'running') return;
-    if (Date.now() - this.lastFrameAt > HANG_TIMEOUT_MS) {
-      this.lastFrameAt = Date.now();
-      child.kill();
+    if (!child || !this.childReady || this.verdict) return;
+    const now = Date.now();
+    const head = this.inFlight[0];
+    if (head && now - head.headSince > this.loadTimeoutMs) {
+      this.verdict = { kind: 'load-timeout', request: head };
+      killHard(child);
+      return;
+    }
+    const beat = this.heartbeat?.poll(now) ?? null;
+    const silentFor = now - this.lastMessageAt;
+    if (silentFor < 1000) return;
+    const stuckFor = beat ? now - Math.max(this.lastMessageAt, this.heartbeat!.movedAt) : silentFor;
+    const limit = beat?.inCall ? Math.max(beat.watchdogMs || this.watchdogMs, 1) + HANG_MARGIN_MS : beat ? SILENT_LIMIT_MS : 2 * this.watchdogMs + HANG_MARGIN_MS;
+    if (stuckFor > limit) {
+      this.verdict = { kind: 'runner-hung', beat };
+      killHard(child);
     }
   }
 
-  /** Revive a runner that gave up, e.g. after the user saved a fix. */
-  ensureRunning(): void {
-    if (!this.child && !this.stopping && this.info.state === 'stopped' && this.ready) {
-      this.restartTimes = [];
-      this.ready = this.spawn('restarted after a new build');
-    }
+  private closeHeartbeat(): void {
+    this.heartbeat?.close();
+    this.heartbeat = null;
+  }
+}
+
+/** SIGKILL by pid: ends the runner whichever API started it (utilityProcess.kill() is only a SIGTERM). */
+function killHard(child: RunnerProcess): void {
+  try {
+    if (child.pid) process.kill(child.pid, 'SIGKILL');
+    else child.kill();
+  } catch {
+    child.kill();
+  }
+}
+
+/** Resident memory of a process in bytes (Linux /proc), 0 where it cannot be read. */
+function readRss(pid: number): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
   }
 }

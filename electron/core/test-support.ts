@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Frame, ReloadEvent } from '../shared/contract';
-import { KilnBackend } from './backend';
+import { KilnBackend, type BackendOptions } from './backend';
 import { nodeRunnerLauncher } from './node-runner-launcher';
 import { findKilnRoot, kilnPaths } from './paths';
 
@@ -36,8 +36,8 @@ export interface TestBackend {
 const open: TestBackend[] = [];
 
 /** A real back end on `dir`: trusted, started, first builds done. Closed by closeTestBackends(). */
-export async function openTestBackend(dir: string, dataDir?: string): Promise<TestBackend> {
-  const backend = await KilnBackend.open({ projectDir: dir, paths: testPaths, launcher: nodeRunnerLauncher(testPaths.runnerScript), trustProject: true, dataDir });
+export async function openTestBackend(dir: string, dataDir?: string, runner?: BackendOptions['runner']): Promise<TestBackend> {
+  const backend = await KilnBackend.open({ projectDir: dir, paths: testPaths, launcher: nodeRunnerLauncher(testPaths.runnerScript), trustProject: true, dataDir, runner });
   const events: ReloadEvent[] = [];
   backend.on('reload', (e) => events.push(e));
   const handle = { backend, dir, events };
@@ -67,6 +67,15 @@ export async function pixelAt(backend: KilnBackend, x: number, y: number): Promi
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait until `plugin` v`version` has passed probation (about a second of frames): a runner death no longer blames it. */
+export async function waitProven(backend: KilnBackend, plugin: string, version: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (backend.supervisor.goodVersion(plugin) !== version) {
+    if (Date.now() > deadline) throw new Error(`${plugin} v${version} was not proven within ${timeoutMs} ms (good: v${backend.supervisor.goodVersion(plugin)})`);
+    await sleep(50);
+  }
+}
 
 export type SessionKind = 'good' | 'compile-error' | 'crash';
 

@@ -1,29 +1,75 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
+
+type KFunc = ReturnType<LibraryHandle['func']>;
+
+/** struct kiln_crash, as koffi decodes it (char arrays arrive as strings). */
+export interface NativeCrash {
+  plugin: string;
+  callback: number;
+  kind: number;
+  signal: number;
+  crashed_version: number;
+  running_version: number;
+  watchdog_ms: number;
+  address: number;
+  frame: number;
+  text: string;
+}
+
+/** struct kiln_load_result. */
+export interface NativeLoadResult {
+  code: number;
+  version: number;
+  state_action: number;
+  needs_restart: number;
+  copy_s: number;
+  open_s: number;
+  swap_s: number;
+  total_s: number;
+  crash: NativeCrash;
+  error: string;
+}
+
+export interface LoadDesc {
+  name: string;
+  path: string;
+  version: number;
+  restoreBefore?: number;
+}
+
+export interface NativeLog {
+  level: number;
+  plugin: string;
+  text: string;
+}
 
 export interface LibKiln {
   create(width: number, height: number, workDir: string): unknown;
   createError(): string;
   destroy(rt: unknown): void;
-  lastError(rt: unknown): string;
-  /** kiln_load_plugin_version: load, labelling the image with the editor's version number. */
-  loadPlugin(rt: unknown, name: string, path: string, version: number): number;
-  /**
-   * The same load on one of koffi's worker threads (copy + dlopen run off the game loop; libkiln locks
-   * only the swap), with that load's own error text (kiln_load_plugin_report).
-   */
-  loadPluginAsync(rt: unknown, name: string, path: string, version: number): Promise<{ code: number; error: string }>;
+  /** kiln_load: the load's own result record (thread-safe). */
+  load(rt: unknown, desc: LoadDesc): NativeLoadResult;
+  /** The same on one of koffi's worker threads (copy + dlopen run off the game loop; libkiln locks only the swap). */
+  loadAsync(rt: unknown, desc: LoadDesc): Promise<NativeLoadResult>;
+  /** Whether this libkiln honours LoadDesc.restoreBefore (kiln_load exists). */
+  readonly typedLoads: boolean;
+  /** The next queued crash record, or null. Undefined when this libkiln predates kiln_poll_crash. */
+  pollCrash?: (rt: unknown) => NativeCrash | null;
+  /** The next queued log message, or null. */
+  pollLog(rt: unknown): NativeLog | null;
   /** The calling thread's last error: a crash report read on the game thread is that frame's own. */
   threadLastError(): string;
   pluginVersion(rt: unknown, name: string): number;
   pluginPaused(rt: unknown, name: string): number;
-  lastStateAction(rt: unknown): number;
   frame(rt: unknown, dt: number): number;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
   setKey(rt: unknown, key: number, down: number): void;
-  pollMessage(rt: unknown, buf: Buffer, cap: number, level: Int32Array): number;
   resetState(rt: unknown, name: string): number;
+  setWatchdogMs(rt: unknown, ms: number): void;
   /** Newer entry points: undefined when the loaded libkiln predates them. */
+  setHeartbeat?: (rt: unknown, path: string) => number;
+  sandboxEnter?: (desc: { noNewProcesses: boolean; noForeignSignals: boolean; memoryLimit: number }) => { code: number; error: string };
   setMouse?: (rt: unknown, x: number, y: number, buttons: number) => void;
   snapshot?: (rt: unknown, buf: Uint8Array | null, cap: number) => number;
   restore?: (rt: unknown, buf: Uint8Array, len: number) => number;
@@ -42,32 +88,128 @@ export function loadLibKiln(path: string): LibKiln {
       return undefined;
     }
   };
-  const loadPlugin = lib.func('int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version)');
+  const crashType = koffi.struct('kiln_crash', {
+    plugin: koffi.array('char', 64),
+    callback: 'int32_t',
+    kind: 'int32_t',
+    signal: 'int32_t',
+    crashed_version: 'int32_t',
+    running_version: 'int32_t',
+    watchdog_ms: 'int32_t',
+    address: 'uint64_t',
+    frame: 'uint64_t',
+    text: koffi.array('char', 512),
+  });
+  koffi.struct('kiln_load_desc', { name: 'const char *', path: 'const char *', version: 'int32_t', restore_before: 'int32_t' });
+  koffi.struct('kiln_load_result', {
+    code: 'int32_t',
+    version: 'int32_t',
+    state_action: 'int32_t',
+    needs_restart: 'int32_t',
+    copy_s: 'double',
+    open_s: 'double',
+    swap_s: 'double',
+    total_s: 'double',
+    crash: crashType,
+    error: koffi.array('char', 1024),
+  });
+  koffi.struct('kiln_log_message', { level: 'int32_t', reserved: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
+  koffi.struct('kiln_sandbox_desc', { no_new_processes: 'int32_t', no_foreign_signals: 'int32_t', memory_limit: 'uint64_t' });
+
+  const threadLastError = lib.func('const char *kiln_thread_last_error(void)');
+  const lastStateAction = lib.func('int32_t kiln_last_state_action(const kiln_runtime *rt)');
+  const lastLoadTime = lib.func('double kiln_last_load_time(const kiln_runtime *rt, int32_t phase)');
+  const typedLoad = optional<KFunc>('int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, _Out_ kiln_load_result *out)');
+  const pollCrash = optional<KFunc>('int32_t kiln_poll_crash(kiln_runtime *rt, _Out_ kiln_crash *out)');
+  const pollLog = optional<KFunc>('int32_t kiln_poll_log(kiln_runtime *rt, _Out_ kiln_log_message *out)');
+  const pollMessage = lib.func('int32_t kiln_poll_message(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap, _Out_ int32_t *level)');
+  const sandboxEnter = optional<KFunc>('int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, _Out_ uint8_t *error_out, int32_t cap)');
   const loadReport = lib.func('int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, _Out_ uint8_t *error_out, int32_t cap)');
+  const messageBuf = Buffer.alloc(4096);
+  const levelBuf = new Int32Array(1);
+
+  const nativeDesc = (d: LoadDesc) => ({ name: d.name, path: d.path, version: d.version, restore_before: d.restoreBefore ?? 0 });
+  // A libkiln without kiln_load: the older calls give the same facts, without restore_before.
+  const legacyResult = (rt: unknown, code: number, error: string): NativeLoadResult => {
+    const ok = code >= 0;
+    const time = (phase: number) => (ok ? lastLoadTime(rt, phase) : 0);
+    return {
+      code: ok ? 0 : code,
+      version: ok ? code : 0,
+      state_action: ok ? lastStateAction(rt) : 0,
+      needs_restart: 0,
+      copy_s: time(0),
+      open_s: time(1),
+      swap_s: time(2),
+      total_s: time(3),
+      crash: { plugin: '', callback: 0, kind: 0, signal: 0, crashed_version: 0, running_version: 0, watchdog_ms: 0, address: 0, frame: 0, text: '' },
+      error: ok ? '' : error || `load failed with code ${code}`,
+    };
+  };
+  const reportBuf = () => Buffer.alloc(1024); // owned by one call until koffi's worker returns
+  const cstr = (b: Buffer) => b.toString('utf8', 0, Math.max(0, b.indexOf(0)));
+
   return {
-    loadPluginAsync: (rt, name, path, version) =>
-      new Promise((resolve, reject) => {
-        const error = Buffer.alloc(1024); // owned by this call until koffi's worker returns
-        loadReport.async(rt, name, path, version, error, error.length, (err: unknown, code: number) =>
-          err ? reject(err) : resolve({ code, error: error.toString('utf8', 0, Math.max(0, error.indexOf(0))) }),
+    typedLoads: !!typedLoad,
+    load(rt, desc) {
+      if (typedLoad) {
+        const out = {} as NativeLoadResult;
+        typedLoad(rt, nativeDesc(desc), out);
+        return out;
+      }
+      const error = reportBuf();
+      const code = loadReport(rt, desc.name, desc.path, desc.version, error, error.length) as number;
+      return legacyResult(rt, code, cstr(error));
+    },
+    loadAsync(rt, desc) {
+      return new Promise((resolve, reject) => {
+        if (typedLoad) {
+          const out = {} as NativeLoadResult;
+          typedLoad.async(rt, nativeDesc(desc), out, (err: unknown) => (err ? reject(err) : resolve(out)));
+          return;
+        }
+        const error = reportBuf();
+        loadReport.async(rt, desc.name, desc.path, desc.version, error, error.length, (err: unknown, code: number) =>
+          err ? reject(err) : resolve(legacyResult(rt, code, cstr(error))),
         );
-      }),
-    threadLastError: lib.func('const char *kiln_thread_last_error(void)'),
+      });
+    },
+    pollCrash: pollCrash
+      ? (rt) => {
+          const out = {} as NativeCrash;
+          return pollCrash(rt, out) === 0 ? out : null;
+        }
+      : undefined,
+    pollLog(rt) {
+      if (pollLog) {
+        const out = {} as NativeLog;
+        return pollLog(rt, out) === 0 ? { level: out.level, plugin: out.plugin, text: out.text } : null;
+      }
+      const len = pollMessage(rt, messageBuf, messageBuf.length, levelBuf) as number;
+      if (len < 0) return null;
+      return { level: levelBuf[0], plugin: '', text: messageBuf.toString('utf8', 0, Math.min(len, messageBuf.length - 1)) };
+    },
+    setHeartbeat: optional('int32_t kiln_set_heartbeat(kiln_runtime *rt, const char *path)'),
+    sandboxEnter: sandboxEnter
+      ? (d) => {
+          const error = Buffer.alloc(1024);
+          const code = sandboxEnter({ no_new_processes: d.noNewProcesses ? 1 : 0, no_foreign_signals: d.noForeignSignals ? 1 : 0, memory_limit: d.memoryLimit }, error, error.length) as number;
+          return { code, error: cstr(error) };
+        }
+      : undefined,
+    threadLastError,
     pluginVersion: lib.func('int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name)'),
     pluginPaused: lib.func('int32_t kiln_plugin_paused(const kiln_runtime *rt, const char *name)'),
     resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),
+    setWatchdogMs: lib.func('void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms)'),
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
     restore: optional('int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)'),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),
-    lastError: lib.func('const char *kiln_last_error(const kiln_runtime *rt)'),
-    loadPlugin,
-    lastStateAction: lib.func('int32_t kiln_last_state_action(const kiln_runtime *rt)'),
     frame: lib.func('int32_t kiln_frame(kiln_runtime *rt, double dt)'),
     copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),
     setKey: lib.func('void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down)'),
-    pollMessage: lib.func('int32_t kiln_poll_message(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap, _Out_ int32_t *level)'),
   };
 }

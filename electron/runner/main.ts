@@ -2,9 +2,12 @@
  * The game runner: its own process, so a plugin that corrupts memory, calls exit() or hangs takes
  * down only this. Loads libkiln with koffi, runs the game loop at 60 fps, streams frames to the back end.
  * Started by child_process.fork (web shell, CLI) or Electron's utilityProcess.fork.
+ * libkiln's records (load results, crashes, log messages) are passed on as fields.
  */
-import { loadLibKiln, KILN_ERR_CRASH, type LibKiln } from './libkiln';
-import { nowMs, type CrashRollback, type HostToRunner, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { constants as osConstants } from 'node:os';
+import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '../shared/contract';
+import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
+import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 
@@ -14,6 +17,7 @@ const MAX_FRAMES_IN_FLIGHT = 6;
 const SESSION_EVERY_MS = 250;
 /** Index = kiln_state_action in native/include/kiln_runtime.h. */
 const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored', 'migrated'];
+const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n as number, name]));
 
 const channel = parentChannel();
 const send = (msg: RunnerToHost) => channel.send(msg);
@@ -31,12 +35,12 @@ let paused = false;
 let lastSessionAt = 0;
 const frameTimes: number[] = [];
 const frameStamps: number[] = [];
-/** Version each plugin runs, as last seen: a crash shows up as a change here. */
-const plugins = new Map<string, number>();
+/** Plugins loaded at least once (for restart-with-fresh-state). */
+const loadedPlugins = new Set<string>();
+/** plugin -> the version on probation and the frames it has run since its swap. */
+const probation = new Map<string, { version: number; frames: number }>();
 /** Loads whose first frame has not been drawn yet. */
 let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
-const messageBuf = Buffer.alloc(4096);
-const levelBuf = new Int32Array(1);
 
 const loop = new LoopRecorder({
   snapshot() {
@@ -58,49 +62,51 @@ function applyInput(input: InputEvent): void {
   else lib!.setMouse?.(rt, input.x, input.y, input.buttons);
 }
 
-function stateAction(): StateAction {
-  return STATE_ACTIONS[lib!.lastStateAction(rt)] ?? 'new';
+/** kiln_crash -> the protocol's record (enums by name, the address in hex). */
+function crashRecord(c: NativeCrash): RunnerCrash {
+  const kind: FaultKind = faultKinds[c.kind - 1] ?? 'signal';
+  return {
+    plugin: c.plugin,
+    callback: (crashCallbacks[c.callback] ?? 'update') as CrashCallback,
+    kind,
+    signal: kind === 'signal' ? (SIGNAL_NAMES.get(c.signal) ?? `signal ${c.signal}`) : null,
+    address: kind === 'signal' ? `0x${c.address.toString(16)}` : undefined, // a NULL write faults at 0x0
+    crashedVersion: c.crashed_version,
+    runningVersion: c.running_version,
+    watchdogMs: kind === 'watchdog' ? c.watchdog_ms : undefined,
+    frame: c.frame,
+    text: c.text,
+  };
 }
 
-type LoadResult = { ok: true; stateAction: StateAction } | { ok: false; error: string; code: number };
-
-function loadResult(plugin: string, code: number, error = lib!.threadLastError()): LoadResult {
-  if (code < 0) return { ok: false, code, error: error || `load failed with code ${code}` };
-  plugins.set(plugin, code);
-  return { ok: true, stateAction: stateAction() };
-}
-
-function load(plugin: string, path: string, version: number): LoadResult {
-  return loadResult(plugin, lib!.loadPlugin(rt, plugin, path, version));
-}
-
-/** After a crash: which plugins rolled back (or paused), from which version to which. */
-function rollbacks(): CrashRollback[] {
-  const out: CrashRollback[] = [];
-  for (const [name, before] of plugins) {
-    const paused = lib!.pluginPaused(rt, name) === 1;
-    const now = paused ? 0 : lib!.pluginVersion(rt, name);
-    if (now !== before) {
-      out.push({ plugin: name, crashed: before, running: now });
-      plugins.set(name, now);
-    }
+function drainLogs(): void {
+  for (let m = lib!.pollLog(rt); m; m = lib!.pollLog(rt)) {
+    const level = m.level === 2 ? 'error' : m.level === 1 ? 'warn' : 'info';
+    send({ type: 'log', level, text: m.text, at: Date.now(), plugin: m.plugin || undefined });
   }
-  return out;
 }
 
-/** Loads run one at a time, off the game loop, in the order they were asked for. */
-let loading: Promise<void> = Promise.resolve();
+/** Every crash record libkiln queued: sent as is; a crashed version's probation ends there. */
+function drainCrashes(): void {
+  if (!lib!.pollCrash) return;
+  for (let c = lib!.pollCrash(rt); c; c = lib!.pollCrash(rt)) {
+    const crash = crashRecord(c);
+    if (probation.get(crash.plugin)?.version === crash.crashedVersion) probation.delete(crash.plugin);
+    send({ type: 'crash', at: Date.now(), crash });
+  }
+}
 
-function drainMessages(): void {
-  for (;;) {
-    const len = lib!.pollMessage(rt, messageBuf, messageBuf.length, levelBuf);
-    if (len < 0) return;
-    const text = messageBuf.toString('utf8', 0, Math.min(len, messageBuf.length - 1));
-    const level = levelBuf[0] === 2 ? 'error' : levelBuf[0] === 1 ? 'warn' : 'info';
-    // libkiln starts every message with the plugin's name: "pong: ..."
-    const named = /^([A-Za-z_][A-Za-z0-9_-]*): /.exec(text)?.[1];
-    const plugin = named && plugins.has(named) ? named : undefined;
-    send({ type: 'log', level, text, at: Date.now(), plugin });
+/**
+ * A libkiln older than kiln_poll_crash reports a frame's crash only as KILN_ERR_CRASH and a sentence:
+ * the records are rebuilt from which versions run now. Goes away with the last such libkiln.
+ */
+function legacyCrashes(): void {
+  const text = lib!.threadLastError() || 'a plugin crashed; rolled back to the previous version';
+  for (const [plugin, p] of probation) {
+    const now = lib!.pluginPaused(rt, plugin) === 1 ? 0 : lib!.pluginVersion(rt, plugin);
+    if (now === p.version) continue;
+    probation.delete(plugin);
+    send({ type: 'crash', at: Date.now(), crash: { plugin, callback: 'runner', kind: 'signal', signal: null, crashedVersion: p.version, runningVersion: now, frame: frameNo, text } });
   }
 }
 
@@ -113,6 +119,17 @@ function session(): RunnerSession {
 function sendSession(requestId?: number, error?: string): void {
   lastSessionAt = performance.now();
   send({ type: 'session', requestId, error, session: session() });
+}
+
+/** Versions on probation that ran one more frame; those past PROBATION_FRAMES are good. */
+function countProbation(): void {
+  for (const [plugin, p] of probation) {
+    p.frames += 1;
+    if (p.frames >= PROBATION_FRAMES) {
+      probation.delete(plugin);
+      send({ type: 'proven', plugin, version: p.version });
+    }
+  }
 }
 
 /** Run one frame of the game and send it on. */
@@ -131,11 +148,10 @@ function runFrame(liveDt: number): void {
   frameTimes.push(Math.round((performance.now() - started) * 1000) / 1000);
   if (frameTimes.length > 60) frameTimes.shift();
   frameStamps.push(performance.now());
-  if (result === KILN_ERR_CRASH) {
-    const text = lib!.threadLastError() || 'a plugin crashed; rolled back to the previous version';
-    send({ type: 'crash', text, at: Date.now(), rollbacks: rollbacks() });
-  }
-  drainMessages();
+  if (lib!.pollCrash) drainCrashes();
+  else if (result === KILN_ERR_CRASH) legacyCrashes();
+  if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
+  drainLogs();
   if (awaitingFirstFrame.length) {
     const at = nowMs();
     for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
@@ -181,6 +197,33 @@ function tickNow(): void {
   schedule();
 }
 
+/** Enter libkiln's sandbox before any plugin runs; a machine that cannot still runs the game, with a warning. */
+function enterSandbox(memoryLimitBytes: number): string | undefined {
+  if (!lib!.sandboxEnter) return 'this libkiln has no sandbox (kiln_sandbox_enter): plugins may signal other processes and start new ones';
+  const r = lib!.sandboxEnter({ noNewProcesses: true, noForeignSignals: true, memoryLimit: memoryLimitBytes });
+  return r.code === 0 ? undefined : r.error || `kiln_sandbox_enter failed with code ${r.code}`;
+}
+
+function loadReply(requestId: number, plugin: string, r: NativeLoadResult, loadMs: number): LoadReply {
+  const needsRestart = r.needs_restart === 1;
+  if (r.code < 0) {
+    const crash = r.crash && r.crash.kind !== 0 ? crashRecord(r.crash) : undefined;
+    return { type: 'loaded', requestId, plugin, ok: false, loadMs, error: r.error || `load failed with code ${r.code}`, code: r.code, needsRestart, crash };
+  }
+  const ms = (s: number) => Math.round(s * 1e6) / 1e3;
+  return {
+    type: 'loaded',
+    requestId,
+    plugin,
+    ok: true,
+    version: r.version,
+    loadMs,
+    stateAction: STATE_ACTIONS[r.state_action] ?? 'new',
+    needsRestart,
+    times: { copyMs: ms(r.copy_s), openMs: ms(r.open_s), swapMs: ms(r.swap_s), totalMs: ms(r.total_s) },
+  };
+}
+
 function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   lib = loadLibKiln(msg.libkiln);
   rt = lib.create(msg.width, msg.height, msg.workDir);
@@ -190,34 +233,49 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
+  if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
+  if (msg.heartbeatPath && lib.setHeartbeat && lib.setHeartbeat(rt, msg.heartbeatPath) < 0) {
+    send({ type: 'log', level: 'warn', text: `the hang detector has no heartbeat file (${msg.heartbeatPath}): ${lib.threadLastError()}`, at: Date.now() });
+  }
+  const sandboxError = enterSandbox(msg.memoryLimitBytes ?? 0);
+  // Images a restart loads are good ones (proven, or the last before a crash): no probation for them.
   const loaded = msg.plugins.map((p) => {
-    const r = load(p.name, p.path, p.version);
-    return r.ok ? { plugin: p.name, ok: true, stateAction: r.stateAction } : { plugin: p.name, ok: false, error: r.error };
+    const desc: LoadDesc = { name: p.name, path: p.path, version: p.version, restoreBefore: p.restoreBefore };
+    const r = lib!.load(rt, desc);
+    if (r.code < 0) return { plugin: p.name, ok: false, error: r.error || `load failed with code ${r.code}` };
+    loadedPlugins.add(p.name);
+    return { plugin: p.name, ok: true, version: r.version, stateAction: STATE_ACTIONS[r.state_action] ?? 'new' };
   });
-  drainMessages();
-  send({ type: 'ready', pid: process.pid, loaded });
+  drainCrashes();
+  drainLogs();
+  send({ type: 'ready', pid: process.pid, loaded, sandboxError });
   lastTick = performance.now();
   nextDue = lastTick;
   schedule();
 }
 
+/** Loads run one at a time, off the game loop, in the order they were asked for (the supervisor relies on it). */
+let loading: Promise<void> = Promise.resolve();
+
 async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Promise<void> {
   const started = performance.now();
-  let r: LoadResult;
+  let r: NativeLoadResult;
   try {
-    const { code, error } = await lib!.loadPluginAsync(rt, msg.plugin, msg.path, msg.version);
-    r = loadResult(msg.plugin, code, error);
+    r = await lib!.loadAsync(rt, { name: msg.plugin, path: msg.path, version: msg.version });
   } catch (err) {
-    r = { ok: false, code: -1, error: `load failed: ${(err as Error).message}` };
+    r = { code: -1, error: `load failed: ${(err as Error).message}` } as NativeLoadResult;
   }
-  const loadMs = performance.now() - started;
-  drainMessages();
-  if (r.ok) {
-    send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: true, loadMs, stateAction: r.stateAction });
+  const reply = loadReply(msg.requestId, msg.plugin, r, performance.now() - started);
+  if (reply.ok) {
+    loadedPlugins.add(msg.plugin);
+    probation.set(msg.plugin, { version: reply.version, frames: 0 });
+  }
+  drainCrashes();
+  drainLogs();
+  send(reply);
+  if (reply.ok) {
     awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
     tickNow();
-  } else {
-    send({ type: 'loaded', requestId: msg.requestId, plugin: msg.plugin, ok: false, loadMs, error: r.error, code: r.code });
   }
 }
 
@@ -236,11 +294,8 @@ function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
       break;
     case 'restart':
       loop.stop();
-      for (const name of plugins.keys()) {
-        lib!.resetState(rt, name); // also ends a pause
-        plugins.set(name, lib!.pluginVersion(rt, name));
-      }
-      drainMessages();
+      for (const name of loadedPlugins) lib!.resetState(rt, name); // also ends a pause
+      drainLogs();
       runFrame(0);
       break;
   }
