@@ -28,7 +28,7 @@ import { defaultDataDir } from './user-data';
 import { ReloadLog } from './reload-log';
 import { ReloadLoop } from './reload-loop';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
-import { RunnerSupervisor } from './runner-supervisor';
+import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 
 export class RequestError extends Error {}
 
@@ -48,6 +48,8 @@ export interface BackendOptions {
   dataDir?: string;
   /** The user trusted this project explicitly (e.g. `--trust` on the command line): remember it and build. */
   trustProject?: boolean;
+  /** Runner limits over kiln.json's (tests: a short watchdog or load timeout). */
+  runner?: Pick<RunnerConfig, 'watchdogMs' | 'loadTimeoutMs' | 'memoryLimitMb'>;
 }
 
 export type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
@@ -66,6 +68,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     launcher: RunnerLauncher,
     private readonly trust: TrustStore,
     private readonly drafts: DraftStore,
+    runner: BackendOptions['runner'] = {},
   ) {
     super();
     this.supervisor = new RunnerSupervisor(launcher, {
@@ -73,6 +76,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       height: project.config.height,
       workDir: project.workDir,
       libkiln: paths.libkiln,
+      memoryLimitMb: project.config.runner.memoryLimitMb,
+      ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
     this.loop.on('reload', (e) => this.emit('reload', e));
@@ -93,7 +98,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     const dataDir = options.dataDir ?? defaultDataDir();
     const trust = new TrustStore(dataDir, [path.join(options.paths.root, 'plugins')]);
     if (options.trustProject) await trust.trust(project.root);
-    const backend = new KilnBackend(project, options.paths, options.launcher, trust, new DraftStore(dataDir, project.root));
+    const backend = new KilnBackend(project, options.paths, options.launcher, trust, new DraftStore(dataDir, project.root), options.runner);
     backend.loop.enabled = await trust.isTrusted(project.root); // builds run only in a trusted project
     await backend.loop.log.load();
     return backend;
