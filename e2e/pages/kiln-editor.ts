@@ -150,48 +150,6 @@ export class KilnEditor {
     });
   }
 
-  /**
-   * Samples where the ball is on every animation frame until `stop` resolves: positions in the old
-   * colour and in the new one, to check that the ball continues where it was across a reload.
-   */
-  async startBallTracker(oldColor: Rgba, newColor: Rgba): Promise<void> {
-    await this.canvas.evaluate(
-      (el, { o, n }) => {
-        const canvas = el as HTMLCanvasElement;
-        const ctx = canvas.getContext('2d')!;
-        const samples: Array<{ which: 'old' | 'new'; x: number; y: number; t: number }> = [];
-        const w = window as unknown as { __kilnBall: { samples: typeof samples; running: boolean } };
-        w.__kilnBall = { samples, running: true };
-        const near = (d: Uint8ClampedArray, i: number, c: { r: number; g: number; b: number }) =>
-          Math.abs(d[i] - c.r) <= 8 && Math.abs(d[i + 1] - c.g) <= 8 && Math.abs(d[i + 2] - c.b) <= 8;
-        const step = () => {
-          if (!w.__kilnBall.running) return;
-          const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-          for (const [which, c] of [['old', o], ['new', n]] as const) {
-            let k = 0, sx = 0, sy = 0;
-            for (let y = 0; y < height; y++)
-              for (let x = 0; x < width; x++) {
-                const i = (y * width + x) * 4;
-                if (near(data, i, c)) { k++; sx += x; sy += y; }
-              }
-            if (k >= 4) samples.push({ which, x: sx / k, y: sy / k, t: performance.now() });
-          }
-          requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      },
-      { o: oldColor, n: newColor },
-    );
-  }
-
-  async stopBallTracker(): Promise<Array<{ which: 'old' | 'new'; x: number; y: number; t: number }>> {
-    return this.page.evaluate(() => {
-      const w = window as unknown as { __kilnBall: { samples: Array<{ which: 'old' | 'new'; x: number; y: number; t: number }>; running: boolean } };
-      w.__kilnBall.running = false;
-      return w.__kilnBall.samples;
-    });
-  }
-
   // ------------------------------------------------------------ tabs and files
 
   tab(path: string): Locator {
@@ -242,6 +200,42 @@ export class KilnEditor {
   async waitForPaused(paused: boolean): Promise<number> {
     await expect(this.sessionBar()).toHaveAttribute('data-paused', String(paused));
     return Number(await this.sessionBar().getAttribute('data-frame'));
+  }
+
+  /** The runner's frame number of the picture on the canvas now. */
+  async canvasFrame(): Promise<number> {
+    return Number(await this.canvas.getAttribute('data-frame'));
+  }
+
+  async sessionFrame(): Promise<number> {
+    return Number(await this.sessionBar().getAttribute('data-frame'));
+  }
+
+  /**
+   * Pause the game and step one frame until the canvas shows the frame the game stopped on: a frame the
+   * back end dropped for a slow page would otherwise leave an older picture up. Returns that frame's number.
+   */
+  async pauseOnShownFrame(): Promise<number> {
+    if ((await this.sessionBar().getAttribute('data-paused')) !== 'true') await this.button('game-pause').click();
+    await this.waitForPaused(true);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = await this.sessionFrame();
+      await this.button('game-step').click();
+      await expect.poll(() => this.sessionFrame()).toBeGreaterThan(before);
+      const frame = await this.sessionFrame();
+      try {
+        await expect(this.canvas).toHaveAttribute('data-frame', String(frame), { timeout: 5000 });
+        return frame;
+      } catch {
+        // That step's picture was dropped too: step again.
+      }
+    }
+    throw new Error('the canvas never showed the paused frame after 5 steps: frames from the runner are not reaching the page');
+  }
+
+  async resume(): Promise<void> {
+    if ((await this.sessionBar().getAttribute('data-paused')) === 'true') await this.button('game-pause').click();
+    await this.waitForPaused(false);
   }
 
   /** Give the game focus without a click in the game (the first click only focuses). */

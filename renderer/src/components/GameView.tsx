@@ -65,6 +65,8 @@ export function GameView({ height }: { height: number }) {
       const { buffer, byteOffset, byteLength } = frame.pixels;
       const pixels = new Uint8ClampedArray(buffer as ArrayBuffer, byteOffset, byteLength);
       ctx.putImageData(new ImageData(pixels, frame.width, frame.height), 0, 0);
+      // Which runner frame is on screen, for tests that compare pictures of known frames (a DOM write, no render).
+      canvas.dataset.frame = String(frame.frame);
       if (first) {
         first = false;
         setHasFrame(true);
