@@ -202,6 +202,14 @@ static void *host_alloc(size_t size) {
     kiln_runtime *rt = tl_rt;
     kiln_slot *s = tl_slot;
     if (!rt) return NULL;
+    if (s && size > KILN_ARENA_SIZE - 4096) { /* SIZE_MAX and its neighbours: no arithmetic on it below */
+        char m[300];
+        int n = snprintf(m, sizeof m, "%s: alloc(%zu) is too large: the plugin's arena holds at most %zu bytes "
+                         "(%zu MiB); it returned NULL. Allocate less, or keep big data in files.", s->name, size,
+                         (size_t)KILN_ARENA_SIZE, (size_t)KILN_ARENA_SIZE >> 20);
+        kiln__queue_message_from(rt, s->name, KILN_LOG_WARN, m, n > 0 ? (size_t)n : 0);
+        return NULL;
+    }
     if (!s) {
         kiln__queue_messagef(rt, KILN_LOG_WARN, "%s", "alloc() was called outside init/update/draw (in the entry "
                              "function?); it returned NULL. Allocate in init() instead.");
@@ -261,7 +269,7 @@ static void host_log(int32_t level, const char *msg, size_t len) {
         line[n++] = ' ';
     }
     memcpy(line + n, msg, len);
-    kiln__queue_message(rt, level, line, n + len);
+    kiln__queue_message_from(rt, tl_slot ? tl_slot->name : NULL, level, line, n + len);
 }
 
 void kiln__host_init(kiln_runtime *rt) {
@@ -296,6 +304,10 @@ void kiln__host_init(kiln_runtime *rt) {
 
 /* --- message queue ----------------------------------------------------------------------------------------- */
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len) {
+    kiln__queue_message_from(rt, NULL, level, text, len);
+}
+
+void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *text, size_t len) {
     /* copy before locking: a bad pointer from a plugin faults here, not while holding the lock */
     kiln_plat_defer_begin(); /* a watchdog stop must not leave malloc or the lock half-done */
     char *copy = malloc(len + 1);
@@ -311,6 +323,7 @@ void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size
     kiln_message *m = &rt->msgs[(rt->msg_head + rt->msg_count) % KILN_MSG_QUEUE];
     m->text = copy;
     m->level = level;
+    snprintf(m->plugin, sizeof m->plugin, "%s", plugin ? plugin : "");
     rt->msg_count++;
     pthread_mutex_unlock(&rt->msg_lock);
     kiln_plat_defer_end();
@@ -344,4 +357,45 @@ int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *lev
     if (level) *level = m.level;
     free(m.text);
     return (int32_t)n;
+}
+
+int32_t kiln_poll_log(kiln_runtime *rt, kiln_log_message *out) {
+    if (!rt || !out) return -1;
+    pthread_mutex_lock(&rt->msg_lock);
+    if (rt->msg_count == 0) { pthread_mutex_unlock(&rt->msg_lock); return -1; }
+    kiln_message m = rt->msgs[rt->msg_head];
+    rt->msg_head = (rt->msg_head + 1) % KILN_MSG_QUEUE;
+    rt->msg_count--;
+    pthread_mutex_unlock(&rt->msg_lock);
+    memset(out, 0, sizeof *out);
+    out->level = m.level;
+    snprintf(out->plugin, sizeof out->plugin, "%s", m.plugin);
+    snprintf(out->text, sizeof out->text, "%s", m.text);
+    free(m.text);
+    return 0;
+}
+
+/* --- crash records ---------------------------------------------------------------------------------------------- */
+void kiln__queue_crash(kiln_runtime *rt, const kiln_crash *c) {
+    kiln_plat_defer_begin();
+    pthread_mutex_lock(&rt->msg_lock);
+    if (rt->crash_count == KILN_CRASH_QUEUE) { /* drop the oldest */
+        rt->crash_head = (rt->crash_head + 1) % KILN_CRASH_QUEUE;
+        rt->crash_count--;
+    }
+    rt->crashes[(rt->crash_head + rt->crash_count) % KILN_CRASH_QUEUE] = *c;
+    rt->crash_count++;
+    pthread_mutex_unlock(&rt->msg_lock);
+    kiln_plat_defer_end();
+}
+
+int32_t kiln_poll_crash(kiln_runtime *rt, kiln_crash *out) {
+    if (!rt || !out) return -1;
+    pthread_mutex_lock(&rt->msg_lock);
+    if (rt->crash_count == 0) { pthread_mutex_unlock(&rt->msg_lock); return -1; }
+    *out = rt->crashes[rt->crash_head];
+    rt->crash_head = (rt->crash_head + 1) % KILN_CRASH_QUEUE;
+    rt->crash_count--;
+    pthread_mutex_unlock(&rt->msg_lock);
+    return 0;
 }

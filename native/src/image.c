@@ -6,7 +6,7 @@
 
 static uint32_t temp_counter; /* process-wide: two engines sharing a folder never pick the same name */
 
-int kiln__image_open(const char *src, const char *tmp_dir, const char *stem, kiln_loaded_image *out, char err[KILN_PLAT_ERR]) {
+int kiln__image_copy(const char *src, const char *tmp_dir, const char *stem, kiln_loaded_image *out, char err[KILN_PLAT_ERR]) {
     out->lib = NULL;
     uint32_t n = __atomic_add_fetch(&temp_counter, 1, __ATOMIC_SEQ_CST);
     int len = snprintf(out->temp_path, sizeof out->temp_path, "%s/%s-%d-%u%s", tmp_dir, stem, (int)kiln_plat_pid(), n,
@@ -32,6 +32,11 @@ int kiln__image_open(const char *src, const char *tmp_dir, const char *stem, kil
         out->temp_path[0] = '\0';
         return KILN_IMG_ERR_INCOMPLETE;
     }
+    return KILN_IMG_OK;
+}
+
+int kiln__image_dlopen(kiln_loaded_image *out, char err[KILN_PLAT_ERR]) {
+    double t1 = kiln_plat_now();
     out->lib = kiln_plat_lib_open(out->temp_path, err);
     if (!out->lib) {
         kiln_plat_remove(out->temp_path);
@@ -40,6 +45,11 @@ int kiln__image_open(const char *src, const char *tmp_dir, const char *stem, kil
     }
     out->open_seconds = kiln_plat_now() - t1;
     return KILN_IMG_OK;
+}
+
+int kiln__image_open(const char *src, const char *tmp_dir, const char *stem, kiln_loaded_image *out, char err[KILN_PLAT_ERR]) {
+    int rc = kiln__image_copy(src, tmp_dir, stem, out, err);
+    return rc == KILN_IMG_OK ? kiln__image_dlopen(out, err) : rc;
 }
 
 void kiln__image_close(kiln_loaded_image *im) {

@@ -27,6 +27,10 @@ enum {
 /* Copies src to <tmp_dir>/<stem>-<pid>-<n><ext> (n: process-wide counter; O_EXCL), checks, opens. On failure
    nothing is left behind (no copy, no handle) and err says why. */
 int kiln__image_open(const char *src, const char *tmp_dir, const char *stem, kiln_loaded_image *out, char err[KILN_PLAT_ERR]);
+/* The two halves of kiln__image_open, so the runtime can dlopen (run the image's constructors) inside a guarded,
+   watched call: copy + check (no handle yet), then open the copy (on failure the copy is removed). */
+int kiln__image_copy(const char *src, const char *tmp_dir, const char *stem, kiln_loaded_image *out, char err[KILN_PLAT_ERR]);
+int kiln__image_dlopen(kiln_loaded_image *out, char err[KILN_PLAT_ERR]);
 void kiln__image_close(kiln_loaded_image *im);
 
 #endif

@@ -55,6 +55,22 @@ void kiln_plat_guard_uninstall(void);
 int kiln_plat_guarded_call(kiln_plat_guarded_fn fn, void *ctx);
 int kiln_plat_in_guarded_call(void);   /* 1 if this thread is inside a guarded call */
 const char *kiln_plat_signal_name(int sig); /* "SIGSEGV (segmentation fault)" ... */
+/* The fault address of the last fault a guarded call on this thread returned (si_addr; Windows: the address an
+   access violation touched, else the faulting instruction), 0 for abort() and watchdog stops. */
+uint64_t kiln_plat_fault_address(void);
+/* Makes sure the fault handlers (and the watchdog's) are libkiln's, whatever plugin code did to them since the last
+   check: a replaced one is put back (never chained to: faults outside guarded calls still go to the handler that
+   was there before libkiln). Returns how many were replaced and puts the first one's signal in *first_sig. */
+int kiln_plat_guard_check(int *first_sig);
+/* Threads of this process now (Linux: link count of /proc/self/task, one stat), -1 where unknown (Windows). */
+int kiln_plat_thread_count(void);
+
+/* --- read-only pages (each image's own copy of the host table) -------------------------------------------- */
+void *kiln_plat_pages_alloc(size_t size);          /* zeroed, read/write; NULL on failure */
+int kiln_plat_pages_protect_ro(void *p, size_t size);
+void kiln_plat_pages_free(void *p, size_t size);
+/* Creates (or truncates) `path` to `size` zeroed bytes and maps it shared read/write anywhere (heartbeat file). */
+int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]);
 
 /* --- watchdog -------------------------------------------------------------------------------------------------
  * A thread that interrupts guarded calls running longer than a limit. On POSIX it sends a real-time signal

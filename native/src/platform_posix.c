@@ -170,6 +170,7 @@ double kiln_plat_now(void) {
  * lazy allocation when the handler first touches it. */
 typedef struct guard_ctx {
     sigjmp_buf jb;
+    sigset_t mask;             /* the thread's mask before the call, put back after a fault */
     volatile sig_atomic_t sig;
     struct guard_ctx *outer;
     /* watched calls: registered with the watchdog for their duration */
@@ -187,6 +188,7 @@ static __thread guard_ctx *tl_guard;
 static __thread int tl_altstack_ready;
 static __thread int tl_defer;
 static __thread volatile sig_atomic_t tl_defer_pending;
+static __thread uint64_t tl_fault_addr;
 
 #ifdef SIGRTMIN
 #define WATCHDOG_SIGNAL (SIGRTMIN + 4)
@@ -211,6 +213,8 @@ static void guard_handler(int sig, siginfo_t *si, void *uc) {
     if (g) {
         tl_guard = g->outer;
         g->sig = sig;
+        /* kill()/raise()/abort() have no fault address (si_code <= 0) */
+        tl_fault_addr = si && si->si_code > 0 && sig != SIGABRT ? (uint64_t)(uintptr_t)si->si_addr : 0;
         siglongjmp(g->jb, 1);
     }
     /* Not ours: chain to the previous handler. */
@@ -237,6 +241,7 @@ static void guard_handler(int sig, siginfo_t *si, void *uc) {
 /* Leaves the innermost guarded call as if it had been interrupted by `sig`. */
 static void guard_leave(guard_ctx *g, int sig) {
     tl_guard = g->outer;
+    tl_fault_addr = 0;
     g->sig = sig;
     siglongjmp(g->jb, 1);
 }
@@ -262,14 +267,58 @@ void kiln_plat_defer_end(void) {
     if (g && __atomic_load_n(&g->fired, __ATOMIC_ACQUIRE)) guard_leave(g, KILN_PLAT_TIMEOUT);
 }
 
+static struct sigaction guard_sa, watchdog_sa;  /* ours, as installed */
+static sigset_t guard_set;                       /* the fault signals + the watchdog's */
+
+static void guard_actions_init(void) {
+    memset(&guard_sa, 0, sizeof guard_sa);
+    guard_sa.sa_sigaction = guard_handler;
+    guard_sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&guard_sa.sa_mask);
+    memset(&watchdog_sa, 0, sizeof watchdog_sa);
+    watchdog_sa.sa_sigaction = watchdog_handler;
+    watchdog_sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&watchdog_sa.sa_mask);
+    sigemptyset(&guard_set);
+    for (int i = 0; i < GUARD_NSIG; i++) sigaddset(&guard_set, guard_signals[i]);
+    sigaddset(&guard_set, WATCHDOG_SIGNAL);
+}
+
+static int is_ours(const struct sigaction *cur, void (*h)(int, siginfo_t *, void *)) {
+    return (cur->sa_flags & SA_SIGINFO) && cur->sa_sigaction == h && (cur->sa_flags & SA_ONSTACK);
+}
+
+/* One sigaction query per signal (~0.1 µs on bare metal, ~1 µs in a VM): cheap enough to run before every
+   guarded call, which is what makes the guard hold whatever a plugin did in its previous call. */
+int kiln_plat_guard_check(int *first_sig) {
+    if (__atomic_load_n(&guard_refs, __ATOMIC_RELAXED) == 0) return 0;
+    int fixed = 0;
+    struct sigaction cur;
+    for (int i = 0; i < GUARD_NSIG; i++) {
+        if (sigaction(guard_signals[i], NULL, &cur) == 0 && is_ours(&cur, guard_handler)) continue;
+        sigaction(guard_signals[i], &guard_sa, NULL);
+        if (fixed++ == 0 && first_sig) *first_sig = guard_signals[i];
+    }
+    if (!(sigaction(WATCHDOG_SIGNAL, NULL, &cur) == 0 && is_ours(&cur, watchdog_handler))) {
+        sigaction(WATCHDOG_SIGNAL, &watchdog_sa, NULL);
+        if (fixed++ == 0 && first_sig) *first_sig = WATCHDOG_SIGNAL;
+    }
+    return fixed;
+}
+
+uint64_t kiln_plat_fault_address(void) { return tl_fault_addr; }
+
+int kiln_plat_thread_count(void) {
+    struct stat st; /* /proc/self/task has one link per thread + "." + ".." */
+    if (stat("/proc/self/task", &st) != 0 || st.st_nlink < 3) return -1;
+    return (int)st.st_nlink - 2;
+}
+
 int kiln_plat_guard_install(char err[KILN_PLAT_ERR]) {
     pthread_mutex_lock(&guard_lock);
     if (guard_refs++ == 0) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_sigaction = guard_handler;
-        sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-        sigemptyset(&sa.sa_mask);
+        guard_actions_init();
+        struct sigaction sa = guard_sa;
         for (int i = 0; i < GUARD_NSIG; i++) {
             if (sigaction(guard_signals[i], &sa, &guard_old[i]) != 0) {
                 int e = errno;
@@ -280,12 +329,7 @@ int kiln_plat_guard_install(char err[KILN_PLAT_ERR]) {
                 return -e;
             }
         }
-        struct sigaction wa;
-        memset(&wa, 0, sizeof wa);
-        wa.sa_sigaction = watchdog_handler;
-        wa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-        sigemptyset(&wa.sa_mask);
-        sigaction(WATCHDOG_SIGNAL, &wa, &watchdog_old);
+        sigaction(WATCHDOG_SIGNAL, &watchdog_sa, &watchdog_old);
     }
     pthread_mutex_unlock(&guard_lock);
     return 0;
@@ -426,7 +470,10 @@ int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn 
     g.thread = pthread_self();
     g.started = kiln_plat_now();
     int defer_saved = tl_defer;
-    if (sigsetjmp(g.jb, 1) == 0) {
+    /* The fault signals are unblocked for the call (a plugin may have blocked them in an earlier one: a blocked
+       SIGSEGV kills the process); the old mask is saved here instead of by sigsetjmp: one syscall either way. */
+    pthread_sigmask(SIG_UNBLOCK, &guard_set, &g.mask);
+    if (sigsetjmp(g.jb, 0) == 0) {
         if (wd) watch_add(wd, &g);
         tl_guard = &g;
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -437,6 +484,7 @@ int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn 
         return 0;
     }
     /* the handler already popped tl_guard */
+    pthread_sigmask(SIG_SETMASK, &g.mask, NULL);
     tl_defer = defer_saved;
     tl_defer_pending = 0;
     if (wd) watch_remove(wd, &g);
@@ -546,6 +594,27 @@ int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_m
         }
         if (p == MAP_FAILED) p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     }
+    int e = errno;
+    close(fd);
+    if (p == MAP_FAILED) { set_err(err, path, e); return -e; }
+    map->base = p; map->size = size;
+    return 0;
+}
+
+/* --- read-only pages, new mapped files -------------------------------------------------------------------------- */
+void *kiln_plat_pages_alloc(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+int kiln_plat_pages_protect_ro(void *p, size_t size) { return mprotect(p, size, PROT_READ) == 0 ? 0 : -errno; }
+void kiln_plat_pages_free(void *p, size_t size) { if (p) munmap(p, size); }
+
+int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {
+    map->base = NULL; map->size = 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) { int e = errno; set_err(err, path, e); return -e; }
+    if (ftruncate(fd, (off_t)size) != 0) { int e = errno; set_err(err, path, e); close(fd); return -e; }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int e = errno;
     close(fd);
     if (p == MAP_FAILED) { set_err(err, path, e); return -e; }

@@ -1,6 +1,8 @@
 /* runtime.c — kiln_runtime: loading and swapping plugin images, host-owned state blocks, the frame loop
    and crash rollback. See include/kiln_runtime.h for the contract. */
+#include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +27,6 @@ void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) {
 
 const char *kiln_thread_last_error(void) { return tl_last_error; }
 
-int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, char *error_out,
-                                int32_t cap) {
-    tl_last_error[0] = '\0';
-    int32_t rc = kiln_load_plugin_version(rt, name, path, version);
-    if (error_out && cap > 0) snprintf(error_out, (size_t)cap, "%s", rc < 0 ? tl_last_error : "");
-    return rc;
-}
-
 static int valid_name(const char *name) {
     if (!name || !*name) return 0;
     size_t n = 0;
@@ -52,7 +46,13 @@ static kiln_slot *find_slot(const kiln_runtime *rt, const char *name) {
 }
 
 /* --- guarded plugin calls ------------------------------------------------------------------------------- */
-const char *const kiln__call_names[] = {"init", "update", "draw", "on_reload", "migrate", "shutdown", "kiln_plugin_entry"};
+const char *const kiln__call_names[] = {"init", "update", "draw", "on_reload", "migrate", "shutdown", "kiln_plugin_entry",
+                                        "a constructor (dlopen)", "a destructor (dlclose)"};
+
+/* The facts of the last fault a guarded call on this thread met (all but running_version and text): whoever
+   handles the crash completes them and queues the record. tl_crash_seq counts them. */
+static __thread kiln_crash tl_crash;
+static __thread uint64_t tl_crash_seq;
 
 typedef struct call_ctx {
     call_kind kind;
@@ -62,9 +62,13 @@ typedef struct call_ctx {
     const void *old_state;
     uint32_t old_size, old_version;
     int32_t result;
-    kiln_entry_fn entry;
-    const kiln_host *host;
+    /* loads and unloads: who, for the records; the image being opened / entered / closed */
+    const char *plugin;
+    int32_t version, running;
+    kiln_image *img;
+    int rc;                           /* CALL_DLOPEN: kiln__image_dlopen's; CALL_ENTRY: 0 or KILN_ERR_NO_ENTRY */
     const kiln_plugin *desc;
+    char err[KILN_PLAT_ERR];
 } call_ctx;
 
 static void call_thunk(void *p) {
@@ -76,27 +80,158 @@ static void call_thunk(void *p) {
     case CALL_ON_RELOAD: c->cb->on_reload(c->state); break;
     case CALL_MIGRATE: c->result = c->cb->migrate(c->old_state, c->old_size, c->old_version, c->state); break;
     case CALL_SHUTDOWN: c->cb->shutdown(c->state); break;
-    case CALL_ENTRY: c->desc = c->entry(c->host); break;
+    case CALL_ENTRY: { /* dlsym reads the image's own symbol tables: inside the guard too */
+        void *sym = kiln_plat_lib_symbol(c->img->img.lib, KILN_ENTRY_SYMBOL);
+        kiln_entry_fn entry;
+        memcpy(&entry, &sym, sizeof entry);
+        if (!entry) { c->rc = KILN_ERR_NO_ENTRY; break; }
+        c->desc = entry(c->img->host);
+        break;
+    }
+    case CALL_DLOPEN: c->rc = kiln__image_dlopen(&c->img->img, c->err); break;
+    case CALL_DLCLOSE: kiln_plat_lib_close(c->img->img.lib); break;
     }
 }
 
-/* Returns 0, or the signal that interrupted the callback (KILN_PLAT_TIMEOUT: the watchdog). The slot's arena
-   sees the call as a transaction: on a crash its allocations and frees are undone. */
-static int guarded(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcome) {
+static int32_t running_version(const kiln_slot *s) {
+    return s && !s->paused && s->current ? s->current->version : 0;
+}
+
+static void heartbeat_enter(kiln_runtime *rt, kiln_heartbeat *hb, const kiln_slot *slot, call_kind kind, int32_t version) {
+    if (slot != rt->hb_slot) { /* the name changes only when another plugin runs */
+        memset(hb->plugin, 0, sizeof hb->plugin);
+        if (slot) memcpy(hb->plugin, slot->name, strnlen(slot->name, sizeof hb->plugin - 1));
+        rt->hb_slot = slot;
+    }
+    hb->callback = (int32_t)kind;
+    hb->version = version;
+    hb->watchdog_ms = kiln_plat_watchdog_limit(rt->watchdog);
+    hb->frame = rt->frame_count;
+    hb->call_started = kiln_plat_now();
+    __atomic_store_n(&hb->in_call, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&hb->calls, 1, __ATOMIC_RELEASE);
+}
+
+static void heartbeat_leave(kiln_heartbeat *hb) {
+    __atomic_store_n(&hb->in_call, 0, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&hb->calls, 1, __ATOMIC_RELEASE);
+}
+
+/* A call started threads that still run: they may execute its image at any time, so the image stays mapped for
+   the life of the process; the plugin is named in a record and the log. */
+static void report_threads(kiln_runtime *rt, const char *plugin, int32_t version, int32_t running, call_kind kind,
+                           kiln_image *img, int started) {
+    if (img) img->pinned = 1;
+    kiln_crash c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.plugin, sizeof c.plugin, "%s", plugin ? plugin : "");
+    c.callback = (int32_t)kind;
+    c.kind = KILN_FAULT_THREAD;
+    c.crashed_version = version;
+    c.running_version = running;
+    c.frame = rt->frame_count;
+    snprintf(c.text, sizeof c.text, "%s: version %d started %d thread%s in %s that %s still running; its code stays "
+             "loaded for the rest of this run and may still change the game's memory. Plugins must not start "
+             "threads: do the work in update().", c.plugin, (int)version, started, started == 1 ? "" : "s",
+             kiln__call_names[kind], started == 1 ? "is" : "are");
+    kiln__queue_crash(rt, &c);
+    kiln__queue_message_from(rt, c.plugin, KILN_LOG_WARN, c.text, strlen(c.text));
+}
+
+static const char *short_signal_name(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+#ifdef SIGBUS
+    case SIGBUS: return "SIGBUS";
+#endif
+    default: return "watchdog signal";
+    }
+}
+
+/* The plugin whose code ran last (rt->last_ran) changed a handler: it is named; the guard is back in force. */
+static void report_replaced_handlers(kiln_runtime *rt, int replaced, int first_sig) {
+    char m[600];
+    int n = snprintf(m, sizeof m, "%s%s version %d replaced libkiln's %s handler%s (%d in all); the crash guard put its "
+                     "own back and never calls the plugin's. Plugins must not install signal handlers.",
+                     rt->last_ran[0] ? rt->last_ran : "a plugin", rt->last_ran[0] ? "" : " (unknown)",
+                     (int)rt->last_ran_version, short_signal_name(first_sig), replaced > 1 ? "s" : "", replaced);
+    kiln__queue_message_from(rt, rt->last_ran, KILN_LOG_WARN, m, n > 0 ? (size_t)n : 0);
+}
+
+/* Returns 0, or the signal that interrupted the call (KILN_PLAT_TIMEOUT: the watchdog); on a fault tl_crash holds
+   its facts. Before the call the crash guard's handlers are checked (and put back if a plugin replaced them);
+   around it the process's threads are counted, and the heartbeat (if any) marks it. The slot's arena sees the call
+   as a transaction: on a crash its allocations and frees are undone. in_frame: a frame's call (rt->lock held, the
+   frame counted the threads when it began): the count after the previous call is this one's "before", one stat less. */
+static int guarded_ex(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcome, int watched, int in_frame) {
+    const char *plugin = slot ? slot->name : c->plugin;
+    kiln_image *img = slot ? kiln__image_of(c->cb) : c->img;
+    int32_t version = img ? img->version : c->version;
+    int first_sig = 0;
+    int replaced = kiln_plat_guard_check(&first_sig);
+    if (replaced) report_replaced_handlers(rt, replaced, first_sig);
+    if (plugin && strncmp(rt->last_ran, plugin, sizeof rt->last_ran) != 0)
+        snprintf(rt->last_ran, sizeof rt->last_ran, "%s", plugin);
+    rt->last_ran_version = version;
+    kiln_heartbeat *hb = slot ? rt->hb : NULL; /* frame-thread calls only (they hold rt->lock) */
+    if (hb) heartbeat_enter(rt, hb, slot, c->kind, version);
+    int threads_before = in_frame ? rt->threads : kiln_plat_thread_count();
     if (slot && slot->arena) kiln__arena_begin(slot->arena);
     kiln__host_enter(rt, slot);
-    int sig = kiln_plat_guarded_call_watched(rt->watchdog, call_thunk, c);
+    int sig = kiln_plat_guarded_call_watched(watched ? rt->watchdog : NULL, call_thunk, c);
     kiln__host_leave();
     if (slot && slot->arena) kiln__arena_end(slot->arena, sig ? KILN_TXN_ABORT : outcome);
+    int threads_after = threads_before >= 0 ? kiln_plat_thread_count() : -1;
+    if (in_frame) rt->threads = threads_after;
+    if (hb) heartbeat_leave(hb);
+    int32_t running = slot ? running_version(slot) : c->running;
+    if (threads_after > threads_before)
+        report_threads(rt, plugin, version, running, c->kind, img, threads_after - threads_before);
+    if (sig) {
+        kiln_crash *k = &tl_crash;
+        memset(k, 0, sizeof *k);
+        snprintf(k->plugin, sizeof k->plugin, "%s", plugin ? plugin : "");
+        k->callback = (int32_t)c->kind;
+        k->kind = sig == KILN_PLAT_TIMEOUT ? KILN_FAULT_WATCHDOG : KILN_FAULT_SIGNAL;
+        k->signal = sig == KILN_PLAT_TIMEOUT ? 0 : sig;
+        k->address = sig == KILN_PLAT_TIMEOUT ? 0 : kiln_plat_fault_address();
+        k->watchdog_ms = sig == KILN_PLAT_TIMEOUT ? kiln_plat_watchdog_limit(rt->watchdog) : 0;
+        k->crashed_version = version;
+        k->running_version = running;
+        k->frame = rt->frame_count;
+        tl_crash_seq++;
+    }
     return sig;
+}
+
+static int guarded(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcome, int watched) {
+    return guarded_ex(rt, slot, c, outcome, watched, 0);
+}
+
+/* update / draw from kiln_frame */
+static int frame_call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, float dt) {
+    call_ctx c;
+    c.kind = kind; c.cb = cb; c.state = slot->state; c.dt = dt;
+    c.plugin = NULL; c.img = NULL; c.version = 0; c.running = 0;
+    return guarded_ex(rt, slot, &c, KILN_TXN_COMMIT, 1, 1);
+}
+
+/* Queues the pending record of this thread's last fault with its outcome: the version running now and the text. */
+static void queue_pending_crash(kiln_runtime *rt, int32_t running, const char *text) {
+    tl_crash.running_version = running;
+    snprintf(tl_crash.text, sizeof tl_crash.text, "%s", text);
+    kiln__queue_crash(rt, &tl_crash);
 }
 
 int kiln__call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, void *state, float dt,
                int outcome) {
     call_ctx c;
-    memset(&c, 0, sizeof c);
     c.kind = kind; c.cb = cb; c.state = state; c.dt = dt;
-    return guarded(rt, slot, &c, outcome);
+    c.plugin = NULL; c.img = NULL; c.version = 0; c.running = 0;
+    return guarded(rt, slot, &c, outcome, 1);
 }
 
 int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, void *fresh, const void *old,
@@ -104,7 +239,7 @@ int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *
     call_ctx c;
     memset(&c, 0, sizeof c);
     c.kind = CALL_MIGRATE; c.cb = cb; c.state = fresh; c.old_state = old; c.old_size = old_size; c.old_version = old_version;
-    int sig = guarded(rt, slot, &c, KILN_TXN_COMMIT);
+    int sig = guarded(rt, slot, &c, KILN_TXN_COMMIT, 1);
     *result = c.result;
     return sig;
 }
@@ -117,11 +252,53 @@ void kiln__describe_fault(const kiln_runtime *rt, int sig, char *out, size_t len
 }
 
 /* --- images ----------------------------------------------------------------------------------------------- */
-static void image_free(kiln_image *im) {
+#define HOST_PAGE 4096 /* one page holds the host table (static-asserted below) */
+_Static_assert(sizeof(kiln_host) <= HOST_PAGE, "kiln_host must fit in one page");
+
+/* A new image with its own copy of the host table on a read-only page: a plugin that writes over `kiln->...`
+   faults (a crash of that version) and cannot break the table any other version sees. */
+static kiln_image *image_new(kiln_runtime *rt) {
+    kiln_image *im = calloc(1, sizeof *im);
+    if (!im) return NULL;
+    im->magic = KILN_IMAGE_MAGIC;
+    im->host = kiln_plat_pages_alloc(HOST_PAGE);
+    if (!im->host) { free(im); return NULL; }
+    memcpy(im->host, &rt->host, sizeof rt->host);
+    if (kiln_plat_pages_protect_ro(im->host, HOST_PAGE) != 0) { kiln_plat_pages_free(im->host, HOST_PAGE); free(im); return NULL; }
+    return im;
+}
+
+/* Frees an image that was never opened, or whose handle is already gone or must not be touched. */
+static void image_release(kiln_image *im, int keep_mapped) {
     if (!im) return;
-    kiln__image_close(&im->img);
+    if (im->img.temp_path[0]) kiln_plat_remove(im->img.temp_path); /* POSIX: the mapping outlives the name */
+    if (!keep_mapped) kiln_plat_pages_free(im->host, HOST_PAGE);
     free(im->cb.fields);
     free(im);
+}
+
+/* dlcloses an image inside a guarded, watched call, so a destructor that faults or hangs is reported against the
+   version being unloaded (plugin `plugin`, `im->version`) and nothing else. A pinned image (a thread it started
+   may still run it) stays mapped. Returns 1 if a destructor faulted: the dynamic loader may be left locked, so
+   the process should be replaced soon (needs_restart). */
+static int image_close(kiln_runtime *rt, const char *plugin, kiln_image *im, int32_t running) {
+    if (!im) return 0;
+    if (!im->img.lib || im->pinned) { image_release(im, im->pinned); return 0; }
+    call_ctx c;
+    memset(&c, 0, sizeof c);
+    c.kind = CALL_DLCLOSE; c.plugin = plugin; c.img = im; c.version = im->version; c.running = running;
+    int sig = guarded(rt, NULL, &c, KILN_TXN_COMMIT, 1);
+    if (!sig) { image_release(im, im->pinned); return 0; }
+    char fault[200], text[900];
+    kiln__describe_fault(rt, sig, fault, sizeof fault);
+    snprintf(text, sizeof text, "%s: a destructor of version %d %s while it was unloaded; version %d is not affected. "
+             "Its code stays mapped, and the runner should be restarted soon (the dynamic loader may be left locked). "
+             "Fix the destructor (__attribute__((destructor)) or a C++ static object).", plugin, (int)im->version,
+             fault, (int)running);
+    queue_pending_crash(rt, running, text);
+    kiln__queue_message_from(rt, plugin, KILN_LOG_ERROR, text, strlen(text));
+    image_release(im, 1); /* the loader's state for it is unknown: never unmap what it may still use */
+    return 1;
 }
 
 /* --- lifecycle -------------------------------------------------------------------------------------------- */
@@ -193,16 +370,24 @@ void kiln_destroy(kiln_runtime *rt) {
         kiln_slot *s = rt->slots[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (cb && !s->paused && cb->shutdown) {
+            memcpy(s->snapshot, s->state, s->state_size);
             int sig = kiln__call(rt, s, CALL_SHUTDOWN, cb, s->state, 0, KILN_TXN_COMMIT);
-            if (sig) fprintf(stderr, "kiln: %s: shutdown crashed with %s (ignored)\n", s->name, kiln_plat_signal_name(sig));
+            if (sig) {
+                /* nothing of a crashed shutdown is committed: the state file keeps the last complete frame */
+                memcpy(s->state, s->snapshot, s->state_size);
+                fprintf(stderr, "kiln: %s: shutdown crashed with %s (its writes were dropped)\n", s->name, kiln_plat_signal_name(sig));
+            } else {
+                kiln__commit_frame(rt, s);
+            }
         }
-        image_free(s->current);
-        image_free(s->previous);
+        image_close(rt, s->name, s->current, 0);
+        image_close(rt, s->name, s->previous, 0);
         kiln__slot_free(s);
     }
     rt->nslots = 0;
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < rt->msg_count; i++) free(rt->msgs[(rt->msg_head + i) % KILN_MSG_QUEUE].text);
+    kiln_set_heartbeat(rt, NULL);
     pthread_mutex_destroy(&rt->lock);
     pthread_mutex_destroy(&rt->msg_lock);
     kiln_plat_watchdog_destroy(rt->watchdog);
@@ -214,19 +399,77 @@ void kiln_destroy(kiln_runtime *rt) {
 const char *kiln_last_error(const kiln_runtime *rt) { return rt ? rt->last_error : "kiln: no runtime (NULL)"; }
 
 /* --- loading ---------------------------------------------------------------------------------------------- */
-int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
-    return kiln_load_plugin_version(rt, name, path, 0);
+/* Reads and checks what the entry returned, inside a guarded call: the description, its callbacks and its field
+   table are plugin memory that may be wild. */
+typedef struct describe_ctx {
+    kiln_runtime *rt;
+    const char *name, *path;
+    const kiln_plugin *desc;
+    kiln_callbacks *cb;
+    int32_t code;
+} describe_ctx;
+
+static void describe_thunk(void *p) {
+    describe_ctx *d = p;
+    kiln_runtime *rt = d->rt;
+    kiln_plugin pd;
+    memcpy(&pd, d->desc, sizeof pd);
+    if (pd.abi_version != KILN_ABI_VERSION) {
+        kiln__set_error(rt, "%s: %s was built against kiln.h ABI version %u but this Kiln speaks version %u; rebuild it "
+                        "with the kiln.h that ships with this Kiln.", d->name, d->path, pd.abi_version, KILN_ABI_VERSION);
+        d->code = KILN_ERR_ABI;
+        return;
+    }
+    if (pd.state_size > KILN_STATE_SIZE_MAX) {
+        kiln__set_error(rt, "%s: state_size %u is larger than the %u-byte limit; keep big data (levels, images) out of the "
+                        "state block.", d->name, pd.state_size, KILN_STATE_SIZE_MAX);
+        d->code = KILN_ERR_ABI;
+        return;
+    }
+    kiln_callbacks *cb = d->cb;
+    cb->state_size = pd.state_size;
+    cb->state_version = pd.state_version;
+    cb->init = pd.init;
+    cb->update = pd.update;
+    cb->draw = pd.draw;
+    cb->on_reload = pd.on_reload;
+    cb->migrate = pd.migrate;
+    cb->shutdown = pd.shutdown;
+    d->code = kiln__copy_fields(rt, d->name, &pd, cb) != 0 ? KILN_ERR_ABI : KILN_OK;
 }
 
-int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version) {
-    if (!rt) return KILN_ERR_INVALID;
+/* A load met a fault: the record (pending in tl_crash) goes to the queue and into the result. */
+static int32_t load_fault(kiln_runtime *rt, kiln_load_result *out, int32_t code, int32_t running) {
+    queue_pending_crash(rt, running, tl_last_error);
+    out->crash = tl_crash;
+    return code;
+}
+
+static int32_t load_fail(kiln_load_result *out, int32_t code) {
+    out->code = code;
+    snprintf(out->error, sizeof out->error, "%s", tl_last_error);
+    return code;
+}
+
+/* The version running in `name`'s slot now (0: none, or paused) and the label the next load would get. */
+static void slot_versions(kiln_runtime *rt, const char *name, int32_t label, int32_t *running, int32_t *next) {
+    pthread_mutex_lock(&rt->lock);
+    kiln_slot *s = find_slot(rt, name);
+    *running = running_version(s);
+    *next = label > 0 ? label : (s ? s->loads : 0) + 1;
+    pthread_mutex_unlock(&rt->lock);
+}
+
+static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_result *out) {
+    const char *name = desc->name, *path = desc->path;
+    int32_t label = desc->version;
     if (kiln_plat_in_guarded_call()) {
         kiln__set_error(rt, "kiln_load_plugin was called from inside a plugin callback; load plugins from the runner only.");
         return KILN_ERR_INVALID;
     }
     if (!valid_name(name)) {
         kiln__set_error(rt, "invalid plugin name \"%s\": use 1-%d letters, digits, '_' or '-' (the \"name\" in kiln.json).",
-                  name ? name : "(null)", KILN_NAME_MAX - 1);
+                        name ? name : "(null)", KILN_NAME_MAX - 1);
         return KILN_ERR_INVALID;
     }
     if (!path || !*path) {
@@ -236,13 +479,37 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
 
     /* 1. copy + check + dlopen + entry: outside the lock, the game keeps running */
     double t_start = kiln_plat_now();
-    kiln_image *img = calloc(1, sizeof *img);
+    kiln_image *img = image_new(rt);
     if (!img) { kiln__set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
     char err[KILN_PLAT_ERR];
-    int irc = kiln__image_open(path, rt->tmp_dir, name, &img->img, err);
-    double t_copied = t_start + img->img.copy_seconds;
+    int irc = kiln__image_copy(path, rt->tmp_dir, name, &img->img, err);
+    double t_copied = kiln_plat_now();
+    int32_t running, version;
+    slot_versions(rt, name, label, &running, &version);
+    img->version = version;
+    call_ctx c;
+    memset(&c, 0, sizeof c);
+    c.plugin = name; c.img = img; c.version = version; c.running = running;
+    if (irc == KILN_IMG_OK) {
+        /* the image's constructors run inside dlopen: guarded and watched like any plugin code */
+        c.kind = CALL_DLOPEN;
+        int sig = guarded(rt, NULL, &c, KILN_TXN_COMMIT, 1);
+        if (sig) {
+            char fault[200];
+            kiln__describe_fault(rt, sig, fault, sizeof fault);
+            kiln__set_error(rt, "%s: a constructor of %s (version %d) %s inside dlopen; it was not loaded and version %d "
+                            "keeps running. The dynamic loader may be left locked: restart the runner soon. Fix the "
+                            "constructor (__attribute__((constructor)) or a C++ static object).", name, path,
+                            (int)version, fault, (int)running);
+            out->needs_restart = 1;
+            image_release(img, 1); /* half-loaded: its mapping belongs to the loader now */
+            return load_fault(rt, out, KILN_ERR_CRASH, running);
+        }
+        irc = c.rc;
+        if (irc != KILN_IMG_OK) memcpy(err, c.err, sizeof err);
+    }
     if (irc != KILN_IMG_OK) {
-        free(img);
+        image_release(img, 0);
         size_t n = strlen(err);
         switch (irc) {
         case KILN_IMG_ERR_PATH:
@@ -269,58 +536,64 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
                         "Undefined symbols usually mean a missing source file or library.", name, path, err);
         return KILN_ERR_DLOPEN;
     }
-    kiln_entry_fn entry;
-    void *sym = kiln_plat_lib_symbol(img->img.lib, KILN_ENTRY_SYMBOL);
-    memcpy(&entry, &sym, sizeof entry);
-    if (!entry) {
-        image_free(img);
-        kiln__set_error(rt, "%s: no " KILN_ENTRY_SYMBOL " symbol in %s — did you forget KILN_PLUGIN(...) at the end of the "
-                  "plugin source?", name, path);
-        return KILN_ERR_NO_ENTRY;
-    }
-    call_ctx c;
-    memset(&c, 0, sizeof c);
-    c.kind = CALL_ENTRY; c.entry = entry; c.host = &rt->host;
-    int sig = guarded(rt, NULL, &c, KILN_TXN_COMMIT);
+
+    c.kind = CALL_ENTRY;
+    int sig = guarded(rt, NULL, &c, KILN_TXN_COMMIT, 1);
     if (sig) {
-        image_free(img);
         char fault[200];
         kiln__describe_fault(rt, sig, fault, sizeof fault);
-        kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s %s; the old version keeps running. Use the "
-                  "KILN_PLUGIN(...) macro rather than a hand-written entry.", name, path, fault);
-        return KILN_ERR_CRASH;
+        kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s %s; version %d was not loaded and version %d keeps running. "
+                        "Use the KILN_PLUGIN(...) macro rather than a hand-written entry.", name, path, fault,
+                        (int)version, (int)running);
+        kiln_crash pending = tl_crash;
+        out->needs_restart |= image_close(rt, name, img, running);
+        tl_crash = pending;
+        return load_fault(rt, out, KILN_ERR_CRASH, running);
     }
-    const kiln_plugin *desc = c.desc;
-    if (!desc) {
-        image_free(img);
+    if (c.rc == KILN_ERR_NO_ENTRY) {
+        out->needs_restart |= image_close(rt, name, img, running);
+        kiln__set_error(rt, "%s: no " KILN_ENTRY_SYMBOL " symbol in %s — did you forget KILN_PLUGIN(...) at the end of the "
+                        "plugin source?", name, path);
+        return KILN_ERR_NO_ENTRY;
+    }
+    if (!c.desc) {
+        out->needs_restart |= image_close(rt, name, img, running);
         kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned NULL; it must return the plugin description "
-                  "(use KILN_PLUGIN(...)).", name, path);
+                        "(use KILN_PLUGIN(...)).", name, path);
         return KILN_ERR_ABI;
     }
-    if (desc->abi_version != KILN_ABI_VERSION) {
-        unsigned v = desc->abi_version;
-        image_free(img);
-        kiln__set_error(rt, "%s: %s was built against kiln.h ABI version %u but this Kiln speaks version %u; rebuild it "
-                  "with the kiln.h that ships with this Kiln.", name, path, v, KILN_ABI_VERSION);
-        return KILN_ERR_ABI;
+    /* Unwatched: copy_fields allocates, and a watchdog stop inside malloc would leave it locked; every read in it is
+       bounded, so it cannot run long. */
+    describe_ctx d = {rt, name, path, c.desc, &img->cb, KILN_OK};
+    kiln__host_enter(rt, NULL);
+    sig = kiln_plat_guarded_call(describe_thunk, &d);
+    kiln__host_leave();
+    if (sig) {
+        memset(&tl_crash, 0, sizeof tl_crash);
+        snprintf(tl_crash.plugin, sizeof tl_crash.plugin, "%s", name);
+        tl_crash.callback = KILN_CB_ENTRY;
+        tl_crash.kind = KILN_FAULT_SIGNAL;
+        tl_crash.signal = sig;
+        tl_crash.address = kiln_plat_fault_address();
+        tl_crash.crashed_version = version;
+        tl_crash.frame = rt->frame_count;
+        kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned a plugin description that cannot be read (its "
+                        "pointer, field table or a field name points at unmapped memory, %s at 0x%llx); version %d was "
+                        "not loaded and version %d keeps running. Return the KILN_PLUGIN(...) description.", name, path,
+                        kiln_plat_signal_name(sig), (unsigned long long)tl_crash.address, (int)version, (int)running);
+        kiln_crash pending = tl_crash;
+        out->needs_restart |= image_close(rt, name, img, running);
+        tl_crash = pending;
+        return load_fault(rt, out, KILN_ERR_ABI, running);
     }
-    if (desc->state_size > KILN_STATE_SIZE_MAX) {
-        unsigned sz = desc->state_size;
-        image_free(img);
-        kiln__set_error(rt, "%s: state_size %u is larger than the %u-byte limit; keep big data (levels, images) out of the "
-                  "state block.", name, sz, KILN_STATE_SIZE_MAX);
-        return KILN_ERR_ABI;
+    if (d.code != KILN_OK) {
+        char keep[KILN_ERROR_MAX];
+        memcpy(keep, tl_last_error, sizeof keep);
+        out->needs_restart |= image_close(rt, name, img, running);
+        kiln__set_error(rt, "%s", keep);
+        return d.code;
     }
     kiln_callbacks *cb = &img->cb;
-    cb->state_size = desc->state_size;
-    cb->state_version = desc->state_version;
-    cb->init = desc->init;
-    cb->update = desc->update;
-    cb->draw = desc->draw;
-    cb->on_reload = desc->on_reload;
-    cb->migrate = desc->migrate;
-    cb->shutdown = desc->shutdown;
-    if (kiln__copy_fields(rt, name, desc, cb) != 0) { image_free(img); return KILN_ERR_ABI; }
 
     /* 2. state + swap: under the lock, between frames */
     double t_opened = kiln_plat_now();
@@ -331,24 +604,36 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
     if (new_slot) {
         if (rt->nslots == KILN_MAX_PLUGINS) {
             pthread_mutex_unlock(&rt->lock);
-            image_free(img);
+            out->needs_restart |= image_close(rt, name, img, 0);
             kiln__set_error(rt, "%s: too many plugins (at most %d per game); merge some modules.", name, KILN_MAX_PLUGINS);
             return KILN_ERR_INVALID;
         }
         slot = calloc(1, sizeof *slot);
-        if (!slot) { pthread_mutex_unlock(&rt->lock); image_free(img); kiln__set_error(rt, "%s: out of memory.", name); return KILN_ERR_INVALID; }
+        if (!slot) {
+            pthread_mutex_unlock(&rt->lock);
+            out->needs_restart |= image_close(rt, name, img, 0);
+            kiln__set_error(rt, "%s: out of memory.", name);
+            return KILN_ERR_INVALID;
+        }
         snprintf(slot->name, sizeof slot->name, "%s", name);
     }
+    img->version = label > 0 ? label : slot->loads + 1;
     int32_t action = KILN_STATE_NEW;
     char note[700];
-    int32_t rc = kiln__state_prepare(rt, slot, cb, 0, &action, note, sizeof note);
+    uint64_t seq = tl_crash_seq;
+    int32_t rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
     if (rc != KILN_OK) {
+        int32_t now_running = running_version(slot);
         pthread_mutex_unlock(&rt->lock);
-        image_free(img);
         if (new_slot) kiln__slot_free(slot);
+        if (tl_crash_seq != seq) { /* init / on_reload / migrate of the new version faulted */
+            load_fault(rt, out, rc, now_running);
+        }
+        kiln_crash pending = out->crash;
+        out->needs_restart |= image_close(rt, name, img, now_running);
+        tl_crash = pending;
         return rc;
     }
-    img->version = version > 0 ? version : slot->loads + 1;
     if (!new_slot) kiln__checkpoint_pin(rt, slot, img->version);
     __atomic_store_n(&slot->active, cb, __ATOMIC_SEQ_CST);
     kiln_image *retired = slot->previous;
@@ -360,17 +645,57 @@ int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char 
     rt->last_state_action = action;
     double t_swapped = kiln_plat_now();
     pthread_mutex_unlock(&rt->lock);
-    rt->load_time[KILN_PHASE_COPY] = t_copied - t_start;
-    rt->load_time[KILN_PHASE_OPEN] = t_opened - t_copied;
-    rt->load_time[KILN_PHASE_SWAP] = t_swapped - t_locked;
-    rt->load_time[KILN_PHASE_TOTAL] = t_swapped - t_start;
+    out->copy_s = rt->load_time[KILN_PHASE_COPY] = t_copied - t_start;
+    out->open_s = rt->load_time[KILN_PHASE_OPEN] = t_opened - t_copied;
+    out->swap_s = rt->load_time[KILN_PHASE_SWAP] = t_swapped - t_locked;
+    out->total_s = rt->load_time[KILN_PHASE_TOTAL] = t_swapped - t_start;
+    out->version = img->version;
+    out->state_action = action;
 
-    /* Not active since the swap before this one, and frames are serialised by the lock: nothing runs it. */
-    image_free(retired);
-    if (note[0]) kiln__queue_message(rt, KILN_LOG_WARN, note, strlen(note));
+    /* Not active since the swap before this one, and frames are serialised by the lock: nothing runs it. Its
+       destructors are blamed on it, never on the version just loaded. */
+    out->needs_restart |= image_close(rt, name, retired, img->version);
+    if (note[0]) kiln__queue_message_from(rt, name, KILN_LOG_WARN, note, strlen(note));
+    return KILN_OK;
+}
+
+int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_result *out) {
+    kiln_load_result scratch;
+    if (!out) out = &scratch;
+    memset(out, 0, sizeof *out);
+    if (!rt) { out->code = KILN_ERR_INVALID; snprintf(out->error, sizeof out->error, "kiln_load: no runtime (NULL)."); return out->code; }
+    if (!desc) {
+        kiln__set_error(rt, "kiln_load: no kiln_load_desc given; pass the plugin's name and image path.");
+        return load_fail(out, KILN_ERR_INVALID);
+    }
+    tl_last_error[0] = '\0';
+    int32_t rc = load(rt, desc, out);
+    if (rc != KILN_OK) return load_fail(out, rc);
+    out->code = KILN_OK;
+    out->error[0] = '\0';
     rt->last_error[0] = '\0';
     tl_last_error[0] = '\0';
-    return img->version;
+    return KILN_OK;
+}
+
+int32_t kiln_load_plugin(kiln_runtime *rt, const char *name, const char *path) {
+    return kiln_load_plugin_version(rt, name, path, 0);
+}
+
+int32_t kiln_load_plugin_version(kiln_runtime *rt, const char *name, const char *path, int32_t version) {
+    return kiln_load_plugin_report(rt, name, path, version, NULL, 0);
+}
+
+int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, char *error_out,
+                                int32_t cap) {
+    kiln_load_desc d = {name, path, version, 0};
+    kiln_load_result *r = malloc(sizeof *r); /* ~1.7 KiB: not on a koffi worker's stack */
+    if (!r) { if (error_out && cap > 0) snprintf(error_out, (size_t)cap, "out of memory"); return KILN_ERR_INVALID; }
+    int32_t rc = kiln_load(rt, &d, r);
+    if (error_out && cap > 0) snprintf(error_out, (size_t)cap, "%s", r->error);
+    if (rc == KILN_OK) rc = r->version;
+    free(r);
+    return rc;
 }
 
 int32_t kiln_plugin_version(const kiln_runtime *rt, const char *name) {
@@ -412,11 +737,13 @@ int32_t kiln_reset_state(kiln_runtime *rt, const char *name) {
         int sig = kiln__call(rt, s, CALL_INIT, cb, s->state, 0, KILN_TXN_KEEP_ONLY_NEW);
         if (sig) {
             memcpy(s->state, s->snapshot, s->state_size);
+            int32_t running = running_version(s);
             pthread_mutex_unlock(&rt->lock);
             char fault[200];
             kiln__describe_fault(rt, sig, fault, sizeof fault);
             kiln__set_error(rt, "%s: init %s during the state reset; the previous state was kept. Fix init() "
                       "and save.", name, fault);
+            queue_pending_crash(rt, running, tl_last_error);
             return KILN_ERR_CRASH;
         }
     } else if (s->arena) {
@@ -431,6 +758,7 @@ int32_t kiln_reset_state(kiln_runtime *rt, const char *name) {
 /* A callback crashed: restore the state, roll the code back (or pause), report. Called with the lock held,
    on the frame thread, after siglongjmp left the crashed code: nothing executes the bad image any more. */
 static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig) {
+    kiln_crash rec = tl_crash; /* the fault's facts; a fresh init below may fault and overwrite tl_crash */
     memcpy(s->state, s->snapshot, s->state_size);
     kiln_image *bad = s->current;
     int32_t bad_version = bad ? bad->version : 0;
@@ -441,7 +769,6 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
         __atomic_store_n(&s->active, &good->cb, __ATOMIC_SEQ_CST);
         s->current = good;
         s->previous = NULL;
-        image_free(bad);
         const char *state_note = "state restored to the start of the frame";
         if (good->cb.state_size != s->state_size || good->cb.state_version != s->state_version) {
             /* the good version has another layout: give it a fresh block of its own layout */
@@ -462,7 +789,16 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
                  s->name, kiln__call_names[kind], fault, (int)bad_version);
     }
     kiln__set_error(rt, "%s", msg);
-    kiln__queue_message(rt, KILN_LOG_ERROR, msg, strlen(msg));
+    rec.running_version = running_version(s);
+    snprintf(rec.text, sizeof rec.text, "%s", msg);
+    kiln__queue_crash(rt, &rec);
+    kiln__queue_message_from(rt, s->name, KILN_LOG_ERROR, msg, strlen(msg));
+    if (bad != s->current) {
+        /* nothing executes the bad image any more; its destructors are its own (a fault there is reported too) */
+        kiln_crash keep = tl_crash;
+        image_close(rt, s->name, bad, rec.running_version);
+        tl_crash = keep;
+    }
 }
 
 int32_t kiln_frame(kiln_runtime *rt, double dt) {
@@ -480,17 +816,18 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     in->buttons_pressed = __atomic_exchange_n(&in->button_press_latch, 0, __ATOMIC_RELAXED);
     in->buttons_released = __atomic_exchange_n(&in->button_release_latch, 0, __ATOMIC_RELAXED);
     int crashed = 0;
+    if (rt->nslots) rt->threads = kiln_plat_thread_count(); /* threads the host started between frames are not news */
     for (int i = 0; i < rt->nslots; i++) {
         kiln_slot *s = rt->slots[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (!cb || s->paused) continue;
         memcpy(s->snapshot, s->state, s->state_size);
         if (cb->update) {
-            int sig = kiln__call(rt, s, CALL_UPDATE, cb, s->state, (float)dt, KILN_TXN_COMMIT);
+            int sig = frame_call(rt, s, CALL_UPDATE, cb, (float)dt);
             if (sig) { handle_crash(rt, s, CALL_UPDATE, sig); crashed = 1; continue; }
         }
         if (cb->draw) {
-            int sig = kiln__call(rt, s, CALL_DRAW, cb, s->state, 0, KILN_TXN_COMMIT);
+            int sig = frame_call(rt, s, CALL_DRAW, cb, 0);
             if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
         }
         kiln__commit_frame(rt, s);
@@ -537,9 +874,37 @@ void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons) {
 }
 
 void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms) {
-    if (rt) kiln_plat_watchdog_set_limit(rt->watchdog, ms < 0 ? 0 : ms);
+    if (!rt) return;
+    kiln_plat_watchdog_set_limit(rt->watchdog, ms < 0 ? 0 : ms); /* the heartbeat shows it from the next call on */
 }
 
 void kiln_set_seed(kiln_runtime *rt, uint32_t seed) {
     if (rt) rt->rng = seed ? seed : 0x2545F491u;
+}
+
+/* --- heartbeat ---------------------------------------------------------------------------------------------------- */
+int32_t kiln_set_heartbeat(kiln_runtime *rt, const char *path) {
+    if (!rt) return KILN_ERR_INVALID;
+    kiln_plat_map map = {NULL, 0};
+    if (path && *path) {
+        char err[KILN_PLAT_ERR];
+        if (kiln_plat_map_new_file(path, sizeof(kiln_heartbeat), &map, err) != 0) {
+            kiln__set_error(rt, "kiln_set_heartbeat: cannot create %s (%s); check that the folder exists and is writable.",
+                            path, err);
+            return KILN_ERR_STATE;
+        }
+        kiln_heartbeat *hb = map.base;
+        hb->pid = (uint32_t)kiln_plat_pid();
+        hb->watchdog_ms = kiln_plat_watchdog_limit(rt->watchdog);
+        hb->frame = rt->frame_count;
+        memcpy(hb->magic, "KILNBEAT", 8); /* last: a reader that sees the magic sees the rest */
+    }
+    pthread_mutex_lock(&rt->lock); /* frames write through rt->hb under this lock */
+    kiln_plat_map old = rt->hb_map;
+    rt->hb_map = map;
+    rt->hb = map.base;
+    rt->hb_slot = NULL;
+    pthread_mutex_unlock(&rt->lock);
+    kiln_plat_unmap(&old);
+    return KILN_OK;
 }

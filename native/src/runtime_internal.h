@@ -23,6 +23,8 @@
 #define KILN_PATH_MAX 4096
 #define KILN_ERROR_MAX 1024
 #define KILN_MSG_QUEUE 256
+#define KILN_CRASH_QUEUE 32
+#define KILN_IMAGE_MAGIC 0x4b494d47u /* "KIMG": a kiln_callbacks inside a kiln_image */
 
 #define KILN_STATE_SIZE_MAX (64u << 20)
 #define KILN_ARENA_SIZE ((size_t)64 << 20)   /* per plugin, sparse */
@@ -52,8 +54,17 @@ typedef struct kiln_callbacks {
 typedef struct kiln_image {
     kiln_loaded_image img;    /* handle + temp copy */
     int32_t version;
+    int pinned;               /* a thread its code started may still run it: never dlclosed nor unmapped */
+    kiln_host *host;          /* this image's own copy of the host table, on a read-only page */
+    uint32_t magic;           /* KILN_IMAGE_MAGIC: kiln__image_of(cb) may trust the containing struct */
     kiln_callbacks cb;
 } kiln_image;
+
+/* The image whose callback table `cb` is (every table the runtime calls through lives inside one). */
+static inline kiln_image *kiln__image_of(const kiln_callbacks *cb) {
+    kiln_image *im = cb ? (kiln_image *)(void *)((char *)cb - offsetof(kiln_image, cb)) : NULL;
+    return im && im->magic == KILN_IMAGE_MAGIC ? im : NULL;
+}
 
 /* The state file: header then the plugin's bytes. */
 typedef struct kiln_state_header {
@@ -103,6 +114,7 @@ typedef struct kiln_input {
 typedef struct kiln_message {
     char *text;
     int32_t level;
+    char plugin[KILN_NAME_MAX];       /* "" for the runtime's own messages */
 } kiln_message;
 
 struct kiln_runtime {
@@ -122,9 +134,18 @@ struct kiln_runtime {
     kiln_host host;
     char last_error[KILN_ERROR_MAX];
 
-    pthread_mutex_t msg_lock;
+    pthread_mutex_t msg_lock;         /* also guards the crash queue */
     kiln_message msgs[KILN_MSG_QUEUE];
     int msg_head, msg_count;
+    kiln_crash crashes[KILN_CRASH_QUEUE];
+    int crash_head, crash_count;
+
+    kiln_plat_map hb_map;             /* kiln_set_heartbeat: the mapped kiln_heartbeat, or base NULL */
+    kiln_heartbeat *hb;
+    const kiln_slot *hb_slot;         /* whose name hb->plugin holds now */
+    int threads;                      /* kiln_plat_thread_count() after the last check, -1 unknown */
+    char last_ran[KILN_NAME_MAX];     /* the plugin whose code ran last, and its version: who replaced a handler */
+    int32_t last_ran_version;
 };
 
 /* host.c */
@@ -132,6 +153,9 @@ void kiln__host_init(kiln_runtime *rt);                 /* fills rt->host */
 void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot); /* host calls on this thread go to rt (and slot's arena) */
 void kiln__host_leave(void);
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len);
+/* The same, naming the plugin the message is about (kiln_poll_log's `plugin`); plugin NULL or "" for the runtime. */
+void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *text, size_t len);
+void kiln__queue_crash(kiln_runtime *rt, const kiln_crash *c);
 void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
     __attribute__((format(KILN_PRINTF_FMT, 3, 4)));
 
@@ -153,7 +177,10 @@ int kiln__arena_restore(kiln_arena *a, const void *bytes, uint64_t len);
 void kiln__arena_wipe(kiln_arena *a);
 
 /* runtime.c: guarded plugin calls */
-typedef enum call_kind { CALL_INIT, CALL_UPDATE, CALL_DRAW, CALL_ON_RELOAD, CALL_MIGRATE, CALL_SHUTDOWN, CALL_ENTRY } call_kind;
+/* The first seven match kiln_callback's values (KILN_CB_INIT..KILN_CB_ENTRY); CALL_DLOPEN/CALL_DLCLOSE are
+   KILN_CB_CONSTRUCTOR/KILN_CB_DESTRUCTOR. */
+typedef enum call_kind { CALL_INIT, CALL_UPDATE, CALL_DRAW, CALL_ON_RELOAD, CALL_MIGRATE, CALL_SHUTDOWN, CALL_ENTRY,
+                         CALL_DLOPEN, CALL_DLCLOSE } call_kind;
 extern const char *const kiln__call_names[];
 int kiln__call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, void *state, float dt,
                int arena_outcome_on_success);
