@@ -199,6 +199,36 @@ void kiln_plat_unmap(kiln_plat_map *map) {
     map->base = NULL; map->size = 0;
 }
 
+int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {
+    map->base = NULL; map->size = 0;
+    HANDLE f = open_shared(path, CREATE_ALWAYS);
+    if (f == INVALID_HANDLE_VALUE) { set_win_err(err, path, GetLastError()); return -1; }
+    LARGE_INTEGER end;
+    end.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx(f, end, NULL, FILE_BEGIN) || !SetEndOfFile(f)) {
+        set_win_err(err, path, GetLastError());
+        CloseHandle(f);
+        return -1;
+    }
+    void *p = map_handle(f, size, NULL, err, path);
+    CloseHandle(f);
+    if (!p) return -1;
+    map->base = p; map->size = size;
+    return 0;
+}
+
+/* --- read-only pages ------------------------------------------------------------------------------------------- */
+void *kiln_plat_pages_alloc(size_t size) { return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE); }
+int kiln_plat_pages_protect_ro(void *p, size_t size) {
+    DWORD old;
+    return VirtualProtect(p, size, PAGE_READONLY, &old) ? 0 : -1;
+}
+void kiln_plat_pages_free(void *p, size_t size) { (void)size; if (p) VirtualFree(p, 0, MEM_RELEASE); }
+
+/* Counting threads needs a toolhelp snapshot of every process (~100 µs+): too slow for every call, so Windows does
+   not detect plugin threads (-1: unknown); a job object still ends them with the runner. */
+int kiln_plat_thread_count(void) { return -1; }
+
 #define ARENA_REGION ((uintptr_t)0x4b494c4e0000ull)
 
 int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {

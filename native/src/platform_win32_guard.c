@@ -30,6 +30,7 @@ typedef struct guard_ctx {
 
 static __thread guard_ctx *tl_guard;
 static __thread int tl_defer_outside;
+static __thread uint64_t tl_fault_addr;
 
 static PVOID veh_handle;
 static void (*abort_old)(int);
@@ -70,6 +71,10 @@ static LONG CALLBACK guard_veh(EXCEPTION_POINTERS *ep) {
     int sig = exception_signal(code);
     if (!sig) return EXCEPTION_CONTINUE_SEARCH;
     g->sig = sig;
+    /* an access violation says which address it touched; other exceptions: where the instruction was */
+    const EXCEPTION_RECORD *er = ep->ExceptionRecord;
+    tl_fault_addr = (code == EXCEPTION_ACCESS_VIOLATION || code == EXCEPTION_IN_PAGE_ERROR) && er->NumberParameters >= 2
+                        ? (uint64_t)er->ExceptionInformation[1] : (uint64_t)(uintptr_t)er->ExceptionAddress;
     if (code == EXCEPTION_STACK_OVERFLOW) g->overflow = 1;
     redirect(ep->ContextRecord, g);
     return EXCEPTION_CONTINUE_EXECUTION;
@@ -78,7 +83,7 @@ static LONG CALLBACK guard_veh(EXCEPTION_POINTERS *ep) {
 static void abort_handler(int sig) {
     guard_ctx *g = tl_guard;
     /* the CRT resets the handler to SIG_DFL before calling it: re-arm for the next abort() */
-    if (g) { signal(SIGABRT, abort_handler); g->sig = SIGABRT; guard_recover(); }
+    if (g) { signal(SIGABRT, abort_handler); g->sig = SIGABRT; tl_fault_addr = 0; guard_recover(); }
     signal(SIGABRT, abort_old ? abort_old : SIG_DFL);
     raise(sig);
 }
@@ -111,6 +116,18 @@ void kiln_plat_guard_uninstall(void) {
 }
 
 int kiln_plat_in_guarded_call(void) { return tl_guard != NULL; }
+
+uint64_t kiln_plat_fault_address(void) { return tl_fault_addr; }
+
+/* The CRT's SIGABRT handler is the one a plugin can replace (signal()); it is put back if so. A vectored handler a
+   plugin adds in front of ours cannot be listed, so that case is not covered on Windows. */
+int kiln_plat_guard_check(int *first_sig) {
+    if (__atomic_load_n(&guard_refs, __ATOMIC_RELAXED) == 0) return 0;
+    void (*cur)(int) = signal(SIGABRT, abort_handler);
+    if (cur == abort_handler || cur == SIG_ERR) return 0;
+    if (first_sig) *first_sig = SIGABRT;
+    return 1;
+}
 
 /* --- deferred sections ---------------------------------------------------------------------------------------- */
 void kiln_plat_defer_begin(void) {
