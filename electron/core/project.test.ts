@@ -16,6 +16,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Project', () => {
+  it('gives builds and the runner their default limits, and takes the ones kiln.json sets', async () => {
+    const p = await Project.open(dir);
+    expect(p.config.build).toMatchObject({ timeLimitSeconds: 60, memoryLimitMb: 2048 });
+    expect(p.config.runner).toEqual({ memoryLimitMb: 4096 });
+    const json = JSON.parse(readFileSync(path.join(dir, 'kiln.json'), 'utf8'));
+    json.build = { compiler: 'tcc', timeLimitSeconds: 5, memoryLimitMb: 512 };
+    json.runner = { memoryLimitMb: 1024 };
+    writeFileSync(path.join(dir, 'kiln.json'), JSON.stringify(json));
+    const q = await Project.open(dir);
+    expect(q.config.build).toMatchObject({ compiler: 'tcc', flags: [], profile: 'fast', timeLimitSeconds: 5, memoryLimitMb: 512 });
+    expect(q.config.runner).toEqual({ memoryLimitMb: 1024 });
+    json.build = { timeLimitSeconds: 0 };
+    writeFileSync(path.join(dir, 'kiln.json'), JSON.stringify(json));
+    await expect(Project.open(dir)).rejects.toThrow(/build\.timeLimitSeconds/);
+  });
+
   it('lists sources, headers and kiln.json', async () => {
     const p = await Project.open(dir);
     expect((await p.listFiles()).map((f) => f.path)).toEqual(['a.c', 'b/b.c', 'shared.h', 'kiln.json']);
