@@ -32,7 +32,7 @@
 /* Above this many bytes per commit the frame loop commits less often (state and arena always together): one
    commit every bytes/COMMIT_BYTES_PER_FRAME frames, at most COMMIT_MAX_SPACING. By size, not by measured time, so
    the same game commits the same frames on a busy machine. */
-#define COMMIT_BYTES_PER_FRAME ((uint64_t)1 << 20)
+#define COMMIT_BYTES_PER_FRAME ((uint64_t)2 << 20)
 #define COMMIT_MAX_SPACING 30u
 
 typedef struct ckpt_rec {
@@ -79,7 +79,8 @@ typedef struct kiln_commit {
     char path[KILN_PATH_MAX];
     int broken;            /* a write failed: commits stop until the next load (warned once) */
     uint64_t last_ns;      /* cost of the last commit */
-    uint32_t spacing, since; /* commit every `spacing` frames (1 normally) */
+    uint32_t spacing, since; /* commit every `spacing` frames (1 normally); complete frames not committed yet */
+    int32_t version;       /* the version that ran the last complete frame */
 } kiln_commit;
 
 static uint64_t pad16(uint64_t n) { return (n + 15) & ~15ull; }
@@ -311,6 +312,7 @@ static void commit(kiln_runtime *rt, kiln_slot *slot, int32_t plugin_version, in
     kiln_commit *c = store(rt, slot, why, sizeof why);
     if (why[0]) kiln__queue_messagef(rt, KILN_LOG_WARN, "%s: %s.", slot->name, why);
     if (!c || c->broken || !slot->state) return;
+    c->version = plugin_version;
     if (!force && ++c->since < c->spacing) return;
     c->since = 0;
     double t0 = kiln_plat_now();
@@ -364,6 +366,10 @@ void kiln__checkpoint_pin(kiln_runtime *rt, kiln_slot *slot, int32_t incoming_ve
 
 void kiln__commit_close(kiln_slot *slot) {
     if (!slot || !slot->commit) return;
+    /* spaced commits (big arena): the complete frames since the last one are saved when the runtime closes */
+    kiln_commit *c = slot->commit;
+    char err[KILN_PLAT_ERR];
+    if (c->since && !c->broken && slot->state) write_commit(slot, c, c->version, err);
     close_store(slot->commit);
     free(slot->commit);
     slot->commit = NULL;
