@@ -200,6 +200,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       const crash = loaded.crash ?? arrival?.crash;
       if (crash) {
         // Its constructors or entry crashed, or it killed the runner while loading: a crash of this version.
+        this.lastVersion.set(plugin.name, version);
         const running = crash.runningVersion;
         this.versions.set(plugin.name, running);
         const message = loaded.crash ? loaded.error : arrival!.text;

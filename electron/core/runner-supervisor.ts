@@ -194,8 +194,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     if (child) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          killHard(child);
-          resolve();
+          killHard(child); // a runner stuck in a plugin never reads 'stop'
+          setTimeout(resolve, STOP_GRACE_MS).unref();
         }, STOP_GRACE_MS);
         child.onExit(() => {
           clearTimeout(timer);
@@ -354,7 +354,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt });
     } else {
       t.probation.delete(request.image.version); // refused: it never ran
-      const crash = msg.crash ? this.caughtRecord(msg.crash) : undefined;
+      const crash = msg.crash ? { ...this.caughtRecord(msg.crash), state: 'kept' as const } : undefined; // a refused load changed no state
       request.resolve?.({ ok: false, loadMs: msg.loadMs, error: msg.error, crash });
     }
     // The dynamic loader may be left locked: move to a fresh runner on the good images, state as last committed.

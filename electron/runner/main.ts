@@ -17,7 +17,9 @@ const MAX_FRAMES_IN_FLIGHT = 6;
 const SESSION_EVERY_MS = 250;
 /** Index = kiln_state_action in native/include/kiln_runtime.h. */
 const STATE_ACTIONS: StateAction[] = ['new', 'kept', 'reset', 'restored', 'migrated'];
-const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, n]) => [n as number, name]));
+/** Signal number -> name; the first name wins (SIGABRT, not its alias SIGIOT). */
+const SIGNAL_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(osConstants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
 
 const channel = parentChannel();
 const send = (msg: RunnerToHost) => channel.send(msg);
