@@ -35,8 +35,16 @@ uint32_t kiln__layout_hash(const kiln_field_rec *f, uint32_t n) {
     return h ? h : 1;
 }
 
+static void drop_fields(kiln_callbacks *cb) {
+    kiln_plat_defer_begin();
+    free(cb->fields);
+    cb->fields = NULL;
+    kiln_plat_defer_end();
+}
+
 /* Runs inside a guarded call (a wild pointer in the plugin's table faults into the guard): every read of plugin
-   memory is bounded, and cb->fields is set before the first such read so the caller frees it after a fault. */
+   memory is bounded, and cb->fields is set before the first such read so the caller frees it after a fault.
+   calloc/free sit in deferred sections: a watchdog stop never leaves malloc's lock taken. */
 int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *desc, kiln_callbacks *cb) {
     cb->fields = NULL; cb->field_count = 0; cb->layout_hash = 0;
     const kiln_field *table = desc->fields;
@@ -46,9 +54,11 @@ int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *des
         kiln__set_error(rt, "%s: the field table has %u entries; at most %d are supported.", name, count, KILN_FIELDS_MAX);
         return -1;
     }
+    kiln_plat_defer_begin();
     kiln_field_rec *recs = calloc(count, sizeof *recs);
-    if (!recs) { kiln__set_error(rt, "%s: out of memory.", name); return -1; }
     cb->fields = recs;
+    kiln_plat_defer_end();
+    if (!recs) { kiln__set_error(rt, "%s: out of memory.", name); return -1; }
     for (uint32_t i = 0; i < count; i++) {
         kiln_field f = table[i];
         uint32_t sz = type_size(f.type);
@@ -60,8 +70,7 @@ int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *des
                             "Use KILN_FIELD(State, member, type, count).", name, i, (int)(nl < 40 ? nl : 40),
                             f.name ? f.name : "", !f.name ? "(null)" : nl >= 40 ? "..." : "", f.type, f.offset, f.count,
                             KILN_FIELD_NAME - 1, state_size);
-            free(recs);
-            cb->fields = NULL;
+            drop_fields(cb);
             return -1;
         }
         memcpy(recs[i].name, f.name, nl);
@@ -70,8 +79,7 @@ int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *des
             if (strcmp(recs[j].name, recs[i].name) == 0) {
                 kiln__set_error(rt, "field \"%s\" appears twice in the field table of %s (entries #%u and #%u); each "
                                 "KILN_FIELD must name a different member.", recs[i].name, name, j, i);
-                free(recs);
-                cb->fields = NULL;
+                drop_fields(cb);
                 return -1;
             }
         }
