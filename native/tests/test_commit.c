@@ -193,15 +193,12 @@ static void test_commit_big_arena_spaced_but_consistent(void) {
     kiln_destroy(rt);
 }
 
-/* kiln_load arrives with H2a's runtime; until it links, the checkpoint tests say so and check nothing. */
-#pragma weak kiln_load
 static int load_v(kiln_runtime *rt, const char *image, int32_t version, int32_t restore_before, kiln_load_result *r) {
     kiln_load_desc d = {"dier", image, version, restore_before};
     return kiln_load(rt, &d, r);
 }
 
 static void test_checkpoint_restores_state_from_before_the_bad_swap(void) {
-    if (!kiln_load) { printf("     (skipped: kiln_load is not in this libkiln yet)\n"); return; }
     const char *wd = new_workdir();
     const char *v1 = compile_dier("dier_v1", "-DMARK=1");
     const char *v2 = compile_dier("dier_bad", "-DHOW=4 -DDIE_AT=9 -DMARK=2");
@@ -242,7 +239,6 @@ static void test_checkpoint_restores_state_from_before_the_bad_swap(void) {
 }
 
 static void test_checkpoint_missing_says_so_and_uses_last_commit(void) {
-    if (!kiln_load) { printf("     (skipped: kiln_load is not in this libkiln yet)\n"); return; }
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
     kiln_load_result r;
@@ -259,7 +255,6 @@ static void test_checkpoint_missing_says_so_and_uses_last_commit(void) {
 }
 
 static void test_checkpoints_keep_the_newest_four(void) {
-    if (!kiln_load) { printf("     (skipped: kiln_load is not in this libkiln yet)\n"); return; }
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
     kiln_load_result r;
