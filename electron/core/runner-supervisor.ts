@@ -91,6 +91,9 @@ interface PluginTrack {
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private child: RunnerProcess | null = null;
+  /** A runner started ahead and waiting for 'init' (warm standby): a restart skips Node's start-up. */
+  private standby: RunnerProcess | null = null;
+  private standbyTimer: NodeJS.Timeout | null = null;
   private childReady = false;
   private readonly plugins = new Map<string, PluginTrack>();
   private nextRequest = 1;
@@ -114,6 +117,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private checker: NodeJS.Timeout | null = null;
   private info: RunnerInfo = { state: 'stopped', restarts: 0, message: 'not started' };
   session: RunnerSession = { paused: false, frame: 0, fps: 0, frameTimes: [], loop: 'off', loopSeconds: 0 };
+  /** Why the running runner has no sandbox; null when it entered it (undefined before one is up). */
+  sandboxError: string | null | undefined = undefined;
 
   constructor(
     private readonly launch: RunnerLauncher,
@@ -188,8 +193,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   /** Ends the runner for sure: a polite stop, then SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const t of [this.checker, this.restartTimer, this.rssTimer]) if (t) clearTimeout(t);
-    this.checker = this.restartTimer = this.rssTimer = null;
+    for (const t of [this.checker, this.restartTimer, this.rssTimer, this.standbyTimer]) if (t) clearTimeout(t);
+    this.checker = this.restartTimer = this.rssTimer = this.standbyTimer = null;
+    if (this.standby) killHard(this.standby);
+    this.standby = null;
     const child = this.child;
     if (child) {
       await new Promise<void>((resolve) => {
@@ -244,7 +251,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const heartbeatPath = path.join(this.config.workDir, 'run', `heartbeat-${process.pid}-${++this.spawnCount}`);
     mkdirSync(path.dirname(heartbeatPath), { recursive: true });
     this.heartbeat = new Heartbeat(heartbeatPath);
-    const child = this.launch();
+    const child = this.takeStandby() ?? this.launch();
     this.child = child;
     this.childReady = false;
     this.lastMessageAt = Date.now();
@@ -255,8 +262,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         if (msg.type !== 'ready') return this.onRunnerMessage(msg);
         this.childReady = true;
         this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
+        this.sandboxError = msg.sandboxError ?? null;
         if (msg.sandboxError) this.emit('log', { level: 'warn', text: `game runner: no sandbox — ${msg.sandboxError}`, at: Date.now() });
         this.measureBaseline(child);
+        this.prepareStandby();
         const failed = msg.loaded.filter((l) => !l.ok).map((l) => ({ plugin: l.plugin, error: l.error ?? 'load failed' }));
         if (!starting) this.emit('restarted', { reason, crashed: crashed.map((c) => c.plugin), failed });
         resolve();
@@ -279,6 +288,27 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         heartbeatPath,
       });
     });
+  }
+
+  private takeStandby(): RunnerProcess | null {
+    const standby = this.standby;
+    this.standby = null;
+    return standby;
+  }
+
+  /** Start the next runner ahead of need, once this one is up (not competing with its start). */
+  private prepareStandby(): void {
+    if (this.standby || this.standbyTimer || this.stopping) return;
+    this.standbyTimer = setTimeout(() => {
+      this.standbyTimer = null;
+      if (this.standby || this.stopping) return;
+      const standby = this.launch();
+      this.standby = standby;
+      standby.onExit(() => {
+        if (this.standby === standby) this.standby = null;
+      });
+    }, 500);
+    this.standbyTimer.unref();
   }
 
   /** Send waiting loads to a runner that is up; each is on probation from the moment it is sent. */
