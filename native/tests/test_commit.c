@@ -7,12 +7,14 @@
 
 /* The fixture: a state whose fields are written in two halves around the point where it may die, and an
    alloc() block written the same way, so a half-written frame is visible.
-   HOW: 1 _exit(3) in update at frame DIE_AT, after the first half; 2 SIGKILL there; 3 _exit in draw after a
+   HOW: 1 _exit(3) in update at frame DIE_AT, after the first half; 2 SIGKILL there; 6 abort() with SIGABRT reset
+   to SIG_DFL there (the guard cannot catch it); 3 _exit in draw after a
    complete update; 4 a bad version: scribbles over the state and the arena every frame, dies at DIE_AT;
    5 shutdown scribbles and then segfaults. MARK: stored by init (tells versions apart). DUP: a field table
    naming `a` twice. ARENA: int32s in the alloc() block. */
 static const char dier_src[] =
     "#include <signal.h>\n"
+    "#include <stdlib.h>\n"
     "#include <unistd.h>\n"
     "#include \"kiln.h\"\n"
     "#ifndef DIE_AT\n#define DIE_AT 0\n#endif\n"
@@ -27,7 +29,7 @@ static const char dier_src[] =
     "#ifdef DUP\n    {\"a\", KILN_I32, 28, 1},\n#endif\n"
     "};\n"
     "static void die(void) {\n"
-    "#if HOW == 2\n    kill(getpid(), SIGKILL);\n#endif\n"
+    "#if HOW == 2\n    kill(getpid(), SIGKILL);\n#elif HOW == 6\n    signal(SIGABRT, SIG_DFL); abort();\n#endif\n"
     "    _exit(3);\n"
     "}\n"
     "static void init(void *s) { S *st = s; st->heap = mem_alloc(ARENA * sizeof(int32_t)); st->mark = MARK; }\n"
@@ -42,7 +44,7 @@ static const char dier_src[] =
     "    if (st->frames >= DIE_AT) die();\n"
     "    return;\n"
     "#endif\n"
-    "    if ((HOW == 1 || HOW == 2) && st->frames == DIE_AT) die();\n"
+    "    if ((HOW == 1 || HOW == 2 || HOW == 6) && st->frames == DIE_AT) die();\n"
     "    for (int i = ARENA / 2; i < ARENA; i++) st->heap[i] = st->frames;\n"
     "    st->c = st->frames; st->d = st->frames;\n"
     "}\n"
@@ -106,11 +108,15 @@ static int32_t dier_field(const char *wd, int idx) { return state_field(wd, "die
 
 /* A new runtime on wd (a restarted runner) loads the plain fixture and must see frame `n` complete, then one more
    frame must read back the arena as committed at frame n. */
+static double last_restart_ms;
 static void check_restart_sees_frame(const char *wd, int n) {
+    const char *image = compile_dier("dier_plain", "");
+    double t0 = now();
     kiln_runtime *rt = kiln_create(W, H, wd);
     CHECK(rt != NULL);
     if (!rt) return;
-    CHECK_EQ(kiln_load_plugin(rt, "dier", compile_dier("dier_plain", "")), 1);
+    CHECK_EQ(kiln_load_plugin(rt, "dier", image), 1);
+    last_restart_ms = (now() - t0) * 1e3;
     CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_RESTORED);
     CHECK_EQ(dier_field(wd, D_FRAMES), n);
     CHECK_EQ(dier_field(wd, D_A), n);
@@ -135,6 +141,14 @@ static void test_commit_sigkill_mid_update_keeps_last_frame(void) {
     int st = run_child(wd, compile_dier("dier_kill9", "-DHOW=2 -DDIE_AT=9"), 20);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
     check_restart_sees_frame(wd, 8);
+    printf("     killed mid-frame -> new runtime + load on the last committed frame: %.2f ms\n", last_restart_ms);
+}
+
+static void test_commit_abort_with_default_handler_keeps_last_frame(void) {
+    const char *wd = new_workdir();
+    int st = run_child(wd, compile_dier("dier_abort7", "-DHOW=6 -DDIE_AT=7"), 20);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+    check_restart_sees_frame(wd, 6);
 }
 
 static void test_commit_death_in_draw_drops_that_frames_update(void) {
@@ -418,6 +432,7 @@ static void test_commit_cost(void) {
 #define COMMIT_TESTS                                                                                              \
     {"commit_exit_mid_update_keeps_last_frame", test_commit_exit_mid_update_keeps_last_frame},                    \
     {"commit_sigkill_mid_update_keeps_last_frame", test_commit_sigkill_mid_update_keeps_last_frame},              \
+    {"commit_abort_with_default_handler_keeps_last_frame", test_commit_abort_with_default_handler_keeps_last_frame}, \
     {"commit_death_in_draw_drops_that_frames_update", test_commit_death_in_draw_drops_that_frames_update},        \
     {"commit_death_before_any_frame_keeps_loaded_state", test_commit_death_before_any_frame_keeps_loaded_state},  \
     {"commit_crashed_shutdown_is_not_saved", test_commit_crashed_shutdown_is_not_saved},                          \
