@@ -1,11 +1,12 @@
 /** The `kiln` command as a user runs it: a real process, real compiler, real runner. */
-import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findKilnRoot } from '../core/paths';
+import { groupMembers, pgidOf, processesIn, sleep } from '../core/test-support';
 
 const root = findKilnRoot(__dirname);
 const kiln = path.join(root, 'bin', 'kiln.mjs');
@@ -72,6 +73,80 @@ describe('kiln run --headless', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
+
+/** `kiln run --headless` in its own process group, as a terminal runs it (Ctrl+C signals the whole group). */
+function runHeadless(project: string): { child: ChildProcessWithoutNullStreams; events: Array<{ outcome: string; version: number | null; message: string }>; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [kiln, 'run', project, '--headless', '--trust'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const events: Array<{ outcome: string; version: number | null; message: string }> = [];
+  let buffer = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      events.push(JSON.parse(buffer.slice(0, nl)));
+      buffer = buffer.slice(nl + 1);
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, events, stderr: () => err, exited };
+}
+
+const UNHANDLED = /EPIPE|Unhandled|node:internal|^\s+at /m;
+
+describe('kiln run --headless stopped with Ctrl+C', () => {
+  it('exits cleanly while its output pipe closes too (kiln run | jq, both stopped): no EPIPE, nothing left running', async () => {
+    // The race is one of timing (the runner, in the same group, dies of the SIGINT while the back end
+    // still writes to it): stop it at several moments from the runner's start through the first reload.
+    for (const delay of [0, 40, 80, 150, 300, 600]) {
+      const run = runHeadless(dir);
+      await expect.poll(() => /runner: running/.test(run.stderr()), { timeout: 20_000 }).toBe(true);
+      await sleep(delay);
+      run.child.stdout.destroy(); // the pipe's reader is gone, as jq is after Ctrl+C
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(run.stderr()).not.toMatch(UNHANDLED);
+      await expect.poll(() => groupMembers(run.child.pid!), { timeout: 10_000 }).toEqual([]); // the runner too
+    }
+  }, 180_000);
+
+  it('stops by itself when the reader of its output goes away (kiln run | head -1)', async () => {
+    const run = runHeadless(dir);
+    await expect.poll(() => run.events.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    run.child.stdout.destroy();
+    const source = readFileSync(path.join(dir, 'pong.c'), 'utf8');
+    writeFileSync(path.join(dir, 'pong.c'), source.replace(/#define BALL_COLOR \S+/, '#define BALL_COLOR 0x0000FFFF'));
+    try {
+      expect(await run.exited).toBe(0); // the next reload's line had nowhere to go
+    } finally {
+      writeFileSync(path.join(dir, 'pong.c'), source);
+    }
+    expect(run.stderr()).not.toMatch(UNHANDLED);
+    await expect.poll(() => groupMembers(run.child.pid!), { timeout: 10_000 }).toEqual([]);
+  });
+
+  it('kills a compiler stuck on a FIFO include: after stop no process of its group remains', async () => {
+    const stuck = mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-stuck-'));
+    cpSync(dir, stuck, { recursive: true, filter: (s) => !s.includes('.kiln') });
+    execFileSync('mkfifo', [path.join(stuck, 'pipe.h')]);
+    writeFileSync(path.join(stuck, 'pong.c'), `#include "pipe.h"\n${readFileSync(path.join(dir, 'pong.c'), 'utf8')}`);
+    const run = runHeadless(stuck);
+    try {
+      await expect.poll(() => processesIn(realpathSync(stuck)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const [compiler] = processesIn(realpathSync(stuck));
+      const group = pgidOf(compiler);
+      expect(group).not.toBe(run.child.pid); // its own group: the terminal's Ctrl+C does not reach it, Kiln must
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      await expect.poll(() => groupMembers(group), { timeout: 10_000 }).toEqual([]);
+      await expect.poll(() => groupMembers(run.child.pid!), { timeout: 10_000 }).toEqual([]);
+      expect(run.stderr()).not.toMatch(UNHANDLED);
+    } finally {
+      rmSync(stuck, { recursive: true, force: true });
     }
   });
 });

@@ -4,7 +4,7 @@
  * real process groups read from /proc.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { ReloadEvent } from '../shared/contract';
 import { KilnBackend } from './backend';
 import { compile, findCompiler, runningCompilers, type BuildLimits } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
-import { sessionSource, testPaths, writeProject } from './test-support';
+import { groupMembers, pgidOf, processesIn, sessionSource, testPaths, writeProject } from './test-support';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-limits-'));
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-limits-data-'));
@@ -20,41 +20,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** Live (non-zombie) processes whose process group is `pgid`. */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
-    } catch {
-      /* exited while we looked */
-    }
-  }
-  return members;
-}
-
-/** Live processes whose working folder is `cwd` (the compilers of a project build there). */
-function processesIn(cwd: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
-    .filter((e) => {
-      try {
-        return readlinkSync(`/proc/${e}/cwd`) === cwd && !/\) Z /.test(readFileSync(`/proc/${e}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-function pgidOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-}
 
 /** A source that #includes a FIFO nobody writes: the compiler waits in open() forever. */
 function stuckSource(name: string): string {

@@ -2,7 +2,7 @@
  * What the back-end tests and the benchmark share: temp projects, a real back end on them (trusted,
  * started, its first builds done), and reading pixels of the frames it streams. Node only, no mocks.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Frame, ReloadEvent } from '../shared/contract';
@@ -90,4 +90,40 @@ ${update}
 static void draw(void *s) { (void)s; fill_rect(0, ${row}, 4, 1, ${hex}); }
 KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .update = update, .draw = draw)
 `;
+}
+
+/** Linux: live (non-zombie) processes whose process group is `pgid`, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return members;
+}
+
+/** Linux: the process group of `pid`. */
+export function pgidOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+/** Linux: live processes (other than this one) working in folder `cwd` — a project's compilers build there. */
+export function processesIn(cwd: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
+    .filter((e) => {
+      try {
+        return readlinkSync(`/proc/${e}/cwd`) === cwd && !/\) Z /.test(readFileSync(`/proc/${e}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
