@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime_internal.h"
+#include "commit.h"
 
 #define SNAP_MAGIC "KILNSNAP"
 #define SNAP_VERSION 1u
@@ -154,6 +154,8 @@ int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len) {
         memcpy(s->state, states[i], s->state_size);
         if (slots[i]->arena_bytes) kiln__arena_restore(s->arena, states[i] + pad8(s->state_size), slots[i]->arena_bytes);
         else if (s->arena) kiln__arena_wipe(s->arena);
+        /* a snapshot is a complete frame: a runner that dies before the next frame comes back on it */
+        kiln__commit_now(rt, s, s->current ? s->current->version : 0);
     }
     memcpy(&rt->in, buf + sizeof h, sizeof rt->in);
     rt->time = h.time;

@@ -212,6 +212,29 @@ static int load_v(kiln_runtime *rt, const char *image, int32_t version, int32_t 
     return kiln_load(rt, &d, r);
 }
 
+/* kiln_restore (loop recording) puts back a complete frame: it is committed at once. */
+static void test_commit_after_kiln_restore(void) {
+    const char *wd = new_workdir();
+    const char *image = compile_dier("dier_plain", "");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kiln_runtime *rt = kiln_create(W, H, wd);
+        if (!rt || kiln_load_plugin(rt, "dier", image) != 1) _exit(10);
+        for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
+        static uint8_t snap[1 << 16];
+        int32_t n = kiln_snapshot(rt, snap, sizeof snap);
+        if (n <= 0) _exit(11);
+        for (int i = 0; i < 4; i++) kiln_frame(rt, 1.0 / 60);
+        if (kiln_restore(rt, snap, n) != KILN_OK) _exit(12);
+        _exit(0); /* dies before another frame */
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    check_restart_sees_frame(wd, 3);
+}
+
 static void test_checkpoint_restores_state_from_before_the_bad_swap(void) {
     const char *wd = new_workdir();
     const char *v1 = compile_dier("dier_v1", "-DMARK=1");
@@ -436,6 +459,7 @@ static void test_commit_cost(void) {
     {"commit_death_in_draw_drops_that_frames_update", test_commit_death_in_draw_drops_that_frames_update},        \
     {"commit_death_before_any_frame_keeps_loaded_state", test_commit_death_before_any_frame_keeps_loaded_state},  \
     {"commit_crashed_shutdown_is_not_saved", test_commit_crashed_shutdown_is_not_saved},                          \
+    {"commit_after_kiln_restore", test_commit_after_kiln_restore},                                                \
     {"commit_big_arena_spaced_but_consistent", test_commit_big_arena_spaced_but_consistent},                      \
     {"checkpoint_restores_state_from_before_the_bad_swap", test_checkpoint_restores_state_from_before_the_bad_swap}, \
     {"checkpoint_missing_says_so_and_uses_last_commit", test_checkpoint_missing_says_so_and_uses_last_commit},    \
