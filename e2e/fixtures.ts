@@ -42,7 +42,8 @@ export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv =
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web shell printed no URL in 20 s:\n${output}`)), 20_000);
+    // Generous: on a loaded 2-core machine Node alone can take 20 s to start the shell.
+    const timer = setTimeout(() => reject(new Error(`web shell printed no URL in 60 s:\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = /^Kiln editor: (\S+)$/m.exec(output);

@@ -13,7 +13,8 @@ if (noElectron) console.log(`e2e: ${noElectron}`);
 
 export default defineConfig<object, { shellKind: ShellKind }>({
   testDir: './specs',
-  timeout: 90_000,
+  // Fixtures (a web shell, a first build, Monaco) count against it; a loaded 2-core machine needs the room.
+  timeout: 150_000,
   expect: { timeout: 20_000 },
   workers: 1,
   retries: 0,

@@ -45,9 +45,10 @@ export class KilnEditor {
 
   /** The editor is up and the status badge says `state` (ok: the game runs; waiting: not trusted yet). */
   async ready(state: 'ok' | 'waiting' = 'ok'): Promise<void> {
-    await expect(this.editor).toBeVisible();
-    await expect(this.editor.locator('.monaco-editor')).toBeVisible();
-    await this.waitForStatus(state);
+    // The first page load, Monaco and the first build share a machine that may be busy: a minute each at most.
+    await expect(this.editor).toBeVisible({ timeout: 60_000 });
+    await expect(this.editor.locator('.monaco-editor')).toBeVisible({ timeout: 60_000 });
+    await expect(this.status).toHaveAttribute('data-state', state, { timeout: 60_000 });
   }
 
   async waitForStatus(state: 'ok' | 'error' | 'waiting' | 'building' | 'loading', version?: number): Promise<void> {

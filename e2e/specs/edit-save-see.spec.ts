@@ -6,8 +6,10 @@ import { rgbOf } from '../pages/kiln-editor';
 const SERVE = { x: 160, y: 90 };
 const fromServe = (b: { x: number; y: number }) => Math.hypot(b.x - SERVE.x, b.y - SERVE.y);
 
+// Up to a minute of play for a score, then a paused reload: the room a loaded machine needs, set before the fixtures start.
+test.describe.configure({ timeout: 240_000 });
+
 test('a colour changed in pong.c shows on the running game, with the score and the ball kept', async ({ kiln, project }) => {
-  test.setTimeout(120_000);
   const source = project.file('pong.c');
   const ballDefine = findDefine(source, 'BALL_COLOR');
   const oldBall = rgbOf(ballDefine.value);
