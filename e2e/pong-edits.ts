@@ -16,3 +16,9 @@ export function updateBodyLine(file: string): number {
 
 /** A statement that crashes with SIGSEGV the moment it runs. */
 export const CRASH = '    *(volatile int *)0 = 1;';
+
+/** A statement that never returns: libkiln's watchdog (2 s by default) has to stop it. */
+export const HANG = '    for (;;) {}';
+
+/** Ends the game runner process with exit code 1 (declared here: pong.c includes no libc header). */
+export const EXIT_RUNNER = '    { extern void exit(int); exit(1); }';

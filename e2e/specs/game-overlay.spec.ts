@@ -36,8 +36,12 @@ test('a crash rolled back shows its signal, callback and versions over the still
 
   const overlay = kiln.overlay();
   await expect(overlay).toHaveAttribute('data-outcome', 'crash-rolled-back');
+  await expect(overlay).toHaveAttribute('data-kind', 'signal');
+  await expect(overlay).toContainText('pong crashed and was rolled back');
   const facts = kiln.page.getByTestId('crash-facts');
-  await expect(facts).toContainText('SIGSEGV');
+  await expect(facts).toHaveAttribute('data-signal', 'SIGSEGV');
+  await expect(kiln.page.getByTestId('crash-cause')).toHaveText('SIGSEGV');
+  await expect(facts).toContainText('0x0'); // the address it wrote to
   await expect(facts).toContainText('update()');
   await expect(facts).toContainText('v2 crashed → back on v1');
 
