@@ -101,8 +101,11 @@ function guardedStream(stream: NodeJS.WriteStream): { write(text: string): void 
 /** Ctrl+C, SIGTERM, SIGHUP or the output's reader going away: stop once, then exit; a second Ctrl+C exits at once. */
 function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
-  const shutdown = () => {
-    if (stopping) process.exit(130); // compilers still die: process exit kills their groups
+  const shutdown = (why: 'signal' | 'reader-gone') => {
+    if (stopping) {
+      if (why === 'signal') process.exit(130); // a second Ctrl+C: compilers still die, process exit kills their groups
+      return;
+    }
     stopping = true;
     // A hung stop must not keep the terminal: exit anyway after a while.
     setTimeout(() => process.exit(0), 10_000).unref();
@@ -110,10 +113,8 @@ function stopOnSignals(stop: () => Promise<void>): void {
       .catch((e) => err.write(`kiln: stopping failed: ${(e as Error).message}\n`))
       .finally(() => process.exit(0));
   };
-  onReaderGone = shutdown;
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-  process.on('SIGHUP', shutdown);
+  onReaderGone = () => shutdown('reader-gone');
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown('signal'));
 }
 
 function untrustedMessage(dir: string): string {
