@@ -9,7 +9,7 @@
  *     if (!hr) die(hr_create_error());
  *     hr_register_func(hr, "game_step", (void **)&game_step);
  *     if (hr_load_initial(hr) != HR_SUCCESS) die(hr_last_error(hr));
- *     hr_set_callback(hr, on_reload, NULL);     // optional: told after every reload attempt
+ *     hr_set_callback(hr, on_reload);            // optional: on_reload(path) after every reload attempt
  *     hr_start_watching(hr);                     // rebuild game.so: game_step changes under you
  *     for (;;) {
  *         unsigned t = hr_enter(hr);             // "I may run code of the image" ...
@@ -40,8 +40,8 @@
  *  - Freeze/thaw: allocations through hr_alloc/hr_free wait while a swap is in progress (the Brick
  *    block_freeze/block_thaw): none is ever in flight during the swap. A host with its own allocator gets the
  *    same through hr_set_freeze_hooks. An allocation that waits longer than 1 s fails cleanly (NULL).
- *  - Threads: every function may be called from any thread; loads are serialised. The callback runs on the
- *    thread that loaded (the watcher thread, or the caller of hr_reload) after the swap, outside any lock; it
+ *  - Threads: every function may be called from any thread; loads are serialised. The callbacks run on the
+ *    thread that loaded (the watcher thread, or the caller of hr_reload) after the swap, outside any lock; they
  *    may call hr_state/hr_version/hr_last_error but not hr_destroy.
  *  - Errors: functions return an hr_result (HR_SUCCESS = 0, negative on failure) and set hr_last_error() to a
  *    sentence saying what went wrong and what to do.
@@ -66,7 +66,7 @@ extern "C" {
 #define HR_MAX_FUNCS 256
 
 typedef struct hr_engine hr_engine;
-typedef hr_engine HotReloadEngine; /* the Brick name */
+typedef hr_engine HotReloadEngine; /* the Brick names */
 
 typedef enum hr_status {
     HR_WAITING = 0, /* nothing loaded yet (before hr_load_initial succeeds) */
@@ -74,6 +74,7 @@ typedef enum hr_status {
     HR_OK = 2,      /* the last load worked */
     HR_ERROR = 3    /* the last load failed; the previous image (if any) is still in use */
 } hr_status;
+typedef hr_status HotReloadState;
 
 typedef enum hr_result {
     HR_SUCCESS = 0,
@@ -85,7 +86,11 @@ typedef enum hr_result {
     HR_ERR_WATCH = -6       /* the folder cannot be watched */
 } hr_result;
 
-/* Called after each load attempt: status is HR_OK or HR_ERROR (or HR_LOADING while an incomplete image waits). */
+/* The Brick callback: called after each finished load attempt (worked: hr_state is HR_OK; failed: HR_ERROR) with
+   the path given to hr_create. */
+typedef void (*hr_callback_t)(const char *so_path);
+/* The richer one: also called while an incomplete image waits to be retried (status HR_LOADING), with the version
+   and a user pointer. */
 typedef void (*hr_callback)(hr_engine *hr, hr_status status, int32_t version, void *user);
 
 /* Creates an engine for the image at `path` (nothing is loaded yet). NULL on failure: hr_create_error() says why. */
@@ -98,7 +103,9 @@ HR_API int hr_load_initial(hr_engine *hr);  /* first load; fills every registere
 HR_API int hr_start_watching(hr_engine *hr);
 HR_API int hr_reload(hr_engine *hr);        /* reload now (manual); the same steps as a watched change */
 HR_API hr_status hr_state(const hr_engine *hr);
-HR_API void hr_set_callback(hr_engine *hr, hr_callback cb, void *user);
+/* One callback of each kind at a time (NULL removes it); both may be set: the rich one is called first. */
+HR_API void hr_set_callback(hr_engine *hr, hr_callback_t cb);
+HR_API void hr_set_callback_ex(hr_engine *hr, hr_callback cb, void *user);
 /* Stops watching, waits for the grace period (up to the grace timeout), sets every registered pointer to NULL,
    closes the images and removes their temp copies. No thread may call into the image afterwards. */
 HR_API void hr_destroy(hr_engine *hr);

@@ -36,6 +36,7 @@ struct hr_engine {
     char last_error[HR_ERROR_MAX];
     hr_callback cb;
     void *cb_user;
+    hr_callback_t brick_cb;
     kiln_plat_watch *watch;
     /* grace: two-phase reader counters */
     unsigned gen;
@@ -323,11 +324,14 @@ static int load_locked(hr_engine *hr) {
 
 static void notify(hr_engine *hr) {
     hr_callback cb;
+    hr_callback_t brick_cb;
     void *user;
     pthread_mutex_lock(&hr->load_m);
-    cb = hr->cb; user = hr->cb_user;
+    cb = hr->cb; user = hr->cb_user; brick_cb = hr->brick_cb;
     pthread_mutex_unlock(&hr->load_m);
-    if (cb) cb(hr, hr_state(hr), hr_version(hr), user);
+    hr_status st = hr_state(hr);
+    if (cb) cb(hr, st, hr_version(hr), user);
+    if (brick_cb && st != HR_LOADING) brick_cb(hr->path); /* a retry still waiting is not a finished attempt */
 }
 
 int hr_load_initial(hr_engine *hr) {
@@ -388,7 +392,14 @@ hr_status hr_state(const hr_engine *hr) { return hr ? (hr_status)__atomic_load_n
 int32_t hr_version(const hr_engine *hr) { return hr ? __atomic_load_n(&hr->version, __ATOMIC_SEQ_CST) : 0; }
 const char *hr_last_error(const hr_engine *hr) { return hr ? hr->last_error : "hr: no engine (NULL)"; }
 
-void hr_set_callback(hr_engine *hr, hr_callback cb, void *user) {
+void hr_set_callback(hr_engine *hr, hr_callback_t cb) {
+    if (!hr) return;
+    pthread_mutex_lock(&hr->load_m);
+    hr->brick_cb = cb;
+    pthread_mutex_unlock(&hr->load_m);
+}
+
+void hr_set_callback_ex(hr_engine *hr, hr_callback cb, void *user) {
     if (!hr) return;
     pthread_mutex_lock(&hr->load_m);
     hr->cb = cb; hr->cb_user = user;

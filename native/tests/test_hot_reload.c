@@ -1,5 +1,6 @@
 /* test_hot_reload.c — included by test_runtime.c. The generic engine (hot_reload.h) on its own, as any C host
    would use it: real libraries compiled during the test, a watched folder, threads calling through the pointers. */
+#include <sys/wait.h>
 
 typedef struct hr_fixture {
     char dir[256], lib[320], tmp[320];
@@ -83,12 +84,26 @@ static void hr_test_callback(hr_engine *hr, hr_status status, int32_t version, v
     *(int *)user = 1;
 }
 
+/* the Brick form: a path only; hr_state tells how the attempt went */
+static int brick_calls, brick_ok, brick_error;
+static char brick_path[512];
+static hr_engine *brick_hr;
+static void hr_test_brick_callback(const char *so_path) {
+    snprintf(brick_path, sizeof brick_path, "%s", so_path);
+    if (hr_state(brick_hr) == HR_OK) __atomic_add_fetch(&brick_ok, 1, __ATOMIC_SEQ_CST);
+    if (hr_state(brick_hr) == HR_ERROR) __atomic_add_fetch(&brick_error, 1, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&brick_calls, 1, __ATOMIC_SEQ_CST);
+}
+
 static void test_hr_watch_reloads_in_place_writes_and_renames(void) {
     hr_fixture f;
     hr_fixture_init(&f);
     hr_engine *hr = hr_open(&f);
     int flag = 0;
-    hr_set_callback(hr, hr_test_callback, &flag);
+    hr_set_callback_ex(hr, hr_test_callback, &flag);
+    brick_hr = hr;
+    brick_calls = brick_ok = brick_error = 0;
+    hr_set_callback(hr, hr_test_brick_callback);
     cb_calls = 0;
     CHECK_EQ(hr_load_initial(hr), HR_SUCCESS);
     CHECK_EQ(hr_start_watching(hr), HR_SUCCESS);
@@ -111,12 +126,31 @@ static void test_hr_watch_reloads_in_place_writes_and_renames(void) {
     CHECK_EQ(cb_last_status, HR_OK);
     CHECK_EQ(cb_last_version, 3);
     CHECK_EQ(flag, 1);
+    for (int i = 0; i < 1000 && brick_ok < 3; i++) usleep(1000);
+    CHECK_EQ(brick_ok, 3); /* initial load + 2 reloads, each told once with the watched path */
+    CHECK_EQ(brick_error, 0);
+    CHECK(strcmp(brick_path, f.lib) == 0);
     /* other files in the folder do not trigger anything */
     snprintf(tmp, sizeof tmp, "%s/notes.txt", f.dir);
     FILE *n = fopen(tmp, "w"); fputs("x", n); fclose(n);
     usleep(30000);
     CHECK_EQ(hr_version(hr), 3);
     printf("     hr watcher: write closed -> new pointers %.2f ms (in place), %.2f ms (rename)\n", latency * 1e3, latency2 * 1e3);
+    hr_destroy(hr);
+    /* unwatched: a failed attempt is told too (hr_state says so); a removed callback is not called */
+    hr = hr_open(&f);
+    brick_hr = hr;
+    brick_calls = brick_ok = brick_error = 0;
+    hr_set_callback(hr, hr_test_brick_callback);
+    CHECK_EQ(hr_load_initial(hr), HR_SUCCESS);
+    copy_file(f.undefined, f.lib);
+    CHECK(hr_reload(hr) != HR_SUCCESS);
+    CHECK_EQ(brick_ok, 1);
+    CHECK_EQ(brick_error, 1);
+    hr_set_callback(hr, NULL);
+    copy_file(f.v2, f.lib);
+    CHECK_EQ(hr_reload(hr), HR_SUCCESS);
+    CHECK_EQ(brick_calls, 2);
     hr_destroy(hr);
 }
 
@@ -341,8 +375,45 @@ static void test_hr_allocations_freeze_during_the_swap(void) {
     hr_destroy(hr);
 }
 
+/* A C program written to the Brick document's API (its example, call for call) compiles unchanged against
+   hot_reload.h with warnings as errors, links with libkiln, and sees a swap with the document's callback. */
+static void test_hr_brick_document_program_compiles_and_runs(void) {
+    const char *src = getenv("KILN_TEST_SRC"), *fix = getenv("KILN_FIXTURES"), *cc = getenv("CC");
+    if (!src || !fix) { printf("     skipped: KILN_TEST_SRC/KILN_FIXTURES not set (run it through make test)\n"); return; }
+    int before = test_failed_checks;
+    const char *dir = new_workdir();
+    char cmd[8192], build[300];
+    snprintf(build, sizeof build, "%s/build", dir);
+    CHECK_EQ(mkdir(build, 0755), 0);
+#if defined(__SANITIZE_ADDRESS__)
+    const char *san = "-fsanitize=address,undefined"; /* this libkiln.so is instrumented: the runtime must come first */
+#else
+    const char *san = "";
+#endif
+    const char *c = cc && *cc ? cc : "cc";
+    snprintf(cmd, sizeof cmd,
+             "%s -std=c11 -pedantic -Wall -Wextra -Werror %s -I%s/../../include %s/brick_host.c -o %s/brick_host "
+             "-L%s/.. -lkiln -Wl,-rpath,%s/.. -lpthread 2>&1 && "
+             "%s -std=c11 -shared -fPIC -Wall -Werror -DVERSION=1 %s/brick_mylib.c -o %s/mylib.so 2>&1 && "
+             "%s -std=c11 -shared -fPIC -Wall -Werror -DVERSION=2 %s/brick_mylib.c -o %s/mylib-v2.so 2>&1",
+             c, san, src, src, dir, fix, fix, c, src, build, c, src, build);
+    int rc = system(cmd);
+    CHECK_EQ(rc, 0);
+    if (rc != 0) { fprintf(stderr, "  FAIL compiling the Brick document's program: %s\n", cmd); return; }
+    snprintf(cmd, sizeof cmd, "cd %s && ./brick_host", dir);
+    FILE *p = popen(cmd, "r");
+    char out[4096] = "", line[512];
+    while (p && fgets(line, sizeof line, p)) strncat(out, line, sizeof out - strlen(out) - 1);
+    int st = p ? pclose(p) : -1;
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* v1 before the swap; the document's callback with the watched path; v2 after it and after hr_reload */
+    CHECK_CONTAINS(out, "mylib v1\ncallback: ./build/mylib.so\nmylib v2\nmylib v2\nreloads: 2\n");
+    if (test_failed_checks != before) fprintf(stderr, "  brick_host said:\n%s", out);
+}
+
 #define HOT_RELOAD_TESTS                                                                                 \
     {"hr_load_and_call", test_hr_load_and_call},                                                        \
+    {"hr_brick_document_program_compiles_and_runs", test_hr_brick_document_program_compiles_and_runs},  \
     {"hr_watch_reloads_in_place_writes_and_renames", test_hr_watch_reloads_in_place_writes_and_renames}, \
     {"hr_truncated_image_is_retried_never_loaded", test_hr_truncated_image_is_retried_never_loaded},    \
     {"hr_failed_loads_swap_nothing", test_hr_failed_loads_swap_nothing},                                \
