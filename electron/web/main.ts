@@ -26,9 +26,6 @@ async function main(): Promise<void> {
 
   const host = new ProjectHost({ paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: opts.trust, dataDir: defaultDataDir() });
   const shell = await startWebShell({ backend: host, rendererDir: paths.rendererDir, port: opts.port });
-  await host.open(path.resolve(opts.project));
-  console.log(`Kiln editor: ${shell.url}`);
-
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -37,8 +34,11 @@ async function main(): Promise<void> {
     await host.stop();
     process.exit(0);
   };
+  // Before the project opens: Ctrl+C during the first builds must still stop the compilers (own process groups).
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  await host.open(path.resolve(opts.project));
+  console.log(`Kiln editor: ${shell.url}`);
 }
 
 main().catch((err) => {
