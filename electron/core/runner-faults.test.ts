@@ -3,7 +3,7 @@
  * dlopen: each must end with the game running the previous good version, the state from before the bad
  * version, one crash-rolled-back entry with a typed crash, and the next good save loaded at once.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CrashRecord, Frame, ReloadEvent } from '../shared/contract';
@@ -203,6 +203,49 @@ describe('the hang detector and restarts', { timeout: 90_000 }, () => {
     expect(game.events.at(-1)!.message).toMatch(/MiB after a rollback/);
     expect(rssMiB(game.backend.supervisor.pid!)).toBeLessThan(512);
     await nextFrameOf(game.backend, (f) => colour(f) === GOOD);
+  });
+
+  it('a load waiting behind the one that kills the runner is sent again to the new runner', async () => {
+    const plugin = (name: string, row: number, color: number, extra = '') => `#include "kiln.h"
+#include <signal.h>
+#include <unistd.h>
+static void draw(void *s) { (void)s; fill_rect(0, ${row}, 1, 1, 0x${color.toString(16).padStart(6, '0')}FF); }
+KILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1, .draw = draw)
+${extra}
+`;
+    const dir = writeProject({
+      'kiln.json': JSON.stringify({ name: 'two', width: 16, height: 16, plugins: [{ name: 'a', sources: ['a.c'] }, { name: 'b', sources: ['b.c'] }], build: { compiler: 'gcc' } }),
+      'a.c': plugin('a', 0, GOOD),
+      'b.c': plugin('b', 1, GOOD),
+    });
+    const { backend, events } = await openTestBackend(dir);
+    await waitProven(backend, 'a', 1);
+    await waitProven(backend, 'b', 1);
+    // a v2's constructor takes its time, then kills the runner: b v2's load waits behind it in the runner.
+    await backend.save('a.c', plugin('a', 0, 0xdd0000, '__attribute__((constructor)) static void slow_death(void) { sleep(4); raise(SIGKILL); }'));
+    await expect.poll(() => backend.supervisor.probationVersions('a'), { timeout: 20_000 }).toContain(2);
+    await backend.save('b.c', plugin('b', 1, NEXT));
+    await expect.poll(() => backend.supervisor.probationVersions('b'), { timeout: 20_000 }).toContain(2);
+    await backend.idle();
+    expect(events.find((e) => e.plugin === 'a' && e.outcome === 'crash-rolled-back')).toMatchObject({ version: 1, trigger: 'save', crash: { kind: 'runner-died', signal: 'SIGKILL', crashedVersion: 2, runningVersion: 1 } });
+    expect(events.filter((e) => e.plugin === 'b').at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
+    const f = await nextFrameOf(backend, (fr) => pixel(fr, 0) === GOOD && ((fr.pixels[16 * 4] << 16) | (fr.pixels[16 * 4 + 1] << 8) | fr.pixels[16 * 4 + 2]) === NEXT);
+    expect(f).toBeTruthy();
+    expect(backend.session().versions).toEqual({ a: 1, b: 2 });
+  });
+
+  it('an unexpected failure inside a build is an internal-error entry and an error status, and the next save works', async () => {
+    const game = await startGame();
+    // The next build's output path is taken by a folder: renaming the image into place throws.
+    mkdirSync(path.join(game.backend.project.workDir, 'build', 'game-b2.so'));
+    await game.backend.save('game.c', gameSource(NEXT));
+    await game.backend.idle();
+    expect(game.events.at(-1)).toMatchObject({ outcome: 'internal-error', version: 1, trigger: 'save' });
+    expect(game.events.at(-1)!.message).toMatch(/internal error while building game/);
+    expect(await game.backend.request('status.get', {})).toMatchObject({ state: 'error', version: 1 });
+    await game.backend.save('game.c', gameSource(NEXT));
+    await game.backend.idle();
+    expect(game.events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
   });
 
   it('a good save that arrives while the runner is restarting is loaded when it is back', async () => {
