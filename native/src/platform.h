@@ -27,6 +27,11 @@ void kiln_plat_remove_stale_copies(const char *dir);
 /* Number of open file descriptors of this process (for tests and leak checks), -1 if unknown. */
 int kiln_plat_open_fds(void);
 
+/* Creates `path` if needed and grows it to at least `size` bytes with the disk space allocated (posix_fallocate;
+   SetEndOfFile on Windows), so stores through a mapping of it cannot meet a full disk later. Fast: no zeros are
+   written where the file system can allocate without them. (commit.c's slot files.) */
+int kiln_plat_file_reserve(const char *path, uint64_t size, char err[KILN_PLAT_ERR]);
+
 /* --- shared memory-mapped files (state blocks) ------------------------------------------------------- */
 typedef struct kiln_plat_map {
     void *base;
@@ -86,6 +91,9 @@ int32_t kiln_plat_watchdog_limit(const kiln_plat_watchdog *wd);
 void kiln_plat_watchdog_destroy(kiln_plat_watchdog *wd);
 /* kiln_plat_guarded_call under the watchdog `wd` (NULL: unwatched). */
 int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn fn, void *ctx);
+/* The same, stopped only after max(the limit, min_ms): for the dynamic loader's work (dlopen/dlclose), which may be
+   slow on a busy machine and which a stop leaves broken for the whole process. */
+int kiln_plat_guarded_call_watched_min(kiln_plat_watchdog *wd, int32_t min_ms, kiln_plat_guarded_fn fn, void *ctx);
 void kiln_plat_defer_begin(void);
 void kiln_plat_defer_end(void);
 

@@ -125,6 +125,20 @@ int kiln_plat_open_fds(void) {
 }
 
 /* --- mmap ----------------------------------------------------------------------------------------------- */
+int kiln_plat_file_reserve(const char *path, uint64_t size, char err[KILN_PLAT_ERR]) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) { int e = errno; set_err(err, path, e); return -e; }
+    struct stat st;
+    int rc = fstat(fd, &st) == 0 ? 0 : errno;
+    if (rc == 0 && (uint64_t)st.st_size < size) {
+        rc = posix_fallocate(fd, 0, (off_t)size);
+        if (rc == EOPNOTSUPP || rc == EINVAL) rc = ftruncate(fd, (off_t)size) == 0 ? 0 : errno; /* no fallocate here */
+    }
+    close(fd);
+    if (rc) { set_err(err, path, rc); return -rc; }
+    return 0;
+}
+
 int kiln_plat_map_file(const char *path, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {
     map->base = NULL; map->size = 0;
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -176,6 +190,7 @@ typedef struct guard_ctx {
     /* watched calls: registered with the watchdog for their duration */
     pthread_t thread;
     double started;
+    int32_t min_ms;            /* this call's floor on the limit (loader work), 0: none */
     int fired;                 /* set (atomically) by the watchdog thread */
     struct guard_ctx *next;    /* watchdog list */
 } guard_ctx;
@@ -407,7 +422,7 @@ static void *watchdog_main(void *arg) {
         /* A registered call cannot finish while we hold the lock, so its thread is alive. Re-sent every
            period while it stays registered: a signal that arrived in a deferred section is not lost. */
         for (guard_ctx *g = wd->calls; g; g = g->next) {
-            if (now - g->started >= limit / 1000.0) {
+            if (now - g->started >= (g->min_ms > limit ? g->min_ms : limit) / 1000.0) {
                 __atomic_store_n(&g->fired, 1, __ATOMIC_RELEASE);
                 pthread_kill(g->thread, WATCHDOG_SIGNAL);
             }
@@ -463,9 +478,14 @@ void kiln_plat_watchdog_destroy(kiln_plat_watchdog *wd) {
 }
 
 int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn fn, void *ctx) {
+    return kiln_plat_guarded_call_watched_min(wd, 0, fn, ctx);
+}
+
+int kiln_plat_guarded_call_watched_min(kiln_plat_watchdog *wd, int32_t min_ms, kiln_plat_guarded_fn fn, void *ctx) {
     ensure_altstack();
     guard_ctx g;
     memset(&g, 0, sizeof g);
+    g.min_ms = min_ms;
     g.outer = tl_guard;
     g.thread = pthread_self();
     g.started = kiln_plat_now();

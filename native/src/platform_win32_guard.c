@@ -24,6 +24,7 @@ typedef struct guard_ctx {
     uintptr_t safe_sp;           /* stack the recovery code runs on: below this frame, above the callee's */
     DWORD tid;
     double started;
+    int32_t min_ms;              /* this call's floor on the limit (loader work), 0: none */
     volatile LONG fired, defer, pending, overflow;
     struct guard_ctx *next;      /* watchdog list */
 } guard_ctx;
@@ -187,7 +188,7 @@ static void *watchdog_main(void *arg) {
         double now = kiln_plat_now();
         if (limit > 0)
             for (guard_ctx *g = wd->calls; g; g = g->next)
-                if (!g->fired && now - g->started >= limit / 1000.0) { g->fired = 1; interrupt(g); }
+                if (!g->fired && now - g->started >= (g->min_ms > limit ? g->min_ms : limit) / 1000.0) { g->fired = 1; interrupt(g); }
         pthread_mutex_unlock(&wd->m);
         int32_t period = limit / 8;
         if (period < 2) period = 2;
@@ -237,6 +238,10 @@ static void watch_list(kiln_plat_watchdog *wd, guard_ctx *g, int add) {
 }
 
 int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn fn, void *ctx) {
+    return kiln_plat_guarded_call_watched_min(wd, 0, fn, ctx);
+}
+
+int kiln_plat_guarded_call_watched_min(kiln_plat_watchdog *wd, int32_t min_ms, kiln_plat_guarded_fn fn, void *ctx) {
     static __thread int stack_guarantee_set;
     if (!stack_guarantee_set) { ULONG want = 64 * 1024; SetThreadStackGuarantee(&want); stack_guarantee_set = 1; }
     volatile guard_ctx g;
@@ -245,6 +250,7 @@ int kiln_plat_guarded_call_watched(kiln_plat_watchdog *wd, kiln_plat_guarded_fn 
     g.safe_sp = (uintptr_t)__builtin_frame_address(0) - 256;
     g.tid = GetCurrentThreadId();
     g.started = kiln_plat_now();
+    g.min_ms = min_ms;
     guard_ctx *gp = (guard_ctx *)&g;
     if (__builtin_setjmp(gp->jb) == 0) {
         if (wd) watch_list(wd, gp, 1);

@@ -15,7 +15,7 @@ static const char *hostile(int attack, uint32_t color) {
 /* Runs fn in a forked child; returns 0 if it exited 0 (all its checks passed), else reports how it ended. fn may
    end the child itself with child_exit() (skipping what could hang, e.g. dlclose with the loader locked). */
 static int child_checks_before;
-static void child_exit(void) { fflush(stderr); _exit(test_failed_checks == child_checks_before ? 0 : 1); }
+static void child_exit(void) { fflush(stdout); fflush(stderr); _exit(test_failed_checks == child_checks_before ? 0 : 1); }
 static int in_child(const char *what, void (*fn)(void), int timeout_s) {
     fflush(stdout); fflush(stderr);
     pid_t pid = fork();
@@ -241,11 +241,11 @@ static void ctor_hang_child(void) {
     CHECK_EQ(kiln_load_plugin(rt, "h", hostile(0, 0xFF0000FFu)), 1);
     double t0 = now();
     CHECK_EQ(hload(rt, "h", hostile(9, 0x00FF00FFu), 0), KILN_ERR_CRASH); /* returns: dlopen was stopped */
-    CHECK(now() - t0 < 10);
+    CHECK(now() - t0 < 30);
     CHECK_EQ(load_result.needs_restart, 1);
     CHECK_EQ(load_result.crash.callback, KILN_CB_CONSTRUCTOR);
     CHECK_EQ(load_result.crash.kind, KILN_FAULT_WATCHDOG);
-    CHECK_EQ(load_result.crash.watchdog_ms, 200);
+    CHECK_EQ(load_result.crash.watchdog_ms, 2000); /* loader work gets max(2 x the limit, 2 s) */
     CHECK_EQ(load_result.crash.signal, 0);
     CHECK_CONTAINS(load_result.error, "watchdog");
     CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK); /* frames need no loader */
@@ -443,6 +443,61 @@ static void test_hardening_heartbeat_file(void) {
     kiln_destroy(rt);
 }
 
+
+/* --- the fault table rows (docs): each fault from a running game with 3 frames of version 1, in a child process;
+   "recovery" is from the load of the bad version to the end of the next good frame. --------------------------------- */
+typedef struct hard_row { const char *what; int setup, attack, load_fails, needs_restart; const char *outcome; } hard_row;
+static const hard_row *cur_row;
+static char row_setup[512], row_attack[512], row_good[512];
+static void fault_row_child(void) {
+    const hard_row *r = cur_row;
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    kiln_set_watchdog_ms(rt, 100);
+    CHECK_EQ(kiln_load_plugin(rt, "h", row_setup), 1);
+    int dtor = r->setup == 10;
+    if (dtor) CHECK_EQ(kiln_load_plugin(rt, "h", row_good), 2); /* the next load retires version 1 */
+    for (int k = 0; k < 3; k++) CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    kiln_crash c;
+    while (kiln_poll_crash(rt, &c) == 0) {}
+    double t0 = now();
+    int32_t rc = hload(rt, r->attack == 4 ? "t" : "h", row_attack, 0); /* a new plugin: its init runs */
+    int32_t f1 = rc == KILN_OK ? kiln_frame(rt, 1.0 / 60) : KILN_OK;
+    int32_t f2 = kiln_frame(rt, 1.0 / 60);
+    double t = now() - t0;
+    CHECK_EQ(rc < 0, r->load_fails);
+    CHECK_EQ(load_result.needs_restart, r->needs_restart);
+    CHECK_EQ(f2, KILN_OK);
+    int records = 0;
+    while (kiln_poll_crash(rt, &c) == 0) records++;
+    CHECK(records >= 1);
+    (void)f1;
+    printf("     %-38s %-58s %7.2f ms\n", r->what, r->outcome, t * 1e3);
+    child_exit(); /* some rows leave the loader locked: no kiln_destroy */
+}
+static void test_hardening_fault_table(void) {
+    static const hard_row rows[] = {
+        {"host table overwritten (kiln->x = 0)", 0, 1, 0, 0, "SIGSEGV in that version: rolled back, table intact"},
+        {"own SIGSEGV handler, later fault", 2, 14, 0, 0, "handler put back + named; fault caught, rolled back"},
+        {"SIG_DFL + blocked SIGSEGV, later fault", 3, 14, 0, 0, "handlers and mask put back; fault caught, rolled back"},
+        {"thread left running (new plugin's init)", 0, 4, 0, 0, "THREAD record + log name it; image kept mapped; runs"},
+        {"entry returns a wild pointer", 0, 5, 1, 0, "load refused (ABI, ENTRY record), v1 keeps running"},
+        {"entry: wild field table", 0, 6, 1, 0, "load refused (ABI, ENTRY record), v1 keeps running"},
+        {"entry: wild field name", 0, 7, 1, 0, "load refused (ABI, ENTRY record), v1 keeps running"},
+        {"constructor faults", 0, 8, 1, 1, "load refused (CONSTRUCTOR record), needs_restart"},
+        {"constructor never returns (wd 100 ms)", 0, 9, 1, 1, "stopped after the loader's 2 s, load refused, needs_restart"},
+        {"destructor faults at unload", 10, 0, 0, 1, "new version runs; DESTRUCTOR record blames the old"},
+    };
+    printf("     %-38s %-58s %10s\n", "fault", "outcome", "recovery");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        cur_row = &rows[i];
+        snprintf(row_setup, sizeof row_setup, "%s", hostile(rows[i].setup, 0xFF0000FFu));
+        snprintf(row_attack, sizeof row_attack, "%s", hostile(rows[i].attack, 0x00FF00FFu));
+        snprintf(row_good, sizeof row_good, "%s", hostile(0, 0x0000FFFFu));
+        CHECK_EQ(in_child(rows[i].what, fault_row_child, 60), 0);
+    }
+}
+
 #define HARDENING_TESTS                                                                                  \
     {"hardening_kiln_load_result", test_hardening_kiln_load_result},                                     \
     {"hardening_host_table_is_read_only", test_hardening_host_table_is_read_only},                       \
@@ -460,4 +515,5 @@ static void test_hardening_heartbeat_file(void) {
     {"hardening_crash_record_fields", test_hardening_crash_record_fields},                               \
     {"hardening_watchdog_stop_is_a_record", test_hardening_watchdog_stop_is_a_record},                   \
     {"hardening_poll_log_names_the_plugin", test_hardening_poll_log_names_the_plugin},                   \
-    {"hardening_heartbeat_file", test_hardening_heartbeat_file},
+    {"hardening_heartbeat_file", test_hardening_heartbeat_file},                                         \
+    {"hardening_fault_table", test_hardening_fault_table},
