@@ -93,7 +93,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   static async open(options: BackendOptions): Promise<KilnBackend> {
     const project = await Project.open(options.projectDir);
-    await fs.mkdir(path.join(project.workDir, 'build'), { recursive: true });
+    await project.prepareWorkDir(); // no link or pipe in .kiln can redirect or block what Kiln writes there
     await fs.writeFile(path.join(project.workDir, '.gitignore'), '*\n').catch(() => undefined);
     const dataDir = options.dataDir ?? defaultDataDir();
     const trust = new TrustStore(dataDir, [path.join(options.paths.root, 'plugins')]);

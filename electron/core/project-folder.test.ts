@@ -5,7 +5,7 @@
  * (mkfifo), a real Unix socket, real symlinks.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,5 +136,31 @@ describe('a symlink to a folder outside the project', () => {
     expect(await backend.dispatch('file.read', { path: 'link/secret.h' })).toEqual({ ok: false, error: expect.stringMatching(/leads outside the project through a link/) });
     const info = (await backend.dispatch('project.get', {})) as { ok: true; result: { files: Array<{ path: string }> } };
     expect(info.result.files.map((f) => f.path)).not.toContain('link/secret.h');
+  });
+});
+
+describe("the project's .kiln folder, as it came with the project", () => {
+  it('a FIFO as the reload log and links in state/ are removed before anything reads or writes them', async () => {
+    const outside = tempDir('kiln-outside-');
+    writeFileSync(path.join(outside, 'precious.txt'), 'keep me\n');
+    const dir = writeProject({ 'kiln.json': KILN_JSON, 'game.c': 'int x;\n' }, 'kiln-folder-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(path.join(dir, '.kiln', 'state'), { recursive: true });
+    fifos(path.join(dir, '.kiln'), ['reload-log.jsonl', '.gitignore']);
+    symlinkSync(path.join(outside, 'precious.txt'), path.join(dir, '.kiln', 'state', 'game.state'));
+    const backend = await within(10_000, 'opening a project whose .kiln holds a FIFO', openBackend(dir));
+    expect(await backend.dispatch('reload.history', {})).toEqual({ ok: true, result: [] });
+    expect(lstatSync(path.join(dir, '.kiln', 'reload-log.jsonl'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(existsSync(path.join(dir, '.kiln', 'state', 'game.state'))).toBe(false);
+    expect(readFileSync(path.join(dir, '.kiln', '.gitignore'), 'utf8')).toBe('*\n');
+    expect(readFileSync(path.join(outside, 'precious.txt'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('.kiln as a link out of the project is refused with the reason', async () => {
+    const outside = tempDir('kiln-outside-');
+    const dir = writeProject({ 'kiln.json': KILN_JSON, 'game.c': 'int x;\n' }, 'kiln-folder-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    symlinkSync(outside, path.join(dir, '.kiln'));
+    await expect(openBackend(dir)).rejects.toThrow(/\.kiln is a link, not a folder — .*remove it/);
   });
 });

@@ -140,6 +140,29 @@ export class Project {
     return path.join(this.root, '.kiln');
   }
 
+  /**
+   * Make .kiln safe to use before anything reads or writes it. The folder comes with the project, so
+   * it may hold what Kiln never made: .kiln (or build/, state/, tmp/) as a link out of the project
+   * would send builds and game state elsewhere, and a FIFO or link where the reload log or a state
+   * file goes would block or redirect Kiln's reads and writes. Folders that are not real folders are
+   * refused with the reason; entries in them that are not regular files are removed (Kiln remakes them).
+   */
+  async prepareWorkDir(): Promise<void> {
+    const dirs = [this.workDir, ...['build', 'state', 'tmp'].map((d) => path.join(this.workDir, d))];
+    for (const dir of dirs) {
+      const st = await fs.lstat(dir).catch(() => null);
+      if (st && !st.isDirectory()) {
+        const what = st.isSymbolicLink() ? 'a link' : describeStats(st);
+        throw new ProjectError(`${dir} is ${what}, not a folder — Kiln keeps this project's builds and state there; remove it and open the project again`);
+      }
+      await fs.mkdir(dir, { recursive: true });
+      for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+        if (entry.isFile() || entry.isDirectory()) continue;
+        await fs.rm(path.join(dir, entry.name), { force: true }); // a link, pipe, socket or device: not Kiln's
+      }
+    }
+  }
+
   get name(): string {
     return this.config.name;
   }

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ReloadEvent } from '../shared/contract';
+import { readRegularFile } from './project';
 
 const KEEP_IN_MEMORY = 1000;
 /** Past this size the file is rewritten with only the newest KEEP_IN_MEMORY entries. */
@@ -19,7 +20,7 @@ export class ReloadLog {
   async load(): Promise<void> {
     let text = '';
     try {
-      text = await fs.readFile(this.file, 'utf8');
+      text = (await readRegularFile(this.file)).toString('utf8'); // never blocks on a FIFO put in its place
     } catch {
       return;
     }
