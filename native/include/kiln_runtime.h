@@ -267,7 +267,8 @@ typedef struct kiln_sandbox_desc {
     int32_t no_foreign_signals; /* signals to any other process, ptrace and process_vm_* are refused (EPERM) */
     uint64_t memory_limit;      /* bytes the process may map beyond what it has mapped now; 0: no limit */
 } kiln_sandbox_desc;
-/* KILN_OK, or negative with error_out saying what could not be done. */
+/* KILN_OK, or negative with error_out saying what could not be done. Once only; it cannot be left. On Windows
+   no_foreign_signals is not enforced: KILN_OK with error_out saying so. */
 KILN_API int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, char *error_out, int32_t cap);
 
 #ifdef __cplusplus

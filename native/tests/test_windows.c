@@ -335,7 +335,120 @@ static void test_hr_engine(void) {
     CHECK_EQ(count_files(tmp, "*.dll"), 0);
 }
 
+/* --- sandbox: a job object. kiln_sandbox_enter cannot be undone, so each case runs in a child process (this exe
+   started again with --sandbox-child <case> <fixtures>) that enters it and reports through its exit code. ---------- */
+enum { SB_OK = 0, SB_FAILED = 1, SB_NOT_ENFORCED = 2, SB_ENTER_FAILED = 3 };
+static int under_wine(void) { return GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version") != NULL; }
+
+/* Starts this exe with `args`; returns its process handle (NULL on failure). */
+static HANDLE start_self(const char *args) {
+    char exe[MAX_PATH], cmd[MAX_PATH * 3];
+    GetModuleFileNameA(NULL, exe, sizeof exe);
+    snprintf(cmd, sizeof cmd, "\"%s\" %s", exe, args);
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    ZeroMemory(&si, sizeof si);
+    si.cb = sizeof si;
+    if (!CreateProcessA(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return NULL;
+    CloseHandle(pi.hThread);
+    return pi.hProcess;
+}
+/* Runs a sandbox case in a child; its exit code (or -1 if it could not start or did not end in 120 s). */
+static long run_sandbox_case(const char *name) {
+    char args[MAX_PATH * 2];
+    snprintf(args, sizeof args, "--sandbox-child %s \"%s\"", name, fixdir);
+    HANDLE p = start_self(args);
+    CHECK(p != NULL);
+    if (!p) return -1;
+    DWORD code = (DWORD)-1;
+    if (WaitForSingleObject(p, 120000) != WAIT_OBJECT_0) { TerminateProcess(p, 99); fprintf(stderr, "  FAIL child hung\n"); }
+    else GetExitCodeProcess(p, &code);
+    CloseHandle(p);
+    return (long)code;
+}
+
+static int sb_enter(int32_t procs, int32_t signals, uint64_t mem) {
+    kiln_sandbox_desc d = { procs, signals, mem };
+    char err[512];
+    int32_t rc = kiln_sandbox_enter(&d, err, sizeof err);
+    if (rc != KILN_OK) { fprintf(stderr, "  child: kiln_sandbox_enter: %s\n", err); return 0; }
+    if (signals && !strstr(err, "no_foreign_signals is not enforced")) { fprintf(stderr, "  child: no note: %s\n", err); return 0; }
+    return 1;
+}
+
+static int sandbox_child(const char *which) {
+    SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+    if (!strcmp(which, "processes")) {
+        if (!sb_enter(1, 0, 0)) return SB_ENTER_FAILED;
+        HANDLE p = start_self("--sleep");
+        if (!p) { fprintf(stderr, "     CreateProcess refused in the job (error %lu)\n", (unsigned long)GetLastError()); return SB_OK; }
+        TerminateProcess(p, 0);
+        CloseHandle(p);
+        return SB_NOT_ENFORCED;
+    }
+    if (!strcmp(which, "memory")) {
+        if (!sb_enter(0, 0, (uint64_t)256 << 20)) return SB_ENTER_FAILED;
+        void *big = VirtualAlloc(NULL, (SIZE_T)512 << 20, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+        int refused = big == NULL;
+        if (big) VirtualFree(big, 0, MEM_RELEASE);
+        void *big2 = malloc((size_t)512 << 20);
+        if (big2) { refused = 0; free(big2); }
+        char *ok = VirtualAlloc(NULL, (SIZE_T)64 << 20, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+        if (!ok) return SB_FAILED; /* within the limit: must work */
+        memset(ok, 1, (size_t)64 << 20);
+        VirtualFree(ok, 0, MEM_RELEASE);
+        return refused ? SB_OK : SB_NOT_ENFORCED;
+    }
+    if (!strcmp(which, "tree")) { /* starts a long sleeper in its job, then ends: the sleeper must end too */
+        if (!sb_enter(0, 0, 0)) return SB_ENTER_FAILED;
+        HANDLE p = start_self("--sleep");
+        if (!p) return -1;
+        DWORD pid = GetProcessId(p);
+        CloseHandle(p);
+        return (int)pid;
+    }
+    if (!strcmp(which, "runtime")) { /* the guard and the watchdog (SuspendThread/SetThreadContext) inside the job */
+        if (!sb_enter(1, 1, (uint64_t)1 << 30)) return SB_ENTER_FAILED;
+        int before = test_failed_checks;
+        check_watchdog("hang_loop", 150);
+        check_crash("crash_segv", "SIGSEGV");
+        return test_failed_checks == before ? SB_OK : SB_FAILED;
+    }
+    return SB_FAILED;
+}
+
+static void test_sandbox_refuses_new_processes(void) {
+    long rc = run_sandbox_case("processes");
+    if (rc == SB_NOT_ENFORCED && under_wine()) {
+        printf("     Wine does not enforce the job's ActiveProcessLimit: not checked here (Windows enforces it)\n");
+        return;
+    }
+    CHECK_EQ(rc, SB_OK);
+}
+static void test_sandbox_memory_limit(void) {
+    long rc = run_sandbox_case("memory");
+    if (rc == SB_NOT_ENFORCED && under_wine()) {
+        printf("     Wine does not enforce the job's ProcessMemoryLimit: not checked here (Windows enforces it)\n");
+        return;
+    }
+    CHECK_EQ(rc, SB_OK);
+}
+static void test_sandbox_job_ends_the_process_tree(void) {
+    long pid = run_sandbox_case("tree");
+    CHECK(pid > SB_ENTER_FAILED);
+    if (pid <= SB_ENTER_FAILED) return;
+    HANDLE p = OpenProcess(SYNCHRONIZE | PROCESS_TERMINATE, FALSE, (DWORD)pid);
+    if (!p) return; /* already gone */
+    /* the sleeper sleeps 120 s: ending sooner means the job ended it (Wine 8 does this too) */
+    CHECK_EQ(WaitForSingleObject(p, 20000), WAIT_OBJECT_0);
+    TerminateProcess(p, 0);
+    CloseHandle(p);
+}
+static void test_sandbox_runtime_works_inside(void) { CHECK_EQ(run_sandbox_case("runtime"), SB_OK); }
+
 int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "--sleep")) { Sleep(120000); return 0; }
+    if (argc > 3 && !strcmp(argv[1], "--sandbox-child")) { fixdir = argv[3]; return sandbox_child(argv[2]); }
     fixdir = argc > 1 ? argv[1] : "build/win/fixtures";
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     static const test_case tests[] = {
@@ -353,6 +466,10 @@ int main(int argc, char **argv) {
         {"win_snapshot_restore", test_snapshot_restore},
         {"win_alloc_and_fields", test_alloc_and_fields},
         {"win_hr_engine", test_hr_engine},
+        {"win_sandbox_refuses_new_processes", test_sandbox_refuses_new_processes},
+        {"win_sandbox_memory_limit", test_sandbox_memory_limit},
+        {"win_sandbox_job_ends_the_process_tree", test_sandbox_job_ends_the_process_tree},
+        {"win_sandbox_runtime_works_inside", test_sandbox_runtime_works_inside},
     };
     setvbuf(stdout, NULL, _IONBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 2 ? argv[2] : NULL);
