@@ -76,6 +76,8 @@ export async function runnerKill(paths: KilnPaths, f: Fixture, kills: number, lo
     const game = await BenchGame.open(f, 'tcc', paths);
     try {
       const good = await game.edit();
+      // A death within a version's first second is that version's crash (rolled back): kill only proven code.
+      for (const deadline = Date.now() + 10_000; good?.reload?.version && game.backend.supervisor.goodVersion(f.plugin) !== good.reload.version && Date.now() < deadline; ) await sleep(50);
       for (let k = 0; k < 8 && done < kills; k++, done++) {
         await sleep(300);
         const oldPid = game.backend.supervisor.pid!;

@@ -113,7 +113,7 @@ describe('runner supervision', () => {
     process.kill(before, 'SIGKILL');
     await expect.poll(() => events.some((e) => e.outcome === 'runner-restarted'), { timeout: 5000 }).toBe(true);
     expect(backend.supervisor.pid).not.toBe(before);
-    expect(events.at(-1)!.message).toMatch(/pong v1 running with its last committed state/);
+    expect(events.at(-1)!.message).toMatch(/pong v1 running with its saved state/);
     await nextFrame(backend); // frames flow again
   });
 });

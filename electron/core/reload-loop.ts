@@ -282,7 +282,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
         at: Date.now(),
         timings: {},
         diagnostics: [],
-        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its last committed state`,
+        message: failure ? `game runner restarted (${reason}) but ${plugin.name} failed to load: ${failure.error}` : `game runner restarted (${reason}); ${plugin.name} v${version} running with its saved state (the last committed frame)`,
       });
     }
   }

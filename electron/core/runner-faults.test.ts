@@ -248,6 +248,15 @@ ${extra}
     expect(game.events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
   });
 
+  it('a version that needs more memory than the runner limit fails its allocation and is rolled back', async (ctx) => {
+    const game = await startGame({ memoryLimitMb: 256 });
+    if (game.backend.supervisor.sandboxError) ctx.skip(); // the limit is part of the sandbox
+    const { entry, before } = await saveBad(game, 'size_t n = (size_t)1 << 30; char *p = malloc(n); memset(p, 1, n);', { after: 0 });
+    // malloc gives NULL under the limit, and memset through it faults.
+    expect(entry.crash).toMatchObject({ kind: 'signal', signal: 'SIGSEGV', callback: 'update' });
+    await expectRecovered(game, before, { kind: 'signal' }, false);
+  });
+
   it('a good save that arrives while the runner is restarting is loaded when it is back', async () => {
     const game = await startGame();
     const states: string[] = [];
