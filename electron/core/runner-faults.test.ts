@@ -152,6 +152,17 @@ describe('a version that kills the runner is rolled back to the previous good on
     await expectRecovered(game, before, { kind: 'runner-hung', callback: 'update', state: 'before-version' });
   });
 
+  it('a good version whose frame later stays over the limit is a hang of that version, rolled back too', async () => {
+    const game = await startGame({ watchdogMs: 500 });
+    const deadlock = 'sigset_t all; sigfillset(&all); pthread_sigmask(SIG_BLOCK, &all, 0); static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER; pthread_mutex_lock(&m); pthread_mutex_lock(&m);';
+    const proven: number[] = [];
+    game.backend.supervisor.on('proven', (p) => proven.push(p.version));
+    // 100 frames of marked state first: past probation, so v2 is good when it hangs.
+    const { before } = await saveBad(game, deadlock, { after: 100, includes: '#include <pthread.h>' });
+    expect(proven).toEqual([2]);
+    await expectRecovered(game, before, { kind: 'runner-hung', callback: 'update', state: 'before-version' });
+  });
+
   it('a constructor that never returns is a load timeout of that version', async () => {
     const game = await startGame({ loadTimeoutMs: 2000 }, 'gcc');
     const before = counter(await nextFrameOf(game.backend));

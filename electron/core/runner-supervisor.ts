@@ -57,6 +57,8 @@ const HANG_MARGIN_MS = 1500;
 /** A runner silent this long outside any plugin call (or with no heartbeat at all) is hung. */
 const SILENT_LIMIT_MS = 3000;
 const LOAD_TIMEOUT_MS = 10_000;
+/** A runner that is not up this long after its start (stuck loading its images) is replaced. */
+const INIT_TIMEOUT_MS = 20_000;
 const DEFAULT_MEMORY_LIMIT_MB = 4096;
 /** After a rollback, a runner this far above its first RSS is replaced so the memory comes back. */
 const RSS_FACTOR = 3;
@@ -110,6 +112,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private restartTimer: NodeJS.Timeout | null = null;
   private verdict: Verdict | null = null;
   private lastMessageAt = 0;
+  private spawnedAt = 0;
   private heartbeat: Heartbeat | null = null;
   private spawnCount = 0;
   private baselineRss = 0;
@@ -254,7 +257,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const child = this.takeStandby() ?? this.launch();
     this.child = child;
     this.childReady = false;
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = this.spawnedAt = Date.now();
     return new Promise<void>((resolve) => {
       child.onMessage((msg) => {
         if (this.child !== child) return;
@@ -580,8 +583,15 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
    */
   private checkAlive(): void {
     const child = this.child;
-    if (!child || !this.childReady || this.verdict) return;
+    if (!child || this.verdict) return;
     const now = Date.now();
+    if (!this.childReady) {
+      if (now - this.spawnedAt > INIT_TIMEOUT_MS) {
+        this.verdict = { kind: 'runner-hung', beat: null };
+        killHard(child);
+      }
+      return;
+    }
     const head = this.inFlight[0];
     if (head && now - head.headSince > this.loadTimeoutMs) {
       this.verdict = { kind: 'load-timeout', request: head };
