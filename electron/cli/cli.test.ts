@@ -150,3 +150,45 @@ describe('kiln run --headless stopped with Ctrl+C', () => {
     }
   });
 });
+
+describe('kiln build with a compiler stuck on a FIFO include', () => {
+  function stuckCopy(build: Record<string, unknown> = {}): string {
+    const stuck = mkdtempSync(path.join(os.tmpdir(), 'kiln-cli-build-stuck-'));
+    cpSync(dir, stuck, { recursive: true, filter: (s) => !s.includes('.kiln') });
+    execFileSync('mkfifo', [path.join(stuck, 'pipe.h')]);
+    writeFileSync(path.join(stuck, 'pong.c'), `#include "pipe.h"\n${readFileSync(path.join(dir, 'pong.c'), 'utf8')}`);
+    const config = JSON.parse(readFileSync(path.join(stuck, 'kiln.json'), 'utf8'));
+    config.build = { ...config.build, ...build };
+    writeFileSync(path.join(stuck, 'kiln.json'), JSON.stringify(config));
+    return stuck;
+  }
+
+  it('fails at the time limit of kiln.json, naming it', async () => {
+    const stuck = stuckCopy({ timeLimitSeconds: 1 });
+    try {
+      const failure = await run(process.execPath, [kiln, 'build', stuck, '--trust']).then(
+        () => ({ code: 0, stdout: '' }),
+        (e: { code: number; stdout: string }) => e,
+      );
+      expect(failure.code).toBe(1);
+      expect(failure.stdout).toMatch(/^pong\.c:1:1: error: the build was stopped at its time limit of 1 s .*"timeLimitSeconds"/m);
+    } finally {
+      rmSync(stuck, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl+C stops it (exit 130) and no process of the compiler\'s group remains', async () => {
+    const stuck = stuckCopy();
+    const child = spawn(process.execPath, [kiln, 'build', stuck, '--trust'], { stdio: 'ignore', detached: true });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => processesIn(realpathSync(stuck)).length, { timeout: 20_000 }).toBeGreaterThan(0);
+      const group = pgidOf(processesIn(realpathSync(stuck))[0]);
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(130);
+      await expect.poll(() => groupMembers(group), { timeout: 10_000 }).toEqual([]);
+    } finally {
+      rmSync(stuck, { recursive: true, force: true });
+    }
+  });
+});

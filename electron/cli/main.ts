@@ -51,7 +51,8 @@ program
     if (!(await trust.isTrusted(project.root))) fail(untrustedMessage(projectDir));
     const outDir = path.join(project.workDir, 'build');
     await fs.mkdir(outDir, { recursive: true });
-    stopOnSignals(async () => void killCompilers()); // the compiler is in its own process group: Ctrl+C must reach it
+    // The compiler is in its own process group, so Ctrl+C must be passed on; an interrupted build is a failed one.
+    stopOnSignals(async () => void killCompilers(), 130);
     let errors = 0;
     for (const plugin of project.config.plugins) {
       const compiler = await findCompilerFor(plugin.sources, project.config.build.compiler);
@@ -99,7 +100,7 @@ function guardedStream(stream: NodeJS.WriteStream): { write(text: string): void 
 }
 
 /** Ctrl+C, SIGTERM, SIGHUP or the output's reader going away: stop once, then exit; a second Ctrl+C exits at once. */
-function stopOnSignals(stop: () => Promise<void>): void {
+function stopOnSignals(stop: () => Promise<void>, exitCode = 0): void {
   let stopping = false;
   const shutdown = (why: 'signal' | 'reader-gone') => {
     if (stopping) {
@@ -108,10 +109,10 @@ function stopOnSignals(stop: () => Promise<void>): void {
     }
     stopping = true;
     // A hung stop must not keep the terminal: exit anyway after a while.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    setTimeout(() => process.exit(exitCode), 10_000).unref();
     void stop()
       .catch((e) => err.write(`kiln: stopping failed: ${(e as Error).message}\n`))
-      .finally(() => process.exit(0));
+      .finally(() => process.exit(exitCode));
   };
   onReaderGone = () => shutdown('reader-gone');
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown('signal'));
