@@ -258,10 +258,9 @@ static int referenced(const commit_meta *m, int i) {
 static int write_commit(kiln_slot *slot, kiln_commit *c, int32_t plugin_version, char err[KILN_PLAT_ERR]) {
     commit_meta m = *active_meta(c);
     int target = -1;
-    for (int i = 0; i < COMMIT_SLOTS && target < 0; i++) {
-        int k = (m.committed + 1 + i) % COMMIT_SLOTS; /* rotate so slots wear evenly */
-        if (k >= 0 && !referenced(&m, k)) target = k;
-    }
+    /* the lowest free slot: without pins two slots alternate, so a big arena pays for creating (first-touching)
+       two slot files, and one more per pin, instead of six at once */
+    for (int k = 0; k < COMMIT_SLOTS && target < 0; k++) if (!referenced(&m, k)) target = k;
     if (target < 0) { snprintf(err, KILN_PLAT_ERR, "no free commit slot"); return -1; }
     uint64_t arena_bytes = slot->arena ? kiln__arena_used(slot->arena) : 0;
     uint32_t fc = slot->fields ? slot->field_count : 0;
@@ -284,17 +283,13 @@ static int write_commit(kiln_slot *slot, kiln_commit *c, int32_t plugin_version,
     kiln_plat_map *sm = &c->slot[target];
     map_slot(c, target);
     if (!sm->base || sm->size < sh.total) {
-        /* (re)create the file with room to grow: written, not sparse, so later stores into the mapping cannot
-           meet a full disk (SIGBUS) */
+        /* grow with room to spare, disk space allocated (not sparse): later stores into the mapping cannot meet a
+           full disk as SIGBUS on the game thread */
         kiln_plat_unmap(sm);
         uint64_t cap = (sh.total + sh.total / 2 + 4095) & ~4095ull;
-        uint8_t *buf = calloc(1, (size_t)cap);
-        if (!buf) { snprintf(err, KILN_PLAT_ERR, "out of memory for a %llu-byte commit", (unsigned long long)cap); return -1; }
         char p[KILN_PATH_MAX];
         slot_path(c, target, p);
-        int rc = kiln_plat_write_file_atomic(p, buf, (size_t)cap, NULL, 0, err);
-        free(buf);
-        if (rc != 0 || kiln_plat_map_file(p, sm, err) != 0) return -1;
+        if (kiln_plat_file_reserve(p, cap, err) != 0 || kiln_plat_map_file(p, sm, err) != 0) return -1;
     }
     uint8_t *b = sm->base;
     memcpy(b, &sh, sizeof sh);

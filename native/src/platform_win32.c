@@ -231,6 +231,19 @@ int kiln_plat_thread_count(void) { return -1; }
 
 #define ARENA_REGION ((uintptr_t)0x4b494c4e0000ull)
 
+int kiln_plat_file_reserve(const char *path, uint64_t size, char err[KILN_PLAT_ERR]) {
+    HANDLE f = open_shared(path, OPEN_ALWAYS);
+    if (f == INVALID_HANDLE_VALUE) { set_win_err(err, path, GetLastError()); return -1; }
+    LARGE_INTEGER cur, want;
+    want.QuadPart = (LONGLONG)size;
+    int rc = 0;
+    if (!GetFileSizeEx(f, &cur)) rc = -1;
+    else if ((uint64_t)cur.QuadPart < size && (!SetFilePointerEx(f, want, NULL, FILE_BEGIN) || !SetEndOfFile(f))) rc = -1;
+    if (rc) set_win_err(err, path, GetLastError());
+    CloseHandle(f);
+    return rc;
+}
+
 int kiln_plat_map_file_at(const char *path, size_t size, void *addr, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {
     map->base = NULL; map->size = 0;
     HANDLE f = open_shared(path, OPEN_ALWAYS);
