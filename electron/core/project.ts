@@ -5,7 +5,7 @@
 import { constants as fsConstants, promises as fs, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { FileKind, ProjectFile, ProjectInfo } from '../shared/contract';
+import { buildProfiles, type FileKind, type ProjectFile, type ProjectInfo } from '../shared/contract';
 
 const pluginSchema = z.object({
   name: z
@@ -25,7 +25,7 @@ export const projectConfigSchema = z.object({
       compiler: z.string().min(1).optional(),
       /** Extra flags passed to the compiler. */
       flags: z.array(z.string()).default([]),
-      profile: z.enum(['fast', 'optimised']).default('fast'),
+      profile: z.enum(buildProfiles).default('fast'),
       /** A build still running after this long is stopped and reported as a compile error. */
       timeLimitSeconds: z.number().positive().max(86_400).default(60),
       /** The compiler's address-space limit (each of its processes); a build over it is a compile error. */
