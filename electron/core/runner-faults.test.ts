@@ -80,10 +80,10 @@ function nextFrameOf(backend: KilnBackend, pred: (f: Frame) => boolean = () => t
 }
 
 /** Save a bad version, wait for its crash entry; returns the entry and the counter seen just before the save. */
-async function saveBad(game: Game, attack: string, opts: { after?: number; includes?: string } = {}): Promise<{ entry: ReloadEvent; before: number }> {
+async function saveBad(game: Game, attack: string, opts: { after?: number; includes?: string; timeoutMs?: number } = {}): Promise<{ entry: ReloadEvent; before: number }> {
   const before = counter(await nextFrameOf(game.backend));
   await game.backend.save('game.c', gameSource(0xdd0000, attack, opts.after, opts.includes));
-  await expect.poll(() => game.events.find((e) => e.outcome === 'crash-rolled-back'), { timeout: 20_000, interval: 50 }).toBeTruthy();
+  await expect.poll(() => game.events.find((e) => e.outcome === 'crash-rolled-back'), { timeout: opts.timeoutMs ?? 30_000, interval: 50 }).toBeTruthy();
   return { entry: game.events.find((e) => e.outcome === 'crash-rolled-back')!, before };
 }
 
@@ -207,7 +207,7 @@ describe('the hang detector and restarts', { timeout: 90_000 }, () => {
   it('after a version that took a gigabyte is rolled back, the runner is replaced and the memory comes back', async () => {
     const game = await startGame({ watchdogMs: 15_000 }); // touching 128 MiB a frame is slow on a loaded machine
     const pid = game.backend.supervisor.pid!;
-    const { entry } = await saveBad(game, 'static int k; size_t n = (size_t)128 << 20; char *p = malloc(n); if (p) memset(p, 1, n); if (++k == 8) *(volatile int *)0 = 1;', { after: 0 });
+    const { entry } = await saveBad(game, 'static int k; size_t n = (size_t)96 << 20; char *p = malloc(n); if (p) memset(p, 1, n); if (++k == 8) *(volatile int *)0 = 1;', { after: 0, timeoutMs: 60_000 });
     expect(entry.crash).toMatchObject({ kind: 'signal', crashedVersion: 2, runningVersion: 1 });
     await expect.poll(() => game.backend.supervisor.pid !== pid && game.backend.supervisor.runnerInfo.state === 'running', { timeout: 15_000 }).toBe(true);
     expect(game.events.at(-1)).toMatchObject({ outcome: 'runner-restarted', version: 1 });
