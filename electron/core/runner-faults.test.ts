@@ -204,7 +204,7 @@ describe('the hang detector and restarts', { timeout: 90_000 }, () => {
     expect(counter(await nextFrameOf(game.backend, (f) => colour(f) === 0x8800aa))).toBeGreaterThan(first + 1);
   });
 
-  it('after a version that took a gigabyte is rolled back, the runner is replaced and the memory comes back', async () => {
+  it('after a version that took 768 MiB is rolled back, the runner is replaced and the memory comes back', async () => {
     const game = await startGame({ watchdogMs: 15_000 }); // touching 128 MiB a frame is slow on a loaded machine
     const pid = game.backend.supervisor.pid!;
     const { entry } = await saveBad(game, 'static int k; size_t n = (size_t)96 << 20; char *p = malloc(n); if (p) memset(p, 1, n); if (++k == 8) *(volatile int *)0 = 1;', { after: 0, timeoutMs: 60_000 });
