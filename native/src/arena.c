@@ -287,6 +287,23 @@ int kiln__arena_restore(kiln_arena *a, const void *bytes, uint64_t len) {
     return 0;
 }
 
+/* Walks the blocks of an arena image: every header in place, sizes in range, back links and live counts agree
+   (a damaged image is refused rather than walked later by alloc/free). */
+static int chain_valid(const uint8_t *base, const arena_header *h) {
+    uint64_t off = ARENA_FIRST, prev = 0, live = 0, live_bytes = 0;
+    while (off < h->top) {
+        if (h->top - off < 32) return 0;
+        block_header b;
+        memcpy(&b, base + off, sizeof b);
+        uint64_t sz = b.size & ~BLOCK_FREE;
+        if (b.magic != BLOCK_MAGIC || sz < 32 || (sz & 15) || sz > h->top - off || (uint64_t)b.prev16 * 16 != prev) return 0;
+        if (!(b.size & BLOCK_FREE)) live++, live_bytes += sz;
+        prev = sz;
+        off += sz;
+    }
+    return off == h->top && live == h->live_count && live_bytes == h->live_bytes;
+}
+
 int kiln__arena_load(kiln_arena **pa, const char *path, const void *bytes, uint64_t len, char *why, size_t why_len) {
     arena_header h;
     if (len < ARENA_FIRST || len > KILN_ARENA_SIZE) { snprintf(why, why_len, "the saved arena has a bad size"); return -1; }
@@ -296,6 +313,7 @@ int kiln__arena_load(kiln_arena **pa, const char *path, const void *bytes, uint6
         snprintf(why, why_len, "the saved arena is not a Kiln arena image");
         return -1;
     }
+    if (!chain_valid(bytes, &h)) { snprintf(why, why_len, "the saved arena's block list is damaged"); return -1; }
     kiln_arena *a = *pa;
     if (a && (uint64_t)(uintptr_t)a->map.base != h.base) { kiln__arena_close(a); *pa = a = NULL; }
     if (!a) {

@@ -296,6 +296,7 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
     kiln_commit_image img;
     int have = 0;            /* 1: the last committed frame, 2: a checkpoint */
     char pre[900] = "";      /* where the state came from / what was ignored: the note starts with it */
+    char arena_why[700] = ""; /* why the saved arena was refused */
 
     if (restore_before > 0) {
         char why[600];
@@ -339,8 +340,10 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
         }
         if (have) {
             if (img.arena) {
-                char aw[600];
-                arena_moved = kiln__arena_load(&slot->arena, heap, img.arena, img.arena_bytes, aw, sizeof aw) != KILN_ARENA_OPENED;
+                char aw[600] = "";
+                int ar = kiln__arena_load(&slot->arena, heap, img.arena, img.arena_bytes, aw, sizeof aw);
+                arena_moved = ar != KILN_ARENA_OPENED;
+                if (ar < 0) snprintf(arena_why, sizeof arena_why, "the saved memory from alloc() was refused (%s)", aw);
             } else if (slot->arena) {
                 kiln__arena_wipe(slot->arena);
             } else {
@@ -472,6 +475,10 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
         *action = KILN_STATE_MIGRATED;
         snprintf(body_note, sizeof body_note, "%s: state migrated from v%u (%u bytes) to v%u (%u bytes) by migrate().", name,
                  old_version, old_size, cb->state_version, cb->state_size);
+    } else if (arena_moved && arena_why[0]) {
+        *action = KILN_STATE_RESET;
+        snprintf(body_note, sizeof body_note, "%s: state was reset: %s, so pointers in the state would be wrong; it was "
+                 "zeroed and init() ran.", name, arena_why);
     } else if (arena_moved) {
         *action = KILN_STATE_RESET;
         snprintf(body_note, sizeof body_note, "%s: state was reset: the memory it had from alloc() could not be mapped at its old "

@@ -413,6 +413,36 @@ static void test_damaged_commit_files_are_ignored(void) {
     check_restart_sees_frame(wd, before + 2);
 }
 
+/* A slot whose arena image is damaged (a block header overwritten): refused by name, the state reset, no crash. */
+static void test_damaged_arena_image_resets_state(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    CHECK_EQ(kiln_load_plugin(rt, "dier", compile_dier("dier_plain", "")), 1);
+    for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
+    kiln_destroy(rt);
+    /* slot file: 64-byte header, 48 bytes of state (40 padded), 7 field records, then the arena: its 64-byte
+       header and the first block's header */
+    long at = 64 + 48 + 7 * 64 + 64;
+    int damaged = 0;
+    for (int i = 0; i < 6; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/state/dier.commit.%d", wd, i);
+        FILE *f = fopen(p, "r+b");
+        if (!f) continue;
+        if (fseek(f, at, SEEK_SET) == 0 && fwrite("\xde\xad\xbe\xef", 1, 4, f) == 4) damaged++;
+        fclose(f);
+    }
+    CHECK(damaged >= 1);
+    rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "dier", compile_dier("dier_plain", "")), 1);
+    CHECK_EQ(kiln_last_state_action(rt), KILN_STATE_RESET);
+    CHECK_CONTAINS(drain(rt), "the saved memory from alloc() was refused (the saved arena's block list is damaged)");
+    CHECK_EQ(dier_field(wd, D_FRAMES), 0);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK); /* init allocated a fresh block */
+    CHECK_EQ(dier_field(wd, D_FRAMES), 1);
+    kiln_destroy(rt);
+}
+
 static void test_duplicate_field_name_is_refused(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -466,5 +496,6 @@ static void test_commit_cost(void) {
     {"checkpoints_keep_the_newest_four", test_checkpoints_keep_the_newest_four},                                  \
     {"state_file_with_bad_field_records_is_ignored", test_state_file_with_bad_field_records_is_ignored},          \
     {"damaged_commit_files_are_ignored", test_damaged_commit_files_are_ignored},                                  \
+    {"damaged_arena_image_resets_state", test_damaged_arena_image_resets_state},                                  \
     {"duplicate_field_name_is_refused", test_duplicate_field_name_is_refused},                                    \
     {"commit_cost", test_commit_cost},
