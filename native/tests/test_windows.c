@@ -213,6 +213,45 @@ static void check_watchdog(const char *fixture, int32_t ms) {
     kiln_destroy(rt);
 }
 static void test_watchdog_endless_loop(void) { check_watchdog("hang_loop", 150); }
+
+/* Issue 11: the host table each image sees is read-only (VirtualProtect), crashes come as typed records, alloc of
+   SIZE_MAX says "too large". */
+static void test_hardening_host_table_and_records(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    CHECK_EQ(kiln_load_plugin(rt, "c", fx("counter_v1")), 1);
+    for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
+    kiln_crash c;
+    CHECK_EQ(kiln_load_plugin(rt, "c", fx("crash_segv")), 2);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+    CHECK_EQ(kiln_poll_crash(rt, &c), 0);
+    CHECK_EQ(c.kind, KILN_FAULT_SIGNAL);
+    CHECK_EQ(c.callback, KILN_CB_UPDATE);
+    CHECK_EQ(c.signal, 11); /* POSIX numbers on every platform */
+    CHECK_EQ(c.address, 16); /* crash_segv writes to address 16 */
+    CHECK_EQ(c.crashed_version, 2);
+    CHECK_EQ(c.running_version, 1);
+    CHECK_EQ(kiln_load_plugin(rt, "c", fx("hostile_write")), 3); /* writes kiln->fill_rect in update */
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
+    CHECK_EQ(kiln_poll_crash(rt, &c), 0);
+    CHECK_EQ(c.signal, 11);
+    CHECK(c.address != 0);
+    CHECK_EQ(c.crashed_version, 3);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK_EQ(pixel0(rt), 0xFF0000FF); /* version 1 draws with its own intact table */
+    kiln_load_desc d = {"c", fx("hostile_good"), 9, 0};
+    kiln_load_result r;
+    CHECK_EQ(kiln_load(rt, &d, &r), KILN_OK);
+    CHECK_EQ(r.version, 9);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK_EQ(pixel0(rt), 0xFFFFFFFF); /* its fill_rect at (0,0) works */
+    CHECK_EQ(kiln_load_plugin(rt, "a", fx("hostile_alloc")), 1);
+    kiln_log_message m;
+    int too_large = 0;
+    while (kiln_poll_log(rt, &m) == 0) too_large += strcmp(m.plugin, "a") == 0 && strstr(m.text, "too large") != NULL;
+    CHECK_EQ(too_large, 2);
+    kiln_destroy(rt);
+}
 static void test_watchdog_loop_in_host_calls(void) { check_watchdog("hang_host", 150); }
 
 static void test_truncated_image_refused(void) {
@@ -461,6 +500,7 @@ int main(int argc, char **argv) {
         {"win_crash_illegal_instruction", test_crash_illegal_instruction},
         {"win_crash_in_first_version_pauses", test_crash_in_first_version_pauses},
         {"win_watchdog_endless_loop", test_watchdog_endless_loop},
+        {"win_hardening_host_table_and_records", test_hardening_host_table_and_records},
         {"win_watchdog_loop_in_host_calls", test_watchdog_loop_in_host_calls},
         {"win_truncated_image_refused", test_truncated_image_refused},
         {"win_snapshot_restore", test_snapshot_restore},
