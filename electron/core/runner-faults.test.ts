@@ -268,6 +268,17 @@ ${extra}
     await expectRecovered(game, before, { kind: 'signal' }, false);
   });
 
+  it('a runner killed after probation comes back on the same version with the last committed frame', async () => {
+    const game = await startGame();
+    const before = counter(await nextFrameOf(game.backend));
+    const pid = game.backend.supervisor.pid!;
+    process.kill(pid, 'SIGKILL');
+    const after = await nextFrameOf(game.backend, (f) => game.backend.supervisor.pid !== pid && colour(f) === GOOD);
+    expect(counter(after)).toBeGreaterThanOrEqual(before); // the state went on from where it was, not from zero
+    expect(game.events.at(-1)).toMatchObject({ outcome: 'runner-restarted', version: 1, trigger: 'runner-restart' });
+    expect(game.events.some((e) => e.outcome === 'crash-rolled-back')).toBe(false);
+  });
+
   it('a good save that arrives while the runner is restarting is loaded when it is back', async () => {
     const game = await startGame();
     const states: string[] = [];
