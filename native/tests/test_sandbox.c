@@ -297,7 +297,7 @@ static void sb_body_threads_and_own_signals(void *arg) {
 static void test_sandbox_keeps_threads_and_own_signals(void) { sb_run(&sb_full, sb_body_threads_and_own_signals, NULL); }
 
 /* The runtime inside the sandbox: the crash guard and the watchdog (a signal to our own thread) still work. */
-typedef struct { const char *hang, *wd; } sb_rt_arg;
+typedef struct { const char *plugin, *wd; } sb_rt_arg;
 static void sb_body_runtime(void *p) {
     sb_rt_arg *a = p;
     kiln_runtime *rt = kiln_create(W, H, a->wd);
@@ -307,7 +307,7 @@ static void sb_body_runtime(void *p) {
     CHECK_EQ(kiln_load_plugin(rt, "c", fixture("counter_v1")), 1);
     for (int i = 0; i < 3; i++) CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
     drain(rt);
-    CHECK_EQ(kiln_load_plugin(rt, "c", a->hang), 2);
+    CHECK_EQ(kiln_load_plugin(rt, "c", a->plugin), 2);
     double t0 = now();
     CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_ERR_CRASH);
     CHECK(now() - t0 < 30);
@@ -325,6 +325,54 @@ static void sb_body_runtime(void *p) {
 static void test_sandbox_keeps_the_watchdog_and_crash_guard(void) {
     sb_rt_arg a = { compile_plugin("hang", "counter.c", "-DCRASH=7"), new_workdir() }; /* compiled out here */
     sb_run(&sb_full, sb_body_runtime, &a);
+}
+
+/* A plugin trying every way out, loaded into a sandboxed runtime: each attempt fails, the game keeps running. */
+enum { E_FRAMES, E_FORK_RC, E_FORK_ERRNO, E_KILL_RC, E_KILL_ERRNO, E_SYSTEM, E_EXEC_ERRNO, E_HUGE_MALLOC };
+static void sb_body_escape(void *p) {
+    sb_rt_arg *a = p;
+    kiln_runtime *rt = kiln_create(W, H, a->wd);
+    CHECK(rt != NULL);
+    if (!rt) return;
+    CHECK_EQ(kiln_load_plugin(rt, "e", a->plugin), 1);
+    for (int i = 0; i < 3; i++)
+        if (kiln_frame(rt, 1.0 / 60) != KILN_OK) { fprintf(stderr, "  FAIL frame %d: %s\n", i, drain(rt)); test_failed_checks++; }
+    CHECK_EQ(pixel(rt, 5, 5), 0x102030FF);
+    kiln_destroy(rt);
+    CHECK_EQ(state_field(a->wd, "e", E_FRAMES), 3);
+    CHECK_EQ(state_field(a->wd, "e", E_FORK_RC), -1);
+    CHECK_EQ(state_field(a->wd, "e", E_FORK_ERRNO), EPERM);
+    CHECK_EQ(state_field(a->wd, "e", E_KILL_RC), -1);
+    CHECK_EQ(state_field(a->wd, "e", E_KILL_ERRNO), EPERM);
+    CHECK_EQ(state_field(a->wd, "e", E_SYSTEM), 127 << 8); /* glibc: "the shell could not run" */
+    CHECK_EQ(state_field(a->wd, "e", E_EXEC_ERRNO), EPERM);
+#ifndef SB_ASAN
+    CHECK_EQ(state_field(a->wd, "e", E_HUGE_MALLOC), 0);   /* 8 GiB against a 1 GiB limit */
+#endif
+    errno = 0;
+    CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1); /* and no process was left behind */
+    CHECK_EQ(errno, ECHILD);
+}
+static void test_sandbox_plugin_cannot_escape(void) {
+#ifdef SB_ASAN
+    sb_rt_arg a = { compile_plugin("escape", "escape.c", "-DNO_HUGE_MALLOC"), new_workdir() };
+#else
+    sb_rt_arg a = { compile_plugin("escape", "escape.c", ""), new_workdir() };
+#endif
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sb_on_term;
+    sigaction(SIGTERM, &sa, &old);
+    sb_got_term = 0;
+#ifdef SB_ASAN
+    const kiln_sandbox_desc d = { 1, 1, 0 }; /* no memory limit under ASan (see the memory case) */
+#else
+    const kiln_sandbox_desc d = { 1, 1, (uint64_t)1 << 30 };
+#endif
+    sb_run(&d, sb_body_escape, &a);
+    usleep(20000);
+    CHECK_EQ(sb_got_term, 0); /* the plugin's kill(getppid(), SIGTERM) never reached this process */
+    sigaction(SIGTERM, &old, NULL);
 }
 
 /* --- memory limit ------------------------------------------------------------------------------------------------- */
@@ -454,6 +502,7 @@ static void test_sandbox_node_and_koffi_run_under_it(void) {
     {"sandbox_refuses_foreign_signals", test_sandbox_refuses_foreign_signals},               \
     {"sandbox_keeps_threads_and_own_signals", test_sandbox_keeps_threads_and_own_signals},   \
     {"sandbox_keeps_the_watchdog_and_crash_guard", test_sandbox_keeps_the_watchdog_and_crash_guard}, \
+    {"sandbox_plugin_cannot_escape", test_sandbox_plugin_cannot_escape},                     \
     {"sandbox_memory_limit_makes_malloc_fail", test_sandbox_memory_limit_makes_malloc_fail}, \
     {"sandbox_is_entered_once", test_sandbox_is_entered_once},                               \
     {"sandbox_node_and_koffi_run_under_it", test_sandbox_node_and_koffi_run_under_it},
