@@ -445,9 +445,9 @@ static const char sb_node_script[] =
     "if (rc !== 0) fail('enter ' + rc + ' ' + err.toString('utf8').replace(/\\0.*$/s, ''));\n"
     "const t0 = Date.now();\n"
     "let keep = [];\n"
-    "for (let round = 0; round < 4; round++) {\n"
+    "for (let round = 0; round < 3; round++) {\n"
     "  for (let i = 0; i < 10; i++) keep.push(Buffer.alloc(16 << 20, i));\n"
-    "  for (let i = 0; i < 200000; i++) keep.push({ i, s: 'x' + i });\n"
+    "  for (let i = 0; i < 100000; i++) keep.push({ i, s: 'x' + i });\n"
     "  keep = []; global.gc();\n"
     "}\n"
     "let refused = false; try { Buffer.alloc(6 * 1024 ** 3); } catch (e) { refused = true; }\n"
@@ -460,7 +460,7 @@ static const char sb_node_script[] =
     "w.on('message', (v) => {\n"
     "  if (v !== 42) fail('worker said ' + v);\n"
     "  console.log(`node-sandbox ok: VmSize ${(before / 2 ** 20).toFixed(0)} MiB at entry (limit: that + 4 GiB), ${(vm() / 2 ** 20).toFixed(0)} MiB now; `\n"
-    "    + `4 rounds of 160 MiB buffers + 200k objects with gc ${Date.now() - t0} ms; spawn EPERM; kill(parent) EPERM; worker ok`);\n"
+    "    + `3 rounds of 160 MiB buffers + 100k objects with gc ${Date.now() - t0} ms; spawn EPERM; kill(parent) EPERM; worker ok`);\n"
     "  process.exit(0);\n"
     "});\n";
 
