@@ -36,7 +36,10 @@ describe('BuildQueue', () => {
     const queue = new BuildQueue(async (b) => {
       ran.push(b);
       // A build that would never end on its own (a compiler stuck on a FIFO) ends when cancelled.
-      if (b.at === 1) await new Promise<void>((resolve) => b.signal.addEventListener('abort', () => resolve()));
+      if (b.at === 1) {
+        await new Promise<void>((resolve) => b.signal.addEventListener('abort', () => resolve()));
+        b.cancelled(); // it stopped without recording anything
+      }
     });
     queue.enqueue({ plugin: 'pong', trigger: 'save', at: 1 });
     queue.enqueue({ plugin: 'other', trigger: 'save', at: 5 });
@@ -46,7 +49,7 @@ describe('BuildQueue', () => {
     expect(ran.map((b) => `${b.plugin}@${b.at}`)).toEqual(['pong@1', 'other@5', 'pong@3']);
     expect(ran[0].signal.aborted).toBe(true);
     expect(ran[1].signal.aborted).toBe(false); // another plugin's build is not touched
-    expect(ran[2]).toMatchObject({ savesFolded: 1 });
+    expect(ran[2]).toMatchObject({ savesFolded: 2 }); // pong@2 replaced while waiting, pong@1 cancelled: both counted
     expect(ran[2].signal.aborted).toBe(false);
   });
 

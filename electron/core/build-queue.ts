@@ -18,13 +18,20 @@ export interface QueuedBuild extends BuildRequest {
   savesFolded: number;
   /** Aborted when a newer request for this plugin arrives or the queue closes: stop compiling. */
   signal: AbortSignal;
+  /**
+   * The build stopped because of `signal` and recorded nothing: the request that replaced it counts its
+   * saves as folded, so every save is still accounted for in the log.
+   */
+  cancelled(): void;
 }
 
 interface Slot {
   running: Promise<void> | null;
   /** Cancels the running build. */
   cancel: AbortController | null;
-  pending: Omit<QueuedBuild, 'signal'> | null;
+  pending: (BuildRequest & { savesFolded: number }) | null;
+  /** Saves carried by builds that were cancelled, for the next build to count as folded. */
+  carried: number;
 }
 
 export class BuildQueue {
@@ -36,7 +43,7 @@ export class BuildQueue {
 
   enqueue(req: BuildRequest): void {
     if (this.closed) return;
-    const slot = this.slots.get(req.plugin) ?? { running: null, cancel: null, pending: null };
+    const slot = this.slots.get(req.plugin) ?? { running: null, cancel: null, pending: null, carried: 0 };
     this.slots.set(req.plugin, slot);
     const folded = slot.pending ? slot.pending.savesFolded + 1 : 0;
     slot.pending = { ...req, savesFolded: folded };
@@ -49,6 +56,7 @@ export class BuildQueue {
     this.closed = true;
     for (const slot of this.slots.values()) {
       slot.pending = null;
+      slot.carried = 0;
       slot.cancel?.abort();
     }
   }
@@ -79,9 +87,14 @@ export class BuildQueue {
     slot.pending = null;
     const cancel = new AbortController();
     slot.cancel = cancel;
+    const savesFolded = next.savesFolded + slot.carried;
+    slot.carried = 0;
+    const cancelled = () => {
+      if (cancel.signal.aborted) slot.carried += savesFolded + 1;
+    };
     let started: Promise<void>;
     try {
-      started = this.runBuild({ ...next, signal: cancel.signal }); // starts now, as the request arrived
+      started = this.runBuild({ ...next, savesFolded, signal: cancel.signal, cancelled }); // starts now, as the request arrived
     } catch (err) {
       started = Promise.reject(err);
     }

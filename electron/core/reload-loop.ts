@@ -166,7 +166,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       signal: build.signal,
     });
     if (result.stopped === 'cancelled') {
-      // A newer save replaced this build (or the back end stops): it follows at once, nothing to record.
+      // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
+      build.cancelled();
       await fs.rm(tmpOutput, { force: true });
       return;
     }
