@@ -642,6 +642,7 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
     int32_t rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
     if (rc != KILN_OK) {
         int32_t now_running = running_version(slot);
+        if (rt->hb_slot == slot) rt->hb_slot = NULL; /* the heartbeat must not compare with a freed slot */
         pthread_mutex_unlock(&rt->lock);
         if (new_slot) kiln__slot_free(slot);
         if (tl_crash_seq != seq) { /* init / on_reload / migrate of the new version faulted */

@@ -155,6 +155,8 @@ void kiln__host_leave(void);
 void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size_t len);
 /* The same, naming the plugin the message is about (kiln_poll_log's `plugin`); plugin NULL or "" for the runtime. */
 void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *text, size_t len);
+void kiln__queue_messagef_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *fmt, ...)
+    __attribute__((format(KILN_PRINTF_FMT, 4, 5)));
 void kiln__queue_crash(kiln_runtime *rt, const kiln_crash *c);
 void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
     __attribute__((format(KILN_PRINTF_FMT, 3, 4)));
@@ -182,6 +184,7 @@ void kiln__arena_wipe(kiln_arena *a);
 typedef enum call_kind { CALL_INIT, CALL_UPDATE, CALL_DRAW, CALL_ON_RELOAD, CALL_MIGRATE, CALL_SHUTDOWN, CALL_ENTRY,
                          CALL_DLOPEN, CALL_DLCLOSE } call_kind;
 extern const char *const kiln__call_names[];
+/* cb must be an image's own table (&image->cb): the call's version and the image to pin are found from it. */
 int kiln__call(kiln_runtime *rt, kiln_slot *slot, call_kind kind, const kiln_callbacks *cb, void *state, float dt,
                int arena_outcome_on_success);
 int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, void *fresh, const void *old,
