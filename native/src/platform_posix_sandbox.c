@@ -5,6 +5,7 @@
  *   - any syscall of another ABI (i386 int 0x80, x32) -> EPERM: their numbers differ, so they would bypass it;
  *   - no_new_processes: fork, vfork, execve, execveat, clone without CLONE_THREAD -> EPERM; clone3 -> ENOSYS
  *     (its flags live in memory a filter cannot read; glibc then falls back to clone, whose flags it can);
+ *     ioctl(TIOCSTI) -> EPERM (typing into a terminal runs commands in the shell reading it);
  *   - no_foreign_signals: kill / tgkill / rt_sigqueueinfo / rt_tgsigqueueinfo / pidfd_open whose process is not
  *     getpid() (baked in; kill(0,...) and negative pids refused), tkill (glibc never uses it; its tid may be any
  *     thread of the system), pidfd_send_signal and pidfd_getfd (a pidfd, even a /proc/<pid> fd, names any
@@ -63,6 +64,9 @@ static void sb_err(char *out, int32_t cap, const char *fmt, ...) {
 #endif
 #ifndef SIOCSPGRP
 #define SIOCSPGRP 0x8902
+#endif
+#ifndef TIOCSTI
+#define TIOCSTI 0x5412
 #endif
 
 #define SB_MAX_INSNS 256
@@ -183,13 +187,20 @@ static int build_filter(sb_prog *p, const kiln_sandbox_desc *d, uint32_t self) {
         ret(p, RET_ALLOW);
         ret(p, RET_EPERM);
         rule_end(p, at);
-        /* the ioctl forms take the pid through a pointer the filter cannot read: refused */
-        at = rule_begin(p, __NR_ioctl);
+    }
+    /* ioctl: the SIGIO-owner forms take the pid through a pointer the filter cannot read; TIOCSTI types into a
+       terminal, i.e. runs commands in the user's shell (the runner may have the back end's controlling tty) */
+    uint32_t bad_ioctls[3];
+    int nbad = 0;
+    if (d->no_foreign_signals) { bad_ioctls[nbad++] = FIOSETOWN; bad_ioctls[nbad++] = SIOCSPGRP; }
+    if (d->no_new_processes) bad_ioctls[nbad++] = TIOCSTI;
+    if (nbad) {
+        int at = rule_begin(p, __NR_ioctl);
         ld_arg(p, 1);
-        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOSETOWN, 1, 0));
-        emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SIOCSPGRP, 0, 1));
-        ret(p, RET_EPERM);
+        for (int i = 0; i < nbad; i++) /* match: jump to the EPERM after the last compare */
+            emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, bad_ioctls[i], (uint8_t)(nbad - i), 0));
         ret(p, RET_ALLOW);
+        ret(p, RET_EPERM);
         rule_end(p, at);
     }
     ret(p, RET_ALLOW);

@@ -101,6 +101,15 @@ static void sb_body_no_processes(void *arg) {
         CHECK(fgets(line, sizeof line, pp) == NULL);
         pclose(pp);
     }
+    /* typing into a terminal would run commands in the shell reading it (on any fd: a pipe would say ENOTTY) */
+    int tfd[2];
+    CHECK_EQ(pipe(tfd), 0);
+    char ch = 'x';
+    errno = 0;
+    CHECK_EQ(ioctl(tfd[0], TIOCSTI, &ch), -1);
+    CHECK_EQ(errno, EPERM);
+    close(tfd[0]);
+    close(tfd[1]);
     /* nothing was started: this process has no children */
     errno = 0;
     CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1);
