@@ -4,7 +4,7 @@
  * Zig that npm installs with Kiln, so a machine without a system C compiler still works).
  * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -316,9 +316,10 @@ export function runningCompilers(): number[] {
 
 function killTree(pid: number): void {
   if (process.platform === 'win32') {
-    // No process groups: taskkill /T ends the compiler and everything it started.
+    // No process groups: taskkill /T ends the compiler and everything it started (synchronously, so it
+    // also works from the 'exit' handler).
     try {
-      spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+      spawnSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, timeout: 5000 });
     } catch {
       /* already gone */
     }
