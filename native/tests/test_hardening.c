@@ -344,6 +344,15 @@ static void test_hardening_crash_record_fields(void) {
     CHECK_EQ(poll_all_crashes(rt, c, 4), 1);
     CHECK_EQ(c[0].signal, SIGABRT);
     CHECK_EQ(c[0].address, 0);
+    /* kiln_reset_state's init */
+    CHECK_EQ(kiln_load_plugin(rt, "r", hostile(15, 0xFF0000FFu)), 1);
+    CHECK_EQ(kiln_reset_state(rt, "r"), KILN_ERR_CRASH);
+    CHECK_EQ(poll_all_crashes(rt, c, 4), 1);
+    CHECK_EQ(strcmp(c[0].plugin, "r"), 0);
+    CHECK_EQ(c[0].callback, KILN_CB_INIT);
+    CHECK_EQ(c[0].crashed_version, 1);
+    CHECK_EQ(c[0].running_version, 1);
+    CHECK_CONTAINS(c[0].text, "during the state reset");
     /* the queue keeps the newest 32 */
     for (int i = 0; i < 40; i++) { kiln_load_plugin(rt, "c", fixture("crash_segv")); kiln_frame(rt, 1.0 / 60); }
     kiln_crash all[64];
