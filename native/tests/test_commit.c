@@ -255,9 +255,11 @@ static void test_checkpoint_restores_state_from_before_the_bad_swap(void) {
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
     /* without restore_before the last committed frame is v2's scribbled frame 8 */
     CHECK_EQ(dier_field(wd, D_MARK), 666);
+    double t0 = now();
     kiln_runtime *rt = kiln_create(W, H, wd);
     kiln_load_result r;
     CHECK_EQ(load_v(rt, v1, 1, 2, &r), KILN_OK);
+    printf("     bad version killed the runner -> new runtime + v1 from the checkpoint: %.2f ms\n", (now() - t0) * 1e3);
     CHECK_EQ(r.state_action, KILN_STATE_RESTORED);
     CHECK_CONTAINS(drain(rt), "started from the checkpoint taken before version 2 was swapped in");
     CHECK_EQ(dier_field(wd, D_FRAMES), 5);
