@@ -416,7 +416,9 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       while (t.proven.length && t.proven.at(-1)!.version >= c.crashedVersion) t.proven.pop();
     }
     this.emit('crash', { plugin: c.plugin, at, text: c.text, crash: this.caughtRecord(c) });
-    this.scheduleRssCheck();
+    // An abort is libc finding its heap corrupted (or its locks held): this process is not to be trusted.
+    if (c.signal === 'SIGABRT') this.replace(`${c.plugin} v${c.crashedVersion} aborted inside libc (heap corruption?); the game runner was replaced`);
+    else this.scheduleRssCheck();
   }
 
   /** After a rollback, a runner still holding the bad version's memory is replaced so the memory comes back. */
