@@ -139,10 +139,11 @@ static void close_store(kiln_commit *c) {
     for (int i = 0; i < COMMIT_SLOTS; i++) kiln_plat_unmap(&c->slot[i]);
 }
 
-/* Opens (creating if needed) the slot's store. A damaged store is replaced by an empty one; *why says so. */
+/* Opens (creating if needed) the slot's store. A damaged store is replaced by an empty one; *why says so. One
+   that could not be created is said once and then stays closed (NULL, silently) until the next load retries. */
 static kiln_commit *store(kiln_runtime *rt, kiln_slot *slot, char *why, size_t why_len) {
     if (why_len) why[0] = '\0';
-    if (slot->commit) return slot->commit;
+    if (slot->commit) return slot->commit->head.base ? slot->commit : NULL;
     kiln_commit *c = calloc(1, sizeof *c);
     if (!c) { snprintf(why, why_len, "out of memory"); return NULL; }
     c->spacing = 1;
@@ -164,8 +165,9 @@ static kiln_commit *store(kiln_runtime *rt, kiln_slot *slot, char *why, size_t w
     if (kiln_plat_write_file_atomic(c->path, &h, sizeof h, zero, COMMIT_FILE_SIZE - sizeof h, err) != 0 ||
         kiln_plat_map_file(c->path, &c->head, err) != 0) {
         size_t n = strlen(why);
-        snprintf(why + n, why_len - n, "%scould not create the commit file %s (%s)", n ? "; " : "", c->path, err);
-        free(c);
+        snprintf(why + n, why_len - n, "%scould not create the commit file %s (%s), so frames are not saved; check "
+                 "that the folder is writable and the disk is not full, then reload the plugin", n ? "; " : "", c->path, err);
+        slot->commit = c; /* closed: remembered so frames do not retry (and warn) every time */
         return NULL;
     }
     slot->commit = c;
@@ -227,6 +229,7 @@ static int read_slot(kiln_commit *c, int i, uint64_t seq, kiln_commit_image *out
 int kiln__commit_find(kiln_runtime *rt, kiln_slot *slot, int32_t checkpoint_of, kiln_commit_image *out, char *why,
                       size_t why_len) {
     memset(out, 0, sizeof *out);
+    if (slot->commit && !slot->commit->head.base) kiln__commit_close(slot); /* a load retries a store that failed */
     char w[600];
     kiln_commit *c = store(rt, slot, w, sizeof w);
     snprintf(why, why_len, "%s", w);
@@ -330,7 +333,7 @@ void kiln__commit_frame(kiln_runtime *rt, kiln_slot *slot) {
 }
 
 void kiln__commit_now(kiln_runtime *rt, kiln_slot *slot, int32_t plugin_version) {
-    if (slot->commit) slot->commit->broken = 0; /* a new load tries again */
+    if (slot->commit) slot->commit->broken = 0; /* a new load (or kiln_restore) tries writing again */
     commit(rt, slot, plugin_version, 1);
 }
 
@@ -339,7 +342,7 @@ uint64_t kiln__commit_last_ns(const kiln_slot *slot) { return slot->commit ? slo
 void kiln__checkpoint_pin(kiln_runtime *rt, kiln_slot *slot, int32_t incoming_version) {
     (void)rt;
     kiln_commit *c = slot->commit;
-    if (!c || incoming_version <= 0) return;
+    if (!c || !c->head.base || incoming_version <= 0) return;
     /* Not a commit of the live block here: the incoming version's state_prepare already ran (on_reload, a
        migration), so the live block is no longer the old version's. With spaced commits (big arena) the pin is
        the last committed frame, at most COMMIT_MAX_SPACING frames old. */
@@ -364,7 +367,7 @@ void kiln__commit_close(kiln_slot *slot) {
     /* spaced commits (big arena): the complete frames since the last one are saved when the runtime closes */
     kiln_commit *c = slot->commit;
     char err[KILN_PLAT_ERR];
-    if (c->since && !c->broken && slot->state) write_commit(slot, c, c->version, err);
+    if (c->head.base && c->since && !c->broken && slot->state) write_commit(slot, c, c->version, err);
     close_store(slot->commit);
     free(slot->commit);
     slot->commit = NULL;

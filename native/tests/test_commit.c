@@ -445,6 +445,28 @@ static void test_damaged_arena_image_resets_state(void) {
     kiln_destroy(rt);
 }
 
+/* A commit store that cannot be created (here: a folder where the file should be; root ignores permissions):
+   said once, the game runs on without commits, no warning per frame. */
+static void test_commit_store_that_cannot_be_made_is_said_once(void) {
+    const char *wd = new_workdir();
+    char p[600];
+    snprintf(p, sizeof p, "%s/state", wd);
+    mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/state/dier.commit", wd);
+    CHECK_EQ(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/state/dier.commit/x", wd);
+    FILE *f = fopen(p, "w"); /* not empty: a rename over it fails */
+    if (f) fclose(f);
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "dier", compile_dier("dier_plain", "")), 1);
+    CHECK_CONTAINS(drain(rt), "could not create the commit file");
+    for (int i = 0; i < 5; i++) CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK(strstr(drain(rt), "commit") == NULL);
+    CHECK_EQ(dier_field(wd, D_FRAMES), 5);
+    kiln_destroy(rt);
+    remove(p);
+}
+
 static void test_duplicate_field_name_is_refused(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -499,5 +521,6 @@ static void test_commit_cost(void) {
     {"state_file_with_bad_field_records_is_ignored", test_state_file_with_bad_field_records_is_ignored},          \
     {"damaged_commit_files_are_ignored", test_damaged_commit_files_are_ignored},                                  \
     {"damaged_arena_image_resets_state", test_damaged_arena_image_resets_state},                                  \
+    {"commit_store_that_cannot_be_made_is_said_once", test_commit_store_that_cannot_be_made_is_said_once},      \
     {"duplicate_field_name_is_refused", test_duplicate_field_name_is_refused},                                    \
     {"commit_cost", test_commit_cost},
