@@ -67,6 +67,8 @@ const RSS_FLOOR_BYTES = 512 * 1024 * 1024;
 const RESTART_BACKOFF_MS = [0, 0, 50, 100, 200, 400, 800];
 const MAX_RESTARTS_PER_MINUTE = 10;
 const STOP_GRACE_MS = 1000;
+/** The next runner starts this long after one is up: after its first frames, before the next death is likely. */
+const STANDBY_DELAY_MS = 50;
 
 /** What ended a runner, when the supervisor ended it. */
 type Verdict =
@@ -310,7 +312,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       standby.onExit(() => {
         if (this.standby === standby) this.standby = null;
       });
-    }, 500);
+    }, STANDBY_DELAY_MS);
     this.standbyTimer.unref();
   }
 
