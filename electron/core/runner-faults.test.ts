@@ -167,6 +167,14 @@ describe('a version that kills the runner is rolled back to the previous good on
     await expectRecovered(game, before, { kind: 'runner-hung', callback: 'update', state: 'before-version' });
   });
 
+  it('an endless loop stopped by the watchdog is a crash-rolled-back with kind watchdog, and the runner lives on', async () => {
+    const game = await startGame({ watchdogMs: 300 });
+    const pid = game.backend.supervisor.pid;
+    const { before } = await saveBad(game, 'for (volatile int spin = 1; spin;) {}');
+    expect(game.backend.supervisor.pid).toBe(pid);
+    await expectRecovered(game, before, { kind: 'watchdog', watchdogMs: 300, callback: 'update', signal: null, state: 'frame-start' }, false);
+  });
+
   it('a constructor that never returns is a load timeout of that version', async () => {
     const game = await startGame({ loadTimeoutMs: 2000 }, 'gcc');
     const before = counter(await nextFrameOf(game.backend));
