@@ -307,6 +307,10 @@ static int load_locked(hr_engine *hr) {
     /* everything resolved: swap, with allocations frozen */
     freeze(hr);
     for (int i = 0; i < hr->nfuncs; i++) __atomic_store_n(hr->funcs[i].ptr, syms[i], __ATOMIC_SEQ_CST);
+    /* state before version: whoever sees the new version sees HR_OK (closing the old image below takes a while) */
+    hr->last_error[0] = '\0';
+    hr->retries = 0;
+    __atomic_store_n(&hr->status, HR_OK, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&hr->version, 1, __ATOMIC_SEQ_CST);
     thaw(hr);
     if (had) {
@@ -316,9 +320,6 @@ static int load_locked(hr_engine *hr) {
     hr->current = img;
     memcpy(hr->loaded_stamp, stamp, sizeof stamp);
     reap(hr, hr->grace_ms);
-    hr->last_error[0] = '\0';
-    hr->retries = 0;
-    __atomic_store_n(&hr->status, HR_OK, __ATOMIC_SEQ_CST);
     return HR_SUCCESS;
 }
 
