@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
 import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
+import { RunnerImages, type Ending } from './runner-images';
 
 export interface RunnerConfig {
   width: number;
@@ -86,12 +87,6 @@ interface LoadRequest {
   headSince: number;
 }
 
-interface PluginTrack {
-  /** Proven images, oldest first: the last is what a restart loads. */
-  proven: PluginImage[];
-  /** Images swapped in (or sent) and not proven yet, by version. */
-  probation: Map<number, PluginImage>;
-}
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private child: RunnerProcess | null = null;
@@ -99,7 +94,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private standby: RunnerProcess | null = null;
   private standbyTimer: NodeJS.Timeout | null = null;
   private childReady = false;
-  private readonly plugins = new Map<string, PluginTrack>();
+  private readonly images = new RunnerImages();
   private nextRequest = 1;
   /** Loads waiting for a runner, in order. */
   private queue: LoadRequest[] = [];
@@ -142,12 +137,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** The version a restart would load for `plugin` (its last proven one), or null. */
   goodVersion(plugin: string): number | null {
-    return this.track(plugin).proven.at(-1)?.version ?? null;
+    return this.images.good(plugin)?.version ?? null;
   }
 
   /** Versions of `plugin` on probation now. */
   probationVersions(plugin: string): number[] {
-    return [...this.track(plugin).probation.keys()];
+    return this.images.probationVersions(plugin);
   }
 
   start(): Promise<void> {
@@ -232,12 +227,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.ready = this.spawn('restarted after a new build', []);
   }
 
-  private track(plugin: string): PluginTrack {
-    let t = this.plugins.get(plugin);
-    if (!t) this.plugins.set(plugin, (t = { proven: [], probation: new Map() }));
-    return t;
-  }
-
   private setInfo(info: RunnerInfo): void {
     this.info = info;
     this.emit('runner', info);
@@ -247,12 +236,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private spawn(reason: string, crashed: Array<{ plugin: string; restoreBefore: number }>): Promise<void> {
     const starting = reason === 'start';
     this.setInfo({ state: starting ? 'starting' : 'restarting', restarts: this.restarts, message: starting ? 'starting the game runner' : `restarting: ${reason}` });
-    const images: PluginImage[] = [];
-    for (const [name, t] of this.plugins) {
-      const good = t.proven.at(-1);
-      const rollback = crashed.find((c) => c.plugin === name);
-      if (good) images.push(rollback ? { ...good, restoreBefore: rollback.restoreBefore } : good);
-    }
+    const images = this.images.goodImages().map((good) => {
+      const rollback = crashed.find((c) => c.plugin === good.name);
+      return rollback ? { ...good, restoreBefore: rollback.restoreBefore } : good;
+    });
     const heartbeatPath = path.join(this.config.workDir, 'run', `heartbeat-${process.pid}-${++this.spawnCount}`);
     mkdirSync(path.dirname(heartbeatPath), { recursive: true });
     this.heartbeat = new Heartbeat(heartbeatPath);
@@ -323,7 +310,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     for (const request of this.queue.splice(0)) {
       if (this.inFlight.length === 0) request.headSince = Date.now();
       this.inFlight.push(request);
-      this.track(request.image.name).probation.set(request.image.version, request.image);
+      this.images.sent(request.image);
       child.send({ type: 'load', requestId: request.id, plugin: request.image.name, path: request.image.path, version: request.image.version });
     }
   }
@@ -341,16 +328,9 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.pendingFirstFrames.get(msg.requestId)?.(msg.at);
         this.pendingFirstFrames.delete(msg.requestId);
         break;
-      case 'proven': {
-        const t = this.track(msg.plugin);
-        const image = t.probation.get(msg.version);
-        if (!image) break;
-        for (const v of t.probation.keys()) if (v <= msg.version) t.probation.delete(v); // older ones were replaced unproven
-        t.proven.push({ name: image.name, path: image.path, version: image.version });
-        if (t.proven.length > 8) t.proven.shift();
-        this.emit('proven', { plugin: msg.plugin, version: msg.version });
+      case 'proven':
+        if (this.images.proven(msg.plugin, msg.version)) this.emit('proven', { plugin: msg.plugin, version: msg.version });
         break;
-      }
       case 'log':
         this.emit('log', { level: msg.level, text: msg.text, at: msg.at, plugin: msg.plugin });
         break;
@@ -378,7 +358,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     if (index < 0) return;
     const [request] = this.inFlight.splice(index, 1);
     if (this.inFlight[0]) this.inFlight[0].headSince = Date.now();
-    const t = this.track(request.image.name);
     if (msg.ok) {
       const firstFrameAt = new Promise<number | null>((resolve) => {
         this.pendingFirstFrames.set(request.id, resolve);
@@ -388,7 +367,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       });
       request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt });
     } else {
-      t.probation.delete(request.image.version); // refused: it never ran
+      this.images.refused(request.image);
       const crash = msg.crash ? { ...this.caughtRecord(msg.crash), state: 'kept' as const } : undefined; // a refused load changed no state
       request.resolve?.({ ok: false, loadMs: msg.loadMs, error: msg.error, crash });
     }
@@ -411,12 +390,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** libkiln caught a fault and rolled the plugin back (or paused it) inside the runner. */
   private onCaughtCrash(c: RunnerCrash, at: number): void {
-    const t = this.track(c.plugin);
-    if (c.kind !== 'thread' && c.callback !== 'destructor') {
-      t.probation.delete(c.crashedVersion); // it never becomes good
-      // A good version that crashed later: a restart must come back on what runs now.
-      while (t.proven.length && t.proven.at(-1)!.version >= c.crashedVersion) t.proven.pop();
-    }
+    // It never becomes good; a good version that crashed later is no longer what a restart loads.
+    if (c.kind !== 'thread' && c.callback !== 'destructor') this.images.crashedInRunner(c.plugin, c.crashedVersion);
     this.emit('crash', { plugin: c.plugin, at, text: c.text, crash: this.caughtRecord(c) });
     // An abort is libc finding its heap corrupted (or its locks held): this process is not to be trusted.
     if (c.signal === 'SIGABRT') this.replace(`${c.plugin} v${c.crashedVersion} aborted inside libc (heap corruption?); the game runner was replaced`);
@@ -461,7 +436,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.pendingControls.clear();
     if (this.stopping) return;
 
-    const blamed = this.blame(verdict, beat);
+    const ending: Ending =
+      verdict?.kind === 'replace' ? { kind: 'replaced' }
+      : verdict?.kind === 'runner-hung' ? { kind: 'hung' }
+      : verdict?.kind === 'load-timeout' ? { kind: 'load-timeout', image: verdict.request.image }
+      : { kind: 'died' };
+    const blamed = this.images.blame(ending, beat, this.inFlight.map((r) => r.image));
     const at = Date.now();
     const cause =
       verdict?.kind === 'replace' ? verdict.reason
@@ -473,12 +453,9 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const crashed: Array<{ plugin: string; restoreBefore: number }> = [];
     const crashes: SupervisorCrash[] = [];
     for (const [plugin, versions] of blamed) {
-      const t = this.track(plugin);
       const first = Math.min(...versions);
       const last = Math.max(...versions);
-      for (const v of versions) t.probation.delete(v);
-      while (t.proven.length && t.proven.at(-1)!.version >= first) t.proven.pop();
-      const good = t.proven.at(-1) ?? null;
+      const good = this.images.rollBack(plugin, versions);
       crashed.push({ plugin, restoreBefore: first });
       const named = beat && beat.inCall && beat.plugin === plugin ? beat.callback : null;
       const kind = verdict?.kind === 'runner-hung' ? 'runner-hung' : verdict?.kind === 'load-timeout' ? 'load-timeout' : 'runner-died';
@@ -506,14 +483,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     }
     this.inFlight = [];
     // Innocent versions that were on probation are loaded again (still on probation) after the good images.
-    const reload: LoadRequest[] = [];
-    for (const [name, t] of this.plugins) {
-      for (const image of t.probation.values()) {
-        if (resend.some((r) => r.image.name === name && r.image.version === image.version)) continue;
-        reload.push({ id: this.nextRequest++, image, resolve: null, firstFrame: null, headSince: 0 });
-      }
-      t.probation.clear();
-    }
+    const reload: LoadRequest[] = this.images
+      .takeProbation()
+      .filter((image) => !resend.some((r) => r.image === image))
+      .map((image) => ({ id: this.nextRequest++, image, resolve: null, firstFrame: null, headSince: 0 }));
     this.queue = [...reload, ...resend, ...this.queue];
     for (const c of crashes) this.emit('crash', c);
     // First frames still awaited will not come from this runner (crash events are out first: one log entry).
@@ -527,32 +500,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     this.scheduleRestart(cause);
-  }
-
-  /** plugin -> versions that killed or hung the runner (probation versions, or the one the heartbeat names). */
-  private blame(verdict: Verdict | null, beat: HeartbeatRecord | null): Map<string, number[]> {
-    const blamed = new Map<string, number[]>();
-    const add = (plugin: string, version: number) => blamed.set(plugin, [...(blamed.get(plugin) ?? []), version]);
-    if (verdict?.kind === 'replace') return blamed;
-    if (verdict?.kind === 'load-timeout') {
-      add(verdict.request.image.name, verdict.request.image.version);
-      return blamed;
-    }
-    // On probation: versions swapped in and not proven, and the load the runner was working on.
-    const candidates: PluginImage[] = [];
-    for (const t of this.plugins.values()) {
-      for (const image of t.probation.values()) {
-        if (!this.inFlight.some((r) => r.image === image) || this.inFlight[0]?.image === image) candidates.push(image);
-      }
-    }
-    const named = beat?.inCall ? candidates.find((c) => c.name === beat.plugin && c.version === beat.version) : undefined;
-    if (named) add(named.name, named.version);
-    else if (verdict?.kind === 'runner-hung' && beat?.inCall && beat.plugin && this.track(beat.plugin).proven.some((p) => p.version === beat.version)) {
-      add(beat.plugin, beat.version); // a good version whose frame stays over the limit is a hang of that version
-    } else if (beat?.inCall && beat.plugin && verdict?.kind !== 'runner-hung') {
-      // Died inside a good version's callback: not a probation crash; same images, last committed frame.
-    } else for (const c of candidates) add(c.name, c.version);
-    return blamed;
   }
 
   private scheduleRestart(why: string): void {
