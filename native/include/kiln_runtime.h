@@ -158,6 +158,8 @@ KILN_API int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)
    never interrupted halfway: the stop waits for them to return. A plugin stuck inside a blocking system call
    or a libc lock of its own is interrupted too, but libc may be left locked: restart the runner if it hangs. */
 KILN_API void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms);
+/* (dlopen and dlclose of an image, i.e. its constructors and destructors, are stopped only after max(2 x ms, 2000):
+   the loader may be slow on a busy machine, and one stopped halfway is broken for the process.) */
 #define KILN_WATCHDOG_DEFAULT_MS 2000
 
 
@@ -196,7 +198,10 @@ typedef struct kiln_crash {
 
 /* Crash records, oldest first (a queue of 32; older ones are dropped first). Returns 0 and fills *out, or -1
    when none is queued. Every crash the frames, loads (entry, constructors) and unloads (destructors) meet is
-   queued here; kiln_frame returning KILN_ERR_CRASH means at least one was. Any thread. */
+   queued here; kiln_frame returning KILN_ERR_CRASH means at least one was. Any thread.
+   A frame's record is polled after its rollback: running_version is what runs now. KILN_FAULT_THREAD records are
+   facts, not rollbacks: that version keeps running and its image stays mapped for the life of the process.
+   A destructor record may come from a load that succeeded (its needs_restart is 1). */
 KILN_API int32_t kiln_poll_crash(kiln_runtime *rt, kiln_crash *out);
 
 typedef struct kiln_load_desc {
@@ -259,6 +264,9 @@ typedef struct kiln_heartbeat {
     uint64_t frame;            /* kiln_frame_count() */
 } kiln_heartbeat;
 KILN_API int32_t kiln_set_heartbeat(kiln_runtime *rt, const char *path); /* KILN_OK or negative; NULL stops it */
+/* (The calls it marks are those made under the frame lock: kiln_frame's, kiln_reset_state's, kiln_destroy's and a
+   load's init/on_reload/migrate. A load's dlopen, entry and dlclose run on the loading thread, bounded by the
+   watchdog, and do not touch it.) */
 
 /* --- sandbox (process-wide, Linux; Windows: a job object) ---------------------------------------------------------
  * Call once in the runner process before any plugin runs. What it promises is in native/README.md. */
