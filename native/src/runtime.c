@@ -154,10 +154,11 @@ static const char *short_signal_name(int sig) {
 /* The plugin whose code ran last (rt->last_ran) changed a handler: it is named; the guard is back in force. */
 static void report_replaced_handlers(kiln_runtime *rt, int replaced, int first_sig) {
     char m[600];
-    int n = snprintf(m, sizeof m, "%s%s version %d replaced libkiln's %s handler%s (%d in all); the crash guard put its "
-                     "own back and never calls the plugin's. Plugins must not install signal handlers.",
-                     rt->last_ran[0] ? rt->last_ran : "a plugin", rt->last_ran[0] ? "" : " (unknown)",
-                     (int)rt->last_ran_version, short_signal_name(first_sig), replaced > 1 ? "s" : "", replaced);
+    int n = snprintf(m, sizeof m, "libkiln's %s handler%s (%d in all) %s replaced after %s version %d ran (by its code or "
+                     "a thread it started); the crash guard put its own back and never calls the replacement. Plugins "
+                     "must not install signal handlers.", short_signal_name(first_sig), replaced > 1 ? " and others" : "",
+                     replaced, replaced > 1 ? "were" : "was", rt->last_ran[0] ? rt->last_ran : "a plugin",
+                     (int)rt->last_ran_version);
     kiln__queue_message_from(rt, rt->last_ran, KILN_LOG_WARN, m, n > 0 ? (size_t)n : 0);
 }
 
