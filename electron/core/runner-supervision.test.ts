@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeTestBackends, openTestBackend, sleep, waitProven, writeProject } from './test-support';
+import type { LoadOutcome } from './runner-supervisor';
 import { alive, colour, counter, expectRecovered, GOOD, gameSource, NEXT, nextFrameOf, pixel, rssMiB, runnerChildren, saveBad, startGame } from './runner-fault-support';
 
 afterEach(closeTestBackends);
@@ -101,20 +102,33 @@ ${extra}
     expect(game.events.some((e) => e.outcome === 'crash-rolled-back')).toBe(false);
   });
 
-  it('a good save that arrives while the runner is restarting is loaded when it is back', async () => {
+  it('a load asked for while the runner is restarting waits for the new runner and is loaded', async () => {
     const game = await startGame();
-    const states: string[] = [];
-    game.backend.on('status', (s) => {
-      if (s.state === 'loading') states.push(game.backend.supervisor.runnerInfo.state);
-    });
-    process.kill(game.backend.supervisor.pid!, 'SIGKILL');
-    await expect.poll(() => game.backend.supervisor.runnerInfo.state, { interval: 1 }).not.toBe('running');
     await game.backend.save('game.c', gameSource(NEXT));
     await game.backend.idle();
-    expect(game.events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
-    expect(states[0]).not.toBe('running'); // the load was asked for while no runner was up
+    const nextImage = path.join(game.backend.project.workDir, 'build', 'game-b2.so');
+    await game.backend.save('game.c', gameSource(GOOD));
+    await game.backend.idle();
+    await waitProven(game.backend, 'game', 3);
+    // Asked for at the moment the supervisor learns of the death: no runner is up to take it.
+    let asked: Promise<LoadOutcome> | null = null;
+    game.backend.supervisor.on('runner', (info) => {
+      if (!asked && info.state === 'restarting') asked = game.backend.supervisor.load('game', nextImage, 4);
+    });
+    process.kill(game.backend.supervisor.pid!, 'SIGKILL');
+    await expect.poll(() => asked !== null, { timeout: 10_000 }).toBe(true);
+    const outcome = await (asked as unknown as Promise<LoadOutcome>);
+    expect(outcome).toMatchObject({ ok: true, version: 4 });
     await nextFrameOf(game.backend, (f) => colour(f) === NEXT);
-    expect(game.events.some((e) => e.outcome === 'runner-restarted')).toBe(true);
+  });
+
+  it('a good save right after a runner death is loaded, not refused', async () => {
+    const game = await startGame();
+    process.kill(game.backend.supervisor.pid!, 'SIGKILL');
+    await game.backend.save('game.c', gameSource(NEXT));
+    await game.backend.idle();
+    expect(game.events.filter((e) => e.trigger === 'save')).toMatchObject([{ outcome: 'ok', version: 2 }]);
+    await nextFrameOf(game.backend, (f) => colour(f) === NEXT);
   });
 
   it('stopping the back end ends a runner stuck with every signal blocked', async () => {

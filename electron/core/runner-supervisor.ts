@@ -235,7 +235,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   /** Start a runner on every plugin's good image; `restoreBefore` marks the plugins rolled back by a crash. */
   private spawn(reason: string, crashed: Array<{ plugin: string; restoreBefore: number }>): Promise<void> {
     const starting = reason === 'start';
-    this.setInfo({ state: starting ? 'starting' : 'restarting', restarts: this.restarts, message: starting ? 'starting the game runner' : `restarting: ${reason}` });
     const images = this.images.goodImages().map((good) => {
       const rollback = crashed.find((c) => c.plugin === good.name);
       return rollback ? { ...good, restoreBefore: rollback.restoreBefore } : good;
@@ -247,6 +246,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.child = child;
     this.childReady = false;
     this.lastMessageAt = this.spawnedAt = Date.now();
+    // Told once the child is set: a listener that asks for a load now queues it for this runner.
+    this.setInfo({ state: starting ? 'starting' : 'restarting', restarts: this.restarts, message: starting ? 'starting the game runner' : `restarting: ${reason}` });
     return new Promise<void>((resolve) => {
       child.onMessage((msg) => {
         if (this.child !== child) return;
@@ -511,12 +512,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     }
     this.restartTimes.push(now);
     this.restarts += 1;
-    this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` });
     const delay = RESTART_BACKOFF_MS[Math.min(this.restartTimes.length - 1, RESTART_BACKOFF_MS.length - 1)];
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (!this.stopping && !this.child) this.ready = this.spawn(why, []);
     }, delay);
+    this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` }); // after the timer: a load asked for now waits for it
   }
 
   private get watchdogMs(): number {
