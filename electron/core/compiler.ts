@@ -5,7 +5,8 @@
  * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Diagnostic } from '../shared/contract';
@@ -237,6 +238,21 @@ function ranOutOfMemory(ran: RunResult, output: string): boolean {
   return /memory full|memory exhausted|out of memory|cannot allocate memory|std::bad_alloc|internal compiler error: (Segmentation fault|Aborted|Killed)/i.test(output);
 }
 
+/**
+ * Zig's global cache (its libc and compiler_rt builds, ~25 s cold on a busy 2-core machine) is shared by every
+ * project of this user, so only the very first Zig build pays for it: $KILN_ZIG_CACHE, else
+ * $XDG_CACHE_HOME/kiln/zig, else ~/.cache/kiln/zig; the project's own cache when none of those can be made.
+ */
+function zigGlobalCache(projectCache: string): string {
+  const base = process.env.KILN_ZIG_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kiln', 'zig');
+  try {
+    mkdirSync(base, { recursive: true });
+    return base;
+  } catch {
+    return projectCache;
+  }
+}
+
 /** A Zig plugin: one root .zig file built as a shared library against the same C ABI (kiln.h via @cImport). */
 async function compileZig(req: CompileRequest): Promise<CompileResult> {
   const [root, ...rest] = req.sources;
@@ -244,7 +260,7 @@ async function compileZig(req: CompileRequest): Promise<CompileResult> {
     return { ok: false, ms: 0, flags: [], dependencies: [], output: '', diagnostics: [{ file: root, line: 1, column: 1, severity: 'error', message: 'a Zig plugin has exactly one source: its root .zig file (it can @import the rest)' }] };
   }
   const cacheDir = path.join(path.dirname(req.output), 'zig-cache');
-  const flags = ['build-lib', '-dynamic', '-fPIC', '-lc', '-O', req.profile === 'fast' ? 'Debug' : 'ReleaseFast', '--cache-dir', cacheDir, '--global-cache-dir', cacheDir, ...req.extraFlags];
+  const flags = ['build-lib', '-dynamic', '-fPIC', '-lc', '-O', req.profile === 'fast' ? 'Debug' : 'ReleaseFast', '--cache-dir', cacheDir, '--global-cache-dir', zigGlobalCache(cacheDir), ...req.extraFlags];
   const args = [...req.compiler.command.slice(1), ...flags, ...req.includeDirs.flatMap((d) => ['-I', d]), `-femit-bin=${req.output}`, root];
   const started = performance.now();
   const ran = await run(req.compiler.command[0], args, req);
