@@ -329,26 +329,26 @@ void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t leve
     kiln_plat_defer_end();
 }
 
-void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...) {
+static void queue_vmessagef(kiln_runtime *rt, const char *plugin, int32_t level, const char *fmt, va_list ap) {
     char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
-    kiln__queue_message(rt, level, buf, (size_t)n);
-}
-
-void kiln__queue_messagef_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *fmt, ...) {
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     if (n < 0) return;
     if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
     kiln__queue_message_from(rt, plugin, level, buf, (size_t)n);
+}
+
+void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    queue_vmessagef(rt, NULL, level, fmt, ap);
+    va_end(ap);
+}
+
+void kiln__queue_messagef_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    queue_vmessagef(rt, plugin, level, fmt, ap);
+    va_end(ap);
 }
 
 int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *level) {
