@@ -556,8 +556,16 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const stuckFor = beat ? now - Math.max(this.lastMessageAt, this.heartbeat!.movedAt) : silentFor;
     const limit = beat?.inCall ? Math.max(beat.watchdogMs || this.watchdogMs, 1) + HANG_MARGIN_MS : beat ? SILENT_LIMIT_MS : 2 * this.watchdogMs + HANG_MARGIN_MS;
     if (stuckFor > limit) {
-      this.verdict = { kind: 'runner-hung', beat };
-      killHard(child);
+      // Timers run before I/O in Node's loop: after a stall of the back end itself, the runner's messages may
+      // be waiting unread. Judge again once they have been read (setImmediate runs after the I/O phase).
+      setImmediate(() => {
+        if (this.child !== child || this.verdict) return;
+        const later = Date.now();
+        this.heartbeat?.poll(later);
+        if (later - this.lastMessageAt < 1000 || (this.heartbeat && this.heartbeat.movedAt > now - 1000)) return;
+        this.verdict = { kind: 'runner-hung', beat };
+        killHard(child);
+      });
     }
   }
 
