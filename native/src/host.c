@@ -351,14 +351,21 @@ void kiln__queue_messagef_from(kiln_runtime *rt, const char *plugin, int32_t lev
     va_end(ap);
 }
 
-int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *level) {
-    if (!rt) return -1;
+/* The oldest queued message (the caller frees m->text), or -1 when none is queued. */
+static int pop_message(kiln_runtime *rt, kiln_message *m) {
     pthread_mutex_lock(&rt->msg_lock);
     if (rt->msg_count == 0) { pthread_mutex_unlock(&rt->msg_lock); return -1; }
-    kiln_message m = rt->msgs[rt->msg_head];
+    *m = rt->msgs[rt->msg_head];
     rt->msg_head = (rt->msg_head + 1) % KILN_MSG_QUEUE;
     rt->msg_count--;
     pthread_mutex_unlock(&rt->msg_lock);
+    return 0;
+}
+
+int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *level) {
+    if (!rt) return -1;
+    kiln_message m;
+    if (pop_message(rt, &m) != 0) return -1;
     size_t n = strlen(m.text);
     if (buf && cap > 0) {
         size_t k = n < (size_t)cap - 1 ? n : (size_t)cap - 1;
@@ -372,12 +379,8 @@ int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *lev
 
 int32_t kiln_poll_log(kiln_runtime *rt, kiln_log_message *out) {
     if (!rt || !out) return -1;
-    pthread_mutex_lock(&rt->msg_lock);
-    if (rt->msg_count == 0) { pthread_mutex_unlock(&rt->msg_lock); return -1; }
-    kiln_message m = rt->msgs[rt->msg_head];
-    rt->msg_head = (rt->msg_head + 1) % KILN_MSG_QUEUE;
-    rt->msg_count--;
-    pthread_mutex_unlock(&rt->msg_lock);
+    kiln_message m;
+    if (pop_message(rt, &m) != 0) return -1;
     memset(out, 0, sizeof *out);
     out->level = m.level;
     snprintf(out->plugin, sizeof out->plugin, "%s", m.plugin);
