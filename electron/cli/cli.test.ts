@@ -108,7 +108,8 @@ describe('kiln run --headless stopped with Ctrl+C', () => {
       await sleep(delay);
       run.child.stdout.destroy(); // the pipe's reader is gone, as jq is after Ctrl+C
       process.kill(-run.child.pid!, 'SIGINT');
-      expect(await run.exited).toBe(0);
+      // The closed pipe may start the stop first; the Ctrl+C then counts as a second one (130). Either is clean.
+      expect([0, 130]).toContain(await run.exited);
       expect(run.stderr()).not.toMatch(UNHANDLED);
       await expect.poll(() => groupMembers(run.child.pid!), { timeout: 10_000 }).toEqual([]); // the runner too
     }
