@@ -171,29 +171,53 @@ extern KILN_HIDDEN const kiln_host *kiln;
 /* Short names, raylib style. Define KILN_NO_SHORT_NAMES to keep only `kiln->...`. */
 #ifndef KILN_NO_SHORT_NAMES
 static inline size_t kiln_strlen_(const char *s) { size_t n = 0; while (s && s[n]) n++; return n; }
+/* Fills the whole screen with colour c (0xRRGGBBAA). */
 static inline void clear(kiln_color c) { kiln->clear(c); }
+/* Sets the pixel at (x, y) to colour c. */
 static inline void draw_pixel(int x, int y, kiln_color c) { kiln->pixel(x, y, c); }
+/* Draws a one-pixel line from (x0, y0) to (x1, y1). */
 static inline void draw_line(int x0, int y0, int x1, int y1, kiln_color c) { kiln->line(x0, y0, x1, y1, c); }
+/* Draws the outline of a w*h rectangle with its top-left at (x, y). */
 static inline void draw_rect(int x, int y, int w, int h, kiln_color c) { kiln->rect(x, y, w, h, c); }
+/* Fills a w*h rectangle with its top-left at (x, y) with colour c. */
 static inline void fill_rect(int x, int y, int w, int h, kiln_color c) { kiln->fill_rect(x, y, w, h, c); }
+/* Fills a circle of radius r centred on (cx, cy). */
 static inline void fill_circle(int cx, int cy, int r, kiln_color c) { kiln->circle(cx, cy, r, c); }
+/* Draws the text s with its top-left at (x, y) in the built-in 8x8 font; scale 2 = 16 px tall. */
 static inline void draw_text(const char *s, int x, int y, int scale, kiln_color c) { kiln->text(s, kiln_strlen_(s), x, y, scale, c); }
+/* 1 while key (KEY_LEFT, KEY_A, ...) is held down. */
 static inline int key_down(int key) { return kiln->key_down(key); }
+/* 1 on the frame key went down (since the previous frame). */
 static inline int key_pressed(int key) { return kiln->key_pressed(key); }
+/* Seconds since the game started. */
 static inline double game_time(void) { return kiln->time(); }
+/* A random 32-bit number from the host PRNG (deterministic per run, so loop replays repeat). */
 static inline uint32_t random_u32(void) { return kiln->random(); }
+/* Writes msg to the game log as info. */
 static inline void log_info(const char *msg) { kiln->log(KILN_LOG_INFO, msg, kiln_strlen_(msg)); }
+/* Writes msg to the game log as a warning. */
 static inline void log_warn(const char *msg) { kiln->log(KILN_LOG_WARN, msg, kiln_strlen_(msg)); }
+/* 1 on the frame key went up (since the previous frame). */
 static inline int key_released(int key) { return KILN_HOST_HAS(key_released) ? kiln->key_released(key) : 0; }
+/* Mouse x in framebuffer pixels (may be outside the screen). */
 static inline int mouse_x(void) { return KILN_HOST_HAS(mouse_x) ? kiln->mouse_x() : 0; }
+/* Mouse y in framebuffer pixels (may be outside the screen). */
 static inline int mouse_y(void) { return KILN_HOST_HAS(mouse_y) ? kiln->mouse_y() : 0; }
+/* 1 while button (MOUSE_LEFT, MOUSE_RIGHT, MOUSE_MIDDLE) is held down. */
 static inline int mouse_down(int button) { return KILN_HOST_HAS(mouse_down) ? kiln->mouse_down(button) : 0; }
+/* 1 on the frame button went down. */
 static inline int mouse_pressed(int button) { return KILN_HOST_HAS(mouse_pressed) ? kiln->mouse_pressed(button) : 0; }
+/* 1 on the frame button went up. */
 static inline int mouse_released(int button) { return KILN_HOST_HAS(mouse_released) ? kiln->mouse_released(button) : 0; }
+/* Draws a w*h image of 0xRRGGBBAA pixels (row-major) with its top-left at (x, y), alpha-blended. */
 static inline void draw_image(const uint32_t *rgba, int w, int h, int x, int y) { if (KILN_HOST_HAS(blit)) kiln->blit(rgba, w, h, x, y); }
+/* Zeroed memory that survives reloads and crashes (keep the pointer in the state block); NULL when full. */
 static inline void *mem_alloc(size_t size) { return KILN_HOST_HAS(alloc) ? kiln->alloc(size) : NULL; }
+/* Frees memory from mem_alloc. */
 static inline void mem_free(void *ptr) { if (KILN_HOST_HAS(free)) kiln->free(ptr); }
+/* Width of the framebuffer in pixels. */
 static inline int screen_width(void) { return kiln->width; }
+/* Height of the framebuffer in pixels. */
 static inline int screen_height(void) { return kiln->height; }
 #endif
 
