@@ -297,6 +297,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       const message = `kiln.json was not applied: ${(err as Error).message}; the previous settings stay in force`;
       this.loop.setStatus({ state: 'error', message });
       this.emit('game-log', { at: Date.now(), level: 'error', text: message });
+      await this.announceProject(); // its configProblem marks the line in the editor
       return;
     }
     this.loop.profile = this.project.config.build.profile;

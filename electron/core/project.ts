@@ -5,7 +5,8 @@
 import { constants as fsConstants, promises as fs, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { buildProfiles, type FileKind, type ProjectFile, type ProjectInfo } from '../shared/contract';
+import { buildProfiles, type ConfigProblem, type Diagnostic, type FileKind, type ProjectFile, type ProjectInfo } from '../shared/contract';
+import { locateField, parseConfigJson } from './config-json';
 
 const pluginSchema = z.object({
   name: z
@@ -43,7 +44,10 @@ export const projectConfigSchema = z.object({
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type PluginConfig = z.infer<typeof pluginSchema>;
 
-export class ProjectError extends Error {}
+export class ProjectError extends Error {
+  /** Where in kiln.json, when the error is one of its syntax or fields. */
+  diagnostic?: Diagnostic;
+}
 
 const SOURCE_EXT = new Set(['.c', '.zig']);
 const HEADER_EXT = new Set(['.h']);
@@ -78,11 +82,20 @@ export class Project {
 
   /** Re-read kiln.json. A broken file is refused with the reason and the previous settings stay. */
   async reloadConfig(): Promise<ProjectConfig> {
-    const next = await readConfig(this.root);
-    this.checkSources(next);
-    this.current = next;
-    return next;
+    try {
+      const next = await readConfig(this.root);
+      this.checkSources(next);
+      this.current = next;
+      this.problem = undefined;
+      return next;
+    } catch (err) {
+      if (err instanceof ProjectError) this.problem = { message: err.message, diagnostic: err.diagnostic };
+      throw err;
+    }
   }
+
+  /** Why the kiln.json on disk is not the one in force (cleared by the next one that applies). */
+  private problem: ConfigProblem | undefined;
 
   private checkSources(config: ProjectConfig): void {
     for (const plugin of config.plugins) {
@@ -294,6 +307,7 @@ export class Project {
         sources: p.sources.map(normalise),
         version: versions.get(p.name) ?? null,
       })),
+      ...(this.problem ? { configProblem: this.problem } : {}),
     };
   }
 }
@@ -350,21 +364,24 @@ async function readConfig(root: string): Promise<ProjectConfig> {
     if (err instanceof NotRegularFileError) throw new ProjectError(`${configPath}: ${err.message}; make kiln.json a plain file`);
     throw new ProjectError(`${configPath} not found — a Kiln project is a folder with a kiln.json`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (err) {
-    throw new ProjectError(`${configPath} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = projectConfigSchema.safeParse(json);
+  const json = parseConfigJson(raw);
+  if (!json.ok) throw located(configPath, json.diagnostic);
+  const parsed = projectConfigSchema.safeParse(json.json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new ProjectError(`${configPath}: ${first.path.join('.') || '(top)'}: ${first.message}`);
+    throw located(configPath, locateField(raw, first.path, `${first.path.join('.') || '(top)'}: ${first.message}`));
   }
   const names = parsed.data.plugins.map((p) => p.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new ProjectError(`${configPath}: two plugins are named ${twice} — names must be unique`);
   return parsed.data;
+}
+
+/** "…/kiln.json:3:5: not valid JSON: comma expected", carrying the diagnostic for the editor's marker. */
+function located(configPath: string, diagnostic: Diagnostic): ProjectError {
+  const err = new ProjectError(`${configPath}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.message}`);
+  err.diagnostic = diagnostic;
+  return err;
 }
 
 /** An fs error in words a user can act on. */

@@ -145,6 +145,15 @@ export interface ProjectInfo {
   height: number;
   files: ProjectFile[];
   plugins: PluginInfo[];
+  /** Why the kiln.json on disk was not applied (the previous settings stay in force); absent when it applied. */
+  configProblem?: ConfigProblem;
+}
+
+/** A kiln.json that was refused: the reason, and where in the file when it is a syntax or schema error. */
+export interface ConfigProblem {
+  message: string;
+  /** On file 'kiln.json', 1-based line and column: the editor marks it. */
+  diagnostic?: Diagnostic;
 }
 
 export interface RunnerInfo {
