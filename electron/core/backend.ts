@@ -205,6 +205,15 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
     'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
+    'state.read': async () => {
+      const reply = await this.supervisor.inspect({ action: 'read' });
+      if (!reply.state) throw new RequestError(`state.read: ${reply.error ?? 'no answer'}`);
+      return reply.state;
+    },
+    'state.write': async ({ plugin, field, index, value }) => {
+      const reply = await this.supervisor.inspect({ action: 'write', plugin, field, index, value });
+      return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
+    },
     'session.get': async () => this.session(),
     'build.reload': async ({ plugin }) => {
       if (!this.loop.enabled) throw new RequestError('refused: trust the project before building it');

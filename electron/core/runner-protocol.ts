@@ -3,7 +3,7 @@
  * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
-import type { CrashCallback, FaultKind } from '../shared/contract';
+import type { CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -61,8 +61,19 @@ export type HostToRunner =
   | { type: 'mouse'; x: number; y: number; buttons: number }
   | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
   | { type: 'loop'; requestId: number; action: 'record' | 'play' | 'stop' }
+  /** The state inspector: read every plugin's state, or write one field element, between two frames. */
+  | ({ type: 'state'; requestId: number } & StateRequest)
   | { type: 'frame-ack' }
   | { type: 'stop' };
+
+/** What the state inspector asks the runner. */
+export type StateRequest = { action: 'read' } | { action: 'write'; plugin: string; field: string; index: number; value: number | boolean };
+/** Its answer: `state` for a read, `write` for a write, `error` when it could not be done at all. */
+export interface StateReply {
+  state?: GameState;
+  write?: StateWriteResult;
+  error?: string;
+}
 
 /** The runner's part of the contract's GameSession (the back end adds versions and profile). */
 export interface RunnerSession {
@@ -96,6 +107,7 @@ export type RunnerToHost =
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string }
   | { type: 'crash'; at: number; crash: RunnerCrash }
+  | ({ type: 'state'; requestId: number } & StateReply)
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
-import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction } from './runner-protocol';
+import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 import { RunnerImages, type Ending } from './runner-images';
 
@@ -102,6 +102,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private inFlight: LoadRequest[] = [];
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
+  private readonly pendingStates = new Map<number, (reply: StateReply) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
   private restarts = 0;
@@ -186,6 +187,21 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       child.send({ ...command, requestId });
       setTimeout(() => {
         if (this.pendingControls.delete(requestId)) resolve({ session: this.session, error: 'the game runner did not answer' });
+      }, 3000).unref();
+    });
+  }
+
+  /** The state inspector's read or write, answered by the runner between two frames. */
+  async inspect(request: StateRequest): Promise<StateReply> {
+    await this.ready;
+    const child = this.child;
+    if (!child || !this.childReady) return { error: 'the game runner is not running (it is restarting)' };
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.pendingStates.set(requestId, resolve);
+      child.send({ type: 'state', ...request, requestId });
+      setTimeout(() => {
+        if (this.pendingStates.delete(requestId)) resolve({ error: 'the game runner did not answer' });
       }, 3000).unref();
     });
   }
@@ -346,6 +362,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       case 'crash':
         this.onCaughtCrash(msg.crash, msg.at);
         break;
+      case 'state':
+        this.pendingStates.get(msg.requestId)?.(msg);
+        this.pendingStates.delete(msg.requestId);
+        break;
       case 'fatal':
         this.emit('log', { level: 'error', text: `game runner: ${msg.error}`, at: Date.now() });
         break;
@@ -435,6 +455,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.childReady = false;
     for (const resolve of this.pendingControls.values()) resolve({ session: this.session, error: 'the game runner exited' });
     this.pendingControls.clear();
+    for (const resolve of this.pendingStates.values()) resolve({ error: 'the game runner exited' });
+    this.pendingStates.clear();
     if (this.stopping) return;
 
     const ending: Ending =

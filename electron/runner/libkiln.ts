@@ -1,5 +1,6 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
+import { bindStateInspector, type StateInspector } from './state-inspector';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -73,6 +74,8 @@ export interface LibKiln {
   setMouse?: (rt: unknown, x: number, y: number, buttons: number) => void;
   snapshot?: (rt: unknown, buf: Uint8Array | null, cap: number) => number;
   restore?: (rt: unknown, buf: Uint8Array, len: number) => number;
+  /** kiln_state_read / kiln_state_write (state-inspector.ts). */
+  stateInspector?: StateInspector;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -205,6 +208,7 @@ export function loadLibKiln(path: string): LibKiln {
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
     restore: optional('int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)'),
+    stateInspector: bindStateInspector(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

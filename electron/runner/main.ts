@@ -316,6 +316,17 @@ function loopControl(msg: Extract<HostToRunner, { type: 'loop' }>): void {
   }
 }
 
+/** The state inspector's read or write, between two frames; a write while paused is drawn at once. */
+function inspectState(msg: Extract<HostToRunner, { type: 'state' }>): void {
+  const inspector = lib!.stateInspector;
+  if (!inspector) return send({ type: 'state', requestId: msg.requestId, error: 'this libkiln has no state inspector (rebuild it: npm run build:native)' });
+  if (msg.action === 'read') return send({ type: 'state', requestId: msg.requestId, state: inspector.read(rt) });
+  const write = inspector.write(rt, msg.plugin, msg.field, msg.index, msg.value);
+  drainLogs(); // the change's log line ("pong.left_score: 0 → 5 (inspector)") goes out with the answer
+  send({ type: 'state', requestId: msg.requestId, write });
+  if (write.ok && paused) runFrame(0); // a frame with no time passing shows the edit
+}
+
 function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
@@ -340,6 +351,9 @@ function onMessage(msg: HostToRunner): void {
       break;
     case 'loop':
       if (rt) loopControl(msg);
+      break;
+    case 'state':
+      if (rt) inspectState(msg);
       break;
     case 'frame-ack':
       framesInFlight = Math.max(0, framesInFlight - 1);

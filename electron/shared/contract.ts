@@ -208,6 +208,52 @@ export interface GameLogMessage {
   plugin?: string;
 }
 
+/** Types of a KILN_FIELD table; index + 1 is kiln.h's enum kiln_field_type. */
+export const stateFieldTypes = ['i32', 'u32', 'f32', 'f64', 'i64', 'u8', 'bool'] as const;
+export type StateFieldType = (typeof stateFieldTypes)[number];
+
+/** Elements of one field sent per read (an array past this is cut; `count` says how many it has). */
+export const STATE_VALUES_MAX = 1024;
+/** Bytes of a table-less state block sent as hex per read. */
+export const STATE_HEX_MAX = 4096;
+
+/** One field of a plugin's KILN_FIELD table with its live value(s). */
+export interface StateField {
+  name: string;
+  type: StateFieldType;
+  offset: number;
+  count: number;
+  /** The first min(count, STATE_VALUES_MAX) elements: booleans for bool fields, numbers otherwise (an i64 past 2^53 is rounded). */
+  values: number[] | boolean[];
+}
+
+/** A plugin's state block as the inspector shows it. */
+export interface PluginState {
+  plugin: string;
+  /** The version running (0: none). */
+  version: number;
+  paused: boolean;
+  /** Bytes of the block and its state_version. */
+  size: number;
+  stateVersion: number;
+  /** null: the plugin has no KILN_FIELD table; `hex` holds its bytes instead. */
+  fields: StateField[] | null;
+  /** The first STATE_HEX_MAX bytes as hex, for a plugin without a field table. */
+  hex?: string;
+}
+
+/** Every plugin's state, read between two frames. */
+export interface GameState {
+  /** Runner frame counter when it was read. */
+  frame: number;
+  plugins: PluginState[];
+}
+
+/** A state.write's answer: written (old and new value as stored), or refused with the reason (nothing changed). */
+export type StateWriteResult =
+  | { ok: true; plugin: string; field: string; index: number; old: number | boolean; value: number | boolean }
+  | { ok: false; reason: string };
+
 // ---------------------------------------------------------------- requests
 
 const pluginName = z
@@ -262,6 +308,17 @@ export const requestSchemas = {
   'draft.list': z.object({}).strict(),
   /** Loop recording: record input from now with a state snapshot, play it in a loop, or stop (back to live). */
   'loop.control': z.object({ action: z.enum(['record', 'play', 'stop']) }).strict(),
+  /** The state inspector: every plugin's state block (fields with values, or hex), read between two frames. */
+  'state.read': z.object({}).strict(),
+  /** Set element `index` of a KILN_FIELD of a plugin, between two frames (committed, logged). */
+  'state.write': z
+    .object({
+      plugin: pluginName,
+      field: z.string().min(1).max(47),
+      index: z.number().int().min(0).max(0xffffffff).default(0),
+      value: z.union([z.number().finite(), z.boolean()]),
+    })
+    .strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -292,6 +349,8 @@ export interface RequestResults {
   'draft.put': { ok: true };
   'draft.drop': { ok: true };
   'draft.list': Draft[];
+  'state.read': GameState;
+  'state.write': StateWriteResult;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];

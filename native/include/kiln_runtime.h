@@ -279,6 +279,61 @@ typedef struct kiln_sandbox_desc {
    no_foreign_signals is not enforced: KILN_OK with error_out saying so. */
 KILN_API int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, char *error_out, int32_t cap);
 
+/* --- state inspector ------------------------------------------------------------------------------------------
+ * The editor's state inspector reads every plugin's state block (with its KILN_FIELD table) and writes single
+ * fields. Both take the frame lock, so a read is one whole frame's state and a write lands between two frames.
+ * A write is committed at once (like a frame), so a runner that dies right after comes back with the edit. */
+
+/* How a plugin's state looks now. */
+typedef struct kiln_state_info {
+    char plugin[64];
+    int32_t version;          /* the version running (0: none) */
+    int32_t paused;           /* 1: its first version crashed, it waits for a load that works */
+    uint32_t state_size;      /* bytes of the block */
+    uint32_t state_version;
+    uint32_t field_count;     /* records of its KILN_FIELD table; 0: it has none (show the bytes) */
+    uint32_t layout_hash;     /* changes with the field table: a reader may cache names by it */
+    uint64_t frame;           /* kiln_frame_count() when the bytes were copied */
+} kiln_state_info;
+
+/* One record of the field table (the same 64 bytes as in the state file). type: enum kiln_field_type in kiln.h. */
+typedef struct kiln_state_field {
+    char name[48];
+    uint32_t type, offset, count, reserved;
+} kiln_state_field;
+
+/* Plugins loaded so far (paused ones included); kiln_state_read takes 0..count-1, in load order. */
+KILN_API int32_t kiln_state_plugin_count(kiln_runtime *rt);
+/* Plugin `index`: fills *info, copies its field table into fields (field_cap records) and its state bytes into
+   bytes (byte_cap), all under the frame lock. KILN_OK; KILN_ERR_NOT_FOUND for an index past the last plugin;
+   KILN_ERR_INVALID when field_cap or byte_cap is too small (only *info is filled: grow and call again). */
+KILN_API int32_t kiln_state_read(kiln_runtime *rt, int32_t index, kiln_state_info *info, kiln_state_field *fields,
+                                 int32_t field_cap, uint8_t *bytes, int32_t byte_cap);
+
+/* A value to write: kind KILN_VALUE_INT uses i, KILN_VALUE_FLOAT uses f, KILN_VALUE_BOOL uses i (0 or 1). */
+typedef enum kiln_value_kind { KILN_VALUE_INT = 0, KILN_VALUE_FLOAT = 1, KILN_VALUE_BOOL = 2 } kiln_value_kind;
+typedef struct kiln_state_value {
+    int32_t kind;
+    int32_t reserved;
+    int64_t i;
+    double f;
+} kiln_state_value;
+
+typedef struct kiln_state_write_result {
+    int32_t code;             /* KILN_OK or a negative kiln_result */
+    uint32_t type;            /* the field's kiln_field_type (0 when refused before the field was found) */
+    double old_value, new_value; /* as numbers (bool: 0/1; an i64 past 2^53 is rounded here, not in the block) */
+    char error[512];          /* empty on success; why it was refused and what to do */
+} kiln_state_write_result;
+
+/* Sets element `index` of field `field` of plugin `plugin` to *value, between two frames, and commits the block.
+   Refused, nothing changed (code KILN_ERR_NOT_FOUND or KILN_ERR_INVALID, error says why): an unknown plugin or field,
+   an index past the field's count, a value that does not fit the type (1.5 for an i32, 300 for a u8, -1 for a u32,
+   2 for a bool, a float past FLT_MAX for an f32), a plugin without a field table, a call from a callback. The change
+   is queued for the log as "<plugin>.<field>[i]: <old> → <new> (inspector)". Returns out->code. */
+KILN_API int32_t kiln_state_write(kiln_runtime *rt, const char *plugin, const char *field, uint32_t index,
+                                  const kiln_state_value *value, kiln_state_write_result *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -730,6 +730,7 @@ static void test_crash_on_another_thread(void) {
 #include "test_commit.c"
 #include "test_hardening.c"
 #include "test_sandbox.c"
+#include "test_inspect.c"
 
 int main(int argc, char **argv) {
     static const test_case tests[] = {
@@ -765,6 +766,7 @@ int main(int argc, char **argv) {
         COMMIT_TESTS
         HARDENING_TESTS
         SANDBOX_TESTS
+        INSPECT_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);
