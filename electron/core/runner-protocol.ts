@@ -3,7 +3,7 @@
  * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
-import type { CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
+import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -30,6 +30,12 @@ export interface RunnerCrash {
   frame: number;
   /** The same fact for humans. */
   text: string;
+  /** Where it crashed (kiln_crash's pc/stack fields; absent from an older libkiln): the faulting pc in hex. */
+  pc?: string;
+  access?: CrashAccess;
+  stackOverflow?: boolean;
+  /** Innermost first; `image` as loaded in the runner (the plugin's temp copy), `inPlugin` marks its own frames. */
+  stack?: Array<{ address: string; image?: string; offset: string; inPlugin: boolean }>;
 }
 
 /** kiln_load_result's phase times, in milliseconds. */

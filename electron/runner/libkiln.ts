@@ -16,6 +16,14 @@ export interface NativeCrash {
   address: number;
   frame: number;
   text: string;
+  /** Where it crashed (appended fields; absent from a libkiln that predates them). */
+  pc?: number | bigint;
+  access?: number;
+  stack_overflow?: number;
+  depth?: number;
+  plugin_frame?: number;
+  stack?: Array<{ address: number | bigint; offset: number | bigint; image: number; in_plugin: number }>;
+  images?: Array<{ path: string }>;
 }
 
 /** struct kiln_load_result. */
@@ -102,6 +110,15 @@ export function loadLibKiln(path: string): LibKiln {
     address: 'uint64_t',
     frame: 'uint64_t',
     text: koffi.array('char', 512),
+    // where it crashed: KILN_CRASH_STACK_MAX frames, KILN_CRASH_IMAGES paths
+    pc: 'uint64_t',
+    access: 'int32_t',
+    stack_overflow: 'int32_t',
+    depth: 'int32_t',
+    plugin_frame: 'int32_t',
+    stack: koffi.array(koffi.struct('kiln_crash_frame', { address: 'uint64_t', offset: 'uint64_t', image: 'int32_t', in_plugin: 'int32_t' }), 16),
+    // char images[4][256]: koffi decodes a char array nested in an array as one string, so each row is a struct
+    images: koffi.array(koffi.struct('kiln_crash_image', { path: koffi.array('char', 256) }), 4),
   });
   koffi.struct('kiln_load_desc', { name: 'const char *', path: 'const char *', version: 'int32_t', restore_before: 'int32_t' });
   koffi.struct('kiln_load_result', {

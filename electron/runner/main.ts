@@ -78,7 +78,23 @@ function crashRecord(c: NativeCrash): RunnerCrash {
     watchdogMs: kind === 'watchdog' ? c.watchdog_ms : undefined,
     frame: c.frame,
     text: c.text,
+    ...crashSite(c),
   };
+}
+
+const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+
+/** kiln_crash's "where it crashed" fields, for guard faults and watchdog stops that captured a stack. */
+function crashSite(c: NativeCrash): Pick<RunnerCrash, 'pc' | 'access' | 'stackOverflow' | 'stack'> {
+  if (!c.stack || !c.depth || c.depth <= 0) return {};
+  const stack = c.stack.slice(0, Math.min(c.depth, c.stack.length)).map((f) => ({
+    address: hex(f.address),
+    image: f.image >= 0 ? c.images?.[f.image]?.path || undefined : undefined,
+    offset: hex(f.offset),
+    inPlugin: f.in_plugin === 1,
+  }));
+  const access = (['read', 'write', 'execute'] as const)[(c.access ?? 0) - 1];
+  return { pc: hex(c.pc ?? 0), access, stackOverflow: c.stack_overflow === 1, stack };
 }
 
 function drainLogs(): void {

@@ -69,6 +69,36 @@ export interface CrashRecord {
   runningVersion: number | null;
   /** frame-start: as at the start of the crashed frame; before-version: as before the crashed version was swapped in; last-commit: the last completed frame. */
   state: CrashState;
+  /**
+   * Where it crashed (guard faults and watchdog stops; a runner that died or hung has no pc): the plugin's own
+   * line — the faulting instruction, or for a fault inside libc or the host the last plugin frame on the stack.
+   * `file` is project-relative (posix separators), `line` 1-based.
+   */
+  file?: string;
+  line?: number;
+  function?: string;
+  /** Innermost first: [0] is the faulting instruction, then return addresses. */
+  stack?: CrashFrame[];
+  /** What the faulting instruction did, for SIGSEGV / SIGBUS. */
+  access?: CrashAccess;
+  /** The fault in words: "writing address 0x0: a NULL pointer", "stack overflow", ... */
+  fault?: string;
+}
+
+export const crashAccesses = ['read', 'write', 'execute'] as const;
+export type CrashAccess = (typeof crashAccesses)[number];
+
+/** One stack entry of a crash: where it lies in a loaded image and, once symbolized, its source line. */
+export interface CrashFrame {
+  /** The image file: the plugin's build output for its own frames, else the library's path as loaded. */
+  image: string;
+  /** Offset in the image, hex ('0x4b8'): what addr2line takes. */
+  offset: string;
+  /** In the crashed plugin's own image. */
+  plugin?: boolean;
+  file?: string;
+  line?: number;
+  function?: string;
 }
 
 export type Severity = 'error' | 'warning' | 'note';

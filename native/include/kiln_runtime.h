@@ -183,6 +183,25 @@ typedef enum kiln_fault_kind {
     KILN_FAULT_THREAD = 3    /* the plugin left a thread running (reported, never unmapped) */
 } kiln_fault_kind;
 
+/* Where it crashed: what the faulting instruction did (x86-64 page-fault error code; Windows: the access
+   violation's first parameter). */
+typedef enum kiln_access {
+    KILN_ACCESS_UNKNOWN = 0,
+    KILN_ACCESS_READ = 1,
+    KILN_ACCESS_WRITE = 2,
+    KILN_ACCESS_EXECUTE = 3
+} kiln_access;
+
+#define KILN_CRASH_STACK_MAX 16
+#define KILN_CRASH_IMAGES 4
+/* One stack entry: an absolute address and where it lies in a loaded image. */
+typedef struct kiln_crash_frame {
+    uint64_t address;
+    uint64_t offset;          /* address - the image's load base (what addr2line takes), 0 if image < 0 */
+    int32_t image;            /* index in kiln_crash.images, -1: in no loaded image (or more images than fit) */
+    int32_t in_plugin;        /* 1: in the crashed plugin's own image */
+} kiln_crash_frame;
+
 typedef struct kiln_crash {
     char plugin[64];
     int32_t callback;         /* kiln_callback */
@@ -194,6 +213,14 @@ typedef struct kiln_crash {
     uint64_t address;         /* the fault address (si_addr), 0 if none */
     uint64_t frame;           /* kiln_frame_count() when it happened */
     char text[512];           /* one sentence for humans */
+    /* --- where it crashed (guard faults and watchdog stops; zero / empty for the others) --- */
+    uint64_t pc;              /* the faulting (or, for a watchdog stop, the interrupted) instruction */
+    int32_t access;           /* kiln_access, for SIGSEGV / SIGBUS */
+    int32_t stack_overflow;   /* 1: the fault address is at the end of the thread's stack */
+    int32_t depth;            /* entries used in stack[] */
+    int32_t plugin_frame;     /* index in stack[] of the first entry in the crashed plugin's own image, -1: none */
+    kiln_crash_frame stack[KILN_CRASH_STACK_MAX]; /* [0] is the pc, then return addresses, innermost first */
+    char images[KILN_CRASH_IMAGES][256]; /* paths of the images stack[].image names (as loaded: the temp copy) */
 } kiln_crash;
 
 /* Crash records, oldest first (a queue of 32; older ones are dropped first). Returns 0 and fills *out, or -1

@@ -67,6 +67,24 @@ uint64_t kiln_plat_fault_address(void);
    check: a replaced one is put back (never chained to: faults outside guarded calls still go to the handler that
    was there before libkiln). Returns how many were replaced and puts the first one's signal in *first_sig. */
 int kiln_plat_guard_check(int *first_sig);
+/* Where the last fault or watchdog stop of a guarded call on this thread happened, from the signal's context: the
+   pc, a frame-pointer walk (bounded by the stack between the faulting sp and the guard's own frame) and a copy of
+   the top of the stack, for a scan when the frame pointers lead nowhere (a fault inside libc). */
+#define KILN_PLAT_SITE_FRAMES 16
+#define KILN_PLAT_SITE_WORDS 256
+typedef struct kiln_plat_site {
+    int valid;
+    int32_t access;            /* kiln_access */
+    int stack_overflow;        /* the fault address lies at the stack's end */
+    int depth;                 /* frames[0] = pc, then the walked return addresses */
+    uint64_t frames[KILN_PLAT_SITE_FRAMES];
+    int nwords;                /* words[0] = the word at sp, then upwards */
+    uint64_t words[KILN_PLAT_SITE_WORDS];
+} kiln_plat_site;
+/* This thread's last capture (valid 0: none); reading it clears it. */
+void kiln_plat_fault_site(kiln_plat_site *out);
+/* The loaded image containing addr: its path (as loaded) and load base. Returns 0, or -1 if none. */
+int kiln_plat_addr_image(uint64_t addr, char *path, size_t cap, uint64_t *base);
 /* Threads of this process now (Linux: link count of /proc/self/task, one stat), -1 where unknown (Windows). */
 int kiln_plat_thread_count(void);
 

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static void set_err(char *err, const char *what, int e) {
@@ -218,6 +219,82 @@ static struct sigaction guard_old[GUARD_NSIG];
 static int guard_refs;
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* --- where it crashed: read from the signal's ucontext, inside the handler (no locks, no allocation) --- */
+static __thread kiln_plat_site tl_site;
+
+/* The interrupted pc, frame pointer and stack pointer, where this architecture's ucontext has them. */
+static int site_regs(const void *ucv, uint64_t *pc, uint64_t *fp, uint64_t *sp, uint64_t *err) {
+    const ucontext_t *uc = ucv;
+    *err = 0;
+#if defined(__linux__) && defined(__x86_64__)
+    *pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+    *fp = (uint64_t)uc->uc_mcontext.gregs[REG_RBP];
+    *sp = (uint64_t)uc->uc_mcontext.gregs[REG_RSP];
+    *err = (uint64_t)uc->uc_mcontext.gregs[REG_ERR];
+    return 1;
+#elif defined(__linux__) && defined(__aarch64__)
+    *pc = uc->uc_mcontext.pc;
+    *fp = uc->uc_mcontext.regs[29];
+    *sp = uc->uc_mcontext.sp;
+    return 1;
+#else
+    (void)uc; *pc = *fp = *sp = 0;
+    return 0;
+#endif
+}
+
+/* Only stack memory between the interrupted sp and the guard's own frame (`top`: every plugin frame lies below
+   it) is read, so the walk cannot fault; after a stack overflow the part below the fault address is skipped. */
+static void site_capture(int sig, const siginfo_t *si, const void *uc, const void *top) {
+    kiln_plat_site *s = &tl_site;
+    s->valid = 0;
+    uint64_t pc, fp, sp, err;
+    if (!uc || !site_regs(uc, &pc, &fp, &sp, &err)) return;
+    s->access = 0;
+    s->stack_overflow = 0;
+    uint64_t lo = sp, hi = (uint64_t)(uintptr_t)top;
+    if ((sig == SIGSEGV || sig == SIGBUS) && si && si->si_code > 0) {
+#if defined(__x86_64__)
+        /* page-fault error code: bit 1 a write, bit 4 an instruction fetch */
+        s->access = (err & 0x10) ? 3 : (err & 0x2) ? 2 : 1;
+#endif
+        uint64_t a = (uint64_t)(uintptr_t)si->si_addr;
+        if (a < hi && a + 65536 >= sp) { /* at or just below the stack pointer: the stack ran out */
+            s->stack_overflow = a < sp + 4096;
+            uint64_t above = (a & ~(uint64_t)4095) + 4096;
+            if (above > lo) lo = above;
+        }
+    }
+    int n = 0;
+    s->frames[n++] = pc;
+    while (n < KILN_PLAT_SITE_FRAMES && fp >= lo && fp + 16 <= hi && (fp & 7) == 0) {
+        const uint64_t *f = (const uint64_t *)(uintptr_t)fp;
+        if (f[1] == 0) break;
+        s->frames[n++] = f[1];
+        if (f[0] <= fp) break; /* frames only go up the stack */
+        fp = f[0];
+    }
+    s->depth = n;
+    int w = 0;
+    for (uint64_t a = (sp + 7) & ~(uint64_t)7; a >= lo && a + 8 <= hi && w < KILN_PLAT_SITE_WORDS; a += 8)
+        s->words[w++] = *(const uint64_t *)(uintptr_t)a;
+    s->nwords = w;
+    s->valid = 1;
+}
+
+void kiln_plat_fault_site(kiln_plat_site *out) {
+    *out = tl_site;
+    tl_site.valid = 0;
+}
+
+int kiln_plat_addr_image(uint64_t addr, char *path, size_t cap, uint64_t *base) {
+    Dl_info info;
+    if (!addr || !dladdr((void *)(uintptr_t)addr, &info) || !info.dli_fbase) return -1;
+    snprintf(path, cap, "%s", info.dli_fname ? info.dli_fname : "");
+    *base = (uint64_t)(uintptr_t)info.dli_fbase;
+    return 0;
+}
+
 static int guard_index(int sig) {
     for (int i = 0; i < GUARD_NSIG; i++) if (guard_signals[i] == sig) return i;
     return -1;
@@ -230,6 +307,7 @@ static void guard_handler(int sig, siginfo_t *si, void *uc) {
         g->sig = sig;
         /* kill()/raise()/abort() have no fault address (si_code <= 0) */
         tl_fault_addr = si && si->si_code > 0 && sig != SIGABRT ? (uint64_t)(uintptr_t)si->si_addr : 0;
+        site_capture(sig, si, uc, g);
         siglongjmp(g->jb, 1);
     }
     /* Not ours: chain to the previous handler. */
@@ -264,6 +342,7 @@ static void guard_leave(guard_ctx *g, int sig) {
 static void watchdog_handler(int sig, siginfo_t *si, void *uc) {
     guard_ctx *g = tl_guard;
     if (g && __atomic_load_n(&g->fired, __ATOMIC_ACQUIRE)) {
+        site_capture(sig, si, uc, g); /* where it was looping (in host code: the scan finds the plugin's caller) */
         if (tl_defer > 0) { tl_defer_pending = 1; return; } /* in host code holding a lock: at its end */
         guard_leave(g, KILN_PLAT_TIMEOUT);
     }

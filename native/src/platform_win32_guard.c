@@ -58,6 +58,50 @@ static int exception_signal(DWORD code) {
     }
 }
 
+/* Where it crashed: the pc and the access kind from the exception, a frame-pointer walk bounded by the stack
+   between the faulting Rsp and the guard's frame (mingw gcc plugins keep frame pointers at -O0). */
+static __thread kiln_plat_site tl_site;
+
+static void site_capture(const EXCEPTION_RECORD *er, const CONTEXT *c, const guard_ctx *g) {
+    kiln_plat_site *s = &tl_site;
+    memset(s, 0, sizeof *s);
+    if (er->ExceptionCode == EXCEPTION_ACCESS_VIOLATION && er->NumberParameters >= 1)
+        s->access = er->ExceptionInformation[0] == 1 ? 2 : er->ExceptionInformation[0] == 8 ? 3 : 1;
+    s->stack_overflow = er->ExceptionCode == EXCEPTION_STACK_OVERFLOW;
+    uint64_t fp = c->Rbp, lo = c->Rsp, hi = (uint64_t)(uintptr_t)g;
+    int n = 0;
+    s->frames[n++] = c->Rip;
+    while (!s->stack_overflow && n < KILN_PLAT_SITE_FRAMES && fp >= lo && fp + 16 <= hi && (fp & 7) == 0) {
+        const uint64_t *f = (const uint64_t *)(uintptr_t)fp;
+        if (f[1] == 0) break;
+        s->frames[n++] = f[1];
+        if (f[0] <= fp) break;
+        fp = f[0];
+    }
+    s->depth = n;
+    int w = 0;
+    for (uint64_t a = (lo + 7) & ~(uint64_t)7; !s->stack_overflow && a + 8 <= hi && w < KILN_PLAT_SITE_WORDS; a += 8)
+        s->words[w++] = *(const uint64_t *)(uintptr_t)a;
+    s->nwords = w;
+    s->valid = 1;
+}
+
+void kiln_plat_fault_site(kiln_plat_site *out) {
+    *out = tl_site;
+    tl_site.valid = 0;
+}
+
+int kiln_plat_addr_image(uint64_t addr, char *path, size_t cap, uint64_t *base) {
+    HMODULE m = NULL;
+    if (!addr || !GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                     (LPCSTR)(uintptr_t)addr, &m) || !m)
+        return -1;
+    DWORD len = GetModuleFileNameA(m, path, (DWORD)cap);
+    if (len == 0 || len >= cap) path[0] = '\0';
+    *base = (uint64_t)(uintptr_t)m;
+    return 0;
+}
+
 /* Continue in guard_recover on the safe stack instead of at the fault. */
 static void redirect(CONTEXT *c, guard_ctx *g) {
     uintptr_t sp = (g->safe_sp - 4096) & ~(uintptr_t)15;
@@ -77,6 +121,7 @@ static LONG CALLBACK guard_veh(EXCEPTION_POINTERS *ep) {
     tl_fault_addr = (code == EXCEPTION_ACCESS_VIOLATION || code == EXCEPTION_IN_PAGE_ERROR) && er->NumberParameters >= 2
                         ? (uint64_t)er->ExceptionInformation[1] : (uint64_t)(uintptr_t)er->ExceptionAddress;
     if (code == EXCEPTION_STACK_OVERFLOW) g->overflow = 1;
+    site_capture(er, ep->ContextRecord, g);
     redirect(ep->ContextRecord, g);
     return EXCEPTION_CONTINUE_EXECUTION;
 }

@@ -733,6 +733,7 @@ static void test_crash_on_another_thread(void) {
 #include "test_inspect.c"
 
 int main(int argc, char **argv) {
+#include "test_crash_site.c"
     static const test_case tests[] = {
         {"create_rejects_bad_arguments", test_create_rejects_bad_arguments},
         {"draw_primitives", test_draw_primitives},
@@ -771,6 +772,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);
     remove_workdirs();
+        CRASH_SITE_TESTS
     if (build_root[0]) nftw(build_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }
