@@ -260,7 +260,7 @@ KILN_API int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_lo
    kiln_poll_message (use one or the other). */
 typedef struct kiln_log_message {
     int32_t level;
-    int32_t reserved;
+    int32_t stream;            /* kiln_log_stream: log_info()/the runtime, or a line the plugin printed */
     char plugin[64];
     char text[1024];
 } kiln_log_message;
@@ -360,6 +360,18 @@ typedef struct kiln_state_write_result {
    is queued for the log as "<plugin>.<field>[i]: <old> → <new> (inspector)". Returns out->code. */
 KILN_API int32_t kiln_state_write(kiln_runtime *rt, const char *plugin, const char *field, uint32_t index,
                                   const kiln_state_value *value, kiln_state_write_result *out);
+
+/* --- What it prints: plugins' stdout and stderr in the game log ----------------------------------------------------
+ * kiln_capture_output() (process-wide, Linux/macOS) makes fd 1 and 2 pipes that libkiln reads: what a plugin prints
+ * with printf/puts/write during a callback comes out of kiln_poll_log as records with `stream` set and `plugin` the
+ * plugin whose callback ran; bytes printed outside callbacks come out untagged and also go to the original fd.
+ * At most 32 lines per callback and 64 KiB per stream between two polls are kept; the rest is counted in one
+ * "N lines of output dropped" warning, so a plugin printing megabytes per frame neither stalls nor grows memory.
+ * original_stdout/original_stderr receive dups of the fds 1 and 2 had: the host's own output belongs there (the
+ * runner points Node's process.stdout/stderr at them), or it would be read back as untagged game output. */
+typedef enum kiln_log_stream { KILN_STREAM_LOG = 0, KILN_STREAM_STDOUT = 1, KILN_STREAM_STDERR = 2 } kiln_log_stream;
+KILN_API int32_t kiln_capture_output(int32_t *original_stdout, int32_t *original_stderr); /* KILN_OK; Windows: KILN_ERR_INVALID */
+KILN_API void kiln_release_output(void); /* fd 1 and 2 back as they were; what was not polled goes to them */
 
 #ifdef __cplusplus
 }

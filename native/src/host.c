@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "font8x8.h"
+#include "output.h"
 #include "runtime_internal.h"
 
 static __thread kiln_runtime *tl_rt;
@@ -307,7 +308,18 @@ void kiln__queue_message(kiln_runtime *rt, int32_t level, const char *text, size
     kiln__queue_message_from(rt, NULL, level, text, len);
 }
 
+static void queue_record(kiln_runtime *rt, const char *plugin, int32_t level, int32_t stream, const char *text, size_t len);
+
 void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t level, const char *text, size_t len) {
+    queue_record(rt, plugin, level, KILN_STREAM_LOG, text, len);
+}
+
+/* stdout lines are info, stderr lines warnings: the level a reader filters by */
+void kiln__queue_output(kiln_runtime *rt, const char *plugin, int stream, const char *text, size_t len) {
+    queue_record(rt, plugin, stream == KILN_STREAM_STDERR ? KILN_LOG_WARN : KILN_LOG_INFO, stream, text, len);
+}
+
+static void queue_record(kiln_runtime *rt, const char *plugin, int32_t level, int32_t stream, const char *text, size_t len) {
     /* copy before locking: a bad pointer from a plugin faults here, not while holding the lock */
     kiln_plat_defer_begin(); /* a watchdog stop must not leave malloc or the lock half-done */
     char *copy = malloc(len + 1);
@@ -323,6 +335,7 @@ void kiln__queue_message_from(kiln_runtime *rt, const char *plugin, int32_t leve
     kiln_message *m = &rt->msgs[(rt->msg_head + rt->msg_count) % KILN_MSG_QUEUE];
     m->text = copy;
     m->level = level;
+    m->stream = stream;
     snprintf(m->plugin, sizeof m->plugin, "%s", plugin ? plugin : "");
     rt->msg_count++;
     pthread_mutex_unlock(&rt->msg_lock);
@@ -379,10 +392,12 @@ int32_t kiln_poll_message(kiln_runtime *rt, char *buf, int32_t cap, int32_t *lev
 
 int32_t kiln_poll_log(kiln_runtime *rt, kiln_log_message *out) {
     if (!rt || !out) return -1;
+    kiln__output_collect(rt); /* printed between frames: untagged, queued before it is polled */
     kiln_message m;
     if (pop_message(rt, &m) != 0) return -1;
     memset(out, 0, sizeof *out);
     out->level = m.level;
+    out->stream = m.stream;
     snprintf(out->plugin, sizeof out->plugin, "%s", m.plugin);
     snprintf(out->text, sizeof out->text, "%s", m.text);
     free(m.text);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runtime_internal.h"
+#include "output.h"
 #include "commit.h"
 
 #include "crash_site.h"
@@ -198,10 +199,12 @@ static int guarded_ex(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcom
     if (hb) heartbeat_enter(rt, hb, slot, c->kind, version);
     int threads_before = in_frame ? rt->threads : kiln_plat_thread_count();
     if (slot && slot->arena) kiln__arena_begin(slot->arena);
+    kiln__output_before_call(rt);
     kiln__host_enter(rt, slot);
     int32_t min_ms = loader_min_ms(rt, c->kind);
     int sig = kiln_plat_guarded_call_watched_min(watched ? rt->watchdog : NULL, min_ms, call_thunk, c);
     kiln__host_leave();
+    kiln__output_after_call(rt, plugin, sig != 0); /* what it printed, tagged with this plugin */
     if (slot && slot->arena) kiln__arena_end(slot->arena, sig ? KILN_TXN_ABORT : outcome);
     int threads_after = threads_before >= 0 ? kiln_plat_thread_count() : -1;
     if (in_frame) rt->threads = threads_after;

@@ -114,6 +114,7 @@ typedef struct kiln_input {
 typedef struct kiln_message {
     char *text;
     int32_t level;
+    int32_t stream;                   /* kiln_log_stream */
     char plugin[KILN_NAME_MAX];       /* "" for the runtime's own messages */
 } kiln_message;
 

@@ -151,14 +151,24 @@ static void append(char *buf, size_t len, const char *fmt, const char *a, const 
     if (n + 1 < len) snprintf(buf + n, len - n, fmt, a, b, c);
 }
 
-/* Copies every field of the new table from the old block by name; returns the summary for the log. */
+static const kiln_field_rec *find_field(const kiln_field_rec *f, uint32_t n, const char *name) {
+    for (uint32_t j = 0; j < n; j++) if (strcmp(f[j].name, name) == 0) return &f[j];
+    return NULL;
+}
+
+/* Copies every field of the new table from the old block by name; an added field takes its bytes from `defaults`
+   (what init() gave a scratch block) when there is one, else stays zero. Returns the summary for the log. */
 static void migrate_fields(const uint8_t *old, const kiln_field_rec *of, uint32_t on, uint8_t *fresh,
-                           const kiln_field_rec *nf, uint32_t nn, char *out, size_t out_len) {
+                           const kiln_field_rec *nf, uint32_t nn, const uint8_t *defaults, const char *no_defaults_why,
+                           char *out, size_t out_len) {
     char kept[400] = "", added[300] = "", removed[300] = "", changed[400] = "";
     for (uint32_t i = 0; i < nn; i++) {
-        const kiln_field_rec *o = NULL;
-        for (uint32_t j = 0; j < on && !o; j++) if (strcmp(of[j].name, nf[i].name) == 0) o = &of[j];
-        if (!o) { append(added, sizeof added, "%s%s%s", added[0] ? ", " : "", nf[i].name, ""); continue; }
+        const kiln_field_rec *o = find_field(of, on, nf[i].name);
+        if (!o) {
+            if (defaults) memcpy(fresh + nf[i].offset, defaults + nf[i].offset, (size_t)type_size(nf[i].type) * nf[i].count);
+            append(added, sizeof added, "%s%s%s", added[0] ? ", " : "", nf[i].name, "");
+            continue;
+        }
         uint32_t n = o->count < nf[i].count ? o->count : nf[i].count;
         uint32_t os = type_size(o->type), ns = type_size(nf[i].type);
         for (uint32_t k = 0; k < n; k++)
@@ -180,9 +190,76 @@ static void migrate_fields(const uint8_t *old, const kiln_field_rec *of, uint32_
         for (uint32_t i = 0; i < nn && !found; i++) found = strcmp(of[j].name, nf[i].name) == 0;
         if (!found) append(removed, sizeof removed, "%s%s%s", removed[0] ? ", " : "", of[j].name, "");
     }
+    char how[300] = "";
+    if (added[0]) snprintf(how, sizeof how, defaults ? " (set as init() sets them)" : " (zeroed%s%s)",
+                           no_defaults_why && no_defaults_why[0] ? ": " : "", no_defaults_why ? no_defaults_why : "");
     snprintf(out, out_len, "kept %s; added %s%s; removed %s; type changed %s", kept[0] ? kept : "none",
-             added[0] ? added : "none", added[0] ? " (zeroed)" : "", removed[0] ? removed : "none",
-             changed[0] ? changed : "none");
+             added[0] ? added : "none", how, removed[0] ? removed : "none", changed[0] ? changed : "none");
+}
+
+/* What init() gives the fields a migration adds: init runs on a zeroed scratch block, guarded like any call. Its
+   alloc()s are released when it returns (the arena transaction is aborted: a scratch pointer must not outlive the
+   scratch) and the PRNG is put back, so the running game sees no side effect but its log lines. Returns the
+   scratch block (caller frees) or NULL with *why set. */
+static uint8_t *init_defaults(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *cb, const kiln_field_rec *of,
+                              uint32_t on, char *why, size_t why_len) {
+    why[0] = '\0';
+    int adds = 0;
+    for (uint32_t i = 0; i < cb->field_count && !adds; i++) adds = !find_field(of, on, cb->fields[i].name);
+    if (!adds) return NULL;
+    if (!cb->init) { snprintf(why, why_len, "the plugin has no init()"); return NULL; }
+    uint8_t *scratch = calloc(1, cb->state_size ? cb->state_size : 1);
+    if (!scratch) { snprintf(why, why_len, "out of memory for init()'s trial run"); return NULL; }
+    uint32_t rng = rt->rng;
+    int sig = kiln__call(rt, slot, CALL_INIT, cb, scratch, 0, KILN_TXN_ABORT);
+    rt->rng = rng;
+    if (sig) {
+        char fault[200];
+        kiln__describe_fault(rt, sig, fault, sizeof fault);
+        snprintf(why, why_len, "init() %s in its trial run", fault);
+        free(scratch);
+        return NULL;
+    }
+    return scratch;
+}
+
+/* Warns when a field table leaves bytes of the state uncovered: those bytes are zeroed by a migration, silently
+   losing what the forgotten member held. A gap that only aligns the next field (or the struct's end) to its type's
+   size is padding and not counted. */
+static void coverage_warning(kiln_runtime *rt, const char *name, const kiln_callbacks *cb) {
+    uint32_t n = cb->field_count, size = cb->state_size;
+    if (!cb->fields || !n || !size) return;
+    uint32_t *order = malloc(n * sizeof *order);
+    if (!order) return;
+    for (uint32_t i = 0; i < n; i++) { /* by offset (insertion sort: at most KILN_FIELDS_MAX) */
+        uint32_t k = i;
+        while (k > 0 && cb->fields[order[k - 1]].offset > cb->fields[i].offset) { order[k] = order[k - 1]; k--; }
+        order[k] = i;
+    }
+    char ranges[200] = "";
+    uint32_t pos = 0, missing = 0, align = 1, shown = 0;
+    for (uint32_t k = 0; k <= n; k++) {
+        const kiln_field_rec *f = k < n ? &cb->fields[order[k]] : NULL;
+        uint32_t a = f ? type_size(f->type) : align, at = f ? f->offset : size;
+        if (f && a > align) align = a;
+        uint32_t aligned = a ? (pos + a - 1) / a * a : pos;
+        if (at > pos && !(aligned == at && at - pos < a)) {
+            missing += at - pos;
+            size_t used = strlen(ranges);
+            if (shown < 4) snprintf(ranges + used, sizeof ranges - used, "%s%u\u2013%u", shown ? ", " : "", pos, at - 1);
+            else if (shown == 4) snprintf(ranges + used, sizeof ranges - used, ", ...");
+            shown++;
+        }
+        if (f) {
+            uint32_t end = f->offset + type_size(f->type) * f->count;
+            if (end > pos) pos = end;
+        }
+    }
+    free(order);
+    if (!missing) return;
+    kiln__queue_messagef_from(rt, name, KILN_LOG_WARN, "%s: the field table covers %u of %u bytes (missing bytes %s); a "
+                              "member left out of KILN_FIELD is zeroed when the state is migrated. Add it to the table.",
+                              name, size - missing, size, ranges);
 }
 
 /* --- state files ---------------------------------------------------------------------------------------------- */
@@ -287,6 +364,7 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
     state_path(rt, name, path);
     snprintf(heap, sizeof heap, "%s/%s.heap", rt->state_dir, name);
     note[0] = '\0';
+    if (cb->fields && cb->layout_hash != slot->layout_hash) coverage_warning(rt, name, cb); /* a table new here */
 
     const uint8_t *old = NULL;
     const kiln_field_rec *old_fields = NULL;
@@ -394,7 +472,11 @@ int32_t kiln__state_prepare(kiln_runtime *rt, kiln_slot *slot, const kiln_callba
         memcpy(fresh, old, n);
         migrated = 3;
     } else if (old && !arena_moved && old_fields && cb->fields) {
-        migrate_fields(old, old_fields, old_field_count, fresh, cb->fields, cb->field_count, migrate_note, sizeof migrate_note);
+        char why[300];
+        uint8_t *defaults = init_defaults(rt, slot, cb, old_fields, old_field_count, why, sizeof why);
+        migrate_fields(old, old_fields, old_field_count, fresh, cb->fields, cb->field_count, defaults, why, migrate_note,
+                       sizeof migrate_note);
+        free(defaults);
         migrated = 1;
     } else if (old && !arena_moved && cb->migrate) {
         int32_t result = 0;

@@ -28,6 +28,8 @@
  *    struct changes (kept, added = zeroed, removed, type changed = converted; all logged):
  *        static const kiln_field fields[] = { KILN_FIELD(Game, x, KILN_F32, 1), ... };
  *        KILN_PLUGIN(..., .fields = fields, .field_count = 2, ...)
+ *  - Logging: log_info/log_warn/log_error(msg), log_printf(fmt, ...); printf/puts/fprintf(stderr)
+ *    also reach the game log, tagged with your plugin.
  *  - Need memory that outlives a reload (lists, levels)? mem_alloc()/mem_free(): a pointer
  *    kept in the state block stays valid across reloads, crashes and runner restarts.
  *  - A crash (bad pointer, division by zero, abort, stack overflow) or an endless loop (over
@@ -38,6 +40,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef KILN_NO_SHORT_NAMES
+#include <stdarg.h> /* log_printf */
+#include <stdio.h>  /* vsnprintf: the plugin's own libc (glibc, wasi-libc) formats; no host table change */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -197,6 +203,21 @@ static inline uint32_t random_u32(void) { return kiln->random(); }
 static inline void log_info(const char *msg) { kiln->log(KILN_LOG_INFO, msg, kiln_strlen_(msg)); }
 /* Writes msg to the game log as a warning. */
 static inline void log_warn(const char *msg) { kiln->log(KILN_LOG_WARN, msg, kiln_strlen_(msg)); }
+static inline void log_error(const char *msg) { kiln->log(KILN_LOG_ERROR, msg, kiln_strlen_(msg)); }
+/* printf-style info line: log_printf("score %d", g->score). Formatted into a 1000-byte buffer (longer text is cut).
+   The same line logged every frame shows once in the game log with a count ("x60"). printf() works too. */
+#if defined(__GNUC__) || defined(__clang__)
+static inline void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#endif
+static inline void log_printf(const char *fmt, ...) {
+    char buf[1000];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    kiln->log(KILN_LOG_INFO, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
 /* 1 on the frame key went up (since the previous frame). */
 static inline int key_released(int key) { return KILN_HOST_HAS(key_released) ? kiln->key_released(key) : 0; }
 /* Mouse x in framebuffer pixels (may be outside the screen). */
