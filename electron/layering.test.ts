@@ -33,7 +33,7 @@ const clean: Record<string, string> = {
   'electron/runner/main.ts': "import koffi from 'koffi';\nimport type { RunnerToHost } from '../core/runner-protocol';\n",
   'electron/electron-main/main.ts': "import { app } from 'electron';\nimport type { HostToRunner } from '../core/runner-protocol';\n",
   'renderer/src/App.tsx': "import { x } from '../../electron/shared/contract';\n// import fs from 'node:fs' in a comment is not an import\nconst s = \"require('fs')\";\n",
-  'renderer/vite.config.ts': "import path from 'node:path';\n", // build tooling, runs in Node
+  'renderer/vite.config.mts': "import path from 'node:path';\n", // build tooling, runs in Node
 };
 
 function check(changes: Record<string, string | null>): Violation[] {
