@@ -147,5 +147,16 @@ static void draw(void *state) {
     fill_circle((int)p->ball_x, (int)p->ball_y, BALL_RADIUS, BALL_COLOR);
 }
 
-KILN_PLUGIN(.name = "pong", .state_size = sizeof(Pong), .state_version = 1,
-            .init = init, .update = update, .draw = draw)
+/* Pong's state field by field: Kiln migrates it by name when the struct changes, and the editor's state
+   inspector shows and edits these live. */
+static const kiln_field fields[] = {
+    KILN_FIELD(Pong, ball_x, KILN_F32, 1),     KILN_FIELD(Pong, ball_y, KILN_F32, 1),
+    KILN_FIELD(Pong, ball_vx, KILN_F32, 1),    KILN_FIELD(Pong, ball_vy, KILN_F32, 1),
+    KILN_FIELD(Pong, left_y, KILN_F32, 1),     KILN_FIELD(Pong, right_y, KILN_F32, 1),
+    KILN_FIELD(Pong, left_score, KILN_I32, 1), KILN_FIELD(Pong, right_score, KILN_I32, 1),
+    KILN_FIELD(Pong, serve_timer, KILN_F32, 1), KILN_FIELD(Pong, serve_dir, KILN_I32, 1),
+    KILN_FIELD(Pong, ai_aim, KILN_F32, 1),
+};
+
+KILN_PLUGIN(.name = "pong", .state_size = sizeof(Pong), .state_version = 1, .fields = fields,
+            .field_count = sizeof fields / sizeof fields[0], .init = init, .update = update, .draw = draw)
