@@ -15,7 +15,7 @@ export async function synchronise(): Promise<void> {
     const [project] = await Promise.all([
       api.invoke('project.get', {}).then((p) => (useProjectStore.getState().setProject(p), p)),
       api.invoke('reload.history', {}).then((h) => useReloadLogStore.getState().setHistory(h)),
-      api.invoke('status.get', {}).then((s) => useSessionStore.getState().setStatus(s)),
+      api.invoke('status.get', {}).then((s) => useSessionStore.getState().resetStatus(s)),
     ]);
     if (!useSessionStore.getState().frameSize) useSessionStore.getState().setFrameSize(project.width, project.height);
     await watchDrafts(project.root);

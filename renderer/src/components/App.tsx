@@ -1,5 +1,6 @@
 import { useSettingsStore } from '../stores/settingsStore';
 import { useUiStore } from '../stores/uiStore';
+import { ConfigMarkers } from './ConfigMarkers';
 import { ConnectionBanner } from './ConnectionBanner';
 import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
@@ -35,6 +36,7 @@ export function App() {
           <EditorHeader />
           <EditorBanners />
           <EditorPane />
+          <ConfigMarkers />
           <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />
           <div className="console" style={{ height: panes.console }}>
             <RunnerLine />

@@ -126,6 +126,9 @@ export function EditorPane() {
     if (active && model) {
       const state = viewStates.current.get(active);
       if (state) editor.restoreViewState(state);
+      // setModel moves the cursor without a cursor event: the header's Ln/Col must follow the new tab.
+      const at = editor.getPosition();
+      if (at) useEditorStore.getState().setCursor(at.lineNumber, at.column);
       editor.focus();
     }
   }, [active, tabs]);

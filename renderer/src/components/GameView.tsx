@@ -3,7 +3,9 @@ import { keyCodeFromDom, type Frame } from '../../../electron/shared/contract';
 import { kiln } from '../api';
 import { useSessionStore } from '../stores/sessionStore';
 import { useProjectStore } from '../stores/projectStore';
+import { editorCommands } from '../editor/commands';
 import { GameOverlay } from './GameOverlay';
+import { sharpScale } from './gameScale';
 
 /** Over the game while a loop records or replays, so nobody mistakes the replay for live play. */
 function LoopBadge() {
@@ -17,11 +19,6 @@ function LoopBadge() {
       {text}
     </div>
   );
-}
-
-/** Largest whole-number scale that fits, so pixels stay square and sharp. */
-export function wholeScale(boxW: number, boxH: number, w: number, h: number): number {
-  return Math.max(1, Math.floor(Math.min(boxW / w, boxH / h)));
 }
 
 /** DOM mouse buttons bit set (1 left, 2 right, 4 middle) is what the contract wants too. */
@@ -99,10 +96,18 @@ export function GameView({ height }: { height: number }) {
     return () => ro.disconnect();
   }, []);
 
-  const scale = box.width > 0 ? wholeScale(box.width, box.height, size.width, size.height) : 1;
+  const scale = box.width > 0 ? sharpScale(box.width, box.height, size.width, size.height, window.devicePixelRatio) : 1;
 
   function onKeyDown(e: React.KeyboardEvent) {
     if (e.ctrlKey || e.metaKey || e.altKey) return; // shortcuts (Ctrl+S) belong to the editor
+    if (e.key === 'Escape') {
+      // The way out of the game without the mouse: back to the code (blur releases held keys).
+      e.preventDefault();
+      const editor = editorCommands();
+      if (editor) editor.focus();
+      else (e.currentTarget as HTMLElement).blur();
+      return;
+    }
     const key = keyCodeFromDom(e.code);
     if (key == null) return;
     e.preventDefault();
@@ -182,11 +187,12 @@ export function GameView({ height }: { height: number }) {
           />
           {!hasFrame && <div className="game-overlay waiting">waiting for the game…</div>}
           <LoopBadge />
-          <GameOverlay />
         </div>
       </div>
+      {/* Docked under the canvas, never over it: the game's HUD stays readable while it runs. */}
+      <GameOverlay />
       <div className={focused ? 'focus-hint playing' : 'focus-hint'} data-testid="focus-hint" data-focused={focused ? 'true' : 'false'}>
-        {focused ? '● playing — keys and mouse go to the game (click outside to stop)' : 'click the game to play (keys and mouse go to it)'}
+        {focused ? '● playing — keys and mouse go to the game (Esc or click outside to stop)' : 'click the game to play (keys and mouse go to it)'}
       </div>
     </div>
   );

@@ -28,6 +28,8 @@ export function ReloadLog() {
   const project = useProjectStore((s) => s.project);
   const [copied, setCopied] = useState(false);
   const items = useMemo(() => logItems(events, gameLog, filter), [events, gameLog, filter]);
+  // The count is of the reloads the filter lets through; "of N" says some are hidden.
+  const shown = items.filter((i) => i.kind === 'reload').length;
   const plugins = useMemo(() => {
     const names = new Set<string>(project?.plugins.map((p) => p.name) ?? []);
     for (const e of events) names.add(e.plugin);
@@ -38,7 +40,10 @@ export function ReloadLog() {
     <section className="reload-log" data-testid="reload-log" aria-label="Reload log">
       <div className="pane-title log-title">
         <span>
-          reload log <span className="count">{events.length}</span>
+          reload log{' '}
+          <span className="count" data-testid="log-count" data-shown={shown} data-total={events.length} title={shown < events.length ? `${shown} of ${events.length} reloads match the filter` : undefined}>
+            {shown < events.length ? `${shown} of ${events.length}` : events.length}
+          </span>
         </span>
         <select aria-label="Show plugin" data-testid="log-filter-plugin" value={filter.plugin} onChange={(e) => setFilter({ plugin: e.target.value })}>
           <option value="">all plugins</option>

@@ -9,6 +9,8 @@ import type { ConnectionState } from '../api';
 interface SessionStore {
   connection: ConnectionState;
   status: ReloadStatus;
+  /** The newest status of each plugin (a build of one plugin may run while another's fails). */
+  pluginStatus: Record<string, ReloadStatus>;
   runner: RunnerInfo | null;
   /** Paused, fps, frame times, versions, loop, profile; null until the back end reports it. */
   session: GameSession | null;
@@ -18,6 +20,8 @@ interface SessionStore {
   dismissedProblem: number | null;
   setConnection(connection: ConnectionState): void;
   setStatus(status: ReloadStatus): void;
+  /** The back end's answer to status.get: per-plugin statuses heard before it may be stale (a reconnect, another project). */
+  resetStatus(status: ReloadStatus): void;
   setRunner(runner: RunnerInfo): void;
   setSession(session: GameSession): void;
   setFrameSize(width: number, height: number): void;
@@ -27,12 +31,14 @@ interface SessionStore {
 export const useSessionStore = create<SessionStore>()((set, get) => ({
   connection: 'connecting',
   status: { state: 'waiting', message: 'waiting for the back end' },
+  pluginStatus: {},
   runner: null,
   session: null,
   frameSize: null,
   dismissedProblem: null,
   setConnection: (connection) => set({ connection }),
-  setStatus: (status) => set({ status }),
+  setStatus: (status) => set({ status, pluginStatus: status.plugin ? { ...get().pluginStatus, [status.plugin]: status } : get().pluginStatus }),
+  resetStatus: (status) => set({ status, pluginStatus: status.plugin ? { [status.plugin]: status } : {} }),
   setRunner: (runner) => set({ runner }),
   setSession: (session) => set({ session }),
   setFrameSize: (width, height) => {
