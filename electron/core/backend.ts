@@ -29,6 +29,7 @@ import { ReloadLog } from './reload-log';
 import { ReloadLoop } from './reload-loop';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
+import { LanguageService } from './lsp/language-service';
 
 export class RequestError extends Error {}
 
@@ -60,6 +61,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   private readonly loop: ReloadLoop;
   private readonly watcher: ProjectWatcher;
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** C completion, hover, go to definition and as-you-type diagnostics (clangd, started on the first C buffer). */
+  readonly language: LanguageService;
   private started = false;
 
   private constructor(
@@ -89,6 +92,13 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     this.supervisor.on('frame', (f) => this.emit('frame', f));
     this.supervisor.on('runner', (info) => this.emit('runner', info));
     this.supervisor.on('log', (m) => this.emit('game-log', m));
+    this.language = new LanguageService({
+      root: project.root,
+      workDir: project.workDir,
+      kilnIncludeDir: paths.includeDir,
+      extraFlags: () => (this.loop.enabled ? project.config.build.flags : []),
+      onDiagnostics: (d) => this.emit('language-diagnostics', d),
+    });
   }
 
   static async open(options: BackendOptions): Promise<KilnBackend> {
@@ -132,6 +142,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   async stop(): Promise<void> {
     this.loop.close(); // compilers die with the back end (their process groups are killed)
+    await this.language.stop();
     await this.watcher.close();
     await this.supervisor.stop();
     await this.loop.log.flush();
@@ -246,7 +257,34 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return { path: file };
     },
     'plugin.create': async ({ name }) => this.createPlugin(name),
+    'language.open': async ({ path: file, text, version }) => {
+      this.project.resolve(file); // only project files
+      return this.language.open(file, text, version);
+    },
+    'language.change': async ({ path: file, text, version }) => {
+      this.project.resolve(file);
+      this.language.change(file, text, version);
+      return { ok: true };
+    },
+    'language.close': async ({ path: file }) => {
+      this.language.close(file);
+      return { ok: true };
+    },
+    'language.completion': ({ path: file, line, column }) => this.languageRequest(() => this.language.completion(file, line, column)),
+    'language.hover': ({ path: file, line, column }) => this.languageRequest(() => this.language.hover(file, line, column)),
+    'language.signature': ({ path: file, line, column }) => this.languageRequest(() => this.language.signature(file, line, column)),
+    'language.definition': ({ path: file, line, column }) => this.languageRequest(() => this.language.definition(file, line, column)),
+    'language.header': ({ name }) => this.languageRequest(() => this.language.header(name)),
   };
+
+  /** A language answer, with "not open" and "no such header" as the UI's refusals rather than internal errors. */
+  private async languageRequest<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new RequestError((err as Error).message);
+    }
+  }
 
   /** The running game for the UI: the runner's counters plus what the back end knows (versions, profile). */
   session(): GameSession {

@@ -188,6 +188,11 @@ export function buildIncludeDirs(kilnIncludeDir: string, projectRoot: string): s
   return [kilnIncludeDir, projectRoot];
 }
 
+/** The include folders of a project's C builds: Kiln's plugin header folder, then the project (clangd is given the same). */
+export function buildIncludeDirs(kilnIncludeDir: string, projectRoot: string): string[] {
+  return [kilnIncludeDir, projectRoot];
+}
+
 export function compilerFlags(compiler: Compiler, profile: 'fast' | 'optimised'): string[] {
   switch (compiler.family) {
     case 'tcc':

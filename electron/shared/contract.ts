@@ -284,6 +284,70 @@ export type StateWriteResult =
   | { ok: true; plugin: string; field: string; index: number; old: number | boolean; value: number | boolean }
   | { ok: false; reason: string };
 
+// ---------------------------------------------------------------- C language features (clangd, or kiln.h's own data)
+
+/** Where language answers come from: clangd, or (clangd missing or failing) data generated from kiln.h at build time. */
+export type LanguageServer = 'clangd' | 'kiln.h';
+
+export interface LanguageStatus {
+  server: LanguageServer;
+  /** Set when the user should know something once: how to get full C features, or why clangd stopped. */
+  notice?: string;
+}
+
+/** A place in a file: `project` paths are relative to the project root; `kiln-include` paths name a file of Kiln's plugins/include (opened read-only). */
+export interface SourceLocation {
+  where: 'project' | 'kiln-include';
+  path: string;
+  line: number; // 1-based
+  column: number; // 1-based
+}
+
+export type CompletionKind = 'function' | 'variable' | 'field' | 'constant' | 'type' | 'macro' | 'keyword' | 'snippet' | 'text';
+
+export interface CompletionEntry {
+  label: string;
+  kind: CompletionKind;
+  /** The signature or type, shown beside the label. */
+  detail?: string;
+  /** Markdown. */
+  documentation?: string;
+  /** Text to insert; a Monaco/LSP snippet (${1:x}) when `snippet` is true. */
+  insertText: string;
+  snippet: boolean;
+  /** Sort key from the server (best first). */
+  sortText?: string;
+  /** The text the completion filters on and replaces: 1-based columns on the request's line. */
+  replaceFrom?: number;
+  replaceTo?: number;
+}
+
+export interface SignatureEntry {
+  label: string;
+  documentation?: string;
+  /** Each parameter as [start, end) offsets into label. */
+  parameters: [number, number][];
+}
+
+export interface SignatureInfo {
+  signatures: SignatureEntry[];
+  activeSignature: number;
+  activeParameter: number;
+}
+
+export interface HoverInfo {
+  /** Markdown. */
+  markdown: string;
+}
+
+/** Diagnostics of an unsaved buffer, as the language server sees it; the reload log's come from builds only. */
+export interface LanguageDiagnostics {
+  path: string;
+  /** The buffer version they belong to (language.open/change). */
+  version: number;
+  diagnostics: Diagnostic[];
+}
+
 // ---------------------------------------------------------------- requests
 
 const pluginName = z
@@ -338,6 +402,17 @@ export const requestSchemas = {
   'draft.list': z.object({}).strict(),
   /** Loop recording: record input from now with a state snapshot, play it in a loop, or stop (back to live). */
   'loop.control': z.object({ action: z.enum(['record', 'play', 'stop']) }).strict(),
+  /** An editor buffer of a C file (its unsaved text): language features follow it as the user types. */
+  'language.open': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
+  'language.change': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
+  'language.close': z.object({ path: relPath }).strict(),
+  /** At a 1-based position of an open buffer. */
+  'language.completion': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.hover': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.signature': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.definition': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  /** A file of Kiln's plugins/include (kiln.h), read-only: it lives outside the project. */
+  'language.header': z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\.h$/, 'a header name like kiln.h') }).strict(),
   /** The state inspector: every plugin's state block (fields with values, or hex), read between two frames. */
   'state.read': z.object({}).strict(),
   /** Set element `index` of a KILN_FIELD of a plugin, between two frames (committed, logged). */
@@ -379,6 +454,14 @@ export interface RequestResults {
   'draft.put': { ok: true };
   'draft.drop': { ok: true };
   'draft.list': Draft[];
+  'language.open': LanguageStatus;
+  'language.change': { ok: true };
+  'language.close': { ok: true };
+  'language.completion': { items: CompletionEntry[]; server: LanguageServer };
+  'language.hover': HoverInfo | null;
+  'language.signature': SignatureInfo | null;
+  'language.definition': SourceLocation[];
+  'language.header': { name: string; content: string };
   'state.read': GameState;
   'state.write': StateWriteResult;
 }
@@ -409,12 +492,14 @@ export interface EventPayloads {
   'project-switched': ProjectInfo;
   /** The desktop app's menu asks the editor to act (things only the editor can do: its buffers). */
   'menu-command': { command: MenuCommand };
+  /** What the language server reports for an open buffer as the user types (owner: clangd, not the build). */
+  'language-diagnostics': LanguageDiagnostics;
 }
 
 export type MenuCommand = 'save' | 'save-all' | 'new-plugin' | 'new-file' | 'new-project' | 'open-project' | 'close-tab' | 'next-problem' | 'focus-game' | 'focus-editor';
 
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed', 'project-switched', 'menu-command'];
+export const eventNames: EventName[] = ['reload', 'status', 'runner', 'game-log', 'session', 'project', 'file-changed', 'file-removed', 'project-switched', 'menu-command', 'language-diagnostics'];
 
 // ---------------------------------------------------------------- frames
 
