@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { BuildProfile, Diagnostic, ReloadEvent, ReloadStatus, ReloadTrigger } from '../shared/contract';
+import type { BuildProfile, CrashRecord, Diagnostic, ReloadEvent, ReloadStatus, ReloadTrigger } from '../shared/contract';
+import { symbolizeCrash } from './crash-site';
 import { BuildQueue, type QueuedBuild } from './build-queue';
 import { compile, CompilerNotFoundError, findCompilerFor, type Compiler } from './compiler';
 import type { KilnPaths } from './paths';
@@ -41,6 +42,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   private readonly awaitingFirstFrame = new Map<string, number>();
   /** plugin -> the crash that hit a just-loaded version (its load, first frame, or the runner dying of it). */
   private readonly crashedOnArrival = new Map<string, SupervisorCrash>();
+  /** plugin@version -> the build output it was loaded from (a crash of that version is symbolized against it). */
+  private readonly builtImages = new Map<string, string>();
 
   constructor(
     private readonly project: Project,
@@ -107,9 +110,16 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   }
 
   private record(event: Omit<ReloadEvent, 'id'>): ReloadEvent {
+    if (event.crash?.stack && event.crash.line === undefined) event = { ...event, crash: this.symbolize(event.plugin, event.crash) };
     const full = this.log.append(event);
     this.emit('reload', full);
     return full;
+  }
+
+  /** The crash's plugin frames as source lines, read from the build output of the version that crashed. */
+  private symbolize(plugin: string, crash: CrashRecord): CrashRecord {
+    const image = this.builtImages.get(`${plugin}@${crash.crashedVersion}`);
+    return symbolizeCrash(crash, image, (abs) => (isInside(this.project.root, abs) ? this.project.relative(abs) : null));
   }
 
   pluginConfig(name: string): PluginConfig {
@@ -192,6 +202,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const version = Math.max(current() ?? 0, this.lastVersion.get(plugin.name) ?? 0) + 1;
     // Set before the load is sent: the new code's first frame (and a crash in it) can arrive with the reply.
     this.awaitingFirstFrame.set(plugin.name, version);
+    this.builtImages.set(`${plugin.name}@${version}`, output); // what a crash of this version is symbolized against
     const loaded = await this.supervisor.load(plugin.name, output, version);
     const loadMs = round(loaded.loadMs);
     if (!loaded.ok) {

@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import { crashSiteFields } from './crash-site';
 import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 import { RunnerImages, type Ending } from './runner-images';
@@ -406,6 +407,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       crashedVersion: c.crashedVersion,
       runningVersion: c.runningVersion > 0 ? c.runningVersion : null,
       state: c.callback === 'destructor' || c.kind === 'thread' ? 'kept' : 'frame-start',
+      ...crashSiteFields(c), // where it crashed (the reload loop symbolizes it against the build output)
     };
   }
 
