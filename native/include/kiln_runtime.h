@@ -306,6 +306,47 @@ typedef struct kiln_sandbox_desc {
    no_foreign_signals is not enforced: KILN_OK with error_out saying so. */
 KILN_API int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, char *error_out, int32_t cap);
 
+/* --- history (the last seconds back: a ring of past frames for a timeline) ------------------------------------
+ * With a budget set, every kiln_frame keeps the frame's input (keys, mouse, this frame's presses and releases) and
+ * dt, and everything after it a replay needs (every plugin's state block and alloc() arena, game clock, PRNG,
+ * frame count: a kiln_snapshot), delta-compressed against the frame before (XOR + run-length; a full frame again
+ * when the deltas since the last full one add up to its size). The oldest frames go when the budget is used up.
+ * Frame numbers are kiln_frame_count() while that frame ran (kiln_crash.frame uses the same numbers).
+ *   seek(N): the game is put back to the end of frame N and drawn with the code loaded now (draw only).
+ *   replay(M): from the frame shown now, frames N+1..M run again with their recorded input and dt and the code
+ *     loaded now; their kept states are replaced. A plain kiln_frame after a seek drops the frames after it.
+ * Off (budget 0) unless set: the runner sets it from kiln.json's history.memoryMb (default 64). */
+#define KILN_HISTORY_DEFAULT_BUDGET ((uint64_t)64 << 20)
+typedef struct kiln_history_info {
+    int32_t enabled;           /* 1: frames are being kept */
+    int32_t scrubbed;          /* 1: the game shows a kept frame older than the newest (after a seek) */
+    uint64_t first, last;      /* kept frames (their state), valid when frames > 0 */
+    uint64_t cursor;           /* the frame the game shows now */
+    uint64_t input_last;       /* newest frame with recorded input: replay can reach it (>= last after a seek) */
+    uint32_t frames;           /* last - first + 1, or 0 */
+    uint32_t keyframes;        /* of those, stored whole (the rest are deltas) */
+    uint64_t bytes, budget;    /* memory in use / allowed */
+    uint64_t raw_bytes;        /* what the kept frames would take uncompressed */
+    double seconds;            /* game time the kept frames span (sum of their dt) */
+    double record_us;          /* mean cost of keeping one frame, over the last 256 */
+} kiln_history_info;
+/* 0 turns history off and frees it; a smaller budget drops the oldest frames at once. */
+KILN_API int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes);
+KILN_API int32_t kiln_history_get(kiln_runtime *rt, kiln_history_info *out);
+/* KILN_OK; KILN_ERR_NOT_FOUND (frame not kept); KILN_ERR_STATE (a plugin's state layout changed since that frame,
+   or a plugin was loaded after it: nothing changed, kiln_last_error says which); KILN_ERR_CRASH (draw crashed and
+   was rolled back, the state is that frame's). */
+KILN_API int32_t kiln_history_seek(kiln_runtime *rt, uint64_t frame);
+/* Draw the state as it is with the code loaded now, no time passing, no frame kept (after a reload while scrubbed). */
+KILN_API int32_t kiln_history_redraw(kiln_runtime *rt);
+/* Replay recorded input from the frame shown now up to frame `to` (clamped to input_last) with the code loaded now.
+   Returns the frames run (0: nothing to replay), or a negative kiln_result. A crash in a replayed frame is rolled
+   back as in kiln_frame (kiln_poll_crash) and the replay goes on. */
+KILN_API int32_t kiln_history_replay(kiln_runtime *rt, uint64_t to);
+/* delta < 0: seek back; delta > 0: seek forward through kept frames, then replay recorded input. KILN_ERR_NOT_FOUND
+   past either end. */
+KILN_API int32_t kiln_history_step(kiln_runtime *rt, int32_t delta);
+
 /* --- state inspector ------------------------------------------------------------------------------------------
  * The editor's state inspector reads every plugin's state block (with its KILN_FIELD table) and writes single
  * fields. Both take the frame lock, so a read is one whole frame's state and a write lands between two frames.

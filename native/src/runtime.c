@@ -409,6 +409,7 @@ void kiln_destroy(kiln_runtime *rt) {
         kiln__slot_free(s);
     }
     rt->nslots = 0;
+    kiln__history_free(rt);
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < rt->msg_count; i++) free(rt->msgs[(rt->msg_head + i) % KILN_MSG_QUEUE].text);
     kiln_set_heartbeat(rt, NULL);
@@ -833,7 +834,6 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     if (!(dt >= 0)) dt = 0; /* also NaN */
     if (dt > 1) dt = 1;     /* a stalled runner must not teleport the game */
     pthread_mutex_lock(&rt->lock);
-    rt->time += dt;
     kiln_input *in = &rt->in;
     for (int k = 0; k < KEY_COUNT; k++) {
         in->pressed[k] = __atomic_exchange_n(&in->press_latch[k], 0, __ATOMIC_RELAXED);
@@ -841,6 +841,14 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     }
     in->buttons_pressed = __atomic_exchange_n(&in->button_press_latch, 0, __ATOMIC_RELAXED);
     in->buttons_released = __atomic_exchange_n(&in->button_release_latch, 0, __ATOMIC_RELAXED);
+    int crashed = kiln__frame_locked(rt, dt);
+    pthread_mutex_unlock(&rt->lock);
+    return crashed ? KILN_ERR_CRASH : KILN_OK;
+}
+
+int kiln__frame_locked(kiln_runtime *rt, double dt) {
+    kiln__history_frame_begin(rt);
+    rt->time += dt;
     int crashed = 0;
     if (rt->nslots) rt->threads = kiln_plat_thread_count(); /* threads the host started between frames are not news */
     for (int i = 0; i < rt->nslots; i++) {
@@ -859,8 +867,22 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
         kiln__commit_frame(rt, s);
     }
     rt->frame_count++;
-    pthread_mutex_unlock(&rt->lock);
-    return crashed ? KILN_ERR_CRASH : KILN_OK;
+    kiln__history_frame_end(rt, dt);
+    return crashed;
+}
+
+int kiln__redraw_locked(kiln_runtime *rt) {
+    int crashed = 0;
+    for (int i = 0; i < rt->nslots; i++) {
+        kiln_slot *s = rt->slots[i];
+        const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
+        if (!cb || s->paused || !cb->draw) continue;
+        memcpy(s->snapshot, s->state, s->state_size);
+        int sig = frame_call(rt, s, CALL_DRAW, cb, 0);
+        if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
+        memcpy(s->state, s->snapshot, s->state_size); /* a redraw shows the frame; it must not change it */
+    }
+    return crashed;
 }
 
 uint64_t kiln_frame_count(const kiln_runtime *rt) { return rt ? rt->frame_count : 0; }

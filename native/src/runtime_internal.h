@@ -147,6 +147,7 @@ struct kiln_runtime {
     int threads;                      /* kiln_plat_thread_count() after the last check, -1 unknown */
     char last_ran[KILN_NAME_MAX];     /* the plugin whose code ran last, and its version: who replaced a handler */
     int32_t last_ran_version;
+    struct kiln_history *history;     /* history.c: the ring of past frames; NULL while off */
 };
 
 /* host.c */
@@ -192,6 +193,21 @@ int kiln__call_migrate(kiln_runtime *rt, kiln_slot *slot, const kiln_callbacks *
                        uint32_t old_size, uint32_t old_version, int32_t *result);
 /* "crashed with SIGSEGV (...)" or "was stopped by the watchdog after N ms (an endless loop?)" */
 void kiln__describe_fault(const kiln_runtime *rt, int sig, char *out, size_t len);
+
+/* runtime.c: one frame's calls with the input already latched, under rt->lock (kiln_frame, history replays);
+   and a draw of the current state with the current code, no time passing (a scrubbed frame after a reload).
+   Both return 1 if a callback crashed (rolled back as in kiln_frame). */
+int kiln__frame_locked(kiln_runtime *rt, double dt);
+int kiln__redraw_locked(kiln_runtime *rt);
+
+/* history.c: hooks of the frame loop (under rt->lock) */
+void kiln__history_frame_begin(kiln_runtime *rt);        /* before the calls: the frame's input */
+void kiln__history_frame_end(kiln_runtime *rt, double dt); /* after: the frame's state is kept */
+void kiln__history_free(kiln_runtime *rt);
+
+/* snapshot.c: kiln_snapshot / kiln_restore with rt->lock already held (history.c) */
+int64_t kiln__snapshot_locked(kiln_runtime *rt, uint8_t *buf, uint64_t cap); /* bytes written, or -(bytes needed) */
+int32_t kiln__restore_locked(kiln_runtime *rt, const uint8_t *buf, uint64_t len);
 
 /* state.c */
 /* restore_before > 0: start from the checkpoint pinned before that version was swapped in (commit.c), if any. */

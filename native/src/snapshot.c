@@ -37,18 +37,10 @@ static uint64_t snapshot_size(const kiln_runtime *rt) {
     return n;
 }
 
-int32_t kiln_snapshot(kiln_runtime *rt, uint8_t *buf, int32_t cap) {
-    if (!rt || cap < 0 || (cap > 0 && !buf)) return KILN_ERR_INVALID;
-    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_snapshot was called from inside a plugin callback."); return KILN_ERR_INVALID; }
-    pthread_mutex_lock(&rt->lock);
+/* The snapshot itself, rt->lock held (kiln_snapshot, and history.c once per frame). */
+int64_t kiln__snapshot_locked(kiln_runtime *rt, uint8_t *buf, uint64_t cap) {
     uint64_t need = snapshot_size(rt);
-    if (need > 0x7fffffffull) {
-        pthread_mutex_unlock(&rt->lock);
-        kiln__set_error(rt, "kiln_snapshot: the game needs %llu bytes, more than a snapshot can hold (2 GiB); free "
-                        "memory from alloc() that the game no longer uses.", (unsigned long long)need);
-        return KILN_ERR_INVALID;
-    }
-    if (!buf || (uint64_t)cap < need) { pthread_mutex_unlock(&rt->lock); return -(int32_t)need; }
+    if (!buf || cap < need) return -(int64_t)need;
     memset(buf, 0, (size_t)need);
     snap_header h;
     memset(&h, 0, sizeof h);
@@ -77,8 +69,23 @@ int32_t kiln_snapshot(kiln_runtime *rt, uint8_t *buf, int32_t cap) {
         memcpy(p, s->state, s->state_size); p += pad8(s->state_size);
         if (ss.arena_bytes) { memcpy(p, kiln__arena_base(s->arena), (size_t)ss.arena_bytes); p += pad8(ss.arena_bytes); }
     }
+    return (int64_t)need;
+}
+
+int32_t kiln_snapshot(kiln_runtime *rt, uint8_t *buf, int32_t cap) {
+    if (!rt || cap < 0 || (cap > 0 && !buf)) return KILN_ERR_INVALID;
+    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_snapshot was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    pthread_mutex_lock(&rt->lock);
+    uint64_t need = snapshot_size(rt);
+    if (need > 0x7fffffffull) {
+        pthread_mutex_unlock(&rt->lock);
+        kiln__set_error(rt, "kiln_snapshot: the game needs %llu bytes, more than a snapshot can hold (2 GiB); free "
+                        "memory from alloc() that the game no longer uses.", (unsigned long long)need);
+        return KILN_ERR_INVALID;
+    }
+    int64_t n = kiln__snapshot_locked(rt, buf, (uint64_t)cap);
     pthread_mutex_unlock(&rt->lock);
-    return (int32_t)need;
+    return (int32_t)n;
 }
 
 static kiln_slot *find(kiln_runtime *rt, const char *name) {
@@ -142,11 +149,19 @@ int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len) {
     if (!rt) return KILN_ERR_INVALID;
     if (!buf || len <= 0) { kiln__set_error(rt, "kiln_restore: no snapshot given (NULL or empty)."); return KILN_ERR_INVALID; }
     if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_restore was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    pthread_mutex_lock(&rt->lock);
+    int32_t rc = kiln__restore_locked(rt, buf, (uint64_t)len);
+    pthread_mutex_unlock(&rt->lock);
+    if (rc == KILN_OK) rt->last_error[0] = '\0';
+    return rc;
+}
+
+/* The restore itself, rt->lock held (kiln_restore, and history.c's seeks). */
+int32_t kiln__restore_locked(kiln_runtime *rt, const uint8_t *buf, uint64_t len) {
     const snap_slot *slots[KILN_MAX_PLUGINS];
     const uint8_t *states[KILN_MAX_PLUGINS];
-    pthread_mutex_lock(&rt->lock);
-    int32_t rc = check(rt, buf, (uint64_t)len, slots, states);
-    if (rc != KILN_OK) { pthread_mutex_unlock(&rt->lock); return rc; }
+    int32_t rc = check(rt, buf, len, slots, states);
+    if (rc != KILN_OK) return rc;
     snap_header h;
     memcpy(&h, buf, sizeof h);
     for (uint32_t i = 0; i < h.nslots; i++) {
@@ -161,7 +176,5 @@ int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len) {
     rt->time = h.time;
     rt->frame_count = h.frame_count;
     rt->rng = h.rng;
-    pthread_mutex_unlock(&rt->lock);
-    rt->last_error[0] = '\0';
     return KILN_OK;
 }

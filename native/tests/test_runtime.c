@@ -730,6 +730,7 @@ static void test_crash_on_another_thread(void) {
 #include "test_commit.c"
 #include "test_hardening.c"
 #include "test_sandbox.c"
+#include "test_history.c"
 #include "test_output.c"
 #include "test_inspect.c"
 
@@ -768,6 +769,7 @@ int main(int argc, char **argv) {
         COMMIT_TESTS
         HARDENING_TESTS
         SANDBOX_TESTS
+        HISTORY_TESTS
         OUTPUT_TESTS
         INSPECT_TESTS
     };
