@@ -9,6 +9,8 @@ const common = {
   sourcemap: true,
   external: ['koffi', 'electron'],
   logLevel: 'warning',
+  // jsonc-parser's UMD build requires its parts at run time (not bundled: "Cannot find module './impl/format'").
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 await Promise.all([
