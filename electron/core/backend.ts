@@ -22,6 +22,7 @@ import {
 import type { KilnPaths } from './paths';
 import { Project, ProjectError } from './project';
 import { DraftStore } from './drafts';
+import { describeProfiles } from './compiler';
 import { ProjectWatcher, type ProjectChange } from './project-watcher';
 import { TrustStore } from './trust';
 import { defaultDataDir } from './user-data';
@@ -120,6 +121,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** Watch the project; if it is trusted, start the runner and build every plugin once. */
   async start(): Promise<void> {
+    this.describeProfiles();
     await this.watcher.start();
     if (!this.loop.enabled) {
       this.loop.setStatus({ state: 'waiting', message: `${this.project.name} is not trusted yet: building it runs its code — trust the project to build and run it` });
@@ -288,7 +290,16 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   /** The running game for the UI: the runner's counters plus what the back end knows (versions, profile). */
   session(): GameSession {
-    return { ...this.supervisor.session, versions: Object.fromEntries(this.loop.versions), profile: this.loop.profile };
+    return { ...this.supervisor.session, versions: Object.fromEntries(this.loop.versions), profile: this.loop.profile, profileBuilds: this.profileBuilds };
+  }
+
+  /** Which compiler each profile uses here, for the toggle's tooltip: found in the background, announced once known. */
+  private profileBuilds?: GameSession['profileBuilds'];
+  private describeProfiles(): void {
+    void describeProfiles(this.project.config.build.compiler).then((p) => {
+      this.profileBuilds = p;
+      this.emit('session', this.session());
+    });
   }
 
   private async runnerCommand(
@@ -348,6 +359,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     this.loop.profile = this.project.config.build.profile;
+    this.describeProfiles();
     await this.announceProject();
     this.loop.rebuildAll(trigger);
   }

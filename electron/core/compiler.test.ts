@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, findCompiler } from './compiler';
+import { compile, compilerFlags, describeProfiles, findCompiler, findCompilerFor } from './compiler';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-cc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +41,27 @@ describe.each(['tcc', 'gcc'])('compiling with %s', (cc) => {
     expect(r.ok).toBe(false);
     const err = r.diagnostics.find((d) => d.severity === 'error');
     expect(err).toMatchObject({ file: src, line: 2 });
+  });
+});
+
+describe('the optimised profile', () => {
+  it('builds with gcc -O2 when tcc is the default compiler (tcc does not optimise)', async () => {
+    expect((await findCompilerFor(['x.c'], undefined, 'fast')).family).toBe('tcc');
+    const optimising = await findCompilerFor(['x.c'], undefined, 'optimised');
+    expect(optimising.family).toBe('gcc');
+    expect(compilerFlags(optimising, 'optimised')).toContain('-O2');
+    const src = path.join(dir, 'opt.c');
+    writeFileSync(src, 'int square(int x) { return x * x; }\n');
+    const r = await compile({ compiler: optimising, sources: [src], output: path.join(dir, 'opt.so'), includeDirs: [], profile: 'optimised', extraFlags: [], cwd: dir });
+    expect(r).toMatchObject({ ok: true });
+    expect(r.flags).toContain('-O2');
+  });
+
+  it('says which compiler and flags each profile uses, for the toggle', async () => {
+    const p = await describeProfiles(undefined);
+    expect(p.fast).toMatchObject({ profile: 'fast', compiler: 'tcc' });
+    expect(p.optimised).toMatchObject({ profile: 'optimised', compiler: 'gcc' });
+    expect(p.optimised.flags).toContain('-O2');
+    expect(p.optimised.note).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Diagnostic } from '../shared/contract';
+import type { BuildProfile, Diagnostic, ProfileBuild } from '../shared/contract';
 import { parseGccJson, parseTextDiagnostics } from './diagnostics';
 import { compileUnits, type UnitBuild, type UnitTools } from './incremental-build';
 
@@ -132,9 +132,51 @@ export async function findZig(env: NodeJS.ProcessEnv = process.env): Promise<Com
   throw new CompilerNotFoundError('no Zig compiler found for a .zig plugin — install Zig 0.11 (or run npm install, which brings one on linux-x64), or set $KILN_ZIG');
 }
 
-/** The compiler for one plugin: Zig for a .zig plugin, otherwise the C compiler the project asks for. */
-export function findCompilerFor(sources: string[], cSetting: string | undefined): Promise<Compiler> {
-  return sources.some((s) => s.endsWith('.zig')) ? findZig() : findCompiler(cSetting);
+/**
+ * The compiler for one plugin: Zig for a .zig plugin, otherwise the C compiler the project asks for; the
+ * optimised profile trades tcc (which does not optimise: -O2 changes nothing) for an optimising one.
+ */
+export async function findCompilerFor(sources: string[], cSetting: string | undefined, profile: BuildProfile = 'fast'): Promise<Compiler> {
+  if (sources.some((s) => s.endsWith('.zig'))) return findZig();
+  const c = await findCompiler(cSetting);
+  if (profile !== 'optimised' || c.family !== 'tcc') return c;
+  return (await findOptimisingCompiler()) ?? c;
+}
+
+/** gcc, clang, cc or zig cc (on PATH, then the npm Zig): the first that optimises, for the optimised profile. */
+export async function findOptimisingCompiler(): Promise<Compiler | null> {
+  // gcc and clang by name first: `cc` names one of them, but the tooltip should say which.
+  const order = [['gcc'], ['clang'], ...candidates().filter((c) => c[0] !== 'tcc' && c[0] !== 'gcc' && c[0] !== 'clang')];
+  for (const command of order) {
+    const key = `path:${command.join(' ')}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      const found = await probe(command);
+      if (!found) continue;
+      hit = { ...found, command, source: 'found on PATH' };
+      cache.set(key, hit);
+    }
+    if (hit.family !== 'tcc') return { ...hit, source: `${hit.source}, for the optimised profile (tcc does not optimise)` };
+  }
+  return null;
+}
+
+/** What each profile builds C with on this machine, said in the profile toggle's tooltip. */
+export async function describeProfiles(cSetting: string | undefined): Promise<Record<BuildProfile, ProfileBuild>> {
+  const one = async (profile: BuildProfile): Promise<ProfileBuild> => {
+    try {
+      const c = await findCompilerFor([], cSetting, profile);
+      const flags = compilerFlags(c, profile).filter((f) => !f.startsWith('-fdiagnostics') && !f.startsWith('-fno-c'));
+      const note =
+        profile === 'optimised' && c.family === 'tcc'
+          ? 'tcc does not optimise and no gcc, clang or zig cc was found, so this profile builds the same as fast — install gcc or clang (Debian: apt-get install gcc)'
+          : undefined;
+      return { profile, compiler: c.command.join(' '), version: c.version, flags, note };
+    } catch (err) {
+      return { profile, flags: [], note: (err as Error).message };
+    }
+  };
+  return { fast: await one('fast'), optimised: await one('optimised') };
 }
 
 export interface CompileRequest {
@@ -182,11 +224,6 @@ export interface CompileResult {
 
 /** A diagnostic with the file path as the compiler printed it (mapped to the project later). */
 export type RawDiagnostic = Diagnostic;
-
-/** The include folders of a project's C builds: Kiln's plugin header folder, then the project (clangd is given the same). */
-export function buildIncludeDirs(kilnIncludeDir: string, projectRoot: string): string[] {
-  return [kilnIncludeDir, projectRoot];
-}
 
 /** The include folders of a project's C builds: Kiln's plugin header folder, then the project (clangd is given the same). */
 export function buildIncludeDirs(kilnIncludeDir: string, projectRoot: string): string[] {

@@ -196,3 +196,27 @@ describe('a three-file game in the back end (tcc)', () => {
     }
   }, 120_000);
 });
+
+describe('the optimised profile in the back end (tcc by default)', () => {
+  it('rebuilds with gcc -O2 and says so in the session the toggle reads', async () => {
+    const files = gameFiles('0x20C040FF');
+    const project = writeProject({ ...files, 'kiln.json': JSON.stringify({ name: 'opt', width: 16, height: 16, plugins: [{ name: 'game', sources: ['a.c', 'b.c', 'c.c'] }] }) }, 'kiln-incr-opt-');
+    const { backend, events } = await openBackend(project);
+    try {
+      expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 1 });
+      expect(events.at(-1)!.compiler).toMatch(/^tcc/);
+      await expect.poll(() => backend.session().profileBuilds?.optimised.compiler, { timeout: 10_000 }).toBe('gcc');
+      expect(backend.session().profileBuilds?.fast.compiler).toBe('tcc');
+      await backend.request('build.profile', { profile: 'optimised' });
+      await backend.idle();
+      const rebuilt = events.at(-1)!;
+      expect(rebuilt).toMatchObject({ outcome: 'ok', version: 2 });
+      expect(rebuilt.compiler).toMatch(/^gcc/);
+      expect(rebuilt.flags).toContain('-O2');
+      await expect.poll(() => pixelAt(backend, 0, 0), { timeout: 10_000 }).toBe(0x20c040);
+    } finally {
+      await backend.stop();
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

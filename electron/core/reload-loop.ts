@@ -150,7 +150,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
 
     let compiler: Compiler;
     try {
-      compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler);
+      compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler, this.profile);
     } catch (err) {
       const message = err instanceof CompilerNotFoundError ? err.message : String(err);
       this.record({ ...base, version: current(), outcome: 'compile-error', timings: {}, diagnostics: [], message });

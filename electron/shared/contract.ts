@@ -212,6 +212,19 @@ export interface GameSession {
   /** Seconds of input in the recorded loop (0 when none). */
   loopSeconds: number;
   profile: BuildProfile;
+  /** Which compiler and flags each build profile uses on this machine (the profile toggle's tooltip); absent until known. */
+  profileBuilds?: Record<BuildProfile, ProfileBuild>;
+}
+
+/** What one build profile compiles C with here: the compiler found for it, its flags, and what it cannot do. */
+export interface ProfileBuild {
+  profile: BuildProfile;
+  /** The compiler's command, e.g. "tcc" or "gcc"; absent when none was found. */
+  compiler?: string;
+  version?: string;
+  flags: string[];
+  /** Said to the user beside the compiler: why the profile cannot optimise (no gcc/clang), or why none was found. */
+  note?: string;
 }
 
 export interface RecentProject {

@@ -3,6 +3,7 @@ import type { BuildProfile } from '../../../electron/shared/contract';
 import { gameControl, loopControl, reloadNow, setProfile, togglePause } from '../app/actions';
 import { withShortcut } from '../app/shortcuts';
 import { useSessionStore } from '../stores/sessionStore';
+import { profileTooltip } from './profileTooltip';
 
 /** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
 export function GameToolbar() {
@@ -51,7 +52,7 @@ export function GameToolbar() {
           </button>
         )}
       </span>
-      <label className="profile-toggle" title="Optimised builds (-O2) are slower to compile; the game keeps its state">
+      <label className="profile-toggle" data-testid="profile-toggle-label" title={profileTooltip(session?.profileBuilds)}>
         <input
           type="checkbox"
           data-testid="profile-toggle"
