@@ -32,7 +32,7 @@ export async function openFile(path: string): Promise<void> {
 /** Save one tab; the back end rebuilds whatever plugin uses it. */
 export async function saveFile(path: string): Promise<void> {
   const tab = useEditorStore.getState().tabs.find((t) => t.path === path);
-  if (!tab) return;
+  if (!tab || tab.readOnly) return;
   const { content } = tab;
   useEditorStore.getState().setSaving(path, true);
   try {

@@ -9,6 +9,7 @@ import { FileList } from './FileList';
 import { GameLog } from './GameLog';
 import { GameToolbar } from './GameToolbar';
 import { GameView } from './GameView';
+import { LanguageFeatures } from '../editor/language/LanguageFeatures';
 import { NewProjectDialog } from './NewProjectDialog';
 import { OpenProjectDialog } from './OpenProjectDialog';
 import { ReloadLog } from './ReloadLog';
@@ -35,6 +36,7 @@ export function App() {
           <TabBar />
           <EditorHeader />
           <EditorBanners />
+          <LanguageFeatures />
           <EditorPane />
           <ConfigMarkers />
           <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />

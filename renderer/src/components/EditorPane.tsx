@@ -121,6 +121,8 @@ export function EditorPane() {
     const current = editor.getModel();
     if (current) viewStates.current.set(current.uri.path.replace(/^\//, ''), editor.saveViewState());
     const model = active ? monaco.editor.getModel(uriOf(active)) : null;
+    const readOnly = tabs.find((t) => t.path === active)?.readOnly === true;
+    editor.updateOptions({ readOnly, readOnlyMessage: { value: "kiln.h is Kiln's plugin header: read-only here (it lives outside your project)" } });
     if (model === current) return;
     editor.setModel(model);
     if (active && model) {

@@ -19,6 +19,10 @@ import 'monaco-editor/features/wordOperations/register';
 import 'monaco-editor/features/cursorUndo/register';
 import 'monaco-editor/features/indentation/register';
 import 'monaco-editor/features/suggest/register';
+import 'monaco-editor/features/snippet/register';
+import 'monaco-editor/features/gotoSymbol/register';
+import 'monaco-editor/features/parameterHints/register';
+import 'monaco-editor/features/readOnlyMessage/register';
 
 self.MonacoEnvironment = {
   getWorker: () => new EditorWorker(),

@@ -22,6 +22,8 @@ export interface Tab {
   diskConflict?: string;
   /** The file was deleted or renamed away outside the editor; the buffer is kept until saved or closed. */
   deletedOnDisk?: boolean;
+  /** Kiln's own header (kiln.h) opened from go to definition: shown, never edited or saved. */
+  readOnly?: boolean;
 }
 
 export function isDirty(tab: Tab): boolean {
