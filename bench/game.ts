@@ -248,19 +248,27 @@ export class BenchGame {
    * The compiler alone on the file as it is on disk now: the command Kiln's compile() runs (same flags,
    * the same -MD -MF dependency file, the same -I folders), spawned the same way.
    */
-  async bareCompile(outDir: string): Promise<number> {
-    const compiler = await findCompiler(compilerSetting(this.compiler));
-    const flags = compilerFlags(compiler, 'fast');
-    const [exe, ...pre] = compiler.command;
-    const out = path.join(outDir, `${this.fixture.id}-${this.compiler}-bare.so`);
-    const args = [...pre, ...flags, '-MD', '-MF', `${out}.d`, '-I', this.paths.includeDir, '-I', this.dir, '-o', out, path.join(this.dir, this.fixture.source)];
-    return timeSpawn(exe, args, this.dir);
+  bareCompile(outDir: string): Promise<number> {
+    return bareCompile(this.paths, this.fixture, this.compiler, this.dir, outDir);
   }
 
   async dispose(): Promise<void> {
     await this.backend.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The compiler alone on a fixture's source as it is on disk in `dir`: the command Kiln's compile() runs (same
+ * flags, the same -MD -MF dependency file, the same -I folders), spawned the same way. Milliseconds to exit.
+ */
+export async function bareCompile(paths: KilnPaths, f: Fixture, cc: CompilerName, dir: string, outDir: string): Promise<number> {
+  const compiler = await findCompiler(compilerSetting(cc));
+  const flags = compilerFlags(compiler, 'fast');
+  const [exe, ...pre] = compiler.command;
+  const out = path.join(outDir, `${f.id}-${cc}-bare.so`);
+  const args = [...pre, ...flags, '-MD', '-MF', `${out}.d`, '-I', paths.includeDir, '-I', dir, '-o', out, path.join(dir, f.source)];
+  return timeSpawn(exe, args, dir);
 }
 
 /** Spawn a command the way Kiln's compile() does and time it to exit; throws if it fails. */

@@ -16,6 +16,7 @@ import { printTable, writeResults, type Results } from './report';
 import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
+import { browserSaveToPaint } from './browser';
 import { rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -31,8 +32,8 @@ const want = (section: number) => !only || only.has(section);
  * does them in 100 s (one every 100 ms on average, still mostly slower than a tcc build) to stay under 5 minutes.
  */
 const plan = quick
-  ? { edits: 10, zigEdits: 5, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc']] as const, pacingReloads: 20, baselineMs: 2000, loads: 200, calls: 20_000_000, reps: 5, soak: 100, crashes: 5, kills: 2, restartEdits: 4, restartConfigs: 1, session: 100, sessionSeconds: 8 }
-  : { edits: 50, zigEdits: 20, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc'], ['big', 'gcc'], ['big', 'zig']] as const, pacingReloads: 100, baselineMs: 5000, loads: 1000, calls: 100_000_000, reps: 9, soak: 1000, crashes: 20, kills: 16, restartEdits: 10, restartConfigs: 4, session: 1000, sessionSeconds: 100 };
+  ? { edits: 10, zigEdits: 5, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc']] as const, pacingReloads: 20, baselineMs: 2000, loads: 200, calls: 20_000_000, reps: 5, soak: 100, crashes: 5, kills: 2, restartEdits: 4, restartConfigs: 1, session: 100, sessionSeconds: 8, browserEdits: 10 }
+  : { edits: 50, zigEdits: 20, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc'], ['big', 'gcc'], ['big', 'zig']] as const, pacingReloads: 100, baselineMs: 5000, loads: 1000, calls: 100_000_000, reps: 9, soak: 1000, crashes: 20, kills: 16, restartEdits: 10, restartConfigs: 4, session: 1000, sessionSeconds: 100, browserEdits: 25 };
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
@@ -119,6 +120,18 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.session = r.details;
     lap('8');
+  }
+
+  if (want(9)) {
+    log('§9 what the user sees: Ctrl+S in the editor → painted canvas, in Chromium');
+    const s9: Record<string, unknown> = {};
+    for (const cc of ['tcc', 'gcc'] as const) {
+      const r = await browserSaveToPaint(paths, fx.pong, cc, plan.browserEdits, log);
+      figures.push(...r.figures);
+      s9[`pong.${cc}`] = r.details;
+    }
+    details.browser = s9;
+    lap('9');
   }
 
   details.startRetries = BenchGame.startRetries;

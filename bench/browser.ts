@@ -1,0 +1,209 @@
+/**
+ * §9 What the user sees: the real editor (the web shell) in Debian's Chromium, driven by Playwright. Each edit
+ * types a new background colour into Monaco and presses Ctrl+S; the page itself times the key press and the
+ * first canvas draw whose pixels show the new colour. Instrumentation is injected into the page (an init
+ * script), never built into the product: a capturing keydown listener, a wrapper of WebSocket (the save request
+ * leaving, frames and reload events arriving) and of putImageData (the canvas draw).
+ *
+ * Every timestamp is epoch milliseconds with sub-millisecond precision (performance.timeOrigin + now() in the
+ * page; the back end's ReloadEvent.at is Date.now() of the save arriving), so the hops line up across processes.
+ */
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { KilnPaths } from '../electron/core/paths';
+import type { ReloadEvent } from '../electron/shared/contract';
+import { startWebShell, stopWebShell, type WebShell } from '../e2e/web-shell';
+import { sampled, withTarget, type Figure } from './figures';
+import { bareCompile, compilerLabel, nextColour, tempProject, withColour, type CompilerName, type Fixture } from './game';
+import { summarise } from './stats';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Runs in the page before Kiln's own scripts. */
+const INSTRUMENT = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], probe: [0, 0] });
+  addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && (e.key === 's' || e.key === 'S')) kb.keys.push(now());
+  }, true);
+  const Native = window.WebSocket;
+  const send = Native.prototype.send;
+  Native.prototype.send = function (data) {
+    if (typeof data === 'string' && data.includes('"method":"file.save"')) kb.sends.push(now());
+    return send.call(this, data);
+  };
+  const pixel = (bytes, offset) => ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (ev) => {
+        const t = now();
+        if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 16) {
+          const v = new DataView(ev.data);
+          if (v.getUint32(0, true) !== 0x4d52464b) return;
+          const w = v.getUint16(4, true);
+          const i = 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4;
+          kb.frames.push([t, v.getUint32(8, true), pixel(new Uint8Array(ev.data), i)]);
+          if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
+        } else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) {
+          kb.reloads.push([t, ev.data]);
+        }
+      });
+    }
+  };
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (img, ...rest) {
+    const r = put.call(this, img, ...rest);
+    const i = ((kb.probe[1] * img.width) + kb.probe[0]) * 4;
+    kb.draws.push([now(), pixel(img.data, i)]);
+    if (kb.draws.length > 4000) kb.draws.splice(0, 2000);
+    return r;
+  };
+})();`;
+
+interface PageLog {
+  keys: number[];
+  sends: number[];
+  frames: Array<[number, number, number]>;
+  draws: Array<[number, number]>;
+  reloads: Array<[number, string]>;
+}
+
+/** One edit's hops, in ms from the key press. */
+interface Hops {
+  keyToPaint: number;
+  keyToSend: number;
+  sendToBackend: number;
+  compile: number;
+  load: number;
+  /** Back end received → the runner drew the first frame of the new code (ReloadEvent.timings.firstFrameMs). */
+  backendToRunnerFrame: number;
+  runnerFrameToPage: number;
+  pageToPainted: number;
+}
+
+export interface BrowserResult {
+  figures: Figure[];
+  details: Record<string, unknown>;
+}
+
+function reloadOf(raw: string): ReloadEvent | null {
+  try {
+    const msg = JSON.parse(raw) as { event?: string; payload?: ReloadEvent };
+    return msg.event === 'reload' && msg.payload ? msg.payload : null;
+  } catch {
+    return null;
+  }
+}
+
+async function editorReady(page: Page): Promise<void> {
+  await page.locator('[data-testid="reload-status"][data-state="ok"]').waitFor({ timeout: 120_000 });
+  await page.locator('.monaco-editor .view-lines').waitFor({ timeout: 60_000 });
+}
+
+/** Puts the cursor at the start of `line` (1-based) the way a user does: Ctrl+G. */
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+g');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await input.press('Enter');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Home');
+}
+
+export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: CompilerName, edits: number, log: (s: string) => void): Promise<BrowserResult> {
+  if (!existsSync(CHROMIUM)) throw new Error(`§9 needs Chromium at ${CHROMIUM}: apt-get install chromium (scripts/setup.sh does it)`);
+  const dir = tempProject(f, cc);
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-browser-bare-'));
+  let shell: WebShell | null = null;
+  let browser: Browser | null = null;
+  const hops: Hops[] = [];
+  const bare: number[] = [];
+  let failures = 0;
+  try {
+    shell = await startWebShell(dir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.addInitScript(INSTRUMENT);
+    await page.goto(shell.url);
+    await editorReady(page);
+    const [px, py] = f.probes(f.width, f.height)[0];
+    await page.evaluate(`window.__kilnBench.probe = [${px}, ${py}]`);
+    let source = readFileSync(path.join(dir, f.source), 'utf8');
+    const line = source.split('\n').findIndex((l) => l.startsWith(`#define ${f.colourDefine} `)) + 1;
+    if (line < 1) throw new Error(`${f.source} has no #define ${f.colourDefine} line`);
+    for (let i = -3; i < edits; i++) { // three warm-up edits: compiler binaries and headers in the page cache
+      const colour = nextColour(f);
+      source = withColour(source, f, colour);
+      await goToLine(page, line);
+      await page.keyboard.press('Shift+End');
+      await page.keyboard.insertText(source.split('\n')[line - 1]);
+      await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; })()');
+      await page.keyboard.press('Control+s');
+      const shown = await page
+        .waitForFunction(`window.__kilnBench.draws.some((d) => d[1] === ${colour}) && window.__kilnBench.reloads.length > 0`, undefined, { timeout: 20_000, polling: 20 })
+        .then(() => true, () => false);
+      const pageLog = (await page.evaluate('window.__kilnBench')) as PageLog;
+      // The bare compiler on the same file as saved, right after the save: each edit has its pair.
+      const b = await bareCompile(paths, f, cc, dir, outDir);
+      if (i < 0) continue;
+      const reload = pageLog.reloads.map(([, raw]) => reloadOf(raw)).find((e) => e?.plugin === f.plugin && e.trigger === 'save') ?? null;
+      const key = pageLog.keys[0];
+      const send = pageLog.sends.find((t) => t >= key);
+      const arrived = pageLog.frames.find(([, , p]) => p === colour);
+      const drawn = pageLog.draws.find(([, p]) => p === colour);
+      if (!shown || !reload || key === undefined || send === undefined || !arrived || !drawn) {
+        failures++;
+        continue;
+      }
+      const t = reload.timings;
+      const runnerFrame = reload.at + (t.firstFrameMs ?? NaN);
+      bare.push(b);
+      hops.push({
+        keyToPaint: drawn[0] - key,
+        keyToSend: send - key,
+        sendToBackend: reload.at - send,
+        compile: t.compileMs ?? NaN,
+        load: t.loadMs ?? NaN,
+        backendToRunnerFrame: t.firstFrameMs ?? NaN,
+        runnerFrameToPage: arrived[0] - runnerFrame,
+        pageToPainted: drawn[0] - arrived[0],
+      });
+    }
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (shell) await stopWebShell(shell);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outDir, { recursive: true, force: true });
+  }
+  const key = `${f.id}.${cc}`;
+  const label = `${f.id}, ${compilerLabel(cc)}`;
+  const seen = hops.map((h) => h.keyToPaint);
+  const minusBare = hops.map((h, i) => h.keyToPaint - bare[i]);
+  const figures: Figure[] = [
+    sampled(`browser.${key}`, 9, `Ctrl+S → painted canvas in Chromium (the user's view): ${label}`, 'ms', seen),
+    sampled(`browserBare.${key}`, 9, `  bare compiler, same file + flags, ${label}`, 'ms', bare),
+    withTarget(sampled(`browserOverhead.${key}`, 9, `  Ctrl+S → painted − bare compiler (paired), ${label}`, 'ms', minusBare),
+      'Ctrl+S → painted minus the bare compile: p50 ≤ 17 ms, p95 ≤ 30 ms', [{ on: 'p50', limit: 17 }, { on: 'p95', limit: 30 }]),
+  ];
+  const p50 = (pick: (h: Hops) => number) => summarise(hops.map(pick).filter(Number.isFinite)).p50;
+  const breakdown = {
+    keyToSaveSent: p50((h) => h.keyToSend),
+    saveSentToBackend: p50((h) => h.sendToBackend),
+    compile: p50((h) => h.compile),
+    load: p50((h) => h.load),
+    backendToRunnerFirstFrame: p50((h) => h.backendToRunnerFrame),
+    runnerFrameToPage: p50((h) => h.runnerFrameToPage),
+    pageToPainted: p50((h) => h.pageToPainted),
+  };
+  log(`  ${label}: Ctrl+S → painted p50 ${figures[0].stats?.p50} ms (bare ${figures[1].stats?.p50} ms), ${hops.length} edits, ${failures} failed`);
+  log(`    hops p50 (ms): ${Object.entries(breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return { figures, details: { edits: hops.length, failures, breakdownP50: breakdown, hops } };
+}
