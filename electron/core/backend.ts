@@ -28,6 +28,7 @@ import { TrustStore } from './trust';
 import { defaultDataDir } from './user-data';
 import { ReloadLog } from './reload-log';
 import { ReloadLoop } from './reload-loop';
+import { GameLog } from './game-log';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
@@ -62,6 +63,8 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   private readonly loop: ReloadLoop;
   private readonly watcher: ProjectWatcher;
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** Numbers the game's lines and folds repeats into a count before they reach the UI. */
+  private readonly gameLog = new GameLog((m) => this.emit('game-log', m));
   /** C completion, hover, go to definition and as-you-type diagnostics (clangd, started on the first C buffer). */
   readonly language: LanguageService;
   private started = false;
@@ -92,7 +95,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     this.supervisor.on('session', () => this.emit('session', this.session()));
     this.supervisor.on('frame', (f) => this.emit('frame', f));
     this.supervisor.on('runner', (info) => this.emit('runner', info));
-    this.supervisor.on('log', (m) => this.emit('game-log', m));
+    this.supervisor.on('log', (m) => this.gameLog.add(m));
     this.language = new LanguageService({
       root: project.root,
       workDir: project.workDir,
@@ -144,6 +147,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   async stop(): Promise<void> {
     this.loop.close(); // compilers die with the back end (their process groups are killed)
+    this.gameLog.close();
     await this.language.stop();
     await this.watcher.close();
     await this.supervisor.stop();
@@ -354,7 +358,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     } catch (err) {
       const message = `kiln.json was not applied: ${(err as Error).message}; the previous settings stay in force`;
       this.loop.setStatus({ state: 'error', message });
-      this.emit('game-log', { at: Date.now(), level: 'error', text: message });
+      this.gameLog.add({ at: Date.now(), level: 'error', text: message });
       await this.announceProject(); // its configProblem marks the line in the editor
       return;
     }

@@ -4,6 +4,7 @@
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
+import type { GameLogSource } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -111,7 +112,7 @@ export type RunnerToHost =
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array }
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string; source?: GameLogSource }
   | { type: 'crash'; at: number; crash: RunnerCrash }
   | ({ type: 'state'; requestId: number } & StateReply)
   | { type: 'fatal'; error: string };

@@ -350,7 +350,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         if (this.images.proven(msg.plugin, msg.version)) this.emit('proven', { plugin: msg.plugin, version: msg.version });
         break;
       case 'log':
-        this.emit('log', { level: msg.level, text: msg.text, at: msg.at, plugin: msg.plugin });
+        this.emit('log', { level: msg.level, text: msg.text, at: msg.at, plugin: msg.plugin, source: msg.source });
         break;
       case 'session':
         this.session = msg.session;

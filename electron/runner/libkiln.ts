@@ -51,6 +51,8 @@ export interface NativeLog {
   level: number;
   plugin: string;
   text: string;
+  /** kiln_log_stream: 0 log call or the runtime, 1 a line printed to stdout, 2 to stderr. */
+  stream?: number;
 }
 
 export interface LibKiln {
@@ -82,6 +84,8 @@ export interface LibKiln {
   setMouse?: (rt: unknown, x: number, y: number, buttons: number) => void;
   snapshot?: (rt: unknown, buf: Uint8Array | null, cap: number) => number;
   restore?: (rt: unknown, buf: Uint8Array, len: number) => number;
+  /** kiln_capture_output: fd 1/2 become pipes libkiln reads (plugins' printf -> pollLog); returns dups of the original fds. */
+  captureOutput?: () => { code: number; stdout: number; stderr: number };
   /** kiln_state_read / kiln_state_write (state-inspector.ts). */
   stateInspector?: StateInspector;
 }
@@ -133,7 +137,7 @@ export function loadLibKiln(path: string): LibKiln {
     crash: crashType,
     error: koffi.array('char', 1024),
   });
-  koffi.struct('kiln_log_message', { level: 'int32_t', reserved: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
+  koffi.struct('kiln_log_message', { level: 'int32_t', stream: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
   koffi.struct('kiln_sandbox_desc', { no_new_processes: 'int32_t', no_foreign_signals: 'int32_t', memory_limit: 'uint64_t' });
 
   const threadLastError = lib.func('const char *kiln_thread_last_error(void)');
@@ -203,7 +207,7 @@ export function loadLibKiln(path: string): LibKiln {
     pollLog(rt) {
       if (pollLog) {
         const out = {} as NativeLog;
-        return pollLog(rt, out) === 0 ? { level: out.level, plugin: out.plugin, text: out.text } : null;
+        return pollLog(rt, out) === 0 ? { level: out.level, plugin: out.plugin, text: out.text, stream: out.stream } : null;
       }
       const len = pollMessage(rt, messageBuf, messageBuf.length, levelBuf) as number;
       if (len < 0) return null;
@@ -225,6 +229,16 @@ export function loadLibKiln(path: string): LibKiln {
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
     restore: optional('int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)'),
+    captureOutput: (() => {
+      const capture = optional<KFunc>('int32_t kiln_capture_output(_Out_ int32_t *original_stdout, _Out_ int32_t *original_stderr)');
+      if (!capture) return undefined;
+      return () => {
+        const out = new Int32Array(1);
+        const err = new Int32Array(1);
+        const code = capture(out, err) as number;
+        return { code, stdout: out[0], stderr: err[0] };
+      };
+    })(),
     stateInspector: bindStateInspector(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),

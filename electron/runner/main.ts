@@ -9,6 +9,7 @@ import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
 import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
+import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 
 const FRAME_MS = 1000 / 60;
@@ -100,7 +101,8 @@ function crashSite(c: NativeCrash): Pick<RunnerCrash, 'pc' | 'access' | 'stackOv
 function drainLogs(): void {
   for (let m = lib!.pollLog(rt); m; m = lib!.pollLog(rt)) {
     const level = m.level === 2 ? 'error' : m.level === 1 ? 'warn' : 'info';
-    send({ type: 'log', level, text: m.text, at: Date.now(), plugin: m.plugin || undefined });
+    const source = m.stream === 1 ? 'stdout' : m.stream === 2 ? 'stderr' : undefined;
+    send({ type: 'log', level, text: m.text, at: Date.now(), plugin: m.plugin || undefined, ...(source && { source }) });
   }
 }
 
@@ -244,6 +246,8 @@ function loadReply(requestId: number, plugin: string, r: NativeLoadResult, loadM
 
 function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   lib = loadLibKiln(msg.libkiln);
+  const notCaptured = captureOutput(lib); // before any plugin runs: its printf belongs in the game log
+  if (notCaptured && process.platform !== 'win32') send({ type: 'log', level: 'warn', text: notCaptured, at: Date.now() });
   rt = lib.create(msg.width, msg.height, msg.workDir);
   if (!rt) {
     send({ type: 'fatal', error: lib.createError() || 'kiln_create failed' });

@@ -249,7 +249,15 @@ export interface GameLogMessage {
   text: string;
   /** The plugin that logged it, or that libkiln's message is about; absent for the runner's own. */
   plugin?: string;
+  /** How it was said: log_info()/log_printf()/the runtime ('log', the default), or a line printed to stdout/stderr. */
+  source?: GameLogSource;
+  /** Set by the back end's game log: the entry's number; a repeat of a recent line re-sends its entry with a higher `count`. */
+  id?: number;
+  /** How many times this line came in a row (1 when absent). */
+  count?: number;
 }
+
+export type GameLogSource = 'log' | 'stdout' | 'stderr';
 
 /** Types of a KILN_FIELD table; index + 1 is kiln.h's enum kiln_field_type. */
 export const stateFieldTypes = ['i32', 'u32', 'f32', 'f64', 'i64', 'u8', 'bool'] as const;

@@ -3,6 +3,7 @@ import type { BuildProfile } from '../../../electron/shared/contract';
 import { gameControl, loopControl, reloadNow, setProfile, togglePause } from '../app/actions';
 import { withShortcut } from '../app/shortcuts';
 import { useSessionStore } from '../stores/sessionStore';
+import { PauseWhileEditingSetting } from './PauseWhileEditingSetting';
 import { profileTooltip } from './profileTooltip';
 
 /** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
@@ -67,6 +68,7 @@ export function GameToolbar() {
         />{' '}
         optimised
       </label>
+      <PauseWhileEditingSetting />
     </div>
   );
 }

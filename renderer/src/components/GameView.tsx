@@ -6,6 +6,7 @@ import { useProjectStore } from '../stores/projectStore';
 import { editorCommands } from '../editor/commands';
 import { GameOverlay } from './GameOverlay';
 import { sharpScale } from './gameScale';
+import { usePauseWhileEditing } from '../app/pauseWhileEditing';
 
 /** Over the game while a loop records or replays, so nobody mistakes the replay for live play. */
 function LoopBadge() {
@@ -42,6 +43,7 @@ export function GameView({ height }: { height: number }) {
   const frameSize = useSessionStore((s) => s.frameSize);
   const project = useProjectStore((s) => s.project);
   const size = frameSize ?? { width: project?.width ?? 320, height: project?.height ?? 180 };
+  usePauseWhileEditing(); // the setting: the game waits while the editor has focus
 
   useEffect(() => {
     const canvas = canvasRef.current!;

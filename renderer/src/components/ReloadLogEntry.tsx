@@ -4,6 +4,7 @@ import { jumpTo } from '../app/actions';
 import { crashLine } from '../app/crashText';
 import { diagnosticLine, timingsText } from '../app/logText';
 import type { GameLogEntry } from '../stores/reloadLogStore';
+import { GameLogCount, GameLogSource } from './GameLog';
 import { isLoadedOutcome } from '../stores/reloadLogStore';
 import { clockTime } from './time';
 
@@ -77,8 +78,8 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
 /** A line the game logged, shown between reloads. */
 export const GameLogLine = memo(function GameLogLine({ message: m }: { message: GameLogEntry }) {
   return (
-    <li className={`game-log-line level-${m.level}`} data-testid="game-log-entry" data-level={m.level}>
-      <time>{clockTime(m.at)}</time> <span className="level">game {m.level}</span> {m.text}
+    <li className={`game-log-line level-${m.level}`} data-testid="game-log-entry" data-level={m.level} data-plugin={m.plugin ?? ''} data-source={m.source ?? 'log'}>
+      <time>{clockTime(m.at)}</time> <span className="level">game {m.level}</span> <GameLogSource message={m} /> {m.text} <GameLogCount count={m.count} />
     </li>
   );
 });

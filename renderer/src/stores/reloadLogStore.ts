@@ -55,7 +55,11 @@ export const useReloadLogStore = create<ReloadLogStore>()((set, get) => ({
     const rest = get().events.filter((e) => e.id !== event.id);
     set({ events: [event, ...rest].sort(newestFirst).slice(0, MAX_EVENTS) });
   },
-  appendGameLog: (message) => set({ gameLog: [{ ...message, seq: ++gameLogSeq }, ...get().gameLog].slice(0, MAX_GAME_LOG) }),
+  appendGameLog: (message) => {
+    // A repeat folded by the back end comes again with its entry's id and a higher count: it replaces that entry, on top.
+    const rest = message.id === undefined ? get().gameLog : get().gameLog.filter((m) => m.id !== message.id);
+    set({ gameLog: [{ ...message, seq: ++gameLogSeq }, ...rest].slice(0, MAX_GAME_LOG) });
+  },
   setFilter: (filter) => set({ filter: { ...get().filter, ...filter } }),
 }));
 

@@ -13,6 +13,8 @@ export interface Settings {
   autosave: boolean;
   /** Save this long after the last keystroke when autosave is on. */
   autosaveDelayMs: number;
+  /** Pause the game while the code editor has focus (resumed when it loses focus). Off by default. */
+  pauseWhileEditing: boolean;
   panes: PaneSizes;
 }
 
@@ -50,6 +52,7 @@ export function defaultPanes(viewWidth = 1280, viewHeight = 720): PaneSizes {
 export const DEFAULT_SETTINGS: Settings = {
   autosave: false,
   autosaveDelayMs: 1000,
+  pauseWhileEditing: false,
   panes: defaultPanes(),
 };
 
@@ -77,6 +80,7 @@ export function parseSettings(text: string | null, defaults: Settings = DEFAULT_
   return {
     autosave: typeof raw.autosave === 'boolean' ? raw.autosave : defaults.autosave,
     autosaveDelayMs: typeof delay === 'number' && Number.isFinite(delay) ? clamp(Math.round(delay), 100, 60_000) : defaults.autosaveDelayMs,
+    pauseWhileEditing: typeof raw.pauseWhileEditing === 'boolean' ? raw.pauseWhileEditing : defaults.pauseWhileEditing,
     panes,
   };
 }
@@ -94,15 +98,16 @@ function load(): Settings {
 interface SettingsStore extends Settings {
   setAutosave(on: boolean): void;
   setAutosaveDelay(ms: number): void;
+  setPauseWhileEditing(on: boolean): void;
   setPane(pane: keyof PaneSizes, size: number): void;
 }
 
 /** The user's editor settings, kept in localStorage so they survive a restart. */
 export const useSettingsStore = create<SettingsStore>()((set, get) => {
   const persist = () => {
-    const { autosave, autosaveDelayMs, panes } = get();
+    const { autosave, autosaveDelayMs, pauseWhileEditing, panes } = get();
     try {
-      localStorage.setItem(KEY, JSON.stringify({ autosave, autosaveDelayMs, panes }));
+      localStorage.setItem(KEY, JSON.stringify({ autosave, autosaveDelayMs, pauseWhileEditing, panes }));
     } catch {
       // storage full or disabled: settings last for this session only
     }
@@ -115,6 +120,10 @@ export const useSettingsStore = create<SettingsStore>()((set, get) => {
     },
     setAutosaveDelay: (ms) => {
       set({ autosaveDelayMs: parseSettings(JSON.stringify({ autosaveDelayMs: ms })).autosaveDelayMs });
+      persist();
+    },
+    setPauseWhileEditing: (pauseWhileEditing) => {
+      set({ pauseWhileEditing });
       persist();
     },
     setPane: (pane, size) => {
