@@ -16,7 +16,9 @@ import { printTable, writeResults, type Results } from './report';
 import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
+import { incrementalBuilds } from './incremental';
 import { browserSaveToPaint } from './browser';
+import { watcherBaseline } from './watcher';
 import { rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -32,8 +34,8 @@ const want = (section: number) => !only || only.has(section);
  * does them in 100 s (one every 100 ms on average, still mostly slower than a tcc build) to stay under 5 minutes.
  */
 const plan = quick
-  ? { edits: 10, zigEdits: 5, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc']] as const, pacingReloads: 20, baselineMs: 2000, loads: 200, calls: 20_000_000, reps: 5, soak: 100, crashes: 5, kills: 2, restartEdits: 4, restartConfigs: 1, session: 100, sessionSeconds: 8, browserEdits: 10 }
-  : { edits: 50, zigEdits: 20, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc'], ['big', 'gcc'], ['big', 'zig']] as const, pacingReloads: 100, baselineMs: 5000, loads: 1000, calls: 100_000_000, reps: 9, soak: 1000, crashes: 20, kills: 16, restartEdits: 10, restartConfigs: 4, session: 1000, sessionSeconds: 100, browserEdits: 25 };
+  ? { edits: 10, zigEdits: 5, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc']] as const, pacingReloads: 20, baselineMs: 2000, loads: 200, calls: 20_000_000, reps: 5, soak: 100, crashes: 5, kills: 2, restartEdits: 4, restartConfigs: 1, session: 100, sessionSeconds: 8, browserEdits: 10, watchEdits: 20 }
+  : { edits: 50, zigEdits: 20, configs: [['pong', 'tcc'], ['pong', 'gcc'], ['pong', 'zig'], ['big', 'tcc'], ['big', 'gcc'], ['big', 'zig']] as const, pacingReloads: 100, baselineMs: 5000, loads: 1000, calls: 100_000_000, reps: 9, soak: 1000, crashes: 20, kills: 16, restartEdits: 10, restartConfigs: 4, session: 1000, sessionSeconds: 100, browserEdits: 25, watchEdits: 100 };
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
@@ -132,6 +134,22 @@ async function main(): Promise<void> {
     }
     details.browser = s9;
     lap('9');
+  }
+
+  if (want(10)) {
+    log('§10 the seed\'s design (50 ms sleep, copy, dlopen, dlsym, swap) beside libkiln\'s hr_* engine');
+    const r = await watcherBaseline(paths, plan.watchEdits, log);
+    figures.push(...r.figures);
+    details.watcher = r.details;
+    lap('10');
+  }
+
+  if (want(11)) {
+    log('§11 games with many files: save of one file → first new frame over 1k, 10k and 50k lines (tcc, per-unit builds)');
+    const r = await incrementalBuilds(paths, quick ? 5 : 20, log);
+    figures.push(...r.figures);
+    details.incremental = r.details;
+    lap('11');
   }
 
   details.startRetries = BenchGame.startRetries;

@@ -23,6 +23,8 @@ const SECTIONS: Record<number, string> = {
   6: '6. Crash recovery',
   7: '7. The alternative: restart the game process on every edit',
   8: '8. Scripted session (issue 7): saves across two plugins, compile errors and crashes mixed in',
+  9: '9. What the user sees: Ctrl+S in the real editor (web shell, Chromium) → first painted canvas with the new code',
+  10: '10. The seed\'s design (50 ms sleep, copy, dlopen, dlsym, swap) beside libkiln\'s hr_* engine, same images',
 };
 
 function fmt(v: number | undefined | null): string {
@@ -50,7 +52,7 @@ export function printTable(r: Results, out: (s: string) => void): void {
   const head = `${'figure'.padEnd(w)}  unit     n      p50      p95      p99  target`;
   for (const section of [...new Set(r.figures.map((f) => f.section))].sort((a, b) => a - b)) {
     out('');
-    out(SECTIONS[section]);
+    out(SECTIONS[section] ?? `${section}.`);
     out(head);
     for (const f of r.figures.filter((x) => x.section === section)) {
       const cells = f.stats

@@ -30,6 +30,7 @@ import { ReloadLog } from './reload-log';
 import { ReloadLoop } from './reload-loop';
 import { GameLog } from './game-log';
 import { nowMs, type RunnerLauncher } from './runner-protocol';
+import type { HistoryCommand } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
 
@@ -84,6 +85,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       workDir: project.workDir,
       libkiln: paths.libkiln,
       memoryLimitMb: project.config.runner.memoryLimitMb,
+      historyMb: project.config.history.memoryMb,
       ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
@@ -222,6 +224,10 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
     'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
+    'history.seek': async ({ frame }) => this.runnerCommand({ type: 'history', action: 'seek', frame }),
+    'history.step': async ({ delta }) => this.runnerCommand({ type: 'history', action: 'step', delta }),
+    'history.replay': async () => this.runnerCommand({ type: 'history', action: 'replay' }),
+    'history.play': async () => this.runnerCommand({ type: 'history', action: 'play' }),
     'state.read': async () => {
       const reply = await this.supervisor.inspect({ action: 'read' });
       if (!reply.state) throw new RequestError(`state.read: ${reply.error ?? 'no answer'}`);
@@ -307,7 +313,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
   }
 
   private async runnerCommand(
-    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' },
+    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' } | ({ type: 'history' } & HistoryCommand),
   ): Promise<GameSession> {
     const reply = await this.supervisor.command(command);
     if (reply.error) throw new RequestError(`${command.type === 'loop' ? 'loop ' : ''}${command.action}: ${reply.error}`);

@@ -39,6 +39,12 @@ export const projectConfigSchema = z.object({
       memoryLimitMb: z.number().int().min(64).max(1_048_576).default(4096),
     })
     .default({ memoryLimitMb: 4096 }),
+  history: z
+    .object({
+      /** Memory for the timeline's past frames (state, arena, input); 0 turns the history off. */
+      memoryMb: z.number().int().min(0).max(16_384).default(64),
+    })
+    .default({ memoryMb: 64 }),
 });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;

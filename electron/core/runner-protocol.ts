@@ -4,6 +4,7 @@
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
+import type { TimelineSession } from '../shared/contract';
 import type { GameLogSource } from '../shared/contract';
 
 export interface PluginImage {
@@ -59,6 +60,8 @@ export interface RunnerLimits {
   memoryLimitBytes?: number;
   /** Where libkiln keeps struct kiln_heartbeat for the supervisor's hang detector. */
   heartbeatPath?: string;
+  /** Memory for the timeline's history of past frames (kiln_history_set_budget); 0: off. Default 64 MiB. */
+  historyBytes?: number;
 }
 
 export type HostToRunner =
@@ -68,6 +71,7 @@ export type HostToRunner =
   | { type: 'mouse'; x: number; y: number; buttons: number }
   | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
   | { type: 'loop'; requestId: number; action: 'record' | 'play' | 'stop' }
+  | ({ type: 'history'; requestId: number } & HistoryCommand)
   /** The state inspector: read every plugin's state, or write one field element, between two frames. */
   | ({ type: 'state'; requestId: number } & StateRequest)
   | { type: 'frame-ack' }
@@ -82,6 +86,9 @@ export interface StateReply {
   error?: string;
 }
 
+/** The timeline's requests (contract: history.seek / step / replay / play). Replied to with a session. */
+export type HistoryCommand = { action: 'seek'; frame: number } | { action: 'step'; delta: number } | { action: 'replay' } | { action: 'play' };
+
 /** The runner's part of the contract's GameSession (the back end adds versions and profile). */
 export interface RunnerSession {
   paused: boolean;
@@ -90,6 +97,7 @@ export interface RunnerSession {
   frameTimes: number[];
   loop: 'off' | 'recording' | 'replaying';
   loopSeconds: number;
+  timeline: TimelineSession;
 }
 
 export type StateAction = 'new' | 'kept' | 'reset' | 'restored' | 'migrated';

@@ -10,6 +10,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import { emptyTimeline } from '../shared/contract';
+import type { HistoryCommand } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
 import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
@@ -26,6 +28,8 @@ export interface RunnerConfig {
   memoryLimitMb?: number;
   /** A load with no reply after this long (constructors that never return) is a crash of that version. */
   loadTimeoutMs?: number;
+  /** Memory for the timeline's history (kiln.json "history": { "memoryMb" }); default 64, 0: off. */
+  historyMb?: number;
 }
 
 export type LoadOutcome =
@@ -118,7 +122,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private rssTimer: NodeJS.Timeout | null = null;
   private checker: NodeJS.Timeout | null = null;
   private info: RunnerInfo = { state: 'stopped', restarts: 0, message: 'not started' };
-  session: RunnerSession = { paused: false, frame: 0, fps: 0, frameTimes: [], loop: 'off', loopSeconds: 0 };
+  session: RunnerSession = { paused: false, frame: 0, fps: 0, frameTimes: [], loop: 'off', loopSeconds: 0, timeline: emptyTimeline };
   /** Why the running runner has no sandbox; null when it entered it (undefined before one is up). */
   sandboxError: string | null | undefined = undefined;
 
@@ -177,7 +181,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** Pause, resume, step, restart; or record/play/stop the input loop. Resolves with the runner's session after it. */
   async command(
-    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' },
+    command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' } | ({ type: 'history' } & HistoryCommand),
   ): Promise<{ session: RunnerSession; error?: string }> {
     await this.ready;
     const child = this.child;
@@ -296,6 +300,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         watchdogMs: this.config.watchdogMs,
         memoryLimitBytes: (this.config.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024,
         heartbeatPath,
+        historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
       });
     });
   }

@@ -1,6 +1,7 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
+import { bindHistory, type NativeHistory } from './history';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -88,6 +89,8 @@ export interface LibKiln {
   captureOutput?: () => { code: number; stdout: number; stderr: number };
   /** kiln_state_read / kiln_state_write (state-inspector.ts). */
   stateInspector?: StateInspector;
+  /** kiln_history_* (history.ts): the timeline's past frames. */
+  history?: NativeHistory;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -240,6 +243,7 @@ export function loadLibKiln(path: string): LibKiln {
       };
     })(),
     stateInspector: bindStateInspector(lib),
+    history: bindHistory(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

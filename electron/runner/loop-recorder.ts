@@ -1,49 +1,52 @@
 /**
- * Loop recording, Handmade Hero style: snapshot the game, record every frame's input and dt, then
- * replay that stretch in a loop — restoring the snapshot each time round — while the user edits code,
- * so every save is seen on the same moment of play.
+ * Loop recording, Handmade Hero style, as a use of the runner's history (history.ts / libkiln's history.c):
+ * "record" marks the newest kept frame, "play" marks the newest again and replays the stretch between them
+ * in a loop — seek back to the first mark, re-run each recorded frame's input with the code loaded now —
+ * while the user edits code, so every save is seen on the same moment of play.
  */
 
 export type InputEvent = { kind: 'key'; key: number; down: boolean } | { kind: 'mouse'; x: number; y: number; buttons: number };
 
-interface RecordedFrame {
-  dt: number;
-  inputs: InputEvent[];
-}
-
 export interface LoopHost {
-  snapshot(): Uint8Array;
-  /** Throws with a reason when the snapshot no longer fits (a plugin's state layout changed). */
-  restore(snapshot: Uint8Array): void;
-  apply(input: InputEvent): void;
+  /** The newest frame the history keeps, or null when it keeps none (history off). */
+  newestFrame(): number | null;
+  /** The frame the game shows now. */
+  shownFrame(): number;
+  /** Puts the game back to the end of `frame` and draws it; an error text when it cannot (evicted, layout changed). */
+  seek(frame: number): string | undefined;
+  /** Runs the recorded frame after the shown one with the code loaded now; an error text when it cannot. */
+  replayNext(): string | undefined;
 }
 
-const MAX_FRAMES = 60 * 60; // a minute at 60 fps
+const MAX_SECONDS = 60; // a recording stops itself and loops after a minute
 
 export class LoopRecorder {
-  private snapshotBytes: Uint8Array | null = null;
-  private frames: RecordedFrame[] = [];
-  private pendingInputs: InputEvent[] = [];
-  private cursor = 0;
+  private start: number | null = null;
+  private end = 0;
+  private recordedSeconds = 0;
+  private recordedFrames = 0;
   state: 'off' | 'recording' | 'replaying' = 'off';
 
   constructor(private readonly host: LoopHost) {}
 
   get seconds(): number {
-    return this.frames.reduce((s, f) => s + f.dt, 0);
+    return this.recordedSeconds;
   }
 
   record(): void {
-    this.snapshotBytes = this.host.snapshot();
-    this.frames = [];
-    this.pendingInputs = [];
+    const newest = this.host.newestFrame();
+    if (newest === null) throw new Error('the history is off (kiln.json "history": { "memoryMb": 0 }), so nothing can be recorded');
+    this.start = newest;
+    this.recordedSeconds = 0;
+    this.recordedFrames = 0;
     this.state = 'recording';
   }
 
   play(): void {
-    if (!this.snapshotBytes || (this.state === 'recording' && this.frames.length === 0)) {
+    if (this.start === null || (this.state === 'recording' && this.recordedFrames === 0)) {
       throw new Error('nothing recorded yet — record a few seconds of play first');
     }
+    if (this.state === 'recording') this.end = this.host.newestFrame() ?? this.start;
     this.state = 'replaying';
     this.rewind();
   }
@@ -52,32 +55,34 @@ export class LoopRecorder {
     this.state = 'off';
   }
 
-  /** Live input: recorded while recording, ignored while replaying (the loop owns the input). Returns whether to apply it now. */
-  onLiveInput(input: InputEvent): boolean {
-    if (this.state === 'replaying') return false;
-    if (this.state === 'recording') this.pendingInputs.push(input);
+  /** Live input: ignored while replaying (the loop owns the input). Returns whether to apply it now. */
+  onLiveInput(_input: InputEvent): boolean {
+    return this.state !== 'replaying';
+  }
+
+  /**
+   * Called for each frame with the live dt. Returns true when the loop ran (or showed) the frame itself, false
+   * when the caller runs a live frame. Throws when the loop cannot go on (the caller stops it).
+   */
+  tick(liveDt: number): boolean {
+    if (this.state === 'recording') {
+      this.recordedFrames += 1;
+      this.recordedSeconds += liveDt;
+      if (this.recordedSeconds < MAX_SECONDS) return false;
+      this.play();
+      return true;
+    }
+    if (this.state !== 'replaying') return false;
+    if (this.host.shownFrame() >= this.end) this.rewind();
+    else {
+      const error = this.host.replayNext();
+      if (error) throw new Error(error);
+    }
     return true;
   }
 
-  /** Called before each frame with the live dt; returns the dt to run the frame with. */
-  beforeFrame(liveDt: number): number {
-    if (this.state === 'recording') {
-      this.frames.push({ dt: liveDt, inputs: this.pendingInputs });
-      this.pendingInputs = [];
-      if (this.frames.length >= MAX_FRAMES) this.play();
-      return liveDt;
-    }
-    if (this.state === 'replaying') {
-      if (this.cursor >= this.frames.length) this.rewind();
-      const frame = this.frames[this.cursor++];
-      for (const input of frame.inputs) this.host.apply(input);
-      return frame.dt;
-    }
-    return liveDt;
-  }
-
   private rewind(): void {
-    this.host.restore(this.snapshotBytes!);
-    this.cursor = 0;
+    const error = this.host.seek(this.start!);
+    if (error) throw new Error(error);
   }
 }

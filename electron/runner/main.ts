@@ -11,6 +11,8 @@ import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type Runner
 import { parentChannel } from './parent-channel';
 import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
+import { Timeline } from './history';
+import { emptyTimeline } from '../shared/contract';
 
 const FRAME_MS = 1000 / 60;
 /** Frames sent but not yet acknowledged: enough to ride out a busy back end (a compiler starting) without a gap. */
@@ -45,19 +47,18 @@ const probation = new Map<string, { version: number; frames: number }>();
 /** Loads whose first frame has not been drawn yet. */
 let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
 
+/** libkiln's history of past frames: the timeline, and what loop recording replays. */
+let timeline: Timeline | null = null;
+const DEFAULT_HISTORY_BYTES = 64 * 1024 * 1024;
+
 const loop = new LoopRecorder({
-  snapshot() {
-    if (!lib!.snapshot) throw new Error('this libkiln cannot snapshot state (rebuild it: npm run build:native)');
-    const need = -lib!.snapshot(rt, null, 0);
-    const buf = new Uint8Array(Math.max(need, 1));
-    const n = lib!.snapshot(rt, buf, buf.length);
-    if (n < 0) throw new Error(lib!.threadLastError() || 'snapshot failed');
-    return buf.subarray(0, n);
+  newestFrame() {
+    const i = timeline?.info();
+    return i?.enabled ? (i.frames ? i.last : i.cursor) : null;
   },
-  restore(snapshot) {
-    if (lib!.restore!(rt, snapshot, snapshot.length) < 0) throw new Error(lib!.threadLastError() || 'restore failed');
-  },
-  apply: applyInput,
+  shownFrame: () => timeline?.info()?.cursor ?? 0,
+  seek: (frame) => (timeline ? timeline.seek(frame) : 'the game is not running yet'),
+  replayNext: () => (timeline ? timeline.replayNext() : 'the game is not running yet'),
 });
 
 function applyInput(input: InputEvent): void {
@@ -111,6 +112,7 @@ function drainCrashes(): void {
   if (!lib!.pollCrash) return;
   for (let c = lib!.pollCrash(rt); c; c = lib!.pollCrash(rt)) {
     const crash = crashRecord(c);
+    if (crash.kind !== 'thread') timeline?.noteCrash(c.frame); // a rollback: a mark on the timeline
     if (probation.get(crash.plugin)?.version === crash.crashedVersion) probation.delete(crash.plugin);
     send({ type: 'crash', at: Date.now(), crash });
   }
@@ -133,7 +135,7 @@ function legacyCrashes(): void {
 function session(): RunnerSession {
   const now = performance.now();
   while (frameStamps.length && now - frameStamps[0] > 1000) frameStamps.shift();
-  return { paused, frame: frameNo, fps: frameStamps.length, frameTimes: [...frameTimes], loop: loop.state, loopSeconds: Math.round(loop.seconds * 100) / 100 };
+  return { paused, frame: frameNo, fps: frameStamps.length, frameTimes: [...frameTimes], loop: loop.state, loopSeconds: Math.round(loop.seconds * 100) / 100, timeline: timeline?.session() ?? emptyTimeline };
 }
 
 function sendSession(requestId?: number, error?: string): void {
@@ -154,16 +156,17 @@ function countProbation(): void {
 
 /** Run one frame of the game and send it on. */
 function runFrame(liveDt: number): void {
-  let dt = liveDt;
+  const dt = liveDt;
+  let looped = false; // the loop replay ran (or showed) this frame from the history
   try {
-    dt = loop.beforeFrame(liveDt);
+    looped = loop.tick(liveDt);
   } catch (err) {
     loop.stop();
     send({ type: 'log', level: 'warn', text: `loop replay stopped: ${(err as Error).message}`, at: Date.now() });
     sendSession();
   }
   const started = performance.now();
-  const result = lib!.frame(rt, dt);
+  const result = looped ? 0 : lib!.frame(rt, dt);
   frameNo += 1;
   frameTimes.push(Math.round((performance.now() - started) * 1000) / 1000);
   if (frameTimes.length > 60) frameTimes.shift();
@@ -187,8 +190,41 @@ function tick(): void {
   const dt = Math.min((now - lastTick) / 1000, 0.1);
   lastTick = now;
   if (!paused) runFrame(dt);
-  else if (awaitingFirstFrame.length) runFrame(0); // paused, but show the new code: a frame with no time passing
+  else if (awaitingFirstFrame.length) showNewCode();
   if (now - lastSessionAt >= SESSION_EVERY_MS) sendSession();
+}
+
+/** Paused (maybe scrubbed back): the new code draws the shown frame at once; no time passes, no frame is kept. */
+function showNewCode(): void {
+  if (!timeline?.redraw()) return runFrame(0); // a libkiln without history: a frame with no time passing
+  frameNo += 1;
+  drainCrashes();
+  drainLogs();
+  const at = nowMs();
+  for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
+  awaitingFirstFrame = [];
+  sendFrame(true);
+}
+
+/** The timeline's seek / step / replay / play. Seeking pauses; the loop replay, if any, stops. */
+function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
+  if (!timeline) return sendSession(msg.requestId, 'the game is not running yet');
+  loop.stop();
+  let error: string | undefined;
+  if (msg.action === 'play') {
+    paused = false;
+    lastTick = performance.now(); // no time jump for the pause
+  } else {
+    paused = true;
+    if (msg.action === 'seek') error = timeline.seek(msg.frame);
+    else if (msg.action === 'step') error = timeline.step(msg.delta);
+    else error = timeline.replayToNow();
+    frameNo += 1;
+    drainCrashes();
+    drainLogs();
+    sendFrame(true);
+  }
+  sendSession(msg.requestId, error);
 }
 
 function sendFrame(force: boolean): void {
@@ -256,6 +292,9 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   width = msg.width;
   height = msg.height;
   if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
+  timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
+  const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);
+  if (historyError) send({ type: 'log', level: 'warn', text: `no timeline: ${historyError}`, at: Date.now() });
   if (msg.heartbeatPath && lib.setHeartbeat && lib.setHeartbeat(rt, msg.heartbeatPath) < 0) {
     send({ type: 'log', level: 'warn', text: `the hang detector has no heartbeat file (${msg.heartbeatPath}): ${lib.threadLastError()}`, at: Date.now() });
   }
@@ -371,6 +410,9 @@ function onMessage(msg: HostToRunner): void {
       break;
     case 'loop':
       if (rt) loopControl(msg);
+      break;
+    case 'history':
+      if (rt) historyCommand(msg);
       break;
     case 'state':
       if (rt) inspectState(msg);

@@ -197,6 +197,33 @@ export const buildProfiles = ['fast', 'optimised'] as const;
 export type BuildProfile = (typeof buildProfiles)[number];
 export type LoopState = 'off' | 'recording' | 'replaying';
 
+/**
+ * The timeline under the game: the past frames the runner's history keeps (libkiln's frame numbers, the same
+ * as CrashRecord.frame). Scrubbed: paused on a kept frame older than the newest; "Replay to now" runs the
+ * recorded input from the shown frame up to `inputLast` with the code loaded now.
+ */
+export interface TimelineSession {
+  /** false: history is off (kiln.json "history": { "memoryMb": 0 }) or this libkiln has none. */
+  enabled: boolean;
+  /** Kept frames, first..last (both 0 and frames 0 when none yet). */
+  first: number;
+  last: number;
+  frames: number;
+  /** The frame the game shows now. */
+  cursor: number;
+  /** The newest frame with recorded input (beyond `last` after a seek back and a partial replay). */
+  inputLast: number;
+  scrubbed: boolean;
+  /** Game seconds the kept frames span. */
+  seconds: number;
+  bytes: number;
+  budgetBytes: number;
+  /** Frames at which a crash was rolled back, within first..last. */
+  crashes: number[];
+}
+
+export const emptyTimeline: TimelineSession = { enabled: false, first: 0, last: 0, frames: 0, cursor: 0, inputLast: 0, scrubbed: false, seconds: 0, bytes: 0, budgetBytes: 0, crashes: [] };
+
 /** The running game as the controls and the FPS meter see it. Sent as the `session` event on change and ~4 times a second. */
 export interface GameSession {
   paused: boolean;
@@ -211,6 +238,7 @@ export interface GameSession {
   loop: LoopState;
   /** Seconds of input in the recorded loop (0 when none). */
   loopSeconds: number;
+  timeline: TimelineSession;
   profile: BuildProfile;
   /** Which compiler and flags each build profile uses on this machine (the profile toggle's tooltip); absent until known. */
   profileBuilds?: Record<BuildProfile, ProfileBuild>;
@@ -423,6 +451,14 @@ export const requestSchemas = {
   'draft.list': z.object({}).strict(),
   /** Loop recording: record input from now with a state snapshot, play it in a loop, or stop (back to live). */
   'loop.control': z.object({ action: z.enum(['record', 'play', 'stop']) }).strict(),
+  /** Timeline: pause and show a kept frame (its state restored, drawn with the code loaded now). */
+  'history.seek': z.object({ frame: z.number().int().min(0) }).strict(),
+  /** Timeline: pause and go `delta` frames back (< 0) or forward (> 0; past the kept frames, recorded input is replayed). */
+  'history.step': z.object({ delta: z.number().int().min(-3600).max(3600).refine((d) => d !== 0, 'a step of 0 frames') }).strict(),
+  /** Timeline: re-run the recorded input from the shown frame to the newest with the code loaded now; stays paused there. */
+  'history.replay': z.object({}).strict(),
+  /** Timeline: play on from the shown frame (the frames after it are replaced by what happens now). */
+  'history.play': z.object({}).strict(),
   /** An editor buffer of a C file (its unsaved text): language features follow it as the user types. */
   'language.open': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
   'language.change': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
@@ -468,6 +504,10 @@ export interface RequestResults {
   'file.delete': { path: string };
   'plugin.create': PluginInfo;
   'loop.control': GameSession;
+  'history.seek': GameSession;
+  'history.step': GameSession;
+  'history.replay': GameSession;
+  'history.play': GameSession;
   'project.trust': ProjectInfo;
   'project.create': ProjectInfo;
   'project.open': ProjectInfo;

@@ -257,7 +257,7 @@ static void note_timing(kiln_history *h, double s) {
 
 void kiln__history_frame_end(kiln_runtime *rt, double dt) {
     kiln_history *h = rt->history;
-    if (!h) return;
+    if (!h || rt->nslots == 0) return; /* nothing to keep before the first plugin is loaded */
     double t0 = kiln_plat_now();
     uint64_t f = rt->frame_count - 1;
     int64_t need = kiln__snapshot_locked(rt, h->snap, h->snap_cap);
