@@ -100,12 +100,12 @@ function reloadOf(raw: string): ReloadEvent | null {
 
 async function editorReady(page: Page): Promise<void> {
   await page.locator('[data-testid="reload-status"][data-state="ok"]').waitFor({ timeout: 120_000 });
-  await page.locator('.monaco-editor .view-lines').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="editor"] .view-lines').waitFor({ timeout: 60_000 });
 }
 
 /** Puts the cursor at the start of `line` (1-based) the way a user does: Ctrl+G. */
 async function goToLine(page: Page, line: number): Promise<void> {
-  await page.locator('.monaco-editor .view-lines').click();
+  await page.locator('[data-testid="editor"] .view-lines').click();
   await page.keyboard.press('Control+g');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor();
