@@ -85,7 +85,11 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
     const gap = gaps(0x5eed, (seconds * 1000) / saves);
     const t0 = performance.now();
     let due = t0;
+    // Issue 16: back-end memory after warm-up, from save 300 of 1,000 (30 % of the saves in --quick) to the end.
+    const warmAt = Math.floor(saves * 0.3);
+    let beWarm = beBefore;
     for (let i = 0; i < saves; i++) {
+      if (i === warmAt) beWarm = backEnd();
       // Four saves of one plugin, then four of the other; the last two saves are good ones of each plugin:
       // the session ends as a user fixing their last mistake would.
       const last = i >= saves - 2;
@@ -150,6 +154,8 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
         'issue 7: the log complete and in order', [{ on: 'value', limit: 0 }]),
       withTarget(single('session.backend.rssKb', 8, `back end (bench process) RSS after GC (${beBefore.rssKb} → ${beAfter.rssKb} kB; heap ${beBefore.heapKb} → ${beAfter.heapKb} kB)`, 'kB', beAfter.rssKb - beBefore.rssKb, saves),
         'issue 7: back end memory flat (RSS +≤ 2 MB)', [{ on: 'value', limit: 2048 }]),
+      withTarget(single('session.backend.rssKbAfterWarmup', 8, `  back end RSS from save ${warmAt} to save ${saves} (${beWarm.rssKb} → ${beAfter.rssKb} kB)`, 'kB', beAfter.rssKb - beWarm.rssKb, saves - warmAt),
+        'issue 16: back-end RSS flat after warm-up (save 300 → 1,000: +≤ 5 MB)', [{ on: 'value', limit: 5120 }]),
       withTarget(single('session.backend.fds', 8, `back end open fds (${beBefore.fds} → ${beAfter.fds})`, 'count', beAfter.fds - beBefore.fds, saves),
         'issue 7: back end fds flat (+0)', [{ on: 'value', limit: 0 }]),
       withTarget(single('session.runner.rssKb', 8, `runner RSS (${runBefore.rssKb} → ${runAfter.rssKb} kB${samePid ? '' : '; the runner was restarted'})`, 'kB', runAfter.rssKb - runBefore.rssKb, saves),
