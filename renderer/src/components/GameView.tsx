@@ -5,6 +5,7 @@ import { useSessionStore } from '../stores/sessionStore';
 import { useProjectStore } from '../stores/projectStore';
 import { editorCommands } from '../editor/commands';
 import { GameOverlay } from './GameOverlay';
+import { Timeline } from './Timeline';
 import { sharpScale } from './gameScale';
 import { usePauseWhileEditing } from '../app/pauseWhileEditing';
 
@@ -191,6 +192,7 @@ export function GameView({ height }: { height: number }) {
           <LoopBadge />
         </div>
       </div>
+      <Timeline />
       {/* Docked under the canvas, never over it: the game's HUD stays readable while it runs. */}
       <GameOverlay />
       <div className={focused ? 'focus-hint playing' : 'focus-hint'} data-testid="focus-hint" data-focused={focused ? 'true' : 'false'}>
