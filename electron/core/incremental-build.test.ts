@@ -131,6 +131,7 @@ describe.each(['tcc', 'gcc'])('a three-file plugin built per unit with %s', (cc)
     writeFileSync(path.join(stuck, 'y.c'), '#include "pipe.h"\nint y;\n');
     const r = await compile({ compiler: await findCompiler(cc), sources: [path.join(stuck, 'x.c'), path.join(stuck, 'y.c')], output: path.join(stuck, 'out.so'), includeDirs: [stuck], profile: 'fast', extraFlags: [], cwd: stuck, limits: { timeLimitSeconds: 1, memoryLimitMb: 2048 } });
     expect(r).toMatchObject({ ok: false, stopped: 'time-limit' });
+    expect(r.diagnostics[0]).toMatchObject({ file: path.join(stuck, 'y.c'), severity: 'error' }); // on the stuck unit
     expect(r.diagnostics[0].message).toMatch(/time limit of 1 s/);
     expect(runningCompilers()).toEqual([]);
   });

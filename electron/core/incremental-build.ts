@@ -114,9 +114,12 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
   const onAbort = () => stopAll.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) stopAll.abort();
+  // The time limit holds per compiler, as for a one-file build: it is there to stop one that never ends, and
+  // the cold build of fifty files on a busy machine may rightly take longer than one file's limit.
   const limits = req.limits;
-  const deadline = limits ? started + limits.timeLimitSeconds * 1000 : undefined;
   let stop: BuildStop | undefined;
+  /** The unit whose compiler a limit stopped: the error is shown on it. */
+  let stopSource = req.sources[0];
 
   const cores = Math.max(1, os.availableParallelism());
   let running = 0;
@@ -151,19 +154,17 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
       if (stopAll.signal.aborted) return { source, object, compiled: false, ok: false, ms: 0 };
       const tmp = `${object}.${process.pid}-${++tmpSerial}.tmp`;
       const depFile = `${tmp}.d`;
-      const remaining = deadline !== undefined ? Math.max(0.001, (deadline - performance.now()) / 1000) : undefined;
-      const ran = await tools.run(exe, [...pre, ...flags, '-MD', '-MF', depFile, ...includes, '-o', tmp, source], {
-        cwd: req.cwd,
-        limits: limits && remaining !== undefined ? { ...limits, timeLimitSeconds: remaining } : undefined,
-        signal: stopAll.signal,
-      });
+      const ran = await tools.run(exe, [...pre, ...flags, '-MD', '-MF', depFile, ...includes, '-o', tmp, source], { cwd: req.cwd, limits, signal: stopAll.signal });
       const ms = performance.now() - t0;
       const output = `${ran.stdout}${ran.stderr}`;
       if (output) outputs.push(output);
       const read = await tools.readDepFile(depFile, req.cwd);
       if (ran.stopped) {
         // The first stop names the reason; the units it then cancelled are not the cause.
-        if (!stop || stop === 'cancelled') stop = ran.stopped;
+        if (!stop || stop === 'cancelled') {
+          stop = ran.stopped;
+          stopSource = source;
+        }
         stopAll.abort();
         await fs.rm(tmp, { force: true });
         return { source, object, compiled: true, ok: false, ms };
@@ -174,6 +175,7 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
         await fs.rm(tmp, { force: true });
         if (tools.outOfMemory(ran, output)) {
           stop = 'memory-limit';
+          stopSource = source;
           stopAll.abort();
         }
         // What the unit read last time still tells the loop which headers belong to this plugin.
@@ -210,7 +212,7 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
   const dependencies = [...deps];
   const compileOutput = outputs.join('');
   if (stop) {
-    const r = tools.stopped(req, stop, { ms: performance.now() - started, flags: imageFlags, output: compileOutput, dependencies, diagnostics });
+    const r = tools.stopped({ ...req, sources: [stopSource] }, stop, { ms: performance.now() - started, flags: imageFlags, output: compileOutput, dependencies, diagnostics });
     return { ...r, units, parallelPeak: peak, linkMs: 0 };
   }
   if (!units.every((u) => u.ok)) {
@@ -219,12 +221,7 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
 
   // The link: the same driver and flags (-shared among them), every object in the order of kiln.json.
   const l0 = performance.now();
-  const remaining = deadline !== undefined ? Math.max(0.001, (deadline - l0) / 1000) : undefined;
-  const ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], {
-    cwd: req.cwd,
-    limits: limits && remaining !== undefined ? { ...limits, timeLimitSeconds: remaining } : undefined,
-    signal: req.signal,
-  });
+  const ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], { cwd: req.cwd, limits, signal: req.signal });
   const linkMs = performance.now() - l0;
   const ms = performance.now() - started;
   const linkOutput = `${ran.stdout}${ran.stderr}`;
