@@ -91,3 +91,16 @@ export function crashLine(c: CrashRecord): string {
   const cause = c.address ? `${crashCause(c)} at ${c.address}` : crashCause(c);
   return [crashWhere(c), cause, crashVersions(c), `state: ${crashState(c)}`].join(' · ');
 }
+
+/** Where it crashed in the plugin's own code, "pong.c:42 in update()", or null when the record has no line. */
+export function crashSite(c: CrashRecord): string | null {
+  if (!c.file || !c.line) return null;
+  return c.function ? `${c.file}:${c.line} in ${c.function}()` : `${c.file}:${c.line}`;
+}
+
+/** The site and the fault in words: "pong.c:42 in update() — writing address 0x0: a NULL pointer". */
+export function crashSiteLine(c: CrashRecord): string | null {
+  const site = crashSite(c);
+  if (!site) return null;
+  return c.fault ? `${site} — ${c.fault}` : site;
+}

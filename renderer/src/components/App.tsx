@@ -1,6 +1,7 @@
 import { useSettingsStore } from '../stores/settingsStore';
 import { useUiStore } from '../stores/uiStore';
 import { ConfigMarkers } from './ConfigMarkers';
+import { CrashMarkers } from '../editor/crashMarkers';
 import { ConnectionBanner } from './ConnectionBanner';
 import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
@@ -40,6 +41,7 @@ export function App() {
           <EditorPane />
           <ConfigMarkers />
           <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />
+          <CrashMarkers />
           <div className="console" style={{ height: panes.console }}>
             <RunnerLine />
             <GameLog />

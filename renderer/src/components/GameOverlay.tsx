@@ -3,6 +3,7 @@ import type { CrashRecord, ReloadEvent } from '../../../electron/shared/contract
 import { jumpTo } from '../app/actions';
 import { crashCause, crashState, crashTitle, crashVersions, crashWhere, rolledBack } from '../app/crashText';
 import { diagnosticLine } from '../app/logText';
+import { CrashSiteLink } from './CrashSiteLink';
 import { standingProblem, useReloadLogStore } from '../stores/reloadLogStore';
 import { useSessionStore } from '../stores/sessionStore';
 
@@ -45,6 +46,14 @@ export function CrashFacts({ crash: c }: { crash: CrashRecord }) {
           <dd>{c.address}</dd>
         </>
       )}
+      {c.file && c.line ? (
+        <>
+          <dt>line</dt>
+          <dd>
+            <CrashSiteLink crash={c} />
+          </dd>
+        </>
+      ) : null}
       <dt>versions</dt>
       <dd>{crashVersions(c)}</dd>
       <dt>state</dt>

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ReloadEvent } from '../../../electron/shared/contract';
 import { jumpTo } from '../app/actions';
 import { crashLine } from '../app/crashText';
+import { CrashSiteLink } from './CrashSiteLink';
 import { diagnosticLine, timingsText } from '../app/logText';
 import type { GameLogEntry } from '../stores/reloadLogStore';
 import { GameLogCount, GameLogSource } from './GameLog';
@@ -53,6 +54,7 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
           {crashLine(e.crash)}
         </div>
       )}
+      {e.crash && <CrashSiteLink crash={e.crash} />}
       {e.message && <div className="reload-message">{e.message}</div>}
       {e.diagnostics.length > 0 && (
         <ul className="diagnostics">
