@@ -17,6 +17,7 @@ import { ReloadLog } from './ReloadLog';
 import { RunnerLine } from './RunnerLine';
 import { SessionBar } from './SessionBar';
 import { Splitter } from './Splitter';
+import { StateInspector } from './StateInspector';
 import { StatusBadge } from './StatusBadge';
 import { TabBar } from './TabBar';
 import { TrustBanner } from './TrustBanner';
@@ -45,6 +46,7 @@ export function App() {
           <div className="console" style={{ height: panes.console }}>
             <RunnerLine />
             <GameLog />
+            <StateInspector />
           </div>
         </main>
         <Splitter pane="side" axis="x" sign={-1} label="Resize the game column" />
