@@ -137,6 +137,28 @@ describe.each(['tcc', 'gcc'])('a three-file plugin built per unit with %s', (cc)
   });
 });
 
+describe('two plugins building at once (tcc)', () => {
+  it('share the cores: never more compilers at once than cores, across both builds', async () => {
+    const roots = [project('share-1'), project('share-2')];
+    const cc = await findCompiler('tcc');
+    const many = (root: string) => Array.from({ length: 6 }, (_, i) => {
+      const f = path.join(root, `m${i}.c`);
+      writeFileSync(f, `#include "shared.h"\nint m${i}(void) { return SHARED + ${i}; }\n`);
+      return f;
+    });
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, runningCompilers().length)), 1);
+    try {
+      const results = await Promise.all(roots.map((root) => compile({ compiler: cc, sources: many(root), output: path.join(root, 'm.so'), includeDirs: [root], profile: 'fast', extraFlags: [], cwd: root })));
+      for (const r of results) expect(r.ok).toBe(true);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(most).toBeGreaterThanOrEqual(1);
+    expect(most).toBeLessThanOrEqual(os.availableParallelism());
+  });
+});
+
 /** A three-file game: a.c's draw paints pixel (0,0) in colour_of() from b.c, at the row row_of() from c.c gives. */
 function gameFiles(colour: string): Record<string, string> {
   return {

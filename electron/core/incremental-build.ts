@@ -99,6 +99,21 @@ export function objectFlags(imageFlags: string[]): string[] {
 
 let tmpSerial = 0;
 
+/** Compiler slots shared by every build of this process: two plugins building at once still use the cores once. */
+const pool = { cores: Math.max(1, os.availableParallelism()), running: 0, waiting: [] as Array<() => void> };
+
+async function acquire(): Promise<void> {
+  // A released slot is handed over directly (running stays counted), so no newcomer can overtake a waiter.
+  if (pool.running >= pool.cores) return new Promise<void>((r) => pool.waiting.push(r));
+  pool.running += 1;
+}
+
+function release(): void {
+  const next = pool.waiting.shift();
+  if (next) next();
+  else pool.running -= 1;
+}
+
 export async function compileUnits(req: CompileRequest, imageFlags: string[], tools: UnitTools): Promise<CompileResult & UnitBuild> {
   const started = performance.now();
   const [exe, ...pre] = req.compiler.command;
@@ -121,18 +136,10 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
   /** The unit whose compiler a limit stopped: the error is shown on it. */
   let stopSource = req.sources[0];
 
-  const cores = Math.max(1, os.availableParallelism());
-  let running = 0;
   let peak = 0;
-  const waiting: Array<() => void> = [];
   const slot = async () => {
-    if (running >= cores) await new Promise<void>((r) => waiting.push(r));
-    running += 1;
-    peak = Math.max(peak, running);
-  };
-  const release = () => {
-    running -= 1;
-    waiting.shift()?.();
+    await acquire();
+    peak = Math.max(peak, pool.running);
   };
 
   const outputs: string[] = [];
