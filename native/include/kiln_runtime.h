@@ -33,7 +33,8 @@
  *    Faults outside guarded calls are chained to the handler installed before libkiln (e.g. V8's).
  *    A callback stuck in a loop is stopped by the watchdog (kiln_set_watchdog_ms) and handled the same way.
  *  - Layout changes: with a KILN_FIELD table in both versions, state is migrated by field name (kept, added
- *    zeroed, removed, type changed and converted: all listed in the message); otherwise migrate(); otherwise
+ *    with the value init() gives it on a scratch block, removed, type changed and converted: all listed in the
+ *    message); otherwise migrate(); otherwise
  *    reset with a warning.
  *  - Errors: every failing call returns a negative kiln_result and sets kiln_last_error() to a sentence
  *    that says what went wrong and what to do.

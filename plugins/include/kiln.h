@@ -25,7 +25,7 @@
  *  - Colours are 32-bit 0xRRGGBBAA. Coordinates are framebuffer pixels, origin top-left.
  *  - Strings cross the boundary as pointer + length; the short names below do it for you.
  *  - Describe your state with a KILN_FIELD table and Kiln migrates it by field name when the
- *    struct changes (kept, added = zeroed, removed, type changed = converted; all logged):
+ *    struct changes (kept, added = init()'s value, removed, type changed = converted; all logged):
  *        static const kiln_field fields[] = { KILN_FIELD(Game, x, KILN_F32, 1), ... };
  *        KILN_PLUGIN(..., .fields = fields, .field_count = 2, ...)
  *  - Logging: log_info/log_warn/log_error(msg), log_printf(fmt, ...); printf/puts/fprintf(stderr)
