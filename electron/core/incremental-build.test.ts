@@ -185,7 +185,7 @@ describe('a three-file game in the back end (tcc)', () => {
     const objDir = path.join(project, '.kiln', 'build', 'obj');
     let opened = await openBackend(project);
     try {
-      expect(opened.events.at(-1)).toMatchObject({ plugin: 'game', outcome: 'ok', version: 1 });
+      expect(opened.events.at(-1)).toMatchObject({ plugin: 'game', outcome: 'ok', version: 1, units: { compiled: ['a.c', 'b.c', 'c.c'], reused: 0 } });
       await expect.poll(() => pixelAt(opened.backend, 0, 0), { timeout: 10_000 }).toBe(0x20c040);
 
       await opened.backend.save('b.c', '#include "game.h"\nunsigned colour_of(void) {\n  return 0x40C020FFu\n}\n');
@@ -198,7 +198,8 @@ describe('a three-file game in the back end (tcc)', () => {
 
       await opened.backend.save('b.c', '#include "game.h"\nunsigned colour_of(void) { return 0x4060A0FFu; }\n');
       await opened.backend.idle();
-      expect(opened.events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
+      // The log's build record: only the saved file was compiled, the other two objects were reused.
+      expect(opened.events.at(-1)).toMatchObject({ outcome: 'ok', version: 2, units: { compiled: ['b.c'], reused: 2 } });
       await expect.poll(() => pixelAt(opened.backend, 0, 0), { timeout: 10_000 }).toBe(0x4060a0);
     } finally {
       await opened.backend.stop();
@@ -210,7 +211,7 @@ describe('a three-file game in the back end (tcc)', () => {
     // A new back end on the same folder: its first build links the cached objects, compiling none.
     opened = await openBackend(project);
     try {
-      expect(opened.events.at(-1)).toMatchObject({ plugin: 'game', outcome: 'ok' });
+      expect(opened.events.at(-1)).toMatchObject({ plugin: 'game', outcome: 'ok', units: { compiled: [], reused: 3 } });
       await expect.poll(() => pixelAt(opened.backend, 0, 0), { timeout: 10_000 }).toBe(0x4060a0);
       expect(objects()).toEqual(before);
     } finally {

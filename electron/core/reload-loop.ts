@@ -182,6 +182,11 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       return;
     }
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
+    const units = result.units && {
+      compiled: result.units.filter((u) => u.compiled).map((u) => this.project.relative(u.source)),
+      reused: result.units.filter((u) => !u.compiled && u.ok).length,
+      linkMs: round(result.linkMs ?? 0),
+    };
     const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
     if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
     const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
@@ -190,7 +195,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       await fs.rm(tmpOutput, { force: true });
       const first = diagnostics.find((d) => d.severity === 'error');
       const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
-      this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
+      this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, units, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
       this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message: `compile error: ${message}` });
       return;
     }
@@ -251,7 +256,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     };
     const outcome = loaded.stateAction === 'reset' ? 'state-reset' : loaded.stateAction === 'migrated' ? 'state-migrated' : 'ok';
     const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset', migrated: 'state layout changed: state migrated' }[loaded.stateAction];
-    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
+    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, units, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
     this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
     void this.pruneBuilds(plugin.name, output);
   }

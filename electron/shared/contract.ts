@@ -141,6 +141,15 @@ export interface ReloadEvent {
   savesFolded?: number;
   /** Set on crash-rolled-back entries: the crash's facts as fields. */
   crash?: CrashRecord;
+  /** A plugin of several C files (built per unit): which files this build compiled, and how many it reused. */
+  units?: BuildUnits;
+}
+
+/** The per-unit part of a build: project-relative files compiled now, the count of cached objects linked as they were. */
+export interface BuildUnits {
+  compiled: string[];
+  reused: number;
+  linkMs: number;
 }
 
 export interface ReloadStatus {
