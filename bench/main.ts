@@ -11,6 +11,7 @@ import { BenchGame, fixtures, removeBenchData, tempProject } from './game';
 import { saveToFrame, restartPerEdit } from './latency';
 import { machineInfo } from './machine';
 import { nativeCosts } from './native';
+import { historyCosts } from './history';
 import { framePacing } from './pacing';
 import { printTable, writeResults, type Results } from './report';
 import { soak } from './soak';
@@ -159,6 +160,14 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.incremental = r.details;
     lap('11');
+  }
+
+  if (want(12)) {
+    log('§12 the timeline\'s history: cost per frame, bytes per frame, seconds in 64 MiB, scrub time (pong, big)');
+    const r = await historyCosts(paths, [fx.pong, fx.big], quick ? 1200 : 3600, quick ? 20 : 100, log);
+    figures.push(...r.figures);
+    details.history = r.details;
+    lap('12');
   }
 
   details.startRetries = BenchGame.startRetries;
