@@ -9,7 +9,8 @@ import type { ShellKind } from './fixtures';
  * which is skipped with the reason, so the report says why the Electron run did not happen.
  */
 const noElectron = electronUnavailable();
-if (noElectron) console.log(`e2e: ${noElectron}`);
+// Every worker loads this file again: only the main process says it, once per run.
+if (noElectron && !process.env.TEST_WORKER_INDEX) console.log(`e2e: ${noElectron}`);
 
 export default defineConfig<object, { shellKind: ShellKind }>({
   testDir: './specs',
