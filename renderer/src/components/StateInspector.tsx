@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
-import { STATE_HEX_MAX, type PluginState, type StateField } from '../../../electron/shared/contract';
-import { STATE_READ_EVERY_MS, useStateInspectorStore } from '../stores/stateInspectorStore';
+import { STATE_HEX_MAX, type GameState, type PluginState, type StateField } from '../../../electron/shared/contract';
+import { STATE_READ_EVERY_MS, useStateInspectorStore, type EditTarget } from '../stores/stateInspectorStore';
 import { formatValue, hexLines } from './stateFormat';
 
 /** Reads the state every STATE_READ_EVERY_MS while the panel is open and the page is visible; nothing otherwise. */
 function useLiveState(open: boolean): void {
-  const [visible, setVisible] = useState(() => !document.hidden);
+  const [visible, setVisible] = useState(() => typeof document === 'undefined' || !document.hidden);
   useEffect(() => {
     const onChange = () => setVisible(!document.hidden);
     document.addEventListener('visibilitychange', onChange);
@@ -29,10 +29,20 @@ function useLiveState(open: boolean): void {
   }, [open, visible]);
 }
 
+/** What the panel shows, as props: the view renders from these alone. */
+export interface StateInspectorViewProps {
+  open: boolean;
+  state: GameState | null;
+  readError: string | null;
+  reads: number;
+  editing: EditTarget | null;
+  editError: string | null;
+  expanded: Record<string, boolean>;
+}
+type Edit = Pick<StateInspectorViewProps, 'editing' | 'editError' | 'expanded'>;
+
 /** One element's value: click (or Enter) to edit, Enter writes, Escape cancels; a refusal shows under it. */
-function Value({ plugin, field, index, label }: { plugin: string; field: StateField; index: number; label: string }) {
-  const editing = useStateInspectorStore((s) => s.editing);
-  const editError = useStateInspectorStore((s) => s.editError);
+function Value({ plugin, field, index, label, editing, editError }: { plugin: string; field: StateField; index: number; label: string } & Edit) {
   const value = field.values[index];
   const shown = value === undefined ? '…' : formatValue(field.type, value);
   const isEditing = editing?.plugin === plugin && editing.field === field.name && editing.index === index;
@@ -87,16 +97,16 @@ function Value({ plugin, field, index, label }: { plugin: string; field: StateFi
   );
 }
 
-function FieldRows({ plugin, field }: { plugin: string; field: StateField }) {
+function FieldRows({ plugin, field, edit }: { plugin: string; field: StateField; edit: Edit }) {
   const key = `${plugin}.${field.name}`;
-  const expanded = useStateInspectorStore((s) => !!s.expanded[key]);
+  const expanded = !!edit.expanded[key];
   if (field.count === 1) {
     return (
       <tr className="state-field">
         <td className="state-name">{field.name}</td>
         <td className="state-type">{field.type}</td>
         <td>
-          <Value plugin={plugin} field={field} index={0} label={key} />
+          <Value plugin={plugin} field={field} index={0} label={key} {...edit} />
         </td>
       </tr>
     );
@@ -127,7 +137,7 @@ function FieldRows({ plugin, field }: { plugin: string; field: StateField }) {
             <td className="state-name">[{i}]</td>
             <td />
             <td>
-              <Value plugin={plugin} field={field} index={i} label={`${key}[${i}]`} />
+              <Value plugin={plugin} field={field} index={i} label={`${key}[${i}]`} {...edit} />
             </td>
           </tr>
         ))}
@@ -142,7 +152,7 @@ function FieldRows({ plugin, field }: { plugin: string; field: StateField }) {
   );
 }
 
-function PluginBlock({ p }: { p: PluginState }) {
+function PluginBlock({ p, edit }: { p: PluginState; edit: Edit }) {
   return (
     <div className="state-plugin" data-plugin={p.plugin}>
       <div className="state-plugin-title">
@@ -152,7 +162,7 @@ function PluginBlock({ p }: { p: PluginState }) {
         <table className="state-fields">
           <tbody>
             {p.fields.map((f) => (
-              <FieldRows key={f.name} plugin={p.plugin} field={f} />
+              <FieldRows key={f.name} plugin={p.plugin} field={f} edit={edit} />
             ))}
           </tbody>
         </table>
@@ -178,7 +188,15 @@ export function StateInspector() {
   const state = useStateInspectorStore((s) => s.state);
   const readError = useStateInspectorStore((s) => s.readError);
   const reads = useStateInspectorStore((s) => s.reads);
+  const editing = useStateInspectorStore((s) => s.editing);
+  const editError = useStateInspectorStore((s) => s.editError);
+  const expanded = useStateInspectorStore((s) => s.expanded);
   useLiveState(open);
+  return <StateInspectorView {...{ open, state, readError, reads, editing, editError, expanded }} />;
+}
+
+export function StateInspectorView({ open, state, readError, reads, editing, editError, expanded }: StateInspectorViewProps) {
+  const edit: Edit = { editing, editError, expanded };
   return (
     <section className={`state-inspector${open ? ' open' : ''}`} data-testid="state-inspector" data-open={open} data-reads={reads} aria-label="State inspector">
       <button
@@ -194,7 +212,7 @@ export function StateInspector() {
         <div className="state-body">
           {readError && <div className="state-read-error">{readError}</div>}
           {state && state.plugins.length === 0 && <div className="empty">no plugin is running</div>}
-          {state?.plugins.map((p) => <PluginBlock key={p.plugin} p={p} />)}
+          {state?.plugins.map((p) => <PluginBlock key={p.plugin} p={p} edit={edit} />)}
         </div>
       )}
     </section>
