@@ -337,7 +337,7 @@ async function compileZig(req: CompileRequest): Promise<CompileResult> {
   return { ok: code === 0, ms, flags, diagnostics, output, dependencies: [root] };
 }
 
-/** Make-style dependency file ("out: a.c \\\n b.h") -> absolute paths; removes the file. */
+/** Make-style dependency file ("out: a.c \\\n b.h") -> absolute paths; removes the file (not waited for). */
 async function readDepFile(file: string, cwd: string): Promise<string[]> {
   let text: string;
   try {
@@ -345,7 +345,7 @@ async function readDepFile(file: string, cwd: string): Promise<string[]> {
   } catch {
     return [];
   }
-  await fs.rm(file, { force: true });
+  void fs.rm(file, { force: true }).catch(() => undefined); // off the save's path: each build's file has its own name
   const body = text.slice(text.indexOf(':') + 1).replace(/\\\n/g, ' ');
   return body
     .split(/(?<!\\)\s+/)

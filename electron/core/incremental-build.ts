@@ -227,8 +227,15 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
   }
 
   // The link: the same driver and flags (-shared among them), every object in the order of kiln.json.
+  // The linker takes a compiler slot too: it is a process on a core like any other.
+  await acquire();
   const l0 = performance.now();
-  const ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], { cwd: req.cwd, limits, signal: req.signal });
+  let ran;
+  try {
+    ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], { cwd: req.cwd, limits, signal: req.signal });
+  } finally {
+    release();
+  }
   const linkMs = performance.now() - l0;
   const ms = performance.now() - started;
   const linkOutput = `${ran.stdout}${ran.stderr}`;
