@@ -245,6 +245,12 @@ static int site_regs(const void *ucv, uint64_t *pc, uint64_t *fp, uint64_t *sp, 
 
 /* Only stack memory between the interrupted sp and the guard's own frame (`top`: every plugin frame lies below
    it) is read, so the walk cannot fault; after a stack overflow the part below the fault address is skipped. */
+/* Not instrumented: the copy reads libkiln's own frames too, whose redzones AddressSanitizer has poisoned. */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize_address)
+__attribute__((no_sanitize_address))
+#endif
+#endif
 static void site_capture(int sig, const siginfo_t *si, const void *uc, const void *top) {
     kiln_plat_site *s = &tl_site;
     s->valid = 0;
