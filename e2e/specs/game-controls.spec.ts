@@ -2,11 +2,11 @@ import { test, expect } from '../fixtures';
 import { findDefine } from '../pong-source';
 import { rgbOf } from '../pages/kiln-editor';
 
-test('pause, single step and resume from the keyboard; FPS, sparkline, versions and crisp 2x pixels', async ({ kiln, page }) => {
-  // Whole-multiple scaling: 320x180 shown at exactly 640x360 at 1280x720.
+test('pause, single step and resume from the keyboard; FPS, sparkline, versions and crisp pixels', async ({ kiln, page }) => {
+  // The sharp-scale rule (README "The editor's frame"): beside a 600+ px editor at 1280x720, 320x180 is shown at 1.5x.
   const box = (await kiln.canvas.boundingBox())!;
-  expect(box.width).toBe(640);
-  expect(box.height).toBe(360);
+  expect(box.width).toBe(480);
+  expect(box.height).toBe(270);
   await expect(kiln.canvas).toHaveCSS('image-rendering', 'pixelated');
 
   await expect(kiln.page.getByTestId('fps')).toHaveText(/^\d+ fps$/);
