@@ -29,4 +29,34 @@ export class GameLogPanel {
     if ((await badge.count()) === 0) return 1;
     return Number((await badge.textContent())!.replace('×', ''));
   }
+
+  /** Every entry as the user reads it, in one round trip (a loaded machine makes each query slow). */
+  entries(): Promise<GameLogLine[]> {
+    return this.lines().evaluateAll((items) =>
+      items.map((li) => {
+        const el = li as HTMLElement;
+        const badge = el.querySelector('[data-testid="game-log-count"]')?.textContent ?? '';
+        return {
+          text: el.textContent ?? '',
+          plugin: el.dataset.plugin ?? '',
+          source: el.dataset.source ?? '',
+          tag: el.querySelector('[data-testid="game-log-source"]')?.textContent ?? '',
+          count: badge ? Number(badge.replace('×', '')) : 1,
+          badge,
+        };
+      }),
+    );
+  }
+}
+
+export interface GameLogLine {
+  /** All the entry's text: time, level, tag, message and badge. */
+  text: string;
+  plugin: string;
+  source: string;
+  /** The "pong stdout" tag, '' for logged lines. */
+  tag: string;
+  count: number;
+  /** The "×60" badge as shown, '' when the line came once. */
+  badge: string;
 }
