@@ -104,10 +104,8 @@ export function Timeline() {
       >
         Replay to now
       </button>
-      <span className="timeline-label muted" data-testid="timeline-label">
-        {t.frames === 0
-          ? 'no frames kept yet'
-          : `frame ${value}${t.scrubbed || dragging !== null ? ` · ${back.toFixed(2)} s back` : ''} · ${t.seconds.toFixed(1)} s kept (${mb(t.bytes)} MB)`}
+      <span className="timeline-label muted" data-testid="timeline-label" title={`${t.frames} frames (${t.seconds.toFixed(1)} s) kept in ${mb(t.bytes)} of ${mb(t.budgetBytes)} MB`}>
+        {t.frames === 0 ? 'no frames kept yet' : `frame ${value}${t.scrubbed || dragging !== null ? ` · −${back.toFixed(1)} s` : ''} · ${t.seconds.toFixed(0)} s kept`}
       </span>
     </div>
   );
