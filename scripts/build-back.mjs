@@ -14,6 +14,6 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { 'web/main': 'electron/web/main.ts', 'runner/main': 'electron/runner/main.ts', 'cli/main': 'electron/cli/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { 'web/main': 'electron/web/main.ts', 'web/frame-relay-worker': 'electron/web/frame-relay-worker.ts', 'runner/main': 'electron/runner/main.ts', 'cli/main': 'electron/cli/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { 'electron-main/main': 'electron/electron-main/main.ts', 'electron-main/preload': 'electron/electron-main/preload.ts' }, outdir: 'dist' }),
 ]);

@@ -53,7 +53,7 @@ export interface BackendOptions {
   /** The user trusted this project explicitly (e.g. `--trust` on the command line): remember it and build. */
   trustProject?: boolean;
   /** Runner limits over kiln.json's (tests: a short watchdog or load timeout). */
-  runner?: Pick<RunnerConfig, 'watchdogMs' | 'loadTimeoutMs' | 'memoryLimitMb'>;
+  runner?: Pick<RunnerConfig, 'watchdogMs' | 'loadTimeoutMs' | 'memoryLimitMb' | 'frameSocket'>;
 }
 
 export type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };

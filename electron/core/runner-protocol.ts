@@ -60,6 +60,11 @@ export interface RunnerLimits {
   memoryLimitBytes?: number;
   /** Where libkiln keeps struct kiln_heartbeat for the supervisor's hang detector. */
   heartbeatPath?: string;
+  /**
+   * The web shell's frame relay (a Unix socket): frames go there as [u32 length][frame header][pixels], each acked
+   * by one byte, instead of to this process, so a busy back end never delays them. Unset: frames come here.
+   */
+  frameSocket?: string;
   /** Memory for the timeline's history of past frames (kiln_history_set_budget); 0: off. Default 64 MiB. */
   historyBytes?: number;
 }

@@ -30,6 +30,8 @@ export interface RunnerConfig {
   loadTimeoutMs?: number;
   /** Memory for the timeline's history (kiln.json "history": { "memoryMb" }); default 64, 0: off. */
   historyMb?: number;
+  /** The web shell's frame relay socket: frames skip this process (RunnerLimits.frameSocket). */
+  frameSocket?: string;
 }
 
 export type LoadOutcome =
@@ -300,6 +302,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         watchdogMs: this.config.watchdogMs,
         memoryLimitBytes: (this.config.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB) * 1024 * 1024,
         heartbeatPath,
+        frameSocket: this.config.frameSocket,
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
       });
     });

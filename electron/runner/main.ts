@@ -9,6 +9,7 @@ import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
 import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
+import { connectFrameSink, type FrameSink } from './frame-sink';
 import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
@@ -33,6 +34,8 @@ let width = 0;
 let height = 0;
 let frameNo = 0;
 let framesInFlight = 0;
+/** The web shell's frame relay, when the back end named one: frames skip the back end's event loop. */
+let frameSink: FrameSink | null = null;
 let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
@@ -233,6 +236,7 @@ function sendFrame(force: boolean): void {
   const pixels = new Uint8Array(width * height * 4);
   lib!.copyFramebuffer(rt, pixels, pixels.length);
   framesInFlight += 1;
+  if (frameSink?.write(frameNo, width, height, pixels)) return;
   send({ type: 'frame', frame: frameNo, width, height, pixels });
 }
 
@@ -297,6 +301,12 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   if (historyError) send({ type: 'log', level: 'warn', text: `no timeline: ${historyError}`, at: Date.now() });
   if (msg.heartbeatPath && lib.setHeartbeat && lib.setHeartbeat(rt, msg.heartbeatPath) < 0) {
     send({ type: 'log', level: 'warn', text: `the hang detector has no heartbeat file (${msg.heartbeatPath}): ${lib.threadLastError()}`, at: Date.now() });
+  }
+  if (msg.frameSocket) {
+    frameSink = connectFrameSink(msg.frameSocket, (acks) => (framesInFlight = Math.max(0, framesInFlight - acks)), (why) => {
+      framesInFlight = 0; // acks of frames the relay had are not coming: frames go to the back end from now on
+      send({ type: 'log', level: 'warn', text: `game runner: the frame relay went away (${why}); frames go through the back end`, at: Date.now() });
+    });
   }
   const sandboxError = enterSandbox(msg.memoryLimitBytes ?? 0);
   // Images a restart loads are good ones (proven, or the last before a crash): no probation for them.

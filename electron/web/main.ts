@@ -5,7 +5,9 @@ import { ProjectHost } from '../core/project-host';
 import { defaultDataDir } from '../core/user-data';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
-import { startWebShell } from './server';
+import { randomBytes } from 'node:crypto';
+import { startFrameRelay } from './frame-relay';
+import { startWebShell, MAX_BUFFERED_BYTES } from './server';
 
 async function main(): Promise<void> {
   const paths = kilnPaths(findKilnRoot(__dirname));
@@ -24,14 +26,24 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const host = new ProjectHost({ paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject: opts.trust, dataDir: defaultDataDir() });
-  const shell = await startWebShell({ backend: host, rendererDir: paths.rendererDir, port: opts.port });
+  const token = randomBytes(24).toString('base64url');
+  // Frames skip this process's event loop: runner → relay thread → page (KILN_FRAME_RELAY=1 until measured on a quiet machine).
+  const frames = process.env.KILN_FRAME_RELAY !== '1' ? undefined : await startFrameRelay({ token, maxBufferedBytes: MAX_BUFFERED_BYTES });
+  const host = new ProjectHost({
+    paths,
+    launcher: nodeRunnerLauncher(paths.runnerScript),
+    trustProject: opts.trust,
+    dataDir: defaultDataDir(),
+    runner: frames ? { frameSocket: frames.socketPath } : undefined,
+  });
+  const shell = await startWebShell({ backend: host, rendererDir: paths.rendererDir, port: opts.port, token, frames });
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
     await shell.close();
     await host.stop();
+    await frames?.close();
     process.exit(0);
   };
   // Before the project opens: Ctrl+C during the first builds must still stop the compilers (own process groups).

@@ -3,7 +3,7 @@
  * request and on the WebSocket (query string once, then an HttpOnly cookie), the Host and Origin are
  * checked, and frames go out as binary WebSocket messages, dropped for a client that falls behind.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,10 +19,12 @@ import {
 } from '../shared/contract';
 import type { KilnBackend } from '../core/backend';
 import type { ProjectHost } from '../core/project-host';
+import { cookieToken, TOKEN_COOKIE, tokenMatches } from './auth';
+import type { FrameRelay } from './frame-relay';
 
-const COOKIE = 'kiln_token';
+const COOKIE = TOKEN_COOKIE;
 /** A client with more than this much unsent data gets no new frames until it catches up. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+export const MAX_BUFFERED_BYTES = 1 << 20;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,14 +40,15 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-const CSP = [
+/** The page's policy; `framePort` allows the frame relay's WebSocket. */
+const csp = (framePort?: number) => [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
   "worker-src 'self' blob:",
-  "connect-src 'self'",
+  framePort ? `connect-src 'self' ws://127.0.0.1:${framePort} ws://localhost:${framePort}` : "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -63,6 +66,8 @@ export interface WebShellOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** Frames go runner → relay thread → page (no wait on this loop); the pages learn its port from index.html. */
+  frames?: FrameRelay;
 }
 
 export interface WebShell {
@@ -78,20 +83,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
   let port = 0;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
-  const tokenOk = (candidate: string | undefined | null): boolean => {
-    if (!candidate) return false;
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
-  const cookieToken = (req: http.IncomingMessage): string | undefined => {
-    const header = req.headers.cookie ?? '';
-    for (const part of header.split(';')) {
-      const [k, ...v] = part.trim().split('=');
-      if (k === COOKIE) return v.join('=');
-    }
-    return undefined;
-  };
+  const tokenOk = (candidate: string | undefined | null) => tokenMatches(token, candidate);
   const authorised = (req: http.IncomingMessage, url: URL) => tokenOk(url.searchParams.get('token')) || tokenOk(cookieToken(req));
   /** 401 when no token came at all, 403 when a wrong one did. */
   const refusalCode = (req: http.IncomingMessage, url: URL) => (url.searchParams.has('token') || cookieToken(req) !== undefined ? 403 : 401);
@@ -129,12 +121,21 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     try {
       const stat = await fs.stat(file);
       if (!stat.isFile()) return refuse(404, 'not found');
-      res.writeHead(200, {
+      const headers = {
         'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'content-length': stat.size,
-        'content-security-policy': CSP,
+        'content-security-policy': csp(options.frames?.port),
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-cache',
+      };
+      if (options.frames && rel === 'index.html') {
+        // The page's frame socket: the relay's port, told in a meta tag the bridge reads.
+        const html = (await fs.readFile(file, 'utf8')).replace('</head>', `<meta name="kiln-frames" content="${options.frames.port}"></head>`);
+        res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(html) });
+        return res.end(req.method === 'HEAD' ? undefined : html);
+      }
+      res.writeHead(200, {
+        ...headers,
+        'content-length': stat.size,
       });
       if (req.method === 'HEAD') return res.end();
       createReadStream(file).pipe(res);
@@ -204,6 +205,7 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  options.frames?.allowOrigins([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,

@@ -20,8 +20,11 @@ interface Pending {
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 
-/** The web shell's transport: one WebSocket for requests, events and binary frames, reopened when it drops. */
-export function createWebSocketBridge(url: string = defaultSocketUrl()): Bridge {
+/**
+ * The web shell's transport: one WebSocket for requests, events and binary frames, reopened when it drops; and,
+ * when the page names a frame relay, a second one that only carries frames (they skip the back end's event loop).
+ */
+export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUrl: string | null = frameRelayUrl()): Bridge {
   let socket: WebSocket | null = null;
   let state: ConnectionState = 'connecting';
   let attempt = 0;
@@ -115,7 +118,23 @@ export function createWebSocketBridge(url: string = defaultSocketUrl()): Bridge 
     },
   };
 
+  let framesAttempt = 0;
+  function openFrames(relay: string): void {
+    const ws = new WebSocket(relay);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => (framesAttempt = 0);
+    ws.onmessage = (e: MessageEvent) => {
+      if (e.data instanceof ArrayBuffer) onBinary(e.data);
+    };
+    ws.onclose = () => {
+      const delay = BACKOFF_MS[Math.min(framesAttempt, BACKOFF_MS.length - 1)];
+      framesAttempt++;
+      setTimeout(() => openFrames(relay), delay);
+    };
+  }
+
   open();
+  if (framesUrl) openFrames(framesUrl);
   return {
     kind: 'web',
     api,
@@ -129,4 +148,11 @@ export function createWebSocketBridge(url: string = defaultSocketUrl()): Bridge 
 
 function defaultSocketUrl(): string {
   return (location.protocol === 'https:' ? 'wss' : 'ws') + '://' + location.host + '/ws';
+}
+
+/** The web shell's frame relay, named by index.html's `kiln-frames` meta tag (its port on this host). */
+function frameRelayUrl(): string | null {
+  if (typeof document === 'undefined') return null;
+  const port = document.querySelector('meta[name="kiln-frames"]')?.getAttribute('content');
+  return port && /^\d+$/.test(port) ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${port}/frames` : null;
 }

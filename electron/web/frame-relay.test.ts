@@ -1,0 +1,86 @@
+/**
+ * The frame relay with a real back end, runner and compiler: pong's frames reach a page's frame socket without
+ * passing through the back end, and the socket has the editor server's checks (Host, Origin, token cookie).
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { KilnBackend } from '../core/backend';
+import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
+import { decodeFrame } from '../shared/contract';
+import { startFrameRelay, type FrameRelay } from './frame-relay';
+import { startWebShell, MAX_BUFFERED_BYTES, type WebShell } from './server';
+
+const TOKEN = 'frame-relay-test-token';
+let relay: FrameRelay;
+let backend: KilnBackend;
+let shell: WebShell;
+let backendFrames = 0;
+
+beforeAll(async () => {
+  relay = await startFrameRelay({ token: TOKEN, maxBufferedBytes: MAX_BUFFERED_BYTES });
+  ({ backend } = await openTestBackend(copyExample('pong', 'kiln-relay-'), undefined, { frameSocket: relay.socketPath }));
+  backend.on('frame', () => backendFrames++);
+  shell = await startWebShell({ backend, rendererDir: testPaths.rendererDir, token: TOKEN, frames: relay });
+}, 120_000);
+
+afterAll(async () => {
+  await shell?.close();
+  await closeTestBackends();
+  await relay?.close();
+});
+
+function connect(headers: Record<string, string>, host = `127.0.0.1:${relay.port}`): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/frames`, { headers: { host, ...headers } });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+const editorOrigin = () => `http://127.0.0.1:${shell.port}`;
+
+describe('frame relay', () => {
+  it('carries the running game to the page, none of it through the back end', async () => {
+    const ws = await connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` });
+    const frames: number[] = [];
+    let size = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${frames.length} frames in 60 s`)), 60_000);
+      ws.on('message', (data: Buffer) => {
+        const f = decodeFrame(new Uint8Array(data));
+        if (!f) return;
+        frames.push(f.frame);
+        size = `${f.width}x${f.height}`;
+        if (frames.length >= 10) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    ws.close();
+    expect(size).toBe('320x180');
+    expect(frames.every((n, i) => i === 0 || n > frames[i - 1])).toBe(true); // in order, the game advancing
+    expect(backendFrames).toBe(0);
+  }, 90_000);
+
+  it('tells pages its port in index.html, and allows it in the page policy', async () => {
+    const res = await new Promise<{ body: string; csp: string }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: shell.port, path: '/', headers: { host: `127.0.0.1:${shell.port}`, cookie: `kiln_token=${TOKEN}` } }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve({ body, csp: String(r.headers['content-security-policy']) }));
+      }).on('error', reject);
+    });
+    expect(res.body).toContain(`<meta name="kiln-frames" content="${relay.port}">`);
+    expect(res.csp).toContain(`ws://127.0.0.1:${relay.port}`);
+  });
+
+  it('refuses a page of another origin, a missing or wrong token and a wrong Host', async () => {
+    await expect(connect({ origin: 'http://evil.example', cookie: `kiln_token=${TOKEN}` })).rejects.toThrow('refused with 403');
+    await expect(connect({ origin: editorOrigin() })).rejects.toThrow('refused with 401');
+    await expect(connect({ origin: editorOrigin(), cookie: 'kiln_token=wrong' })).rejects.toThrow('refused with 403');
+    await expect(connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` }, `attacker.example:${relay.port}`)).rejects.toThrow('refused with 421');
+  });
+});
