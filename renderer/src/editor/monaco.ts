@@ -19,6 +19,8 @@ import 'monaco-editor/features/wordOperations/register';
 import 'monaco-editor/features/cursorUndo/register';
 import 'monaco-editor/features/indentation/register';
 import 'monaco-editor/features/suggest/register';
+// features/suggest/register brings only inline completions: the suggest widget (Ctrl+Space, as-you-type) is this.
+import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/features/snippet/register';
 import 'monaco-editor/features/gotoSymbol/register';
 import 'monaco-editor/features/parameterHints/register';
