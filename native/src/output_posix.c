@@ -101,7 +101,10 @@ int32_t kiln_capture_output(int32_t *original_stdout, int32_t *original_stderr) 
     if (rc != 0) goto fail;
     dup2(g.s[0].wr, 1);
     dup2(g.s[1].wr, 2);
-    setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* fflushed after every call anyway: few, big writes into the pipe */
+    /* fflushed after every call anyway: few, big writes into the pipe. An explicit buffer: glibc keeps a stream's
+       existing buffer when given NULL (a 1-byte one if stdout was ever unbuffered, which splits every printf). */
+    static char stdout_buf[1 << 16];
+    setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     __atomic_store_n(&g.on, 1, __ATOMIC_RELEASE);
     if (original_stdout) *original_stdout = g.s[0].saved;
     if (original_stderr) *original_stderr = g.s[1].saved;
