@@ -74,10 +74,8 @@ test('a broken kiln.json is reported at line:column with a marker in the editor,
   await expect(page.locator('.marker-widget')).toContainText('comma expected');
   await page.keyboard.press('Escape');
 
-  await kiln.editor.locator('.view-lines').click();
-  await page.keyboard.press('Control+a');
-  await page.keyboard.insertText(original);
-  await kiln.save();
+  // Fixed on disk (the marker widget still has the keyboard): Kiln takes it as an outside edit.
+  writeFileSync(project.file('kiln.json'), `${original}\n`);
   await kiln.waitForStatus('ok');
   await expect(layout.pluginRow('kiln.json')).toHaveCount(0);
   await expect(kiln.editor.locator('.squiggly-error')).toHaveCount(0);
