@@ -18,7 +18,6 @@ import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
 import { incrementalBuilds } from './incremental';
-import { incrementalBuilds } from './incremental';
 import { browserSaveToPaint } from './browser';
 import { watcherBaseline } from './watcher';
 import { rmSync } from 'node:fs';
@@ -144,14 +143,6 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.watcher = r.details;
     lap('10');
-  }
-
-  if (want(11)) {
-    log('§11 games with many files: save of one file → first new frame over 1k, 10k and 50k lines (tcc, per-unit builds)');
-    const r = await incrementalBuilds(paths, quick ? 5 : 20, log);
-    figures.push(...r.figures);
-    details.incremental = r.details;
-    lap('11');
   }
 
   if (want(11)) {

@@ -468,17 +468,6 @@ export const requestSchemas = {
   'history.replay': z.object({}).strict(),
   /** Timeline: play on from the shown frame (the frames after it are replaced by what happens now). */
   'history.play': z.object({}).strict(),
-  /** An editor buffer of a C file (its unsaved text): language features follow it as the user types. */
-  'language.open': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
-  'language.change': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
-  'language.close': z.object({ path: relPath }).strict(),
-  /** At a 1-based position of an open buffer. */
-  'language.completion': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
-  'language.hover': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
-  'language.signature': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
-  'language.definition': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
-  /** A file of Kiln's plugins/include (kiln.h), read-only: it lives outside the project. */
-  'language.header': z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\.h$/, 'a header name like kiln.h') }).strict(),
   /** The state inspector: every plugin's state block (fields with values, or hex), read between two frames. */
   'state.read': z.object({}).strict(),
   /** Set element `index` of a KILN_FIELD of a plugin, between two frames (committed, logged). */
@@ -490,6 +479,17 @@ export const requestSchemas = {
       value: z.union([z.number().finite(), z.boolean()]),
     })
     .strict(),
+  /** An editor buffer of a C file (its unsaved text): language features follow it as the user types. */
+  'language.open': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
+  'language.change': z.object({ path: relPath, text: z.string().max(4 * 1024 * 1024, 'file is over 4 MiB'), version: z.number().int().min(0) }).strict(),
+  'language.close': z.object({ path: relPath }).strict(),
+  /** At a 1-based position of an open buffer. */
+  'language.completion': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.hover': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.signature': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  'language.definition': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
+  /** A file of Kiln's plugins/include (kiln.h), read-only: it lives outside the project. */
+  'language.header': z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\.h$/, 'a header name like kiln.h') }).strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -524,6 +524,8 @@ export interface RequestResults {
   'draft.put': { ok: true };
   'draft.drop': { ok: true };
   'draft.list': Draft[];
+  'state.read': GameState;
+  'state.write': StateWriteResult;
   'language.open': LanguageStatus;
   'language.change': { ok: true };
   'language.close': { ok: true };
@@ -532,8 +534,6 @@ export interface RequestResults {
   'language.signature': SignatureInfo | null;
   'language.definition': SourceLocation[];
   'language.header': { name: string; content: string };
-  'state.read': GameState;
-  'state.write': StateWriteResult;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];

@@ -10,8 +10,8 @@
 #include "runtime_internal.h"
 #include "output.h"
 #include "commit.h"
-
 #include "crash_site.h"
+
 
 static __thread char tl_create_error[KILN_ERROR_MAX];
 
@@ -225,10 +225,10 @@ static int guarded_ex(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcom
         k->crashed_version = version;
         k->running_version = running;
         k->frame = rt->frame_count;
+        kiln__crash_site(k, img ? img->img.temp_path : NULL);
         tl_crash_seq++;
     }
     return sig;
-        kiln__crash_site(k, img ? img->img.temp_path : NULL);
 }
 
 static int guarded(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcome, int watched) {
@@ -602,11 +602,11 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
         tl_crash.address = kiln_plat_fault_address();
         tl_crash.crashed_version = version;
         tl_crash.frame = rt->frame_count;
+        kiln__crash_site(&tl_crash, img->img.temp_path);
         kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned a plugin description that cannot be read (its "
                         "pointer, field table or a field name points at unmapped memory, %s at 0x%llx); version %d was "
                         "not loaded and version %d keeps running. Return the KILN_PLUGIN(...) description.", name, path,
                         kiln_plat_signal_name(sig), (unsigned long long)tl_crash.address, (int)version, (int)running);
-        kiln__crash_site(&tl_crash, img->img.temp_path);
         kiln_crash pending = tl_crash;
         out->needs_restart |= image_close(rt, name, img, running);
         tl_crash = pending;

@@ -730,12 +730,12 @@ static void test_crash_on_another_thread(void) {
 #include "test_commit.c"
 #include "test_hardening.c"
 #include "test_sandbox.c"
-#include "test_history.c"
 #include "test_output.c"
+#include "test_history.c"
 #include "test_inspect.c"
+#include "test_crash_site.c"
 
 int main(int argc, char **argv) {
-#include "test_crash_site.c"
     static const test_case tests[] = {
         {"create_rejects_bad_arguments", test_create_rejects_bad_arguments},
         {"draw_primitives", test_draw_primitives},
@@ -769,14 +769,14 @@ int main(int argc, char **argv) {
         COMMIT_TESTS
         HARDENING_TESTS
         SANDBOX_TESTS
-        HISTORY_TESTS
         OUTPUT_TESTS
+        HISTORY_TESTS
         INSPECT_TESTS
+        CRASH_SITE_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);
     remove_workdirs();
-        CRASH_SITE_TESTS
     if (build_root[0]) nftw(build_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;
 }

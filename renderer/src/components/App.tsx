@@ -41,8 +41,8 @@ export function App() {
           <LanguageFeatures />
           <EditorPane />
           <ConfigMarkers />
-          <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />
           <CrashMarkers />
+          <Splitter pane="console" axis="y" sign={-1} label="Resize the console" />
           <div className="console" style={{ height: panes.console }}>
             <RunnerLine />
             <GameLog />
