@@ -35,24 +35,26 @@ const INSTRUMENT = `(() => {
     return send.call(this, data);
   };
   const pixel = (bytes, offset) => ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (ev) => {
-        const t = now();
-        if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 16) {
-          const v = new DataView(ev.data);
-          if (v.getUint32(0, true) !== 0x4d52464b) return;
-          const w = v.getUint16(4, true);
-          const i = 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4;
-          kb.frames.push([t, v.getUint32(8, true), pixel(new Uint8Array(ev.data), i)]);
-          if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
-        } else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) {
-          kb.reloads.push([t, ev.data]);
-        }
-      });
+  const record = (ev) => {
+    const t = now();
+    if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 16) {
+      const v = new DataView(ev.data);
+      if (v.getUint32(0, true) !== 0x4d52464b) return;
+      const w = v.getUint16(4, true);
+      const i = 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4;
+      kb.frames.push([t, v.getUint32(8, true), pixel(new Uint8Array(ev.data), i)]);
+      if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
+    } else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) {
+      kb.reloads.push([t, ev.data]);
     }
   };
+  // The bridge sets onmessage: record each message first, then hand it on.
+  const onmessage = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage');
+  Object.defineProperty(Native.prototype, 'onmessage', {
+    configurable: true,
+    get() { return onmessage.get.call(this); },
+    set(fn) { onmessage.set.call(this, fn ? (ev) => { record(ev); return fn.call(this, ev); } : fn); },
+  });
   const put = CanvasRenderingContext2D.prototype.putImageData;
   CanvasRenderingContext2D.prototype.putImageData = function (img, ...rest) {
     const r = put.call(this, img, ...rest);
@@ -148,8 +150,12 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; })()');
       await page.keyboard.press('Control+s');
       const shown = await page
-        .waitForFunction(`window.__kilnBench.draws.some((d) => d[1] === ${colour}) && window.__kilnBench.reloads.length > 0`, undefined, { timeout: 20_000, polling: 20 })
-        .then(() => true, () => false);
+        // A function, not a string: the page's policy forbids eval.
+        .waitForFunction((c) => {
+          const k = (globalThis as unknown as { __kilnBench: PageLog }).__kilnBench;
+          return k.draws.some((d) => d[1] === c) && k.reloads.length > 0;
+        }, colour, { timeout: 20_000, polling: 20 })
+        .then(() => true, (err: Error) => (process.env.KILN_BENCH_DEBUG && log(`    wait: ${err.message.split("\n")[0]}`), false));
       const pageLog = (await page.evaluate('window.__kilnBench')) as PageLog;
       // The bare compiler on the same file as saved, right after the save: each edit has its pair.
       const b = await bareCompile(paths, f, cc, dir, outDir);
@@ -160,6 +166,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       const arrived = pageLog.frames.find(([, , p]) => p === colour);
       const drawn = pageLog.draws.find(([, p]) => p === colour);
       if (!shown || !reload || key === undefined || send === undefined || !arrived || !drawn) {
+        if (process.env.KILN_BENCH_DEBUG) log(`    edit ${i} failed: shown ${shown} reload ${!!reload} key ${key} send ${send} arrived ${!!arrived} drawn ${!!drawn}; reloads ${pageLog.reloads.length}, draws ${pageLog.draws.length} last ${pageLog.draws.at(-1)?.[1].toString(16)} want ${colour.toString(16)}`);
         failures++;
         continue;
       }

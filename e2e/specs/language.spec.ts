@@ -14,8 +14,9 @@ test('typing fill_ offers fill_rect from kiln.h, and taking it inserts its param
   await page.keyboard.type('fill_', { delay: 50 });
   await expect(lang.suggestion('fill_rect')).toBeVisible(CLANGD);
   await lang.suggestion('fill_rect').click();
-  // The snippet's placeholders are the parameters (the view wraps long lines, so only its start is checked).
-  await expect.poll(() => kiln.editorText()).toContain('fill_rect(int x, int y');
+  // The snippet's placeholders are the parameters (the view wraps long lines, so only its start is checked;
+  // Monaco renders spaces as no-break spaces).
+  await expect.poll(async () => (await kiln.editorText()).replace(/\u00a0/g, ' ')).toContain('fill_rect(int x, int y');
 });
 
 test('hover on draw_text shows the comment kiln.h gives it', async ({ kiln, project, page }) => {
