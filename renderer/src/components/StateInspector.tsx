@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { STATE_HEX_MAX, type GameState, type PluginState, type StateField } from '../../../electron/shared/contract';
-import { STATE_READ_EVERY_MS, useStateInspectorStore, type EditTarget } from '../stores/stateInspectorStore';
+import { STATE_HEX_MAX, type PluginState, type StateField } from '../../../electron/shared/contract';
+import { STATE_READ_EVERY_MS, useStateInspectorStore, type StateInspectorStore } from '../stores/stateInspectorStore';
 import { formatValue, hexLines } from './stateFormat';
 
 /** Reads the state every STATE_READ_EVERY_MS while the panel is open and the page is visible; nothing otherwise. */
@@ -29,16 +29,8 @@ function useLiveState(open: boolean): void {
   }, [open, visible]);
 }
 
-/** What the panel shows, as props: the view renders from these alone. */
-export interface StateInspectorViewProps {
-  open: boolean;
-  state: GameState | null;
-  readError: string | null;
-  reads: number;
-  editing: EditTarget | null;
-  editError: string | null;
-  expanded: Record<string, boolean>;
-}
+/** What the panel shows, as props: the view renders from these alone (the store's data, without its actions). */
+export type StateInspectorViewProps = Pick<StateInspectorStore, 'open' | 'state' | 'readError' | 'reads' | 'editing' | 'editError' | 'expanded'>;
 type Edit = Pick<StateInspectorViewProps, 'editing' | 'editError' | 'expanded'>;
 
 /** One element's value: click (or Enter) to edit, Enter writes, Escape cancels; a refusal shows under it. */

@@ -13,7 +13,7 @@ export interface EditTarget {
   index: number;
 }
 
-interface StateInspectorStore {
+export interface StateInspectorStore {
   /** The panel is expanded (remembered across reloads of the page). */
   open: boolean;
   /** The last read, or null before the first. */
