@@ -13,15 +13,6 @@
 
 _Static_assert(sizeof(kiln_state_field) == sizeof(kiln_field_rec), "kiln_state_field mirrors kiln_field_rec");
 
-static uint32_t elem_size(uint32_t type) {
-    switch (type) {
-    case KILN_I32: case KILN_U32: case KILN_F32: return 4;
-    case KILN_F64: case KILN_I64: return 8;
-    case KILN_U8: case KILN_BOOL: return 1;
-    default: return 0;
-    }
-}
-
 /* The type's name and what it takes, for refusals. */
 static const char *type_says(uint32_t type) {
     switch (type) {
@@ -100,7 +91,7 @@ static void format_elem(const uint8_t *p, uint32_t type, char *out, size_t len) 
     }
 }
 
-/* Encodes *v as `type` into out (elem_size bytes), or fills why and returns -1. */
+/* Encodes *v as `type` into out (kiln__field_type_size bytes), or fills why and returns -1. */
 static int encode(const kiln_state_value *v, uint32_t type, uint8_t *out, char *why, size_t why_len) {
     if (v->kind == KILN_VALUE_BOOL) {
         if (type != KILN_BOOL) { snprintf(why, why_len, "true/false fits only a bool field"); return -1; }
@@ -193,7 +184,7 @@ int32_t kiln_state_write(kiln_runtime *rt, const char *plugin, const char *field
                     (unsigned)f->count, f->count == 1 ? "" : "s", (unsigned)index);
         goto done;
     }
-    uint32_t size = elem_size(f->type);
+    uint32_t size = kiln__field_type_size(f->type);
     uint8_t bytes[8];
     char why[300];
     if (!size || encode(value, f->type, bytes, why, sizeof why) != 0) {

@@ -151,6 +151,7 @@ struct kiln_runtime {
 };
 
 /* host.c */
+uint32_t kiln__field_type_size(uint32_t type); /* bytes of one element of a KILN_FIELD type; 0: unknown */
 void kiln__host_init(kiln_runtime *rt);                 /* fills rt->host */
 void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot); /* host calls on this thread go to rt (and slot's arena) */
 void kiln__host_leave(void);

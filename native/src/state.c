@@ -11,7 +11,7 @@
 #define KILN_STATE_MAGIC "KILNSTAT"
 
 /* --- field tables ------------------------------------------------------------------------------------------- */
-static uint32_t type_size(uint32_t t) {
+uint32_t kiln__field_type_size(uint32_t t) {
     switch (t) {
     case KILN_I32: case KILN_U32: case KILN_F32: return 4;
     case KILN_F64: case KILN_I64: return 8;
@@ -61,7 +61,7 @@ int kiln__copy_fields(kiln_runtime *rt, const char *name, const kiln_plugin *des
     if (!recs) { kiln__set_error(rt, "%s: out of memory.", name); return -1; }
     for (uint32_t i = 0; i < count; i++) {
         kiln_field f = table[i];
-        uint32_t sz = type_size(f.type);
+        uint32_t sz = kiln__field_type_size(f.type);
         size_t nl = f.name ? strnlen(f.name, KILN_FIELD_NAME) : 0;
         if (nl == 0 || nl >= KILN_FIELD_NAME || sz == 0 || f.count == 0 ||
             (uint64_t)f.offset + (uint64_t)sz * f.count > state_size) {
@@ -93,7 +93,7 @@ int kiln__fields_check(const kiln_field_rec *f, uint32_t n, uint32_t state_size,
     if (n > KILN_FIELDS_MAX) { snprintf(why, why_len, "%u field records, more than %d", n, KILN_FIELDS_MAX); return -1; }
     for (uint32_t i = 0; i < n; i++) {
         size_t nl = strnlen(f[i].name, KILN_FIELD_NAME);
-        uint32_t sz = type_size(f[i].type);
+        uint32_t sz = kiln__field_type_size(f[i].type);
         if (nl == 0 || nl >= KILN_FIELD_NAME) { snprintf(why, why_len, "record #%u has no terminated name of 1-%d chars", i, KILN_FIELD_NAME - 1); return -1; }
         if (sz == 0) { snprintf(why, why_len, "record #%u (\"%s\") has unknown type %u", i, f[i].name, f[i].type); return -1; }
         if (f[i].count == 0 || f[i].count > KILN_STATE_SIZE_MAX || (uint64_t)f[i].offset + (uint64_t)sz * f[i].count > state_size) {
@@ -165,12 +165,12 @@ static void migrate_fields(const uint8_t *old, const kiln_field_rec *of, uint32_
     for (uint32_t i = 0; i < nn; i++) {
         const kiln_field_rec *o = find_field(of, on, nf[i].name);
         if (!o) {
-            if (defaults) memcpy(fresh + nf[i].offset, defaults + nf[i].offset, (size_t)type_size(nf[i].type) * nf[i].count);
+            if (defaults) memcpy(fresh + nf[i].offset, defaults + nf[i].offset, (size_t)kiln__field_type_size(nf[i].type) * nf[i].count);
             append(added, sizeof added, "%s%s%s", added[0] ? ", " : "", nf[i].name, "");
             continue;
         }
         uint32_t n = o->count < nf[i].count ? o->count : nf[i].count;
-        uint32_t os = type_size(o->type), ns = type_size(nf[i].type);
+        uint32_t os = kiln__field_type_size(o->type), ns = kiln__field_type_size(nf[i].type);
         for (uint32_t k = 0; k < n; k++)
             write_elem(fresh + nf[i].offset + k * ns, nf[i].type, read_elem(old + o->offset + k * os, o->type));
         if (o->type != nf[i].type) {
@@ -240,7 +240,7 @@ static void coverage_warning(kiln_runtime *rt, const char *name, const kiln_call
     uint32_t pos = 0, missing = 0, align = 1, shown = 0;
     for (uint32_t k = 0; k <= n; k++) {
         const kiln_field_rec *f = k < n ? &cb->fields[order[k]] : NULL;
-        uint32_t a = f ? type_size(f->type) : align, at = f ? f->offset : size;
+        uint32_t a = f ? kiln__field_type_size(f->type) : align, at = f ? f->offset : size;
         if (f && a > align) align = a;
         uint32_t aligned = a ? (pos + a - 1) / a * a : pos;
         if (at > pos && !(aligned == at && at - pos < a)) {
@@ -251,7 +251,7 @@ static void coverage_warning(kiln_runtime *rt, const char *name, const kiln_call
             shown++;
         }
         if (f) {
-            uint32_t end = f->offset + type_size(f->type) * f->count;
+            uint32_t end = f->offset + kiln__field_type_size(f->type) * f->count;
             if (end > pos) pos = end;
         }
     }
