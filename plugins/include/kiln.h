@@ -133,6 +133,27 @@ typedef struct kiln_host {
     void *(*alloc)(size_t size);
     void (*free)(void *ptr);
     int32_t (*mouse_released)(int32_t button);
+
+    /* --- appended in Kiln 0.3: images, gamepads, sound (issue 13). Order is the ABI: never reorder. --- */
+    /* Images: paths relative to the project folder; a handle >= 0, or < 0 (logged with the file and the reason). */
+    int32_t (*image_load)(const char *path);
+    void (*draw_sprite)(int32_t image, int32_t x, int32_t y);
+    /* Draws the sw*sh part of image at (sx, sy) with its top-left at (x, y); flags: SPRITE_FLIP_X | SPRITE_FLIP_Y. */
+    void (*draw_sprite_part)(int32_t image, int32_t sx, int32_t sy, int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags);
+    int32_t (*image_width)(int32_t image);
+    int32_t (*image_height)(int32_t image);
+    /* Gamepads (W3C "standard" mapping): pad 0..KILN_PAD_COUNT-1, buttons PAD_A.., axes PAD_AXIS_LX... */
+    int32_t (*pad_connected)(int32_t pad);
+    int32_t (*pad_down)(int32_t pad, int32_t button);
+    int32_t (*pad_pressed)(int32_t pad, int32_t button);
+    int32_t (*pad_released)(int32_t pad, int32_t button);
+    float (*pad_axis)(int32_t pad, int32_t axis);
+    /* Sound, played by the editor: WAV/OGG relative to the project folder; a handle >= 0, or < 0 (logged). */
+    int32_t (*sound_load)(const char *path);
+    void (*sound_play)(int32_t sound, float volume, float pan);
+    void (*music_play)(int32_t sound, float volume); /* loops until music_stop */
+    void (*music_stop)(void);
+    void (*sfx_tone)(float hz, int32_t ms, int32_t wave, float volume); /* wave: SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE */
 } kiln_host;
 
 /* 1 if the host that loaded this plugin provides `member` (hosts older than this header lack the newer ones). */
