@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../shared/contract';
-import type { KilnBackend } from './backend';
+import { nextFrameOf } from './runner-fault-support';
 import { closeTestBackends, copyExample, openTestBackend, sleep, waitProven } from './test-support';
 
 const PADDLE = 0xd8dee9; // the paddle's body on the shipped sheet (scripts/make-example-assets.mjs)
@@ -22,23 +22,6 @@ const at = (f: Frame, x: number, y: number) => {
 };
 /** The paddle's middle: breakout starts with it centred on 320 px (it stays there: nobody moves it), 14 px above the bottom. */
 const paddleMiddle = (f: Frame) => at(f, 160, f.height - 14 + 3);
-
-/** The next frame that satisfies `ok`, or throws after `ms`. */
-function frameWhere(backend: KilnBackend, ok: (f: Frame) => boolean, ms = 15_000): Promise<Frame> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      backend.off('frame', check);
-      reject(new Error(`no such frame within ${ms} ms`));
-    }, ms);
-    const check = (f: Frame) => {
-      if (!ok(f)) return;
-      clearTimeout(timer);
-      backend.off('frame', check);
-      resolve(f);
-    };
-    backend.on('frame', check);
-  });
-}
 
 /** Paints the sheet's paddle body (as an image editor would: a temp file renamed over the old one). */
 function paintPaddle(dir: string, rgb: number): void {
@@ -55,12 +38,12 @@ afterEach(closeTestBackends);
 describe('images in the running game', () => {
   it('draws the sprite sheet, and a sheet replaced on disk within frames, same handle, no code reload', async () => {
     const game = await openTestBackend(copyExample('breakout'));
-    const first = await frameWhere(game.backend, (f) => paddleMiddle(f) === PADDLE);
+    const first = await nextFrameOf(game.backend, (f) => paddleMiddle(f) === PADDLE);
     expect(at(first, 160 - 144 + 8, 24 + 4)).toBe(BRICK_RED); // first brick row, drawn from the sheet
     const codeLoads = game.events.filter((e) => e.plugin === 'breakout').length;
 
     paintPaddle(game.dir, PAINTED);
-    await frameWhere(game.backend, (f) => paddleMiddle(f) === PAINTED);
+    await nextFrameOf(game.backend, (f) => paddleMiddle(f) === PAINTED);
     await expect.poll(() => game.events.find((e) => e.trigger === 'asset')).toMatchObject({
       plugin: 'sprites.png',
       outcome: 'ok',
@@ -75,27 +58,27 @@ describe('images in the running game', () => {
     writeFileSync(path.join(game.dir, 'sprites.png'), 'not a png');
     await expect.poll(() => game.events.filter((e) => e.trigger === 'asset').at(-1)?.outcome, { timeout: 10_000 }).toBe('load-error');
     expect(game.events.at(-1)!.message).toMatch(/^sprites\.png: it is not an image Kiln can read .*placeholder/);
-    await frameWhere(game.backend, (f) => paddleMiddle(f) !== PAINTED && paddleMiddle(f) !== PADDLE);
+    await nextFrameOf(game.backend, (f) => paddleMiddle(f) !== PAINTED && paddleMiddle(f) !== PADDLE);
     writeFileSync(path.join(game.dir, 'sprites.png'), readFileSync(path.join(__dirname, '../../plugins/breakout/sprites.png')));
-    await frameWhere(game.backend, (f) => paddleMiddle(f) === PADDLE);
+    await nextFrameOf(game.backend, (f) => paddleMiddle(f) === PADDLE);
   });
 
   it('a restarted runner draws the same images from its first frame (handles kept in the state)', async () => {
     const game = await openTestBackend(copyExample('breakout'));
-    await frameWhere(game.backend, (f) => paddleMiddle(f) === PADDLE);
+    await nextFrameOf(game.backend, (f) => paddleMiddle(f) === PADDLE);
     await waitProven(game.backend, 'breakout', 1); // a death on probation would be blamed on the version
     const pid = game.backend.supervisor.pid!;
     process.kill(pid, 'SIGKILL');
-    const after = await frameWhere(game.backend, () => game.backend.supervisor.pid !== pid);
+    const after = await nextFrameOf(game.backend, () => game.backend.supervisor.pid !== pid);
     expect(paddleMiddle(after)).toBe(PADDLE);
   });
 
   it('a kiln.json size change applies to the running game at once', async () => {
     const game = await openTestBackend(copyExample('breakout'));
-    const before = await frameWhere(game.backend, (f) => paddleMiddle(f) === PADDLE);
+    const before = await nextFrameOf(game.backend, (f) => paddleMiddle(f) === PADDLE);
     const config = JSON.parse(readFileSync(path.join(game.dir, 'kiln.json'), 'utf8'));
     await game.backend.save('kiln.json', JSON.stringify({ ...config, width: 400, height: 240 }));
-    const after = await frameWhere(game.backend, (f) => f.width === 400 && f.height === 240 && paddleMiddle(f) === PADDLE);
+    const after = await nextFrameOf(game.backend, (f) => f.width === 400 && f.height === 240 && paddleMiddle(f) === PADDLE);
     expect(after.frame).toBeGreaterThan(before.frame); // the same game went on: no restart from frame 0
     expect(game.backend.supervisor.runnerInfo.pid).toBe(game.backend.supervisor.pid);
     await sleep(50);
