@@ -33,6 +33,8 @@ import { nowMs, type RunnerLauncher } from './runner-protocol';
 import type { HistoryCommand } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
+import { assetReloadEvent } from './asset-reload';
+import { isImagePath } from '../shared/contract';
 
 export class RequestError extends Error {}
 
@@ -86,6 +88,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       libkiln: paths.libkiln,
       memoryLimitMb: project.config.runner.memoryLimitMb,
       historyMb: project.config.history.memoryMb,
+      assetDir: project.root,
       ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
@@ -222,6 +225,10 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       this.supervisor.mouse(x, y, buttons);
       return { ok: true };
     },
+    'game.pad': async ({ pad, connected, buttons, axes }) => {
+      this.supervisor.pad(pad, connected, buttons, axes);
+      return { ok: true };
+    },
     'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
     'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
     'history.seek': async ({ frame }) => this.runnerCommand({ type: 'history', action: 'seek', frame }),
@@ -352,9 +359,23 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       await this.announceProject();
       return;
     }
+    if (isImagePath(change.path)) {
+      if (change.kind === 'added') await this.announceProject();
+      await this.reloadImage(change.path); // art is not text: no file-changed, no rebuild
+      return;
+    }
     this.emit('file-changed', { path: change.path, content: change.content });
     if (change.kind === 'added') await this.announceProject();
     this.loop.rebuildFor(change.path, 'external-change', nowMs());
+  }
+
+  /** An image changed on disk: the game draws the new pixels from its next frame; the reload log says so. */
+  private async reloadImage(relative: string): Promise<void> {
+    const seenAt = nowMs();
+    const asset = await this.supervisor.reloadAsset(relative);
+    if (!asset) return; // not an image the game uses
+    const event = this.loop.log.append(assetReloadEvent(asset, seenAt));
+    this.emit('reload', event);
   }
 
   /** kiln.json changed: take the new settings if they are valid, otherwise keep the old ones and say why. */
@@ -369,6 +390,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     this.loop.profile = this.project.config.build.profile;
+    this.supervisor.resize(this.project.config.width, this.project.config.height); // the running game, at once
     this.describeProfiles();
     await this.announceProject();
     this.loop.rebuildAll(trigger);
