@@ -91,7 +91,7 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
   const linked = await tool(['cc', ...C_FLAGS, '-s', ...objects, ...hostObjects, '-o', wasm]);
   if (linked.code !== 0) throw new ExportError(linkProblems(linked.output, plugins));
   const bytes = await fs.readFile(wasm);
-  const foreign = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).filter((i) => !ALLOWED_IMPORT_MODULES.has(i.module));
+  const foreign = wasmImports(bytes).filter((i) => !ALLOWED_IMPORT_MODULES.has(i.module));
   if (foreign.length) {
     throw new ExportError(foreign.map((i) => ({ symbol: i.name, message: `the game needs ${i.module}.${i.name}, which a browser cannot give it` })));
   }
@@ -160,6 +160,13 @@ function runTool(exe: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       resolve({ code, output: `${stdout}${stderr}` });
     });
   });
+}
+
+/** What the module asks of its host, read by Node's own WebAssembly (the Node typings leave it out). */
+function wasmImports(bytes: Uint8Array): { module: string; name: string }[] {
+  type Api = { Module: { new (b: Uint8Array): object; imports(m: object): { module: string; name: string }[] } };
+  const api = (globalThis as unknown as { WebAssembly: Api }).WebAssembly;
+  return api.Module.imports(new api.Module(bytes));
 }
 
 function escapeHtml(s: string): string {
