@@ -7,7 +7,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,6 +16,7 @@ import { compile, findCompilerFor } from '../compiler';
 import { findKilnRoot, kilnPaths } from '../paths';
 import { Project } from '../project';
 import { exportGame, ExportError } from './export-game';
+import { serveFolder } from './static-server';
 
 const paths = kilnPaths(findKilnRoot(__dirname));
 const FRAMES = 120;
@@ -54,20 +54,6 @@ async function runnerFrames(keys: typeof KEYS, run: string): Promise<Uint8Array[
   return frames;
 }
 
-function serve(dir: string): Promise<{ url: string; close: () => void }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.png': 'image/png' };
-  const server = http.createServer(async (req, res) => {
-    const file = path.join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/^\/+/, '') || 'index.html');
-    const body = await fs.readFile(file).catch(() => null);
-    res.writeHead(body ? 200 : 404, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(body ?? 'not found');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    resolve({ url: `http://127.0.0.1:${port}`, close: () => server.close() });
-  }));
-}
-
 let browser: Browser;
 async function openPage(url: string): Promise<Page> {
   browser ??= await chromium.launch({ executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
@@ -95,9 +81,9 @@ describe('web export', () => {
     const wasm = report.files.find((f) => f.path === 'game.wasm')!;
     expect(wasm.bytes).toBeGreaterThan(1000);
     expect(report.totalBytes).toBeLessThan(300 * 1024); // pong's page, no assets
-    const site = await serve(report.dir);
+    const site = await serveFolder(report.dir);
     try {
-      const page = await openPage(`${site.url}/index.html?manual`);
+      const page = await openPage(`${site.url}index.html?manual`);
       await page.waitForSelector('body[data-ready="1"]');
       // page code as text: this file is type-checked for Node, which has no DOM types
       const web: string[] = await page.evaluate(`(async (frames, keys) => {
@@ -116,7 +102,7 @@ describe('web export', () => {
       // the keys did something: the runner's frame 49 (W held) is not its frame 9
       expect(sha(runner[48])).not.toBe(sha(runner[8]));
     } finally {
-      site.close();
+      await site.close();
     }
   }, 900_000); // the first web export on a machine fills Zig's cache (minutes on a busy 2-core machine)
 
@@ -153,9 +139,9 @@ describe('native export', () => {
       ),
     );
     // decode the PNG with the browser's decoder (no PNG library in Node here) and compare with the runner's frame
-    const site = await serve(tmp);
+    const site = await serveFolder(tmp);
     try {
-      const page = await openPage(`${site.url}/frame120.png`);
+      const page = await openPage(`${site.url}frame120.png`);
       const native: number[] = await page.evaluate(`(async () => {
         const png = await (await fetch(location.href)).blob();
         const bitmap = await createImageBitmap(png, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
@@ -169,7 +155,7 @@ describe('native export', () => {
       for (let i = 0; i < native.length; i += 4) if ([0, 1, 2, 3].some((c) => native[i + c] !== runnerNoInput[i + c])) differing++;
       expect(differing, 'pixels of frame 120 that differ from the runner').toBe(0);
     } finally {
-      site.close();
+      await site.close();
     }
   }, 300_000);
 });
