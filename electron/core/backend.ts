@@ -35,6 +35,7 @@ import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
 import { assetReloadEvent } from './asset-reload';
 import { isImagePath } from '../shared/contract';
+import { describeProblem, describeReport, ExportError, exportGame } from './export/export-game';
 
 export class RequestError extends Error {}
 
@@ -294,7 +295,25 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     'language.signature': ({ path: file, line, column }) => this.languageRequest(() => this.language.signature(file, line, column)),
     'language.definition': ({ path: file, line, column }) => this.languageRequest(() => this.language.definition(file, line, column)),
     'language.header': ({ name }) => this.languageRequest(() => this.language.header(name)),
+    'project.export': ({ target, dir }) => this.exportProject(target, dir),
   };
+
+  /** Export (issue 14): the log says where the game went and how big it is, or which plugin and symbol stopped it. */
+  private async exportProject(target: 'web' | 'native', dir: string | undefined): Promise<RequestResult<'project.export'>> {
+    if (!this.loop.enabled) throw new RequestError('refused: trust the project before exporting it (the export compiles its code)');
+    if (dir !== undefined && !path.isAbsolute(dir)) throw new RequestError(`export folder ${dir} is not an absolute path`);
+    const say = (level: 'info' | 'error', text: string) => this.gameLog.add({ at: Date.now(), level, text });
+    say('info', `export: building ${this.project.config.name} for ${target === 'web' ? 'the web' : 'a standalone program'}…`);
+    try {
+      const report = await exportGame({ project: this.project, paths: this.paths, target, dir });
+      say('info', describeReport(this.project.config.name, report));
+      return report;
+    } catch (err) {
+      if (!(err instanceof ExportError)) throw err;
+      for (const p of err.problems) say('error', `export failed: ${describeProblem(p)}`);
+      throw new RequestError(`export failed: ${err.message}`);
+    }
+  }
 
   /** A language answer, with "not open" and "no such header" as the UI's refusals rather than internal errors. */
   private async languageRequest<T>(run: () => Promise<T>): Promise<T> {

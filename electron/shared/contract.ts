@@ -531,6 +531,13 @@ export const requestSchemas = {
   'language.definition': z.object({ path: relPath, line: z.number().int().min(1), column: z.number().int().min(1) }).strict(),
   /** A file of Kiln's plugins/include (kiln.h), read-only: it lives outside the project. */
   'language.header': z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\.h$/, 'a header name like kiln.h') }).strict(),
+  /** Export (issue 14): the game as a web page or a standalone program, into `dir` (absolute) or <project>/export/<target>. */
+  'project.export': z
+    .object({
+      target: z.enum(['web', 'native']),
+      dir: z.string().min(1).max(4096).refine((d) => !d.includes('\0'), 'path contains a NUL byte').optional(),
+    })
+    .strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -576,6 +583,7 @@ export interface RequestResults {
   'language.signature': SignatureInfo | null;
   'language.definition': SourceLocation[];
   'language.header': { name: string; content: string };
+  'project.export': ExportReport;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];
@@ -686,24 +694,29 @@ export const ipcChannels = {
   framePort: 'kiln:frame-port',
 } as const;
 
-/** Browser KeyboardEvent.code -> kiln key code (plugins/include/kiln.h enum kiln_key). */
-export function keyCodeFromDom(code: string): number | null {
-  if (/^Key[A-Z]$/.test(code)) return code.charCodeAt(3);
-  if (/^Digit[0-9]$/.test(code)) return code.charCodeAt(5);
-  const named: Record<string, number> = {
-    Space: 32,
-    ArrowUp: 256,
-    ArrowDown: 257,
-    ArrowLeft: 258,
-    ArrowRight: 259,
-    Enter: 260,
-    Escape: 261,
-    ShiftLeft: 262,
-    ShiftRight: 262,
-    ControlLeft: 263,
-    ControlRight: 263,
-    Tab: 264,
-    Backspace: 265,
-  };
-  return named[code] ?? null;
+export { keyCodeFromDom } from './keys';
+
+/* --- export (issue 14) ---------------------------------------------------------------------------------------- */
+export type ExportTarget = 'web' | 'native';
+export interface ExportFile {
+  /** Relative to the export folder, with / */
+  path: string;
+  bytes: number;
+}
+/** A finished export: where it is and how big (the log and the CLI say both). */
+export interface ExportReport {
+  target: ExportTarget;
+  dir: string;
+  files: ExportFile[];
+  totalBytes: number;
+  ms: number;
+}
+/** Why an export failed, as fields: the plugin, the symbol the web host cannot offer or the source line, what to do. */
+export interface ExportProblem {
+  plugin?: string;
+  symbol?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  message: string;
 }

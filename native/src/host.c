@@ -9,6 +9,7 @@
 
 #include "draw.h"
 #include "output.h"
+#include "rng.h"
 #include "runtime_internal.h"
 
 static __thread kiln_runtime *tl_rt;
@@ -141,11 +142,7 @@ static double host_time(void) { return tl_rt ? tl_rt->time : 0.0; }
 
 static uint32_t host_random(void) {
     kiln_runtime *rt = tl_rt;
-    if (!rt) return 0;
-    uint32_t x = rt->rng; /* xorshift32 */
-    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-    rt->rng = x;
-    return x;
+    return rt ? kiln_rng_next(&rt->rng) : 0;
 }
 
 static void host_log(int32_t level, const char *msg, size_t len) {

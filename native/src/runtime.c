@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runtime_internal.h"
+#include "rng.h"
 #include "output.h"
 #include "commit.h"
 #include "crash_site.h"
@@ -381,7 +382,7 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
     kiln_plat_remove_stale_copies(rt->state_dir);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->msg_lock, NULL);
-    rt->rng = 0x2545F491u;
+    rt->rng = KILN_RNG_DEFAULT_SEED;
     rt->last_state_action = KILN_STATE_NEW;
     kiln__host_init(rt);
     return rt;
@@ -975,7 +976,7 @@ void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms) {
 }
 
 void kiln_set_seed(kiln_runtime *rt, uint32_t seed) {
-    if (rt) rt->rng = seed ? seed : 0x2545F491u;
+    if (rt) rt->rng = kiln_rng_seed(seed);
 }
 
 /* --- heartbeat ---------------------------------------------------------------------------------------------------- */
