@@ -10,12 +10,15 @@
 #include "draw.h"
 #include "output.h"
 #include "runtime_internal.h"
+#include "world.h"
 
 static __thread kiln_runtime *tl_rt;
 static __thread kiln_slot *tl_slot;
 
 void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot) { tl_rt = rt; tl_slot = slot; }
 void kiln__host_leave(void) { tl_rt = NULL; tl_slot = NULL; }
+kiln_runtime *kiln__host_runtime(void) { return tl_rt; }
+kiln_slot *kiln__host_slot(void) { return tl_slot; }
 
 /* --- pixels: the drawing itself is draw.c (shared with the web export's WebAssembly host) ----------- */
 static inline int canvas_of(kiln_canvas *cv) {
@@ -179,6 +182,7 @@ void kiln__host_init(kiln_runtime *rt) {
     h->alloc = host_alloc;
     h->free = host_free;
     h->mouse_released = host_mouse_released;
+    kiln__world_host_init(h);
 }
 
 /* --- message queue ----------------------------------------------------------------------------------------- */
