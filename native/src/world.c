@@ -492,10 +492,6 @@ static int32_t register_comp(kiln_runtime *rt, kiln_world *w, const char *plugin
         snprintf(k->name, sizeof k->name, "%s", nc->name);
         if (r->cap && !(k->sparse = kiln__arena_alloc(w->slot->arena, r->cap * 4u))) goto full;
         r->ncomps++;
-    } else if (r->comps[c].owner[0] && strcmp(r->comps[c].owner, plugin) != 0) {
-        /* the owner may have been removed from kiln.json: the new declarer takes it over, said once */
-        kiln__queue_messagef_from(rt, plugin, KILN_LOG_WARN, "world: component %s was declared by %s; %s declares it "
-                                  "now and owns its layout.", nc->name, r->comps[c].owner, plugin);
     }
     world_comp *k = &r->comps[c < 0 ? (int32_t)r->ncomps - 1 : c];
     int changed = c >= 0 && (k->size != nc->size || k->layout_hash != nc->layout_hash);
@@ -537,7 +533,7 @@ static int32_t register_comp(kiln_runtime *rt, kiln_world *w, const char *plugin
     k->size = nc->size;
     k->field_count = nc->field_count;
     k->layout_hash = nc->layout_hash;
-    snprintf(k->owner, sizeof k->owner, "%s", plugin);
+    if (!k->owner[0] || changed) snprintf(k->owner, sizeof k->owner, "%s", plugin); /* who set its layout */
     return KILN_OK;
 full:
     kiln__set_error(rt, "%s: the world's memory (%zu MiB) is full while registering component %s; despawn entities.",

@@ -20,10 +20,14 @@ static int32_t world_comp_id(kiln_runtime *rt, const char *name) {
 
 static uint32_t world_entities(kiln_runtime *rt) { uint32_t n = 0; kiln_world_stats(rt, &n, NULL); return n; }
 
+static int world_positions_of(kiln_runtime *rt, const char *component, world_pos *out, int cap);
+static int world_positions(kiln_runtime *rt, world_pos *out, int cap) { return world_positions_of(rt, "Pos", out, cap); }
+
 /* Pos of every entity, in index order (n of them). */
-static int world_positions(kiln_runtime *rt, world_pos *out, int cap) {
+static int world_positions_of(kiln_runtime *rt, const char *component, world_pos *out, int cap) {
     uint64_t ids[512];
-    int32_t pos = world_comp_id(rt, "Pos");
+    int32_t pos = world_comp_id(rt, component);
+    if (pos < 0) return -1;
     int32_t n = kiln_world_entities(rt, pos, 0, ids, 512);
     for (int i = 0; i < n && i < cap; i++) kiln_world_read(rt, ids[i], pos, (uint8_t *)&out[i], sizeof out[i]);
     return n;
@@ -203,6 +207,30 @@ static void test_world_inspector_write(void) {
     kiln_destroy(rt);
 }
 
+static void test_world_asteroids_reload_physics_alone(void) {
+    kiln_runtime *rt = make_rt(NULL);
+    const char *physics = compile_plugin("ast_physics", "../../../plugins/asteroids/physics.c", "-lm");
+    CHECK_EQ(kiln_load_plugin(rt, "physics", physics), 1);
+    CHECK_EQ(kiln_load_plugin(rt, "input", compile_plugin("ast_input", "../../../plugins/asteroids/input.c", "-lm")), 1);
+    CHECK_EQ(kiln_load_plugin(rt, "render", compile_plugin("ast_render", "../../../plugins/asteroids/render.c", "-lm")), 1);
+    for (int i = 0; i < 30; i++) CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    uint32_t n = world_entities(rt);
+    CHECK_EQ(n, 241); /* the ship and a field of 240 rocks */
+    kiln_copy_framebuffer(rt, fbuf, sizeof fbuf);
+    int rock_pixels = 0;
+    for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) { uint32_t c = px(x, y) >> 8; rock_pixels += c == 0x8D8D8D || c == 0xA8A8A8 || c == 0xC8C8C8; }
+    CHECK(rock_pixels > 50);
+    world_pos before[512], after[512];
+    CHECK_EQ(world_positions_of(rt, "Position", before, 512), 241);
+    CHECK_EQ(kiln_load_plugin_version(rt, "physics", physics, 2), 2);
+    CHECK_EQ(kiln_plugin_version(rt, "physics"), 2);
+    CHECK_EQ(kiln_plugin_version(rt, "render"), 1);
+    CHECK_EQ(world_entities(rt), 241);
+    CHECK_EQ(world_positions_of(rt, "Position", after, 512), 241);
+    CHECK(memcmp(before, after, sizeof(world_pos) * 241) == 0);
+    kiln_destroy(rt);
+}
+
 #define WORLD_TESTS                                                                                  \
     {"world_ids_generations_and_queries", test_world_ids_generations_and_queries},                   \
     {"world_migration_kept_added_removed_converted", test_world_migration_kept_added_removed_converted}, \
@@ -210,4 +238,7 @@ static void test_world_inspector_write(void) {
     {"world_failed_load_changes_nothing", test_world_failed_load_changes_nothing},                   \
     {"world_survives_a_restart", test_world_survives_a_restart},                                     \
     {"world_timeline_seek_restores_it", test_world_timeline_seek_restores_it},                       \
-    {"world_inspector_write", test_world_inspector_write},
+    {"world_inspector_write", test_world_inspector_write},                                           \
+    {"world_asteroids_reload_physics_alone", test_world_asteroids_reload_physics_alone},
+
+/* The example game: three systems on one world; physics reloaded alone keeps every entity as it was. */
