@@ -1,6 +1,7 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
+import { bindWorldInspector, type WorldInspector } from './world-inspector';
 import { bindHistory, type NativeHistory } from './history';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
@@ -91,6 +92,8 @@ export interface LibKiln {
   stateInspector?: StateInspector;
   /** kiln_history_* (history.ts): the timeline's past frames. */
   history?: NativeHistory;
+  /** kiln_world_* (world-inspector.ts): the entity inspector. */
+  worldInspector?: WorldInspector;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -243,6 +246,7 @@ export function loadLibKiln(path: string): LibKiln {
       };
     })(),
     stateInspector: bindStateInspector(lib),
+    worldInspector: bindWorldInspector(lib), // after the state inspector: it reuses its structs
     history: bindHistory(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),

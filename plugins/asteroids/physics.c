@@ -3,7 +3,7 @@
  * where it is and how it moves. */
 #include "asteroids.h"
 
-#define FRICTION 0.0f   /* velocity lost per second (0..1); the ship's thrust is in input.c */
+#define FRICTION 0.0f /* velocity lost per second, 0..1 */
 
 typedef struct { uint32_t frames, hits; } Physics;
 static const kiln_field physics_fields[] = {KILN_FIELD(Physics, frames, KILN_U32, 1), KILN_FIELD(Physics, hits, KILN_U32, 1)};

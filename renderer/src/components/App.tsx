@@ -18,6 +18,7 @@ import { RunnerLine } from './RunnerLine';
 import { SessionBar } from './SessionBar';
 import { Splitter } from './Splitter';
 import { StateInspector } from './StateInspector';
+import { EntityInspector } from './EntityInspector';
 import { StatusBadge } from './StatusBadge';
 import { TabBar } from './TabBar';
 import { TrustBanner } from './TrustBanner';
@@ -47,6 +48,7 @@ export function App() {
             <RunnerLine />
             <GameLog />
             <StateInspector />
+            <EntityInspector />
           </div>
         </main>
         <Splitter pane="side" axis="x" sign={-1} label="Resize the game column" />
