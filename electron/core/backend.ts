@@ -245,6 +245,15 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       const reply = await this.supervisor.inspect({ action: 'write', plugin, field, index, value });
       return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
     },
+    'world.read': async ({ with: withComponent, selected }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'read', with: withComponent, selected });
+      if (!reply.view) throw new RequestError(`world.read: ${reply.error ?? 'no answer'}`);
+      return reply.view;
+    },
+    'world.write': async ({ entity, component, field, index, value }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'write', entity, component, field, index, value });
+      return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
+    },
     'session.get': async () => this.session(),
     'build.reload': async ({ plugin }) => {
       if (!this.loop.enabled) throw new RequestError('refused: trust the project before building it');
