@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { CrashRecord, Frame, GameLogMessage, RunnerInfo } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
 import type { HistoryCommand } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
@@ -32,6 +32,9 @@ export interface RunnerConfig {
   historyMb?: number;
   /** The web shell's frame relay socket: frames skip this process (RunnerLimits.frameSocket). */
   frameSocket?: string;
+  /** The project folder (sound files are relative to it) and whether sound calls do anything (RunnerLimits). */
+  projectDir?: string;
+  sound?: boolean;
 }
 
 export type LoadOutcome =
@@ -48,7 +51,7 @@ export interface SupervisorCrash {
 }
 
 interface SupervisorEvents {
-  frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
+  frame: [Frame];
   log: [GameLogMessage];
   crash: [SupervisorCrash];
   runner: [RunnerInfo];
@@ -304,6 +307,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         heartbeatPath,
         frameSocket: this.config.frameSocket,
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
+        projectDir: this.config.projectDir,
+        sound: this.config.sound,
       });
     });
   }

@@ -6,7 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { eventNames, encodeFrameHeader, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
+import { eventNames, encodeFrameParts, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
 import { ProjectHost } from '../core/project-host';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { menuTemplate } from './menu';
@@ -99,11 +99,7 @@ async function createWindow(): Promise<void> {
 
   const { port1, port2 } = new MessageChannelMain();
   host.on('frame', (frame: Frame) => {
-    const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
-    const bytes = new Uint8Array(header.length + frame.pixels.length);
-    bytes.set(header, 0);
-    bytes.set(frame.pixels, header.length);
-    port1.postMessage(bytes);
+    port1.postMessage(Buffer.concat(encodeFrameParts(frame)));
   });
   port1.start();
   win.webContents.once('did-finish-load', () => win.webContents.postMessage(ipcChannels.framePort, null, [port2]));

@@ -2,6 +2,7 @@
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
 import { bindHistory, type NativeHistory } from './history';
+import { bindSound, type NativeSound } from './sound';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -91,6 +92,8 @@ export interface LibKiln {
   stateInspector?: StateInspector;
   /** kiln_history_* (history.ts): the timeline's past frames. */
   history?: NativeHistory;
+  /** kiln_sound_* (sound.ts): the sound table and the per-frame sound commands. */
+  sound?: NativeSound;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -244,6 +247,7 @@ export function loadLibKiln(path: string): LibKiln {
     })(),
     stateInspector: bindStateInspector(lib),
     history: bindHistory(lib),
+    sound: bindSound(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

@@ -1,7 +1,7 @@
 /**
  * The frame relay's thread: frames go from the runner to the page without waiting on the back end's event loop
  * (which is busy spawning compilers and answering requests during a reload). The runner writes each frame to a
- * Unix socket as [u32 length][16-byte frame header][RGBA pixels]; this thread sends it on to every page's frame
+ * Unix socket as [u32 length][16-byte frame header][RGBA pixels][sounds]; this thread sends it on to every page's frame
  * WebSocket (dropped, never queued, for a page that falls behind) and answers each frame with one ack byte, the
  * runner's flow control. The WebSocket has the editor server's checks: Host, Origin, token cookie.
  */
@@ -10,13 +10,14 @@ import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { cookieToken, tokenMatches } from './auth';
+import { frameHasSounds } from '../shared/contract';
 import { FRAME_RELAY_PATH, type RelayToMain, type MainToRelay, type RelayWorkerData } from './frame-relay-protocol';
 
 const { socketPath, token, maxBufferedBytes } = workerData as RelayWorkerData;
 const ACK = Buffer.from([1]);
 const LENGTH_BYTES = 4;
-/** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header). */
-const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16;
+/** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
+const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
 let port = 0;
 let origins = new Set<string>();
@@ -57,8 +58,9 @@ server.on('upgrade', (req, socket, head) => {
 });
 
 function broadcast(frame: Buffer): void {
+  const keep = frameHasSounds(frame); // its sounds must not vanish with its pixels
   for (const ws of clients) {
-    if (ws.readyState !== ws.OPEN || ws.bufferedAmount > maxBufferedBytes) continue; // drop, never queue
+    if (ws.readyState !== ws.OPEN || (ws.bufferedAmount > maxBufferedBytes && !keep)) continue; // drop, never queue
     ws.send(frame, { binary: true });
   }
 }

@@ -7,6 +7,7 @@ import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
 import { EditorPane } from './EditorPane';
 import { FileList } from './FileList';
+import { GameSound } from '../audio/GameSound';
 import { GameLog } from './GameLog';
 import { GameToolbar } from './GameToolbar';
 import { GameView } from './GameView';
@@ -30,6 +31,7 @@ export function App() {
   return (
     <div className="app">
       <ConnectionBanner />
+      <GameSound />
       <TrustBanner />
       <div className="columns" style={{ gridTemplateColumns: `${panes.files}px 4px minmax(280px, 1fr) 4px ${panes.side}px` }}>
         <FileList />

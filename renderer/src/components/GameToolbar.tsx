@@ -5,6 +5,7 @@ import { withShortcut } from '../app/shortcuts';
 import { useSessionStore } from '../stores/sessionStore';
 import { PauseWhileEditingSetting } from './PauseWhileEditingSetting';
 import { profileTooltip } from './profileTooltip';
+import { SoundToggle } from './SoundToggle';
 
 /** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
 export function GameToolbar() {
@@ -35,6 +36,7 @@ export function GameToolbar() {
       <button type="button" data-testid="reload-now" title={withShortcut('Rebuild and reload every plugin now', 'reload')} onClick={() => void reloadNow()}>
         ↻ Reload
       </button>
+      <SoundToggle />
       <span className="toolbar-gap" />
       <span className="loop-controls" role="group" aria-label="Loop recording">
         {loop === 'off' && (
