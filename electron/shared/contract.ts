@@ -691,6 +691,8 @@ export interface KilnApi {
   invoke<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe;
   onFrame(listener: (frame: Frame) => void): Unsubscribe;
+  /** Electron only: a window with just the game (a pop-out for a second monitor), opened by the main process. */
+  openGameWindow?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- web transport envelopes
@@ -703,11 +705,15 @@ export type ServerMessage =
   | { id: number; ok: false; error: string }
   | { event: EventName; payload: unknown };
 
+/** The query that makes the renderer's page a game-only view (the pop-out window), in both shells. */
+export const GAME_WINDOW_QUERY = { view: 'game' } as const;
+
 /** Electron IPC channel names, derived from the contract so no file spells them by hand. */
 export const ipcChannels = {
   invoke: 'kiln:invoke',
   event: 'kiln:event',
   framePort: 'kiln:frame-port',
+  openGameWindow: 'kiln:open-game-window',
 } as const;
 
 /** Browser KeyboardEvent.code -> kiln key code (plugins/include/kiln.h enum kiln_key). */

@@ -28,9 +28,11 @@ export interface SoundStats {
   latenciesMs: number[];
   /** Reads of sound files (a changed file is read again on its next play). */
   reads: number;
+  /** Seconds of the sound_play buffer started last (tells which version of a file was heard). */
+  lastSeconds: number;
 }
 
-export const emptySoundStats = (): SoundStats => ({ started: 0, plays: 0, tones: 0, musics: 0, skipped: 0, errors: 0, lastError: '', music: '', context: 'none', latenciesMs: [], reads: 0 });
+export const emptySoundStats = (): SoundStats => ({ started: 0, plays: 0, tones: 0, musics: 0, skipped: 0, errors: 0, lastError: '', music: '', context: 'none', latenciesMs: [], reads: 0, lastSeconds: 0 });
 
 const OSCILLATOR: Record<Exclude<SoundWave, 'noise'>, OscillatorType> = { square: 'square', triangle: 'triangle', saw: 'sawtooth' };
 /** Raw square and saw waves are far louder than a recorded sound at the same volume. */
@@ -169,6 +171,7 @@ export class SoundPlayer {
     const panner = new StereoPannerNode(ctx, { pan });
     source.connect(gain).connect(panner).connect(this.master);
     source.start();
+    this.stats.lastSeconds = Math.round(buffer.duration * 1000) / 1000;
     this.started('plays', at);
     this.update();
   }

@@ -6,6 +6,7 @@ import { useSessionStore } from '../stores/sessionStore';
 import { PauseWhileEditingSetting } from './PauseWhileEditingSetting';
 import { profileTooltip } from './profileTooltip';
 import { SoundToggle } from './SoundToggle';
+import { GameViewControls } from './GameViewControls';
 
 /** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
 export function GameToolbar() {
@@ -37,6 +38,7 @@ export function GameToolbar() {
         ↻ Reload
       </button>
       <SoundToggle />
+      <GameViewControls />
       <span className="toolbar-gap" />
       <span className="loop-controls" role="group" aria-label="Loop recording">
         {loop === 'off' && (

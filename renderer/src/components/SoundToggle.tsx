@@ -26,6 +26,7 @@ export function SoundToggle() {
       data-reads={stats.reads}
       data-errors={stats.errors}
       data-music={stats.music}
+      data-last-seconds={stats.lastSeconds}
       data-context={stats.context}
       className={muted ? 'sound-toggle muted' : waiting ? 'sound-toggle waiting' : 'sound-toggle'}
       onClick={() => setMuted(!muted)}
