@@ -32,7 +32,7 @@ program
     const problems = checkBuilt(paths);
     if (problems.length) fail(`Kiln is not built:\n  ${problems.join('\n  ')}`);
     const trustProject = opts.trust || (await askTrust(projectDir));
-    const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject });
+    const backend = await KilnBackend.open({ projectDir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), trustProject, runner: { sound: false } });
     if (!backend.isTrusted) fail(untrustedMessage(projectDir));
     // Handlers before anything starts: Ctrl+C during the first build must still stop the runner and compilers.
     stopOnSignals(() => backend.stop());

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {
   requestSchemas,
   isRequestMethod,
+  SOUND_FILE_MAX_BYTES,
   type EventName,
   type EventPayloads,
   type Frame,
@@ -20,7 +21,7 @@ import {
   type PluginInfo,
 } from '../shared/contract';
 import type { KilnPaths } from './paths';
-import { Project, ProjectError } from './project';
+import { Project, ProjectError, readRegularFile } from './project';
 import { DraftStore } from './drafts';
 import { describeProfiles } from './compiler';
 import { ProjectWatcher, type ProjectChange } from './project-watcher';
@@ -56,7 +57,7 @@ export interface BackendOptions {
   /** The user trusted this project explicitly (e.g. `--trust` on the command line): remember it and build. */
   trustProject?: boolean;
   /** Runner limits over kiln.json's (tests: a short watchdog or load timeout). */
-  runner?: Pick<RunnerConfig, 'watchdogMs' | 'loadTimeoutMs' | 'memoryLimitMb' | 'frameSocket'>;
+  runner?: Pick<RunnerConfig, 'watchdogMs' | 'loadTimeoutMs' | 'memoryLimitMb' | 'frameSocket' | 'sound'>;
 }
 
 export type BackendEvents = { [E in EventName]: [EventPayloads[E]] } & { frame: [Frame] };
@@ -90,6 +91,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       memoryLimitMb: project.config.runner.memoryLimitMb,
       historyMb: project.config.history.memoryMb,
       assetDir: project.root,
+      projectDir: project.root,
       ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
@@ -214,6 +216,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'draft.list': () => this.drafts.list(),
     'file.read': async ({ path: file }) => ({ path: file, content: await this.project.readFile(file) }),
+    'sound.read': async ({ path: file }) => this.readSound(file),
     'file.save': ({ path: file, content }) => this.save(file, content),
     'reload.history': async () => this.loop.log.history(),
     'status.get': async () => this.loop.status,
@@ -374,6 +377,16 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     await this.announceProject();
     this.loop.enqueue(name, 'manual');
     return { name, sources: [source], version: null };
+  }
+
+  /** A sound file's bytes for the editor's player: confined to the project like every file request. */
+  private async readSound(relative: string): Promise<RequestResult<'sound.read'>> {
+    const abs = this.project.resolve(relative);
+    const st = await fs.stat(abs).catch(() => null);
+    if (!st) throw new RequestError(`sound file ${relative} not found in the project folder`);
+    if (st.size > SOUND_FILE_MAX_BYTES) throw new RequestError(`sound file ${relative} is over 64 MiB: shorten it or use OGG`);
+    const bytes = await readRegularFile(abs);
+    return { path: relative, base64: bytes.toString('base64'), bytes: bytes.length, mtimeMs: st.mtimeMs };
   }
 
   private async onExternalChange(change: ProjectChange): Promise<void> {

@@ -5,8 +5,7 @@
  */
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldView } from '../shared/contract';
 import type { TimelineSession } from '../shared/contract';
-import type { GameLogSource } from '../shared/contract';
-import type { AssetReload } from '../shared/contract';
+import type { AssetReload, GameLogSource, SoundCommand } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -70,6 +69,10 @@ export interface RunnerLimits {
   historyBytes?: number;
   /** The project folder: image_load paths are relative to it and confined to it (kiln_set_asset_dir). */
   assetDir?: string;
+  /** The project folder sound_load paths are relative to (kiln_set_project_dir). */
+  projectDir?: string;
+  /** false: sound calls are no-ops (headless runs; files are still checked). Default true. */
+  sound?: boolean;
 }
 
 export type HostToRunner =
@@ -143,7 +146,7 @@ export type RunnerToHost =
   | { type: 'first-frame'; requestId: number; plugin: string; at: number }
   /** The version ran PROBATION_FRAMES frames after its swap without a crash. */
   | { type: 'proven'; plugin: string; version: number }
-  | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array }
+  | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array; sounds?: SoundCommand[]; soundsAt?: number }
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string; source?: GameLogSource }

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AssetReload, CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
 import type { HistoryCommand, HostToRunner } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
@@ -34,6 +34,9 @@ export interface RunnerConfig {
   frameSocket?: string;
   /** The project folder, where image_load finds images (RunnerLimits.assetDir). */
   assetDir?: string;
+  /** The project folder (sound files are relative to it) and whether sound calls do anything (RunnerLimits). */
+  projectDir?: string;
+  sound?: boolean;
 }
 
 export type LoadOutcome =
@@ -50,7 +53,7 @@ export interface SupervisorCrash {
 }
 
 interface SupervisorEvents {
-  frame: [{ frame: number; width: number; height: number; pixels: Uint8Array }];
+  frame: [Frame];
   log: [GameLogMessage];
   crash: [SupervisorCrash];
   runner: [RunnerInfo];
@@ -345,6 +348,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         frameSocket: this.config.frameSocket,
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
         assetDir: this.config.assetDir,
+        projectDir: this.config.projectDir,
+        sound: this.config.sound,
       });
     });
   }

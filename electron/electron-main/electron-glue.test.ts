@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeFrameHeader, ipcChannels, type Frame } from '../shared/contract';
+import { encodeFrameHeader, encodeFrameParts, GAME_WINDOW_QUERY, ipcChannels, type Frame } from '../shared/contract';
 import { findKilnRoot } from '../core/paths';
 import { menuTemplate, type MenuActions } from './menu';
 import { createKilnApi, type IpcLike } from './preload-api';
-import { isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState, windowStateFile } from './window-options';
+import { gameWindowOptions, gameWindowQuery, isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState, windowStateFile } from './window-options';
 
 const root = findKilnRoot(__dirname);
 
@@ -163,5 +163,37 @@ describe('the preload API', () => {
     port.onmessage!({ data: new Uint8Array(3) });
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ width: 2, height: 1, frame: 42 });
+  });
+
+  it('delivers a frame\'s sounds with it, as typed records', () => {
+    const { api, attachFramePort } = createKilnApi(fakeIpc().ipc);
+    const frames: Frame[] = [];
+    api.onFrame((fr) => frames.push(fr));
+    const port = { onmessage: null as ((e: { data: unknown }) => void) | null, start: () => undefined };
+    attachFramePort(port);
+    const sounds: Frame['sounds'] = [{ kind: 'play', path: 'sfx/hit.wav', volume: 0.5, pan: -1 }, { kind: 'tone', hz: 440, ms: 60, wave: 'square', volume: 1 }];
+    port.onmessage!({ data: Buffer.concat(encodeFrameParts({ width: 1, height: 1, frame: 3, pixels: new Uint8Array(4), sounds, soundsAt: 1234.5 })) });
+    // a trailer that is not sound commands makes the whole frame malformed
+    const bad = Buffer.concat(encodeFrameParts({ width: 1, height: 1, frame: 4, pixels: new Uint8Array(4), sounds: [{ kind: 'tone', hz: 5, ms: 0, wave: 'saw', volume: 9 }] }));
+    port.onmessage!({ data: bad });
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ width: 1, height: 1, frame: 3, sounds, soundsAt: 1234.5 });
+    expect(frames[0].pixels.byteLength).toBe(4);
+  });
+
+  it('asks the main process for the game\'s pop-out window on its own channel', async () => {
+    const f = fakeIpc();
+    const { api } = createKilnApi(f.ipc);
+    await api.openGameWindow!();
+    expect(f.invoked).toEqual([[ipcChannels.openGameWindow]]);
+  });
+});
+
+describe('the game\'s pop-out window', () => {
+  it('has the editor window\'s security settings and opens the game-only view', () => {
+    const pop = gameWindowOptions('/app/preload.js', 640, 360, 'pong — Kiln game');
+    expect(pop.webPreferences).toEqual(kilnWindowOptions('/app/preload.js', { bounds: {}, maximized: false }, 'x').webPreferences);
+    expect(pop).toMatchObject({ width: 640, height: 360, useContentSize: true, show: false });
+    expect(gameWindowQuery).toEqual(GAME_WINDOW_QUERY);
   });
 });

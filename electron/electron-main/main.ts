@@ -6,12 +6,12 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { eventNames, encodeFrameHeader, ipcChannels, type Frame, type MenuCommand, type RequestResult } from '../shared/contract';
+import { eventNames, encodeFrameParts, ipcChannels, type Frame, type MenuCommand, type RequestResult } from '../shared/contract';
 import { ProjectHost } from '../core/project-host';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { menuTemplate } from './menu';
 import { utilityRunnerLauncher } from './utility-runner-launcher';
-import { isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState } from './window-options';
+import { gameWindowOptions, gameWindowQuery, isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState } from './window-options';
 
 // Packaged: resources/ holds plugins/ and native/build/ (extraResources), resources/app.asar the bundles.
 const paths = app.isPackaged ? kilnPaths(process.resourcesPath, app.getAppPath()) : kilnPaths(findKilnRoot(__dirname));
@@ -69,11 +69,42 @@ async function createWindow(): Promise<void> {
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
   ipcMain.handle(ipcChannels.invoke, (_e, method: unknown, params: unknown) => host.dispatch(method, params));
+  // The editor and its pop-outs (game-only windows) hear the same events and get every frame.
+  const windows = new Set<BrowserWindow>([win]);
   for (const event of eventNames) {
     host.on(event, (payload: unknown) => {
-      if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, event, payload);
+      for (const w of windows) if (!w.isDestroyed()) w.webContents.send(ipcChannels.event, event, payload);
     });
   }
+  const framePorts = new Set<Electron.MessagePortMain>();
+  host.on('frame', (frame: Frame) => {
+    const bytes = Buffer.concat(encodeFrameParts(frame));
+    for (const port of framePorts) port.postMessage(bytes);
+  });
+  const sendFramesTo = (w: BrowserWindow) => {
+    const { port1, port2 } = new MessageChannelMain();
+    framePorts.add(port1);
+    port1.start();
+    w.webContents.once('did-finish-load', () => w.webContents.postMessage(ipcChannels.framePort, null, [port2]));
+    w.once('closed', () => {
+      framePorts.delete(port1);
+      port1.close();
+      windows.delete(w);
+    });
+  };
+  sendFramesTo(win);
+  ipcMain.handle(ipcChannels.openGameWindow, async () => {
+    const size = host.backend.project.config;
+    const pop = new BrowserWindow(gameWindowOptions(path.join(__dirname, 'preload.js'), size.width * 2, size.height * 2, `${host.backend.project.name} — Kiln game`));
+    pop.webContents.on('will-navigate', (e, url) => {
+      if (!isAllowedNavigation(url, rendererIndex)) e.preventDefault();
+    });
+    pop.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    pop.once('ready-to-show', () => pop.show());
+    windows.add(pop);
+    sendFramesTo(pop);
+    await pop.loadFile(rendererIndex, { query: gameWindowQuery });
+  });
   host.on('project-switched', (info) => win.setTitle(`Kiln — ${info.name}`));
   const sendMenuCommand = (command: MenuCommand) => {
     if (!win.isDestroyed()) win.webContents.send(ipcChannels.event, 'menu-command', { command });
@@ -105,16 +136,6 @@ async function createWindow(): Promise<void> {
     ),
   );
 
-  const { port1, port2 } = new MessageChannelMain();
-  host.on('frame', (frame: Frame) => {
-    const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
-    const bytes = new Uint8Array(header.length + frame.pixels.length);
-    bytes.set(header, 0);
-    bytes.set(frame.pixels, header.length);
-    port1.postMessage(bytes);
-  });
-  port1.start();
-  win.webContents.once('did-finish-load', () => win.webContents.postMessage(ipcChannels.framePort, null, [port2]));
 
   await host.open(projectDir);
   win.setTitle(`Kiln — ${host.backend.project.name}`);

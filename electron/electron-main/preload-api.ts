@@ -36,6 +36,9 @@ export function createKilnApi(ipc: IpcLike): { api: KilnApi; attachFramePort(por
         frameListeners.delete(listener);
       };
     },
+    async openGameWindow() {
+      await ipc.invoke(ipcChannels.openGameWindow);
+    },
   };
   const attachFramePort = (port: FramePortLike) => {
     port.onmessage = (e) => {

@@ -4,6 +4,7 @@
  */
 import type { BrowserWindowConstructorOptions, Rectangle } from 'electron';
 import { readJson, writeJsonAtomic } from '../core/user-data';
+import { GAME_WINDOW_QUERY } from '../shared/contract';
 import path from 'node:path';
 
 export interface WindowState {
@@ -35,6 +36,14 @@ export function kilnWindowOptions(preload: string, state: WindowState, title: st
     },
   };
 }
+
+/** The game's pop-out window: the editor window's security settings, sized for the game at 2×. */
+export function gameWindowOptions(preload: string, width: number, height: number, title: string): BrowserWindowConstructorOptions {
+  return { ...kilnWindowOptions(preload, { bounds: { width, height }, maximized: false }, title), minWidth: 160, minHeight: 90, backgroundColor: '#000000', useContentSize: true };
+}
+
+/** loadFile's query for the pop-out (the renderer shows only the game). */
+export const gameWindowQuery: Record<string, string> = { ...GAME_WINDOW_QUERY };
 
 /** Only Kiln's own page may be shown: any navigation elsewhere is refused, new windows are denied. */
 export function isAllowedNavigation(url: string, rendererIndex: string): boolean {

@@ -4,6 +4,7 @@ import { bindStateInspector, type StateInspector } from './state-inspector';
 import { bindWorldInspector, type WorldInspector } from './world-inspector';
 import { bindHistory, type NativeHistory } from './history';
 import { bindMedia, type NativeMedia } from './media';
+import { bindSound, type NativeSound } from './sound';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -97,6 +98,8 @@ export interface LibKiln {
   media?: NativeMedia;
   /** kiln_world_* (world-inspector.ts): the entity inspector. */
   worldInspector?: WorldInspector;
+  /** kiln_sound_* (sound.ts): the sound table and the per-frame sound commands. */
+  sound?: NativeSound;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -252,6 +255,7 @@ export function loadLibKiln(path: string): LibKiln {
     worldInspector: bindWorldInspector(lib), // after the state inspector: it reuses its structs
     history: bindHistory(lib),
     media: bindMedia(lib, lib.func('const char *kiln_last_error(const kiln_runtime *rt)') as (rt: unknown) => string),
+    sound: bindSound(lib),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

@@ -13,7 +13,8 @@ import { connectFrameSink, type FrameSink } from './frame-sink';
 import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
-import { emptyTimeline } from '../shared/contract';
+import { emptyTimeline, type Frame, type SoundCommand } from '../shared/contract';
+import { soundCommand } from './sound';
 
 const FRAME_MS = 1000 / 60;
 /** Frames sent but not yet acknowledged: enough to ride out a busy back end (a compiler starting) without a gap. */
@@ -49,6 +50,10 @@ const loadedPlugins = new Set<string>();
 const probation = new Map<string, { version: number; frames: number }>();
 /** Loads whose first frame has not been drawn yet. */
 let awaitingFirstFrame: Array<{ requestId: number; plugin: string }> = [];
+
+/** Sounds the frames since the last sent frame asked for: they go with the next frame, which is then always sent. */
+let pendingSounds: SoundCommand[] = [];
+let pendingSoundsAt = 0;
 
 /** libkiln's history of past frames: the timeline, and what loop recording replays. */
 let timeline: Timeline | null = null;
@@ -178,6 +183,7 @@ function runFrame(liveDt: number): void {
   if (lib!.pollCrash) drainCrashes();
   else if (result === KILN_ERR_CRASH) legacyCrashes();
   if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
+  drainSounds(!paused); // a paused game makes no new sounds (a step or a restart while paused stays silent)
   drainLogs();
   if (awaitingFirstFrame.length) {
     const at = nowMs();
@@ -202,6 +208,7 @@ function tick(): void {
 function showNewCode(): void {
   if (!timeline?.redraw()) return runFrame(0); // a libkiln without history: a frame with no time passing
   frameNo += 1;
+  drainSounds(false);
   drainCrashes();
   drainLogs();
   const at = nowMs();
@@ -224,6 +231,7 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
     else if (msg.action === 'step') error = timeline.step(msg.delta);
     else error = timeline.replayToNow();
     frameNo += 1;
+    drainSounds(false); // seeks and replays re-run the past: its sounds were heard then
     drainCrashes();
     drainLogs();
     sendFrame(true);
@@ -232,13 +240,30 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
 }
 
 function sendFrame(force: boolean): void {
-  // A slow consumer gets fewer frames, never a growing queue.
-  if (!force && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
+  // A slow consumer gets fewer frames, never a growing queue; a frame with sounds always goes (they must not vanish).
+  if (!force && !pendingSounds.length && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
   const pixels = new Uint8Array(width * height * 4);
   lib!.copyFramebuffer(rt, pixels, pixels.length);
   framesInFlight += 1;
-  if (frameSink?.write(frameNo, width, height, pixels)) return;
-  send({ type: 'frame', frame: frameNo, width, height, pixels });
+  const frame: Frame = { frame: frameNo, width, height, pixels };
+  if (pendingSounds.length) Object.assign(frame, { sounds: pendingSounds, soundsAt: pendingSoundsAt });
+  pendingSounds = [];
+  if (frameSink?.write(frame)) return;
+  send({ type: 'frame', ...frame });
+}
+
+/** The frame's sound commands from libkiln, as contract records, kept for the next frame sent or dropped. */
+function drainSounds(keep: boolean): void {
+  const sound = lib!.sound;
+  if (!sound) return;
+  const { commands, dropped } = sound.poll(rt);
+  if (dropped) send({ type: 'log', level: 'warn', text: `${dropped} sound requests were dropped: a frame may ask for 64 at most`, at: Date.now() });
+  if (!keep || !commands.length) return;
+  if (!pendingSounds.length) pendingSoundsAt = performance.timeOrigin + performance.now();
+  for (const c of commands) {
+    const record = soundCommand(c, (h) => sound.path(rt, h));
+    if (record) pendingSounds.push(record);
+  }
 }
 
 function schedule(): void {
@@ -300,6 +325,10 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   const assetError = msg.assetDir ? (lib.media ? lib.media.setAssetDir(rt, msg.assetDir) : 'this libkiln has no images (rebuild it: npm run build:native)') : undefined;
   if (assetError) send({ type: 'log', level: 'warn', text: `images: ${assetError}`, at: Date.now() });
   if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
+  if (msg.projectDir && lib.sound && lib.sound.setProjectDir(rt, msg.projectDir) < 0) {
+    send({ type: 'log', level: 'warn', text: `sound files cannot be loaded: ${lib.threadLastError()}`, at: Date.now() });
+  }
+  if (msg.sound === false) lib.sound?.setEnabled(rt, 0); // headless: sound calls are no-ops
   timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
   const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);
   if (historyError) send({ type: 'log', level: 'warn', text: `no timeline: ${historyError}`, at: Date.now() });

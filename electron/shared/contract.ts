@@ -593,6 +593,8 @@ export const requestSchemas = {
       value: z.union([z.number().finite(), z.boolean()]),
     })
     .strict(),
+  /** A sound file's bytes (the path a SoundCommand names), for the editor's Web Audio player. */
+  'sound.read': z.object({ path: relPath }).strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -641,6 +643,7 @@ export interface RequestResults {
   'project.export': ExportReport;
   'world.read': WorldView;
   'world.write': StateWriteResult;
+  'sound.read': SoundFile;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];
@@ -687,24 +690,42 @@ export interface Frame {
   /** Frame counter of the runner (monotonic within one runner process). */
   frame: number;
   pixels: Uint8Array;
+  /** What the game asked to hear in this frame (and in frames not sent since): played when the frame arrives. */
+  sounds?: SoundCommand[];
+  /** When the runner took those sounds from libkiln (epoch ms, fractional): the start of the sound latency. */
+  soundsAt?: number;
 }
 
 /**
  * Binary frame wire format (WebSocket binary message, MessagePort buffer):
- *   u32 magic 'KFRM' | u16 width | u16 height | u32 frame | u32 reserved | width*height*4 RGBA bytes
- * little-endian.
+ *   u32 magic 'KFRM' | u16 width | u16 height | u32 frame | u32 sound bytes | width*height*4 RGBA bytes
+ *   | sound bytes of UTF-8 JSON { at, commands: SoundCommand[] } (absent when 0)
+ * little-endian. A frame with sounds is never dropped on the way (its pixels may be late; its sounds must not vanish).
  */
 export const FRAME_MAGIC = 0x4d52464b; // 'KFRM'
 export const FRAME_HEADER_BYTES = 16;
 
-export function encodeFrameHeader(width: number, height: number, frame: number): Uint8Array {
+export function encodeFrameHeader(width: number, height: number, frame: number, soundBytes = 0): Uint8Array {
   const header = new Uint8Array(FRAME_HEADER_BYTES);
   const view = new DataView(header.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
   view.setUint16(4, width, true);
   view.setUint16(6, height, true);
   view.setUint32(8, frame >>> 0, true);
+  view.setUint32(12, soundBytes >>> 0, true);
   return header;
+}
+
+/** A frame as the parts of its wire format (header, pixels, sounds): written one after another, or joined. */
+export function encodeFrameParts(frame: Frame): Uint8Array[] {
+  const sounds = frame.sounds?.length ? new TextEncoder().encode(JSON.stringify({ at: frame.soundsAt ?? 0, commands: frame.sounds })) : null;
+  const header = encodeFrameHeader(frame.width, frame.height, frame.frame, sounds?.length ?? 0);
+  return sounds ? [header, frame.pixels, sounds] : [header, frame.pixels];
+}
+
+/** The bytes of an encoded frame's header that say it carries sounds (so a relay never drops it). */
+export function frameHasSounds(header: Uint8Array): boolean {
+  return header.byteLength >= FRAME_HEADER_BYTES && new DataView(header.buffer, header.byteOffset, FRAME_HEADER_BYTES).getUint32(12, true) > 0;
 }
 
 export function decodeFrame(data: ArrayBuffer | Uint8Array): Frame | null {
@@ -715,9 +736,54 @@ export function decodeFrame(data: ArrayBuffer | Uint8Array): Frame | null {
   const width = view.getUint16(4, true);
   const height = view.getUint16(6, true);
   const frame = view.getUint32(8, true);
-  const pixels = bytes.subarray(FRAME_HEADER_BYTES);
-  if (pixels.byteLength !== width * height * 4) return null;
-  return { width, height, frame, pixels };
+  const soundBytes = view.getUint32(12, true);
+  const end = FRAME_HEADER_BYTES + width * height * 4;
+  if (bytes.byteLength !== end + soundBytes) return null;
+  const pixels = bytes.subarray(FRAME_HEADER_BYTES, end);
+  if (!soundBytes) return { width, height, frame, pixels };
+  const sounds = parseFrameSounds(bytes.subarray(end));
+  return sounds ? { width, height, frame, pixels, sounds: sounds.commands, soundsAt: sounds.at } : null;
+}
+
+// ---------------------------------------------------------------- sound
+
+/** sfx_tone's waves, in the order of kiln.h's SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE. */
+export const soundWaves = ['square', 'triangle', 'saw', 'noise'] as const;
+export type SoundWave = (typeof soundWaves)[number];
+
+const soundCommandSchema = z.discriminatedUnion('kind', [
+  /** sound_play: once, volume 0..1, pan -1 (left) .. 1 (right). `path` is relative to the project folder. */
+  z.object({ kind: z.literal('play'), path: relPath, volume: z.number().min(0).max(1), pan: z.number().min(-1).max(1) }).strict(),
+  /** music_play: loops in place of the music playing. */
+  z.object({ kind: z.literal('music'), path: relPath, volume: z.number().min(0).max(1) }).strict(),
+  z.object({ kind: z.literal('music-stop') }).strict(),
+  /** sfx_tone: a synthesized tone with a short envelope. */
+  z.object({ kind: z.literal('tone'), hz: z.number().min(20).max(20000), ms: z.number().int().min(1).max(10000), wave: z.enum(soundWaves), volume: z.number().min(0).max(1) }).strict(),
+]);
+/** One thing a frame asked to hear (libkiln's kiln_sound_command, with the sound's path for its handle). */
+export type SoundCommand = z.infer<typeof soundCommandSchema>;
+
+const frameSoundsSchema = z.object({ at: z.number().min(0), commands: z.array(soundCommandSchema).max(4096) }).strict();
+
+/** A frame's sound trailer ({ at, commands }), or null when it is not that (a broken or foreign writer). */
+export function parseFrameSounds(bytes: Uint8Array): z.infer<typeof frameSoundsSchema> | null {
+  try {
+    const parsed = frameSoundsSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The largest sound file the player takes (libkiln refuses bigger ones at sound_load: KILN_SOUND_FILE_MAX). */
+export const SOUND_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A sound file for the player: its bytes (base64, so both shells carry it as JSON) and when it last changed. */
+export interface SoundFile {
+  path: string;
+  base64: string;
+  bytes: number;
+  mtimeMs: number;
 }
 
 // ---------------------------------------------------------------- the API both shells expose
@@ -732,6 +798,8 @@ export interface KilnApi {
   invoke<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe;
   onFrame(listener: (frame: Frame) => void): Unsubscribe;
+  /** Electron only: a window with just the game (a pop-out for a second monitor), opened by the main process. */
+  openGameWindow?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- web transport envelopes
@@ -744,11 +812,15 @@ export type ServerMessage =
   | { id: number; ok: false; error: string }
   | { event: EventName; payload: unknown };
 
+/** The query that makes the renderer's page a game-only view (the pop-out window), in both shells. */
+export const GAME_WINDOW_QUERY = { view: 'game' } as const;
+
 /** Electron IPC channel names, derived from the contract so no file spells them by hand. */
 export const ipcChannels = {
   invoke: 'kiln:invoke',
   event: 'kiln:event',
   framePort: 'kiln:frame-port',
+  openGameWindow: 'kiln:open-game-window',
 } as const;
 
 export { keyCodeFromDom } from './keys';

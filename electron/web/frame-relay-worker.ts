@@ -1,7 +1,7 @@
 /**
  * The frame relay's thread: frames go from the runner to the page without waiting on the back end's event loop
  * (which is busy spawning compilers and answering requests during a reload). The runner writes each frame to a
- * Unix socket as [u32 length][16-byte frame header][RGBA pixels]; this thread sends it on to every page's frame
+ * Unix socket as [u32 length][16-byte frame header][RGBA pixels][sounds]; this thread sends it on to every page's frame
  * stream (dropped, never queued, for a page that falls behind) and answers each frame with one ack byte, the
  * runner's flow control. Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...)
  * rather than a WebSocket: under automation Chromium copies every WebSocket message, base64, into DevTools events
@@ -13,13 +13,14 @@ import http from 'node:http';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { cookieToken, tokenMatches } from './auth';
+import { frameHasSounds } from '../shared/contract';
 import { FRAME_RELAY_PATH, type RelayToMain, type MainToRelay, type RelayWorkerData } from './frame-relay-protocol';
 
 const { socketPath, token, maxBufferedBytes } = workerData as RelayWorkerData;
 const ACK = Buffer.from([1]);
 const LENGTH_BYTES = 4;
-/** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header). */
-const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16;
+/** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
+const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
 let port = 0;
 let origins = new Set<string>();
@@ -64,8 +65,9 @@ const server = http.createServer((req, res) => {
 
 /** `framed` is [u32 length][frame], as the page's reader expects. */
 function broadcast(framed: Buffer): void {
+  const keep = frameHasSounds(framed.subarray(LENGTH_BYTES)); // its sounds must not vanish with its pixels
   for (const res of clients) {
-    if (res.destroyed || res.writableLength > maxBufferedBytes) continue; // drop, never queue
+    if (res.destroyed || (res.writableLength > maxBufferedBytes && !keep)) continue; // drop, never queue
     res.write(framed);
   }
 }

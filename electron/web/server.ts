@@ -11,7 +11,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import {
-  encodeFrameHeader,
+  encodeFrameParts,
   eventNames,
   requestMethods,
   type Frame,
@@ -197,10 +197,11 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
     });
   }
   (backend as KilnBackend).on('frame', (frame: Frame) => {
-    const header = encodeFrameHeader(frame.width, frame.height, frame.frame);
+    const bytes = Buffer.concat(encodeFrameParts(frame));
+    const keep = !!frame.sounds?.length; // its sounds must not vanish with its pixels
     for (const ws of clients) {
-      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED_BYTES) continue; // drop, never queue
-      ws.send(Buffer.concat([header, frame.pixels]), { binary: true });
+      if (ws.readyState !== ws.OPEN || (ws.bufferedAmount > MAX_BUFFERED_BYTES && !keep)) continue; // drop, never queue
+      ws.send(bytes, { binary: true });
     }
   });
 

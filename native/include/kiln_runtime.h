@@ -498,6 +498,55 @@ KILN_API int32_t kiln_world_read(kiln_runtime *rt, uint64_t entity, int32_t id, 
    "Position#12.x: 3 → 40 (inspector)". */
 KILN_API int32_t kiln_world_write(kiln_runtime *rt, uint64_t entity, int32_t id, const char *field, uint32_t index,
                                   const kiln_state_value *value, kiln_state_write_result *out);
+/* --- sound (sound.c): a table of sound files and a per-frame queue of sound commands ---------------------------
+ * libkiln plays nothing: the editor does (Web Audio). Plugins load files (sound_load) and ask for sounds
+ * (sound_play, music_play, music_stop, sfx_tone); each request is queued as a kiln_sound_command that the runner
+ * drains after the frame with kiln_sound_poll and sends on with that frame. A file is checked when loaded: its
+ * path is relative to the project folder and stays in it (no "..", no absolute path, no symlink out, a regular
+ * file: no FIFO or device), and its header is a WAV (PCM or float) or an Ogg (Vorbis or Opus) one; a refused
+ * file gets a handle < 0 and a log line naming the file and the reason. The same path always gets the same
+ * handle, and the table is kept in work_dir/state/sounds.list, so handles kept in game state survive runner
+ * restarts. Without kiln_set_project_dir every sound_load is refused. */
+#define KILN_SOUND_MAX 256        /* files in the table */
+#define KILN_SOUND_QUEUE 64       /* commands between two kiln_sound_poll calls; more are dropped and counted */
+#define KILN_SOUND_PATH 256       /* bytes of a path (relative, '/'-separated) */
+#define KILN_SOUND_FILE_MAX ((uint64_t)64 << 20) /* the editor decodes a file whole */
+typedef enum kiln_sound_op {
+    KILN_SOUND_PLAY = 1,          /* sound, volume, pan */
+    KILN_SOUND_MUSIC = 2,         /* sound, volume: loops, replacing the music playing */
+    KILN_SOUND_MUSIC_STOP = 3,
+    KILN_SOUND_TONE = 4           /* hz, ms, wave (SFX_*), volume */
+} kiln_sound_op;
+typedef enum kiln_sound_format { KILN_SOUND_WAV = 1, KILN_SOUND_OGG = 2 } kiln_sound_format;
+typedef struct kiln_sound_command {
+    int32_t op;                   /* kiln_sound_op */
+    int32_t sound;                /* handle (PLAY, MUSIC) */
+    int32_t wave;                 /* TONE: SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE */
+    int32_t ms;                   /* TONE: 1..10000 */
+    float volume;                 /* 0..1 */
+    float pan;                    /* -1 left .. 1 right */
+    float hz;                     /* TONE: 20..20000 */
+    int32_t reserved;
+    uint64_t frame;               /* kiln_frame_count() of the frame that asked */
+} kiln_sound_command;
+typedef struct kiln_sound_info {
+    int32_t format;               /* kiln_sound_format */
+    int32_t reserved;
+    uint64_t bytes;               /* file size when it was loaded */
+    char path[KILN_SOUND_PATH];   /* as the plugin wrote it, relative to the project folder */
+} kiln_sound_info;
+/* The folder sound paths are relative to (the project folder); reads work_dir/state/sounds.list. KILN_OK, or
+   KILN_ERR_INVALID (missing folder; kiln_last_error says why). */
+KILN_API int32_t kiln_set_project_dir(kiln_runtime *rt, const char *dir);
+/* 0: sound requests are no-ops (headless runs); files are still checked and get handles. On by default. */
+KILN_API void kiln_sound_set_enabled(kiln_runtime *rt, int32_t on);
+/* What a plugin's sound_load does: a handle >= 0, or a negative kiln_result with the reason logged. */
+KILN_API int32_t kiln_sound_load(kiln_runtime *rt, const char *path);
+/* Moves up to cap queued commands (oldest first) to out; returns how many. *dropped (may be NULL) gets the number
+   refused since the last poll because the queue was full. Any thread. */
+KILN_API int32_t kiln_sound_poll(kiln_runtime *rt, kiln_sound_command *out, int32_t cap, uint32_t *dropped);
+/* KILN_OK and *out, or KILN_ERR_NOT_FOUND for a handle that is not in the table. */
+KILN_API int32_t kiln_sound_info_get(kiln_runtime *rt, int32_t sound, kiln_sound_info *out);
 
 #ifdef __cplusplus
 }

@@ -93,6 +93,20 @@ static void host_blit(const uint32_t *px, int32_t w, int32_t h, int32_t x, int32
     if (canvas_of(&cv)) kiln_draw_blit(&cv, px, w, h, x, y);
 }
 
+/* --- sound: checked and queued by sound.c, played by the editor ------------------------------------------------ */
+static const char *slot_name(void) { return tl_slot ? tl_slot->name : NULL; }
+static int32_t host_sound_load(const char *path) { return tl_rt ? kiln__sound_load(tl_rt, slot_name(), path) : KILN_ERR_INVALID; }
+static void host_sound_play(int32_t sound, float volume, float pan) {
+    kiln__sound_request(tl_rt, slot_name(), (kiln_sound_command){.op = KILN_SOUND_PLAY, .sound = sound, .volume = volume, .pan = pan});
+}
+static void host_music_play(int32_t sound, float volume) {
+    kiln__sound_request(tl_rt, slot_name(), (kiln_sound_command){.op = KILN_SOUND_MUSIC, .sound = sound, .volume = volume});
+}
+static void host_music_stop(void) { kiln__sound_request(tl_rt, slot_name(), (kiln_sound_command){.op = KILN_SOUND_MUSIC_STOP, .sound = -1}); }
+static void host_sfx_tone(float hz, int32_t ms, int32_t wave, float volume) {
+    kiln__sound_request(tl_rt, slot_name(), (kiln_sound_command){.op = KILN_SOUND_TONE, .sound = -1, .hz = hz, .ms = ms, .wave = wave, .volume = volume});
+}
+
 /* --- host arena ------------------------------------------------------------------------------------------- */
 static void *host_alloc(size_t size) {
     kiln_runtime *rt = tl_rt;
@@ -199,6 +213,11 @@ void kiln__host_init(kiln_runtime *rt) {
     h->pad_released = host_pad_released;
     h->pad_axis = host_pad_axis;
     kiln__world_host_init(h);
+    h->sound_load = host_sound_load;
+    h->sound_play = host_sound_play;
+    h->music_play = host_music_play;
+    h->music_stop = host_music_stop;
+    h->sfx_tone = host_sfx_tone;
 }
 
 /* --- message queue ----------------------------------------------------------------------------------------- */

@@ -134,6 +134,13 @@ void kiln_plat_defer_end(void);
 int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
 /* Identity of a file's current contents (size, modification time, file id): equal stamps = same file. 0 or -1. */
 int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]);
+/* --- files of the project (sound.c) --------------------------------------------------------------------------- */
+/* Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
+   every symlink) to a regular file inside root (a canonical folder from kiln_plat_real_dir). 0, or -1 with err
+   saying why: missing, outside the folder, not a regular file (FIFO, device, folder), unreadable. Never blocks on
+   a FIFO. */
+int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,
+                            char err[KILN_PLAT_ERR]);
 /* Extension of shared libraries (".so", ".dll") and the temp folder of the system ($TMPDIR or /tmp). */
 const char *kiln_plat_lib_ext(void);
 const char *kiln_plat_temp_dir(void);

@@ -373,8 +373,9 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
         return NULL;
     }
     rt->watchdog = kiln_plat_watchdog_create(err);
-    if (!rt->watchdog) {
-        snprintf(tl_create_error, sizeof tl_create_error, "kiln_create: cannot create the watchdog (%s).", err);
+    if (!rt->watchdog || kiln__sound_init(rt) != 0) {
+        snprintf(tl_create_error, sizeof tl_create_error, "kiln_create: cannot create the watchdog (%s).", rt->watchdog ? "out of memory" : err);
+        if (rt->watchdog) kiln_plat_watchdog_destroy(rt->watchdog);
         kiln_plat_guard_uninstall();
         free(fb); free(rt);
         return NULL;
@@ -422,6 +423,7 @@ void kiln_destroy(kiln_runtime *rt) {
     pthread_mutex_destroy(&rt->msg_lock);
     kiln_plat_watchdog_destroy(rt->watchdog);
     kiln_plat_guard_uninstall();
+    kiln__sound_free(rt);
     free(rt->fb);
     free(rt);
 }

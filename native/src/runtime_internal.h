@@ -157,6 +157,7 @@ struct kiln_runtime {
     struct kiln_history *history;     /* history.c: the ring of past frames; NULL while off */
     struct kiln_assets *assets;       /* assets.c: the image table; NULL until the first image or asset dir */
     struct kiln_world *world;         /* world.c: the entities systems share; NULL until a system loads */
+    struct kiln_sound *sound;         /* sound.c: the sound table and the per-frame command queue */
 };
 
 /* host.c */
@@ -226,6 +227,13 @@ void kiln__history_free(kiln_runtime *rt);
 /* snapshot.c: kiln_snapshot / kiln_restore with rt->lock already held (history.c) */
 int64_t kiln__snapshot_locked(kiln_runtime *rt, uint8_t *buf, uint64_t cap); /* bytes written, or -(bytes needed) */
 int32_t kiln__restore_locked(kiln_runtime *rt, const uint8_t *buf, uint64_t len);
+
+/* sound.c */
+typedef struct kiln_sound kiln_sound;
+int kiln__sound_init(kiln_runtime *rt);   /* 0, or -1 out of memory */
+void kiln__sound_free(kiln_runtime *rt);
+int32_t kiln__sound_load(kiln_runtime *rt, const char *plugin, const char *path);
+void kiln__sound_request(kiln_runtime *rt, const char *plugin, kiln_sound_command cmd);
 
 /* state.c */
 /* restore_before > 0: start from the checkpoint pinned before that version was swapped in (commit.c), if any. */

@@ -736,6 +736,7 @@ static void test_crash_on_another_thread(void) {
 #include "test_crash_site.c"
 #include "test_assets.c"
 #include "test_world.c"
+#include "test_sound.c"
 
 int main(int argc, char **argv) {
     static const test_case tests[] = {
@@ -777,6 +778,7 @@ int main(int argc, char **argv) {
         CRASH_SITE_TESTS
         ASSET_TESTS
         WORLD_TESTS
+        SOUND_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);

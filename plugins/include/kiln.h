@@ -100,6 +100,17 @@ enum kiln_pad_axis { PAD_AXIS_LX = 0, PAD_AXIS_LY, PAD_AXIS_RX, PAD_AXIS_RY, PAD
 #define SPRITE_FLIP_Y 2
 
 enum kiln_log_level { KILN_LOG_INFO = 0, KILN_LOG_WARN = 1, KILN_LOG_ERROR = 2 };
+/* sfx_tone waves */
+enum kiln_sfx_wave {
+    /* A square wave: the classic chiptune beep. */
+    SFX_SQUARE = 0,
+    /* A triangle wave: soft, flute-like. */
+    SFX_TRIANGLE = 1,
+    /* A sawtooth wave: bright and buzzy. */
+    SFX_SAW = 2,
+    /* White noise: hits, explosions, wind. */
+    SFX_NOISE = 3
+};
 
 /* Field types for the optional state field table (used to migrate state by name). */
 enum kiln_field_type {
@@ -356,6 +367,16 @@ static inline void *get_component(kiln_entity e, int component) { return KILN_HO
 static inline int query_next(kiln_query *q) { return KILN_HOST_HAS(query_next) ? kiln->query_next(q) : 0; }
 /* How many entities the world holds. */
 static inline unsigned entity_count(void) { return KILN_HOST_HAS(entity_count) ? kiln->entity_count() : 0; }
+/* Loads a WAV or OGG file (path relative to the project folder): a handle >= 0, or < 0 with the reason logged. */
+static inline int sound_load(const char *path) { return KILN_HOST_HAS(sound_load) ? kiln->sound_load(path) : -1; }
+/* Plays a loaded sound once: volume 0..1, pan -1 (left) .. 1 (right). */
+static inline void sound_play(int sound, float volume, float pan) { if (KILN_HOST_HAS(sound_play)) kiln->sound_play(sound, volume, pan); }
+/* Plays a loaded sound as music, looping, in place of the music playing. */
+static inline void music_play(int sound, float volume) { if (KILN_HOST_HAS(music_play)) kiln->music_play(sound, volume); }
+/* Stops the music. */
+static inline void music_stop(void) { if (KILN_HOST_HAS(music_stop)) kiln->music_stop(); }
+/* Plays a synthesized tone: hz 20..20000, ms long, wave SFX_SQUARE/SFX_TRIANGLE/SFX_SAW/SFX_NOISE, volume 0..1. */
+static inline void sfx_tone(float hz, int ms, int wave, float volume) { if (KILN_HOST_HAS(sfx_tone)) kiln->sfx_tone(hz, ms, wave, volume); }
 /* Width of the framebuffer in pixels. */
 static inline int screen_width(void) { return kiln->width; }
 /* Height of the framebuffer in pixels. */

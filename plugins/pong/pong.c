@@ -18,6 +18,9 @@
 #define BALL_SPEED 115.0f    /* px/s at serve */
 #define BALL_SPEED_MAX 140.0f
 #define SERVE_DELAY 0.8f     /* s of pause before each serve */
+#define HIT_HZ 440.0f        /* sfx_tone pitches: paddle hit, wall bounce, a point scored */
+#define WALL_HZ 220.0f
+#define SCORE_HZ 130.0f
 
 /* All game state lives here, in the block the host owns: it survives every reload. */
 typedef struct {
@@ -80,6 +83,7 @@ static void hit_paddle(Pong *p, float paddle_top, float dir) {
     if (speed > BALL_SPEED_MAX) speed = BALL_SPEED_MAX;
     p->ball_vx = dir * speed;
     p->ball_vy = clampf(p->ball_vy * 0.4f + offset * speed * 0.8f, -speed, speed);
+    sfx_tone(HIT_HZ, 60, SFX_SQUARE, 0.5f);
 }
 
 static void update(void *state, float dt) {
@@ -101,8 +105,8 @@ static void update(void *state, float dt) {
     float old_x = p->ball_x;
     p->ball_x += p->ball_vx * dt;
     p->ball_y += p->ball_vy * dt;
-    if (p->ball_y < BALL_RADIUS) { p->ball_y = BALL_RADIUS; p->ball_vy = -p->ball_vy; }
-    if (p->ball_y > h - BALL_RADIUS) { p->ball_y = (float)(h - BALL_RADIUS); p->ball_vy = -p->ball_vy; }
+    if (p->ball_y < BALL_RADIUS) { p->ball_y = BALL_RADIUS; p->ball_vy = -p->ball_vy; sfx_tone(WALL_HZ, 40, SFX_TRIANGLE, 0.5f); }
+    if (p->ball_y > h - BALL_RADIUS) { p->ball_y = (float)(h - BALL_RADIUS); p->ball_vy = -p->ball_vy; sfx_tone(WALL_HZ, 40, SFX_TRIANGLE, 0.5f); }
 
     float left_face = PADDLE_MARGIN + PADDLE_W;
     float right_face = (float)(w - PADDLE_MARGIN - PADDLE_W);
@@ -118,8 +122,8 @@ static void update(void *state, float dt) {
         hit_paddle(p, p->right_y, -1);
     }
 
-    if (p->ball_x < -BALL_RADIUS * 4) { p->right_score++; serve(p, -1); }
-    if (p->ball_x > w + BALL_RADIUS * 4) { p->left_score++; serve(p, 1); }
+    if (p->ball_x < -BALL_RADIUS * 4) { p->right_score++; serve(p, -1); sfx_tone(SCORE_HZ, 300, SFX_SAW, 0.4f); }
+    if (p->ball_x > w + BALL_RADIUS * 4) { p->left_score++; serve(p, 1); sfx_tone(SCORE_HZ * 2, 300, SFX_SAW, 0.4f); }
 }
 
 /* Writes n in decimal; returns the number of characters. */

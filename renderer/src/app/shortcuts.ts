@@ -1,4 +1,5 @@
 import { cycleLoop, gameControl, reloadNow, saveActiveFile, saveAll, togglePause } from './actions';
+import { toggleGameFullscreen } from './gameWindow';
 
 /** One shortcut: what it is called in tooltips and whether a keydown is it. */
 interface Shortcut {
@@ -22,6 +23,7 @@ export const SHORTCUTS = {
   pause: { label: 'F6', matches: (e) => plain(e) && e.key === 'F6', run: () => void togglePause() },
   step: { label: 'F7', matches: (e) => plain(e) && e.key === 'F7', run: () => void gameControl('step') },
   loop: { label: 'F9', matches: (e) => plain(e) && e.key === 'F9', run: () => void cycleLoop() },
+  fullscreen: { label: 'F11', matches: (e) => plain(e) && e.key === 'F11', run: toggleGameFullscreen },
 } satisfies Record<string, Shortcut>;
 
 export type ShortcutName = keyof typeof SHORTCUTS;

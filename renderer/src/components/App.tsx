@@ -8,6 +8,7 @@ import { EditorHeader } from './EditorHeader';
 import { EditorPane } from './EditorPane';
 import { ExportDialog } from './ExportDialog';
 import { FileList } from './FileList';
+import { GameSound } from '../audio/GameSound';
 import { GameLog } from './GameLog';
 import { GameToolbar } from './GameToolbar';
 import { GameView } from './GameView';
@@ -32,6 +33,7 @@ export function App() {
   return (
     <div className="app">
       <ConnectionBanner />
+      <GameSound />
       <TrustBanner />
       <div className="columns" style={{ gridTemplateColumns: `${panes.files}px 4px minmax(280px, 1fr) 4px ${panes.side}px` }}>
         <FileList />

@@ -6,6 +6,8 @@ import { useExportStore } from '../stores/exportStore';
 import { useSessionStore } from '../stores/sessionStore';
 import { PauseWhileEditingSetting } from './PauseWhileEditingSetting';
 import { profileTooltip } from './profileTooltip';
+import { SoundToggle } from './SoundToggle';
+import { GameViewControls } from './GameViewControls';
 
 /** Pause/resume, step, restart, reload now, the build profile and loop recording, each with its key in the tooltip. */
 export function GameToolbar() {
@@ -39,6 +41,8 @@ export function GameToolbar() {
       <button type="button" data-testid="export-button" title="Export the game as a web page or a standalone program" onClick={() => useExportStore.getState().open('web')}>
         ⇪ Export
       </button>
+      <SoundToggle />
+      <GameViewControls />
       <span className="toolbar-gap" />
       <span className="loop-controls" role="group" aria-label="Loop recording">
         {loop === 'off' && (

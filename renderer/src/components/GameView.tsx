@@ -6,7 +6,9 @@ import { useProjectStore } from '../stores/projectStore';
 import { editorCommands } from '../editor/commands';
 import { GameOverlay } from './GameOverlay';
 import { Timeline } from './Timeline';
-import { sharpScale } from './gameScale';
+import { fitScale, sharpScale } from './gameScale';
+import { useSettingsStore } from '../stores/settingsStore';
+import { toggleGameFullscreen } from '../app/gameWindow';
 import { usePauseWhileEditing } from '../app/pauseWhileEditing';
 import { useGamepads } from '../app/gamepads';
 
@@ -34,7 +36,7 @@ function send<M extends 'game.input' | 'game.mouse'>(method: M, params: M extend
  * The game's canvas. Frames bypass React: the newest one waits in a ref and is drawn once per
  * animation frame; older ones are dropped. Keys and the mouse go to the game only while it has focus.
  */
-export function GameView({ height }: { height: number }) {
+export function GameView({ height, gameOnly = false }: { height: number; gameOnly?: boolean }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
   const held = useRef(new Set<number>());
@@ -42,6 +44,8 @@ export function GameView({ height }: { height: number }) {
   const [focused, setFocused] = useState(false);
   const [hasFrame, setHasFrame] = useState(false);
   const [box, setBox] = useState({ width: 0, height: 0 });
+  const [fullscreen, setFullscreen] = useState(false);
+  const scaling = useSettingsStore((s) => s.gameScaling);
   const frameSize = useSessionStore((s) => s.frameSize);
   const project = useProjectStore((s) => s.project);
   const size = frameSize ?? { width: project?.width ?? 320, height: project?.height ?? 180 };
@@ -101,13 +105,20 @@ export function GameView({ height }: { height: number }) {
     return () => ro.disconnect();
   }, []);
 
-  const scale = box.width > 0 ? sharpScale(box.width, box.height, size.width, size.height, window.devicePixelRatio) : 1;
+  useEffect(() => {
+    const changed = () => setFullscreen(document.fullscreenElement === boxRef.current);
+    document.addEventListener('fullscreenchange', changed);
+    return () => document.removeEventListener('fullscreenchange', changed);
+  }, []);
+
+  const scale = box.width <= 0 ? 1 : scaling === 'fit' ? fitScale(box.width, box.height, size.width, size.height) : sharpScale(box.width, box.height, size.width, size.height, window.devicePixelRatio);
 
   function onKeyDown(e: React.KeyboardEvent) {
     if (e.ctrlKey || e.metaKey || e.altKey) return; // shortcuts (Ctrl+S) belong to the editor
     if (e.key === 'Escape') {
-      // The way out of the game without the mouse: back to the code (blur releases held keys).
       e.preventDefault();
+      if (document.fullscreenElement) return void document.exitFullscreen(); // Escape leaves full screen first
+      // The way out of the game without the mouse: back to the code (blur releases held keys).
       const editor = editorCommands();
       if (editor) editor.focus();
       else (e.currentTarget as HTMLElement).blur();
@@ -166,7 +177,7 @@ export function GameView({ height }: { height: number }) {
 
   return (
     <div className="game-view">
-      <div className="game-box" ref={boxRef} style={{ height }}>
+      <div className={fullscreen ? 'game-box fullscreen' : 'game-box'} ref={boxRef} style={{ height }} data-testid="game-box" data-fullscreen={fullscreen} data-scaling={scaling}>
         <div className="game-stage" style={{ width: size.width * scale, height: size.height * scale }} data-scale={scale}>
           <canvas
             ref={canvasRef}
@@ -185,6 +196,7 @@ export function GameView({ height }: { height: number }) {
             onMouseUp={(e) => onMouse(e, true)}
             onMouseMove={(e) => onMouse(e, false)}
             onContextMenu={(e) => e.preventDefault()}
+            onDoubleClick={toggleGameFullscreen}
             onFocus={() => setFocused(true)}
             onBlur={onBlur}
             onKeyDown={onKeyDown}
@@ -194,10 +206,10 @@ export function GameView({ height }: { height: number }) {
           <LoopBadge />
         </div>
       </div>
-      <Timeline />
+      {!gameOnly && <Timeline />}
       {/* Docked under the canvas, never over it: the game's HUD stays readable while it runs. */}
-      <GameOverlay />
-      <div className={focused ? 'focus-hint playing' : 'focus-hint'} data-testid="focus-hint" data-focused={focused ? 'true' : 'false'}>
+      {!gameOnly && <GameOverlay />}
+      <div hidden={gameOnly} className={focused ? 'focus-hint playing' : 'focus-hint'} data-testid="focus-hint" data-focused={focused ? 'true' : 'false'}>
         {focused ? '● playing — keys and mouse go to the game (Esc or click outside to stop)' : 'click the game to play (keys and mouse go to it)'}
       </div>
     </div>

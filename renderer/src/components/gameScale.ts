@@ -17,3 +17,8 @@ export function sharpScale(boxW: number, boxH: number, w: number, h: number, dpr
 
 /** The game column's padding and focus outline around the canvas (GameView's CSS). */
 export const GAME_CHROME = { width: 18, height: 8 };
+
+/** "fit": fill the box, keep the aspect (any factor, pixels stay hard-edged but may differ by one device pixel). */
+export function fitScale(boxW: number, boxH: number, w: number, h: number): number {
+  return Math.max(0.1, Math.min(boxW / w, boxH / h));
+}

@@ -16,7 +16,14 @@ export interface Settings {
   /** Pause the game while the code editor has focus (resumed when it loses focus). Off by default. */
   pauseWhileEditing: boolean;
   panes: PaneSizes;
+  /** The game's sound is off (the toolbar's mute toggle). */
+  muted: boolean;
+  /** How the game fills its pane: sharp whole-number scaling, or fit (fill the pane, keep the aspect). */
+  gameScaling: GameScaling;
 }
+
+export const gameScalings = ['sharp', 'fit'] as const;
+export type GameScaling = (typeof gameScalings)[number];
 
 export const PANE_LIMITS: Record<keyof PaneSizes, { min: number; max: number }> = {
   files: { min: 110, max: 400 },
@@ -54,6 +61,8 @@ export const DEFAULT_SETTINGS: Settings = {
   autosaveDelayMs: 1000,
   pauseWhileEditing: false,
   panes: defaultPanes(),
+  muted: false,
+  gameScaling: 'sharp',
 };
 
 
@@ -82,6 +91,8 @@ export function parseSettings(text: string | null, defaults: Settings = DEFAULT_
     autosaveDelayMs: typeof delay === 'number' && Number.isFinite(delay) ? clamp(Math.round(delay), 100, 60_000) : defaults.autosaveDelayMs,
     pauseWhileEditing: typeof raw.pauseWhileEditing === 'boolean' ? raw.pauseWhileEditing : defaults.pauseWhileEditing,
     panes,
+    muted: typeof raw.muted === 'boolean' ? raw.muted : defaults.muted,
+    gameScaling: gameScalings.includes(raw.gameScaling as GameScaling) ? (raw.gameScaling as GameScaling) : defaults.gameScaling,
   };
 }
 
@@ -100,14 +111,16 @@ interface SettingsStore extends Settings {
   setAutosaveDelay(ms: number): void;
   setPauseWhileEditing(on: boolean): void;
   setPane(pane: keyof PaneSizes, size: number): void;
+  setMuted(on: boolean): void;
+  setGameScaling(scaling: GameScaling): void;
 }
 
 /** The user's editor settings, kept in localStorage so they survive a restart. */
 export const useSettingsStore = create<SettingsStore>()((set, get) => {
   const persist = () => {
-    const { autosave, autosaveDelayMs, pauseWhileEditing, panes } = get();
+    const { autosave, autosaveDelayMs, pauseWhileEditing, panes, muted, gameScaling } = get();
     try {
-      localStorage.setItem(KEY, JSON.stringify({ autosave, autosaveDelayMs, pauseWhileEditing, panes }));
+      localStorage.setItem(KEY, JSON.stringify({ autosave, autosaveDelayMs, pauseWhileEditing, panes, muted, gameScaling }));
     } catch {
       // storage full or disabled: settings last for this session only
     }
@@ -124,6 +137,14 @@ export const useSettingsStore = create<SettingsStore>()((set, get) => {
     },
     setPauseWhileEditing: (pauseWhileEditing) => {
       set({ pauseWhileEditing });
+      persist();
+    },
+    setMuted: (muted) => {
+      set({ muted });
+      persist();
+    },
+    setGameScaling: (gameScaling) => {
+      set({ gameScaling });
       persist();
     },
     setPane: (pane, size) => {
