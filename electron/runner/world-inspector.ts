@@ -56,7 +56,7 @@ export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefin
   let stats: KFunc, component: KFunc, entities: KFunc, readOne: KFunc, write: KFunc, poll: KFunc;
   let fieldType: ReturnType<typeof koffi.struct>;
   try {
-    fieldType = koffi.resolve('kiln_state_field') as ReturnType<typeof koffi.struct>; // declared by the state inspector
+    fieldType = koffi.type('kiln_state_field') as ReturnType<typeof koffi.struct>; // declared by the state inspector
     koffi.struct('kiln_world_component_info', { name: koffi.array('char', 48), owner: koffi.array('char', 64), id: 'int32_t', size: 'uint32_t', count: 'uint32_t', field_count: 'uint32_t' });
     koffi.struct('kiln_world_migration', {
       component: koffi.array('char', 48), plugin: koffi.array('char', 64), version: 'int32_t', entities: 'uint32_t', kept: 'uint32_t', added: 'uint32_t',
