@@ -734,6 +734,7 @@ static void test_crash_on_another_thread(void) {
 #include "test_history.c"
 #include "test_inspect.c"
 #include "test_crash_site.c"
+#include "test_assets.c"
 #include "test_world.c"
 
 int main(int argc, char **argv) {
@@ -774,6 +775,7 @@ int main(int argc, char **argv) {
         HISTORY_TESTS
         INSPECT_TESTS
         CRASH_SITE_TESTS
+        ASSET_TESTS
         WORLD_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);

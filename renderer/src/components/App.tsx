@@ -6,6 +6,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
 import { EditorPane } from './EditorPane';
+import { ExportDialog } from './ExportDialog';
 import { FileList } from './FileList';
 import { GameLog } from './GameLog';
 import { GameToolbar } from './GameToolbar';
@@ -63,6 +64,7 @@ export function App() {
       </div>
       {projectDialog === 'new' && <NewProjectDialog onClose={closeDialog} />}
       {projectDialog === 'open' && <OpenProjectDialog onClose={closeDialog} />}
+      <ExportDialog />
     </div>
   );
 }
