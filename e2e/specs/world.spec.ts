@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { copyProject, test as base, expect } from '../fixtures';
 import { EntityInspectorPanel } from '../pages/entity-inspector';
 
@@ -56,6 +56,29 @@ test('asteroids runs on the world; saving physics.c reloads physics alone and ev
   await world.select();
   await expect(world.field('Position.x')).toHaveAttribute('data-value', shipX);
   await expect(world.field('Ship.angle')).toHaveAttribute('data-value', shipAngle);
+
+  // a field added to a component (in the shared header, from another editor): every system rebuilds, the first to
+  // load migrates all 241 Velocity components in one pass, logged with the count; every value is kept
+  const header = project.file('asteroids.h');
+  writeFileSync(
+    header,
+    readFileSync(header, 'utf8')
+      .replace('typedef struct { float dx, dy; } Velocity;', 'typedef struct { float dx, dy, spin; } Velocity;')
+      .replace('KILN_FIELD(Velocity, dy, KILN_F32, 1)}', 'KILN_FIELD(Velocity, dy, KILN_F32, 1), KILN_FIELD(Velocity, spin, KILN_F32, 1)}')
+      .replace('static const Velocity velocity_default = {0, 0};', 'static const Velocity velocity_default = {0, 0, 2.5f};'),
+  );
+  const migration = page.getByTestId('world-migration').filter({ hasText: 'Velocity migrated' });
+  await expect(migration).toHaveCount(1, { timeout: 90_000 });
+  await expect(migration).toHaveAttribute('data-entities', ENTITIES);
+  await expect(migration).toContainText('added spin');
+  for (const plugin of ['input', 'physics', 'render']) await expect(reloads(page, plugin)).toHaveCount(plugin === 'physics' ? 3 : 2, { timeout: 60_000 });
+  await expect(world.count).toHaveText(ENTITIES);
+  await expect(world.field('Velocity.spin')).toHaveAttribute('data-value', '2.5');
+  await expect(world.field('Position.x')).toHaveAttribute('data-value', shipX);
+  await world.filterBy('Velocity');
+  await world.select(17);
+  await expect(world.field('Velocity.dx')).toHaveAttribute('data-value', rock.dx);
+  await expect(world.field('Velocity.spin')).toHaveAttribute('data-value', '2.5');
 
   // and play goes on with the new physics and the same world
   await kiln.resume();

@@ -275,7 +275,9 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     };
     const outcome = loaded.stateAction === 'reset' ? 'state-reset' : loaded.stateAction === 'migrated' ? 'state-migrated' : 'ok';
     const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset', migrated: 'state layout changed: state migrated' }[loaded.stateAction];
-    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, units, timings, diagnostics, message: `${plugin.name} v${version} running (${stateWords})` });
+    const world = loaded.world?.length ? { world: loaded.world } : {};
+    const migrated = loaded.world?.map((m) => `${m.component} migrated for ${m.entities} entities`).join(', ');
+    this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, units, timings, diagnostics, ...world, message: `${plugin.name} v${version} running (${stateWords}${migrated ? `; world: ${migrated}` : ''})` });
     this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
     void this.pruneBuilds(plugin.name, output);
   }

@@ -3,7 +3,7 @@
  * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
-import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldView } from '../shared/contract';
+import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldMigration, WorldView } from '../shared/contract';
 import type { TimelineSession } from '../shared/contract';
 import type { AssetReload, GameLogSource, SoundCommand } from '../shared/contract';
 
@@ -49,7 +49,7 @@ export interface LoadTimes {
 }
 
 export type LoadReply =
-  | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes }
+  | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes; world?: WorldMigration[] }
   | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash };
 
 /** Runner limits: the watchdog for plugin callbacks, the sandbox's memory limit, the heartbeat file. */

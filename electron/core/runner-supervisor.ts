@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo, WorldMigration } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
 import type { HistoryCommand, HostToRunner } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
@@ -40,7 +40,7 @@ export interface RunnerConfig {
 }
 
 export type LoadOutcome =
-  | { ok: true; version: number; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null> }
+  | { ok: true; version: number; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null>; world?: WorldMigration[] }
   /** `crash`: the load itself crashed (entry, constructors) or killed, hung or timed out the runner. */
   | { ok: false; loadMs: number; error: string; crash?: CrashRecord };
 
@@ -446,7 +446,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
           if (this.pendingFirstFrames.delete(request.id)) resolve(null);
         }, 5000).unref();
       });
-      request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt });
+      request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt, world: msg.world });
     } else {
       this.images.refused(request.image);
       const crash = msg.crash ? { ...this.caughtRecord(msg.crash), state: 'kept' as const } : undefined; // a refused load changed no state

@@ -307,6 +307,7 @@ function loadReply(requestId: number, plugin: string, r: NativeLoadResult, loadM
     stateAction: STATE_ACTIONS[r.state_action] ?? 'new',
     needsRestart,
     times: { copyMs: ms(r.copy_s), openMs: ms(r.open_s), swapMs: ms(r.swap_s), totalMs: ms(r.total_s) },
+    world: lib!.worldInspector?.migrations(rt),
   };
 }
 

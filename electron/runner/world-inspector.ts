@@ -4,7 +4,7 @@
  * state inspector (libkiln takes the frame lock for each call).
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import { WORLD_LIST_MAX, stateFieldTypes, type StateField, type StateWriteResult, type WorldComponent, type WorldEntity, type WorldView } from '../shared/contract';
+import { WORLD_LIST_MAX, stateFieldTypes, type StateField, type StateWriteResult, type WorldComponent, type WorldEntity, type WorldMigration, type WorldView } from '../shared/contract';
 import { fieldOf, nativeValue, type NativeStateField, type NativeWriteResult } from './state-inspector';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
@@ -24,7 +24,25 @@ const KILN_ERR_INVALID = -1;
 const FIELDS_MAX = 256;
 const FIELD_RECORD_BYTES = 64;
 
+/** struct kiln_world_migration. */
+interface NativeMigration {
+  component: string;
+  plugin: string;
+  version: number;
+  entities: number;
+  kept: number;
+  added: number;
+  removed: number;
+  converted: number;
+  old_size: number;
+  new_size: number;
+  seconds: number;
+  detail: string;
+}
+
 export interface WorldInspector {
+  /** The migrations libkiln has recorded since the last call (the load just done), oldest first. */
+  migrations(rt: unknown): WorldMigration[];
   read(rt: unknown, withComponent: number, selected: string | undefined): WorldView;
   write(rt: unknown, entity: string, component: number, field: string, index: number, value: number | boolean): StateWriteResult;
 }
@@ -35,11 +53,16 @@ function entityOf(id: bigint, components: number[]): WorldEntity {
 
 /** The bindings, or undefined when this libkiln has no world. */
 export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefined {
-  let stats: KFunc, component: KFunc, entities: KFunc, readOne: KFunc, write: KFunc;
+  let stats: KFunc, component: KFunc, entities: KFunc, readOne: KFunc, write: KFunc, poll: KFunc;
   let fieldType: ReturnType<typeof koffi.struct>;
   try {
-    fieldType = koffi.resolve('kiln_state_field') as ReturnType<typeof koffi.struct>; // declared by the state inspector
+    fieldType = koffi.type('kiln_state_field') as ReturnType<typeof koffi.struct>; // declared by the state inspector
     koffi.struct('kiln_world_component_info', { name: koffi.array('char', 48), owner: koffi.array('char', 64), id: 'int32_t', size: 'uint32_t', count: 'uint32_t', field_count: 'uint32_t' });
+    koffi.struct('kiln_world_migration', {
+      component: koffi.array('char', 48), plugin: koffi.array('char', 64), version: 'int32_t', entities: 'uint32_t', kept: 'uint32_t', added: 'uint32_t',
+      removed: 'uint32_t', converted: 'uint32_t', old_size: 'uint32_t', new_size: 'uint32_t', seconds: 'double', detail: koffi.array('char', 464),
+    });
+    poll = lib.func('int32_t kiln_world_poll_migration(kiln_runtime *rt, _Out_ kiln_world_migration *out)');
     stats = lib.func('int32_t kiln_world_stats(kiln_runtime *rt, _Out_ uint32_t *entities, _Out_ uint32_t *components)');
     component = lib.func('int32_t kiln_world_component(kiln_runtime *rt, int32_t id, _Out_ kiln_world_component_info *info, _Out_ uint8_t *fields, int32_t field_cap)');
     entities = lib.func('int32_t kiln_world_entities(kiln_runtime *rt, int32_t with, uint32_t from_index, _Out_ uint64_t *ids, int32_t cap)');
@@ -75,6 +98,13 @@ export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefin
   }
 
   return {
+    migrations(rt) {
+      const out: WorldMigration[] = [];
+      for (let m = {} as NativeMigration; (poll(rt, m) as number) === 1; m = {} as NativeMigration) {
+        out.push({ component: m.component, plugin: m.plugin, version: m.version, entities: m.entities, kept: m.kept, added: m.added, removed: m.removed, converted: m.converted, oldSize: m.old_size, newSize: m.new_size, ms: Math.round(m.seconds * 1e6) / 1e3, detail: m.detail });
+      }
+      return out;
+    },
     read(rt, withComponent, selected) {
       const comps = components(rt);
       const n = new Uint32Array(1);

