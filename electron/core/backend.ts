@@ -34,6 +34,8 @@ import type { HistoryCommand } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
 import { describeProblem, describeReport, ExportError, exportGame } from './export/export-game';
+import { assetReloadEvent } from './asset-reload';
+import { isImagePath } from '../shared/contract';
 
 export class RequestError extends Error {}
 
@@ -87,6 +89,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       libkiln: paths.libkiln,
       memoryLimitMb: project.config.runner.memoryLimitMb,
       historyMb: project.config.history.memoryMb,
+      assetDir: project.root,
       ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
@@ -221,6 +224,10 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'game.mouse': async ({ x, y, buttons }) => {
       this.supervisor.mouse(x, y, buttons);
+      return { ok: true };
+    },
+    'game.pad': async ({ pad, connected, buttons, axes }) => {
+      this.supervisor.pad(pad, connected, buttons, axes);
       return { ok: true };
     },
     'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
@@ -371,9 +378,23 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       await this.announceProject();
       return;
     }
+    if (isImagePath(change.path)) {
+      if (change.kind === 'added') await this.announceProject();
+      await this.reloadImage(change.path); // art is not text: no file-changed, no rebuild
+      return;
+    }
     this.emit('file-changed', { path: change.path, content: change.content });
     if (change.kind === 'added') await this.announceProject();
     this.loop.rebuildFor(change.path, 'external-change', nowMs());
+  }
+
+  /** An image changed on disk: the game draws the new pixels from its next frame; the reload log says so. */
+  private async reloadImage(relative: string): Promise<void> {
+    const seenAt = nowMs();
+    const asset = await this.supervisor.reloadAsset(relative);
+    if (!asset) return; // not an image the game uses
+    const event = this.loop.log.append(assetReloadEvent(asset, seenAt));
+    this.emit('reload', event);
   }
 
   /** kiln.json changed: take the new settings if they are valid, otherwise keep the old ones and say why. */
@@ -388,6 +409,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     this.loop.profile = this.project.config.build.profile;
+    this.supervisor.resize(this.project.config.width, this.project.config.height); // the running game, at once
     this.describeProfiles();
     await this.announceProject();
     this.loop.rebuildAll(trigger);

@@ -6,6 +6,7 @@
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
 import type { TimelineSession } from '../shared/contract';
 import type { GameLogSource } from '../shared/contract';
+import type { AssetReload } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -67,6 +68,8 @@ export interface RunnerLimits {
   frameSocket?: string;
   /** Memory for the timeline's history of past frames (kiln_history_set_budget); 0: off. Default 64 MiB. */
   historyBytes?: number;
+  /** The project folder: image_load paths are relative to it and confined to it (kiln_set_asset_dir). */
+  assetDir?: string;
 }
 
 export type HostToRunner =
@@ -74,6 +77,12 @@ export type HostToRunner =
   | { type: 'load'; requestId: number; plugin: string; path: string; version: number }
   | { type: 'input'; key: number; down: boolean }
   | { type: 'mouse'; x: number; y: number; buttons: number }
+  /** Gamepad state (kiln_set_pad): buttons as bits of the W3C standard mapping, axes LX, LY, RX, RY. */
+  | { type: 'pad'; pad: number; connected: boolean; buttons: number; axes: number[] }
+  /** An image file changed on disk: decode it again under the same handle (kiln_image_reload). */
+  | { type: 'asset'; requestId: number; path: string }
+  /** kiln.json's width/height changed: a new framebuffer size for the running game (kiln_resize). */
+  | { type: 'resize'; width: number; height: number }
   | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
   | { type: 'loop'; requestId: number; action: 'record' | 'play' | 'stop' }
   | ({ type: 'history'; requestId: number } & HistoryCommand)
@@ -128,6 +137,8 @@ export type RunnerToHost =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string; source?: GameLogSource }
   | { type: 'crash'; at: number; crash: RunnerCrash }
   | ({ type: 'state'; requestId: number } & StateReply)
+  /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
+  | { type: 'asset'; requestId: number; asset: AssetReload | null }
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */

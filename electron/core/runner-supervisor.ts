@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { AssetReload, CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
 import type { HistoryCommand } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
@@ -32,6 +32,8 @@ export interface RunnerConfig {
   historyMb?: number;
   /** The web shell's frame relay socket: frames skip this process (RunnerLimits.frameSocket). */
   frameSocket?: string;
+  /** The project folder, where image_load finds images (RunnerLimits.assetDir). */
+  assetDir?: string;
 }
 
 export type LoadOutcome =
@@ -110,6 +112,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
   private readonly pendingStates = new Map<number, (reply: StateReply) => void>();
+  private readonly pendingAssets = new Map<number, (asset: AssetReload | null) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
   private restarts = 0;
@@ -179,6 +182,33 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   mouse(x: number, y: number, buttons: number): void {
     if (this.childReady) this.child?.send({ type: 'mouse', x, y, buttons });
+  }
+
+  pad(pad: number, connected: boolean, buttons: number, axes: number[]): void {
+    if (this.childReady) this.child?.send({ type: 'pad', pad, connected, buttons, axes });
+  }
+
+  /** An image file changed: the running game reloads it (same handle). Null when it never loaded that path, or no runner. */
+  async reloadAsset(path: string): Promise<AssetReload | null> {
+    await this.ready;
+    const child = this.child;
+    if (!child || !this.childReady) return null; // a runner that starts later reads the file as it is then
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.pendingAssets.set(requestId, resolve);
+      child.send({ type: 'asset', requestId, path });
+      setTimeout(() => {
+        if (this.pendingAssets.delete(requestId)) resolve(null);
+      }, 3000).unref();
+    });
+  }
+
+  /** kiln.json's new width/height: the running game's framebuffer now, and every runner started later. */
+  resize(width: number, height: number): void {
+    if (width === this.config.width && height === this.config.height) return;
+    this.config.width = width;
+    this.config.height = height;
+    if (this.childReady) this.child?.send({ type: 'resize', width, height });
   }
 
   /** Pause, resume, step, restart; or record/play/stop the input loop. Resolves with the runner's session after it. */
@@ -304,6 +334,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         heartbeatPath,
         frameSocket: this.config.frameSocket,
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
+        assetDir: this.config.assetDir,
       });
     });
   }
@@ -374,6 +405,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       case 'state':
         this.pendingStates.get(msg.requestId)?.(msg);
         this.pendingStates.delete(msg.requestId);
+        break;
+      case 'asset':
+        this.pendingAssets.get(msg.requestId)?.(msg.asset);
+        this.pendingAssets.delete(msg.requestId);
         break;
       case 'fatal':
         this.emit('log', { level: 'error', text: `game runner: ${msg.error}`, at: Date.now() });

@@ -2,6 +2,7 @@
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
 import { bindHistory, type NativeHistory } from './history';
+import { bindMedia, type NativeMedia } from './media';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -91,6 +92,8 @@ export interface LibKiln {
   stateInspector?: StateInspector;
   /** kiln_history_* (history.ts): the timeline's past frames. */
   history?: NativeHistory;
+  /** Images, gamepads, live size (media.ts). */
+  media?: NativeMedia;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -244,6 +247,7 @@ export function loadLibKiln(path: string): LibKiln {
     })(),
     stateInspector: bindStateInspector(lib),
     history: bindHistory(lib),
+    media: bindMedia(lib, lib.func('const char *kiln_last_error(const kiln_runtime *rt)') as (rt: unknown) => string),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

@@ -66,6 +66,7 @@ const loop = new LoopRecorder({
 
 function applyInput(input: InputEvent): void {
   if (input.kind === 'key') lib!.setKey(rt, input.key, input.down ? 1 : 0);
+  else if (input.kind === 'pad') lib!.media?.setPad(rt, input.pad, input.connected, input.buttons, input.axes);
   else lib!.setMouse?.(rt, input.x, input.y, input.buttons);
 }
 
@@ -295,6 +296,9 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
+  // Before any plugin loads: the images a previous runner loaded get their handles back (the state keeps them).
+  const assetError = msg.assetDir ? (lib.media ? lib.media.setAssetDir(rt, msg.assetDir) : 'this libkiln has no images (rebuild it: npm run build:native)') : undefined;
+  if (assetError) send({ type: 'log', level: 'warn', text: `images: ${assetError}`, at: Date.now() });
   if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
   timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
   const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);
@@ -396,6 +400,23 @@ function inspectState(msg: Extract<HostToRunner, { type: 'state' }>): void {
   if (write.ok && paused) runFrame(0); // a frame with no time passing shows the edit
 }
 
+/** kiln.json's new size: the framebuffer follows at once; a paused game is drawn again at the new size. */
+function resize(msg: Extract<HostToRunner, { type: 'resize' }>): void {
+  const error = lib!.media ? lib!.media.resize(rt, msg.width, msg.height) : 'this libkiln cannot resize (rebuild it: npm run build:native)';
+  if (error) return send({ type: 'log', level: 'warn', text: `the game size stays ${width}x${height}: ${error}`, at: Date.now() });
+  width = msg.width;
+  height = msg.height;
+  if (paused) redrawPaused();
+}
+
+/** Paused: the shown frame drawn again as it is (new art, new size), no time passing. */
+function redrawPaused(): void {
+  if (!timeline?.redraw()) return runFrame(0);
+  frameNo += 1;
+  drainLogs();
+  sendFrame(true);
+}
+
 function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
@@ -415,6 +436,22 @@ function onMessage(msg: HostToRunner): void {
       if (rt && loop.onLiveInput(input)) applyInput(input);
       break;
     }
+    case 'pad': {
+      const input: InputEvent = { kind: 'pad', pad: msg.pad, connected: msg.connected, buttons: msg.buttons, axes: msg.axes };
+      if (rt && loop.onLiveInput(input)) applyInput(input);
+      break;
+    }
+    case 'asset':
+      // decoded between two frames (this loop runs one thing at a time); the next frame draws the new pixels
+      if (rt) {
+        const asset = lib!.media?.reloadImage(rt, msg.path) ?? null;
+        send({ type: 'asset', requestId: msg.requestId, asset });
+        if (asset && paused) redrawPaused();
+      }
+      break;
+    case 'resize':
+      if (rt) resize(msg);
+      break;
     case 'control':
       if (rt) control(msg);
       break;

@@ -16,8 +16,8 @@ import { z } from 'zod';
 export const reloadStates = ['waiting', 'building', 'loading', 'ok', 'error'] as const;
 export type ReloadState = (typeof reloadStates)[number];
 
-/** What started an entry of the log: `crash` is a plugin that crashed while the game ran. */
-export const reloadTriggers = ['startup', 'save', 'manual', 'external-change', 'runner-restart', 'crash'] as const;
+/** What started an entry of the log: `crash` is a plugin that crashed while the game ran; `asset` an image file the game draws changed on disk (the entry's `plugin` is then the file's project path, its `asset` the record). */
+export const reloadTriggers = ['startup', 'save', 'manual', 'external-change', 'runner-restart', 'crash', 'asset'] as const;
 export type ReloadTrigger = (typeof reloadTriggers)[number];
 
 export const reloadOutcomes = [
@@ -143,7 +143,39 @@ export interface ReloadEvent {
   crash?: CrashRecord;
   /** A plugin of several C files (built per unit): which files this build compiled, and how many it reused. */
   units?: BuildUnits;
+  /** Set on trigger 'asset' entries: the image reloaded in the running game (same handle, no code reload). */
+  asset?: AssetReload;
 }
+
+// ---------------------------------------------------------------- art (issue 13)
+
+/** An image the running game uses, read again after it changed on disk (libkiln's kiln_image_info). */
+export interface AssetReload {
+  /** Project-relative, posix separators. */
+  path: string;
+  /** The handle image_load gave the game: unchanged by the reload. */
+  image: number;
+  width: number;
+  height: number;
+  /** Reloads of this file so far. */
+  generation: number;
+  /** The file is missing or broken: the game draws a checkered placeholder; `error` says why. */
+  placeholder: boolean;
+  error?: string;
+  /** Reading + decoding the file in the runner. */
+  decodeMs: number;
+}
+
+/** File endings Kiln decodes as images (stb_image in libkiln): a change to one of these reloads it in the game. */
+export const imageExtensions = ['.png', '.jpg', '.jpeg', '.bmp', '.tga', '.gif'] as const;
+export function isImagePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return imageExtensions.some((ext) => lower.endsWith(ext));
+}
+
+/** Gamepads the game sees (kiln.h KILN_PAD_COUNT); buttons are the W3C "standard" mapping's 17 (bit i = button i). */
+export const PAD_COUNT = 4;
+export const PAD_BUTTONS = 17;
 
 /** The per-unit part of a build: project-relative files compiled now, the count of cached objects linked as they were. */
 export interface BuildUnits {
@@ -429,6 +461,15 @@ export const requestSchemas = {
   'game.input': z.object({ key: z.number().int().min(0).max(511), down: z.boolean() }).strict(),
   /** Mouse in framebuffer pixels; buttons is a bit set (1 left, 2 right, 4 middle). */
   'game.mouse': z.object({ x: z.number().int().min(-10000).max(10000), y: z.number().int().min(-10000).max(10000), buttons: z.number().int().min(0).max(7) }).strict(),
+  /** Gamepad `pad` as navigator.getGamepads() shows it: buttons as bits (W3C standard mapping), axes LX, LY, RX, RY. */
+  'game.pad': z
+    .object({
+      pad: z.number().int().min(0).max(PAD_COUNT - 1),
+      connected: z.boolean(),
+      buttons: z.number().int().min(0).max(2 ** PAD_BUTTONS - 1),
+      axes: z.array(z.number().min(-1).max(1)).length(4),
+    })
+    .strict(),
   /** pause / resume / one frame / restart with fresh state. */
   'game.control': z.object({ action: z.enum(['pause', 'resume', 'step', 'restart']) }).strict(),
   'session.get': z.object({}).strict(),
@@ -511,6 +552,7 @@ export interface RequestResults {
   'runner.get': RunnerInfo;
   'game.input': { ok: true };
   'game.mouse': { ok: true };
+  'game.pad': { ok: true };
   'game.control': GameSession;
   'session.get': GameSession;
   'build.reload': { rebuilding: string[] };

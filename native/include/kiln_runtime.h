@@ -415,6 +415,45 @@ typedef enum kiln_log_stream { KILN_STREAM_LOG = 0, KILN_STREAM_STDOUT = 1, KILN
 KILN_API int32_t kiln_capture_output(int32_t *original_stdout, int32_t *original_stderr); /* KILN_OK; Windows: KILN_ERR_INVALID */
 KILN_API void kiln_release_output(void); /* fd 1 and 2 back as they were; what was not polled goes to them */
 
+
+/* --- images, gamepads, live size (issue 13) -------------------------------------------------------------------------
+ * Images: plugins call image_load("sprites.png") (kiln.h); the path is relative to the asset folder (the project
+ * folder) and confined to it. Handles are indexes into one table per runtime, kept in work_dir/state/images.list, so
+ * a restarted runtime gives the same handle to the same path before its first frame (plugin state keeps them).
+ * A missing or broken file gets a checkered placeholder (magenta/black) and a log line; kiln_image_reload replaces
+ * the pixels under the same handle when the file changes on disk. */
+#define KILN_IMAGE_PATH_MAX 256
+typedef struct kiln_image_info {
+    int32_t handle;           /* >= 0; -1 when the path is not an image the game loaded */
+    int32_t width, height;
+    int32_t placeholder;      /* 1: the file is missing or broken and the placeholder is drawn (error says why) */
+    uint32_t generation;      /* +1 on every reload of the file */
+    int32_t reserved;
+    double decode_s;          /* reading + decoding the file, seconds (the last load or reload) */
+    char path[KILN_IMAGE_PATH_MAX]; /* as normalised: project-relative, '/' separators */
+    char error[512];          /* empty when the file decoded */
+} kiln_image_info;
+/* The project folder images are loaded from; loads the images of work_dir/state/images.list in handle order
+   (images a previous runtime loaded). KILN_OK or KILN_ERR_INVALID (not a folder; kiln_last_error says why). */
+KILN_API int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir);
+/* The file at `path` changed on disk: decode it again and swap the pixels in between two frames, same handle.
+   Fills *out (out->handle -1 and KILN_ERR_NOT_FOUND when the game never loaded that path). KILN_OK also when the
+   file is broken: out->placeholder and out->error say so. Not from a plugin callback. */
+KILN_API int32_t kiln_image_reload(kiln_runtime *rt, const char *path, kiln_image_info *out);
+KILN_API int32_t kiln_image_count(kiln_runtime *rt);
+/* KILN_OK and *out for a handle, KILN_ERR_NOT_FOUND for a bad one. */
+KILN_API int32_t kiln_image_get(kiln_runtime *rt, int32_t handle, kiln_image_info *out);
+
+/* Gamepad `pad` (0..KILN_PAD_COUNT-1) as the browser sees it now: connected, the buttons held (bit i = button i of
+   the W3C "standard" mapping, PAD_A.. in kiln.h) and the four stick axes (-1..1). Presses and releases between two
+   frames are latched like keys'. Recorded and replayed by the history. Any thread. */
+KILN_API void kiln_set_pad(kiln_runtime *rt, int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly, float rx,
+                           float ry);
+
+/* A new framebuffer size (kiln.json width/height changed): between two frames, cleared to black; plugins see the new
+   kiln->width/height from the next frame on. KILN_OK, or KILN_ERR_INVALID (out of 1..8192: nothing changed). */
+KILN_API int32_t kiln_resize(kiln_runtime *rt, int32_t width, int32_t height);
+
 #ifdef __cplusplus
 }
 #endif

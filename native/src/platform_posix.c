@@ -728,6 +728,7 @@ void *kiln_plat_pages_alloc(size_t size) {
     return p == MAP_FAILED ? NULL : p;
 }
 int kiln_plat_pages_protect_ro(void *p, size_t size) { return mprotect(p, size, PROT_READ) == 0 ? 0 : -errno; }
+int kiln_plat_pages_protect_rw(void *p, size_t size) { return mprotect(p, size, PROT_READ | PROT_WRITE) == 0 ? 0 : -errno; }
 void kiln_plat_pages_free(void *p, size_t size) { if (p) munmap(p, size); }
 
 int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {

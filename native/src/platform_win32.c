@@ -223,6 +223,10 @@ int kiln_plat_pages_protect_ro(void *p, size_t size) {
     DWORD old;
     return VirtualProtect(p, size, PAGE_READONLY, &old) ? 0 : -1;
 }
+int kiln_plat_pages_protect_rw(void *p, size_t size) {
+    DWORD old;
+    return VirtualProtect(p, size, PAGE_READWRITE, &old) ? 0 : -1;
+}
 void kiln_plat_pages_free(void *p, size_t size) { (void)size; if (p) VirtualFree(p, 0, MEM_RELEASE); }
 
 /* Counting threads needs a toolhelp snapshot of every process (~100 µs+): too slow for every call, so Windows does

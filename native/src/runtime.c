@@ -411,6 +411,7 @@ void kiln_destroy(kiln_runtime *rt) {
     }
     rt->nslots = 0;
     kiln__history_free(rt);
+    kiln__assets_free(rt);
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < rt->msg_count; i++) free(rt->msgs[(rt->msg_head + i) % KILN_MSG_QUEUE].text);
     kiln_set_heartbeat(rt, NULL);
@@ -842,6 +843,10 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     }
     in->buttons_pressed = __atomic_exchange_n(&in->button_press_latch, 0, __ATOMIC_RELAXED);
     in->buttons_released = __atomic_exchange_n(&in->button_release_latch, 0, __ATOMIC_RELAXED);
+    for (int p = 0; p < KILN_PAD_COUNT; p++) {
+        in->pad_pressed[p] = __atomic_exchange_n(&in->pad_press_latch[p], 0, __ATOMIC_RELAXED);
+        in->pad_released[p] = __atomic_exchange_n(&in->pad_release_latch[p], 0, __ATOMIC_RELAXED);
+    }
     int crashed = kiln__frame_locked(rt, dt);
     pthread_mutex_unlock(&rt->lock);
     return crashed ? KILN_ERR_CRASH : KILN_OK;
@@ -920,6 +925,49 @@ void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons) {
     uint32_t was = __atomic_exchange_n(&rt->in.buttons, now, __ATOMIC_RELAXED);
     if (now & ~was) __atomic_or_fetch(&rt->in.button_press_latch, now & ~was, __ATOMIC_RELAXED);
     if (was & ~now) __atomic_or_fetch(&rt->in.button_release_latch, was & ~now, __ATOMIC_RELAXED);
+}
+
+void kiln_set_pad(kiln_runtime *rt, int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly, float rx, float ry) {
+    if (!rt || pad < 0 || pad >= KILN_PAD_COUNT) return;
+    uint32_t now = connected ? buttons & ((1u << PAD_BUTTON_COUNT) - 1) : 0;
+    float axes[PAD_AXIS_COUNT] = {lx, ly, rx, ry};
+    kiln_input *in = &rt->in;
+    __atomic_store_n(&in->pad_connected[pad], (uint8_t)(connected ? 1 : 0), __ATOMIC_RELAXED);
+    for (int a = 0; a < PAD_AXIS_COUNT; a++) {
+        float v = connected && axes[a] == axes[a] ? axes[a] : 0.0f; /* NaN and a gone pad read 0 */
+        in->pad_axes[pad][a] = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
+    }
+    uint32_t was = __atomic_exchange_n(&in->pad_buttons[pad], now, __ATOMIC_RELAXED);
+    if (now & ~was) __atomic_or_fetch(&in->pad_press_latch[pad], now & ~was, __ATOMIC_RELAXED);
+    if (was & ~now) __atomic_or_fetch(&in->pad_release_latch[pad], was & ~now, __ATOMIC_RELAXED);
+}
+
+int32_t kiln_resize(kiln_runtime *rt, int32_t width, int32_t height) {
+    if (!rt) return KILN_ERR_INVALID;
+    if (width <= 0 || height <= 0 || width > 8192 || height > 8192) {
+        kiln__set_error(rt, "kiln_resize: size %dx%d is out of range; use 1..8192 for both width and height.", (int)width, (int)height);
+        return KILN_ERR_INVALID;
+    }
+    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_resize was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    uint8_t *fb = calloc((size_t)width * (size_t)height, 4);
+    if (!fb) { kiln__set_error(rt, "kiln_resize: out of memory for a %dx%d framebuffer.", (int)width, (int)height); return KILN_ERR_INVALID; }
+    for (size_t i = 3; i < (size_t)width * (size_t)height * 4; i += 4) fb[i] = 0xFF; /* opaque black */
+    pthread_mutex_lock(&rt->lock);
+    uint8_t *old = rt->fb;
+    rt->fb = fb; rt->width = width; rt->height = height;
+    rt->host.width = width; rt->host.height = height;
+    /* every loaded image reads kiln->width from its own read-only copy of the table */
+    for (int i = 0; i < rt->nslots; i++) {
+        kiln_image *ims[2] = {rt->slots[i]->current, rt->slots[i]->previous};
+        for (int k = 0; k < 2; k++) {
+            if (!ims[k] || !ims[k]->host || kiln_plat_pages_protect_rw(ims[k]->host, HOST_PAGE) != 0) continue;
+            ims[k]->host->width = width; ims[k]->host->height = height;
+            kiln_plat_pages_protect_ro(ims[k]->host, HOST_PAGE);
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    free(old);
+    return KILN_OK;
 }
 
 void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms) {

@@ -109,6 +109,11 @@ typedef struct kiln_input {
     uint8_t pressed[KEY_COUNT], released[KEY_COUNT];     /* this frame's edges */
     int32_t mouse_x, mouse_y;
     uint32_t buttons, button_press_latch, button_release_latch, buttons_pressed, buttons_released;
+    /* gamepads: bit i of a mask is button i (enum kiln_pad_button) */
+    uint8_t pad_connected[KILN_PAD_COUNT];
+    uint32_t pad_buttons[KILN_PAD_COUNT], pad_press_latch[KILN_PAD_COUNT], pad_release_latch[KILN_PAD_COUNT];
+    uint32_t pad_pressed[KILN_PAD_COUNT], pad_released[KILN_PAD_COUNT];
+    float pad_axes[KILN_PAD_COUNT][PAD_AXIS_COUNT];
 } kiln_input;
 
 typedef struct kiln_message {
@@ -148,6 +153,7 @@ struct kiln_runtime {
     char last_ran[KILN_NAME_MAX];     /* the plugin whose code ran last, and its version: who replaced a handler */
     int32_t last_ran_version;
     struct kiln_history *history;     /* history.c: the ring of past frames; NULL while off */
+    struct kiln_assets *assets;       /* assets.c: the image table; NULL until the first image or asset dir */
 };
 
 /* host.c */
@@ -165,6 +171,14 @@ void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
     __attribute__((format(KILN_PRINTF_FMT, 3, 4)));
 
 void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(KILN_PRINTF_FMT, 2, 3)));
+
+/* host.c: the runtime and plugin of the callback running on this thread (NULL outside callbacks) */
+kiln_runtime *kiln__host_runtime(void);
+kiln_slot *kiln__host_slot(void);
+
+/* assets.c */
+void kiln__assets_host_init(kiln_host *h);  /* image_load, draw_sprite, ... */
+void kiln__assets_free(kiln_runtime *rt);
 
 /* arena.c */
 enum { KILN_ARENA_OPENED = 0, KILN_ARENA_NONE = 1, KILN_ARENA_MOVED = 2 };

@@ -79,6 +79,26 @@ enum kiln_key {
 /* Mouse buttons (also the bits of kiln_set_mouse's `buttons`). */
 enum kiln_mouse_button { MOUSE_LEFT = 1, MOUSE_RIGHT = 2, MOUSE_MIDDLE = 4 };
 
+/* Gamepads pad_down() and friends can read: pads 0..KILN_PAD_COUNT-1, in the browser's order. */
+#define KILN_PAD_COUNT 4
+/* Gamepad buttons, the W3C Gamepad "standard" mapping (an Xbox-style layout; A is the bottom face button). */
+enum kiln_pad_button {
+    PAD_A = 0, PAD_B, PAD_X, PAD_Y,
+    PAD_LB, PAD_RB, PAD_LT, PAD_RT,      /* shoulders, then triggers (also as buttons) */
+    PAD_SELECT, PAD_START,               /* back/view, start/menu */
+    PAD_LSTICK, PAD_RSTICK,              /* stick presses */
+    PAD_UP, PAD_DOWN, PAD_LEFT, PAD_RIGHT, /* d-pad */
+    PAD_HOME,
+    PAD_BUTTON_COUNT
+};
+/* Stick axes, -1..1: x to the right, y down (a stick pushed up reads y < 0). */
+enum kiln_pad_axis { PAD_AXIS_LX = 0, PAD_AXIS_LY, PAD_AXIS_RX, PAD_AXIS_RY, PAD_AXIS_COUNT };
+
+/* draw_sprite_part flag: mirror the part left-right. */
+#define SPRITE_FLIP_X 1
+/* draw_sprite_part flag: mirror the part upside down (SPRITE_FLIP_X | SPRITE_FLIP_Y turns it half a turn). */
+#define SPRITE_FLIP_Y 2
+
 enum kiln_log_level { KILN_LOG_INFO = 0, KILN_LOG_WARN = 1, KILN_LOG_ERROR = 2 };
 
 /* Field types for the optional state field table (used to migrate state by name). */
@@ -261,6 +281,30 @@ static inline void mem_free(void *ptr) { if (KILN_HOST_HAS(free)) kiln->free(ptr
 static inline int screen_width(void) { return kiln->width; }
 /* Height of the framebuffer in pixels. */
 static inline int screen_height(void) { return kiln->height; }
+/* Loads an image (PNG, JPEG, BMP, TGA, GIF) from the project folder, e.g. "sprites.png"; returns its handle (>= 0).
+   The same path gives the same handle; a missing or broken file draws a checkered placeholder (the log says why) until
+   it is fixed on disk; saving the file redraws it at once. < 0: refused (a path outside the project; logged). */
+static inline int image_load(const char *path) { return KILN_HOST_HAS(image_load) ? kiln->image_load(path) : -1; }
+/* Draws the whole image with its top-left at (x, y), alpha-blended. */
+static inline void draw_sprite(int image, int x, int y) { if (KILN_HOST_HAS(draw_sprite)) kiln->draw_sprite(image, x, y); }
+/* Draws the sw*sh part of image at (sx, sy) with its top-left at (x, y); flags: 0, SPRITE_FLIP_X, SPRITE_FLIP_Y or both. */
+static inline void draw_sprite_part(int image, int sx, int sy, int sw, int sh, int x, int y, int flags) {
+    if (KILN_HOST_HAS(draw_sprite_part)) kiln->draw_sprite_part(image, sx, sy, sw, sh, x, y, flags);
+}
+/* Width of image in pixels (0 for a bad handle). */
+static inline int image_width(int image) { return KILN_HOST_HAS(image_width) ? kiln->image_width(image) : 0; }
+/* Height of image in pixels (0 for a bad handle). */
+static inline int image_height(int image) { return KILN_HOST_HAS(image_height) ? kiln->image_height(image) : 0; }
+/* 1 while gamepad pad (0..KILN_PAD_COUNT-1) is connected. */
+static inline int pad_connected(int pad) { return KILN_HOST_HAS(pad_connected) ? kiln->pad_connected(pad) : 0; }
+/* 1 while button (PAD_A, PAD_UP, ...) of gamepad pad is held down. */
+static inline int pad_down(int pad, int button) { return KILN_HOST_HAS(pad_down) ? kiln->pad_down(pad, button) : 0; }
+/* 1 on the frame button of gamepad pad went down. */
+static inline int pad_pressed(int pad, int button) { return KILN_HOST_HAS(pad_pressed) ? kiln->pad_pressed(pad, button) : 0; }
+/* 1 on the frame button of gamepad pad went up. */
+static inline int pad_released(int pad, int button) { return KILN_HOST_HAS(pad_released) ? kiln->pad_released(pad, button) : 0; }
+/* Stick axis (PAD_AXIS_LX, PAD_AXIS_LY, PAD_AXIS_RX, PAD_AXIS_RY) of gamepad pad, -1..1 (y down); 0 when not connected. */
+static inline float pad_axis(int pad, int axis) { return KILN_HOST_HAS(pad_axis) ? kiln->pad_axis(pad, axis) : 0.0f; }
 #endif
 
 #ifdef __cplusplus

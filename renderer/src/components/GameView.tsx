@@ -8,6 +8,7 @@ import { GameOverlay } from './GameOverlay';
 import { Timeline } from './Timeline';
 import { sharpScale } from './gameScale';
 import { usePauseWhileEditing } from '../app/pauseWhileEditing';
+import { useGamepads } from '../app/gamepads';
 
 /** Over the game while a loop records or replays, so nobody mistakes the replay for live play. */
 function LoopBadge() {
@@ -45,6 +46,7 @@ export function GameView({ height }: { height: number }) {
   const project = useProjectStore((s) => s.project);
   const size = frameSize ?? { width: project?.width ?? 320, height: project?.height ?? 180 };
   usePauseWhileEditing(); // the setting: the game waits while the editor has focus
+  useGamepads(focused); // pads reach the game while it has focus, like keys
 
   useEffect(() => {
     const canvas = canvasRef.current!;
