@@ -21,6 +21,7 @@ import { incrementalBuilds } from './incremental';
 import { browserSaveToPaint } from './browser';
 import { watcherBaseline } from './watcher';
 import { rmSync } from 'node:fs';
+import { worldCosts } from './world';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -159,6 +160,14 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.history = r.details;
     lap('12');
+  }
+
+  if (want(13)) {
+    log('§13 the world: 10,000 entities updated per frame, a component migrated over 10,000 entities');
+    const r = await worldCosts(paths, quick ? 300 : 2000, quick ? 10 : 40, log);
+    figures.push(...r.figures);
+    details.world = r.details;
+    lap('13');
   }
 
   details.startRetries = BenchGame.startRetries;

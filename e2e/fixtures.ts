@@ -22,7 +22,7 @@ export interface TempProject {
 }
 
 
-function copyProject(name: string): TempProject {
+export function copyProject(name: string): TempProject {
   const dir = mkdtempSync(path.join(os.tmpdir(), `kiln-e2e-${name}-`));
   cpSync(path.join(ROOT, 'plugins', name), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.kiln`) });
   return { dir, file: (relative) => path.join(dir, relative) };

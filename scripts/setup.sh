@@ -16,7 +16,7 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v xvfb-run >/dev/null || need_apt+=(xvfb)
 command -v clangd >/dev/null || need_apt+=(clangd)
 [ -f /usr/include/stb/stb_image.h ] || need_apt+=(libstb-dev) # libkiln decodes images with stb_image (header only)
-# the native export's game program (native/player): SDL2 for window/input; stb_image_write (libstb-dev) for --screenshot
+# the native export's game program (native/player): SDL2 for window/input (stb_image_write comes with libstb-dev)
 [ -e /usr/include/SDL2/SDL.h ] || need_apt+=(libsdl2-dev)
 if [ -n "$for_tests" ]; then
   command -v x86_64-w64-mingw32-gcc >/dev/null || need_apt+=(gcc-mingw-w64-x86-64)

@@ -33,9 +33,9 @@ import { nowMs, type RunnerLauncher } from './runner-protocol';
 import type { HistoryCommand } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
-import { describeProblem, describeReport, ExportError, exportGame } from './export/export-game';
 import { assetReloadEvent } from './asset-reload';
 import { isImagePath } from '../shared/contract';
+import { describeProblem, describeReport, ExportError, exportGame } from './export/export-game';
 
 export class RequestError extends Error {}
 
@@ -243,6 +243,15 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'state.write': async ({ plugin, field, index, value }) => {
       const reply = await this.supervisor.inspect({ action: 'write', plugin, field, index, value });
+      return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
+    },
+    'world.read': async ({ with: withComponent, selected }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'read', with: withComponent, selected });
+      if (!reply.view) throw new RequestError(`world.read: ${reply.error ?? 'no answer'}`);
+      return reply.view;
+    },
+    'world.write': async ({ entity, component, field, index, value }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'write', entity, component, field, index, value });
       return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
     },
     'session.get': async () => this.session(),

@@ -3,7 +3,7 @@
  * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
-import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
+import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldView } from '../shared/contract';
 import type { TimelineSession } from '../shared/contract';
 import type { GameLogSource } from '../shared/contract';
 import type { AssetReload } from '../shared/contract';
@@ -88,6 +88,8 @@ export type HostToRunner =
   | ({ type: 'history'; requestId: number } & HistoryCommand)
   /** The state inspector: read every plugin's state, or write one field element, between two frames. */
   | ({ type: 'state'; requestId: number } & StateRequest)
+  /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
+  | ({ type: 'world'; requestId: number } & WorldRequest)
   | { type: 'frame-ack' }
   | { type: 'stop' };
 
@@ -96,6 +98,16 @@ export type StateRequest = { action: 'read' } | { action: 'write'; plugin: strin
 /** Its answer: `state` for a read, `write` for a write, `error` when it could not be done at all. */
 export interface StateReply {
   state?: GameState;
+  write?: StateWriteResult;
+  error?: string;
+}
+
+/** What the entity inspector asks the runner, and its answer (`view` for a read, `write` for a write). */
+export type WorldRequest =
+  | { action: 'read'; with: number; selected?: string }
+  | { action: 'write'; entity: string; component: number; field: string; index: number; value: number | boolean };
+export interface WorldReply {
+  view?: WorldView;
   write?: StateWriteResult;
   error?: string;
 }
@@ -139,6 +151,7 @@ export type RunnerToHost =
   | ({ type: 'state'; requestId: number } & StateReply)
   /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
   | { type: 'asset'; requestId: number; asset: AssetReload | null }
+  | ({ type: 'world'; requestId: number } & WorldReply)
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */

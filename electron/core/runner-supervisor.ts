@@ -11,9 +11,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AssetReload, CrashRecord, GameLogMessage, RunnerInfo } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
-import type { HistoryCommand } from './runner-protocol';
+import type { HistoryCommand, HostToRunner } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
-import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest } from './runner-protocol';
+import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 import { RunnerImages, type Ending } from './runner-images';
 
@@ -111,7 +111,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private inFlight: LoadRequest[] = [];
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
-  private readonly pendingStates = new Map<number, (reply: StateReply) => void>();
+  /** State and world inspector requests waiting for the runner, by requestId. */
+  private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply) => void>();
   private readonly pendingAssets = new Map<number, (asset: AssetReload | null) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
@@ -230,13 +231,22 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** The state inspector's read or write, answered by the runner between two frames. */
   async inspect(request: StateRequest): Promise<StateReply> {
+    return this.betweenFrames((requestId) => ({ type: 'state', ...request, requestId }));
+  }
+
+  /** The entity inspector's read or write (issue 15), answered by the runner between two frames. */
+  async inspectWorld(request: WorldRequest): Promise<WorldReply> {
+    return this.betweenFrames((requestId) => ({ type: 'world', ...request, requestId }));
+  }
+
+  private async betweenFrames(message: (requestId: number) => HostToRunner): Promise<StateReply & WorldReply> {
     await this.ready;
     const child = this.child;
     if (!child || !this.childReady) return { error: 'the game runner is not running (it is restarting)' };
     const requestId = this.nextRequest++;
     return new Promise((resolve) => {
       this.pendingStates.set(requestId, resolve);
-      child.send({ type: 'state', ...request, requestId });
+      child.send(message(requestId));
       setTimeout(() => {
         if (this.pendingStates.delete(requestId)) resolve({ error: 'the game runner did not answer' });
       }, 3000).unref();
@@ -403,6 +413,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.onCaughtCrash(msg.crash, msg.at);
         break;
       case 'state':
+      case 'world':
         this.pendingStates.get(msg.requestId)?.(msg);
         this.pendingStates.delete(msg.requestId);
         break;

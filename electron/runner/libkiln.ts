@@ -1,6 +1,7 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
+import { bindWorldInspector, type WorldInspector } from './world-inspector';
 import { bindHistory, type NativeHistory } from './history';
 import { bindMedia, type NativeMedia } from './media';
 
@@ -94,6 +95,8 @@ export interface LibKiln {
   history?: NativeHistory;
   /** Images, gamepads, live size (media.ts). */
   media?: NativeMedia;
+  /** kiln_world_* (world-inspector.ts): the entity inspector. */
+  worldInspector?: WorldInspector;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -246,6 +249,7 @@ export function loadLibKiln(path: string): LibKiln {
       };
     })(),
     stateInspector: bindStateInspector(lib),
+    worldInspector: bindWorldInspector(lib), // after the state inspector: it reuses its structs
     history: bindHistory(lib),
     media: bindMedia(lib, lib.func('const char *kiln_last_error(const kiln_runtime *rt)') as (rt: unknown) => string),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),

@@ -417,6 +417,17 @@ function redrawPaused(): void {
   sendFrame(true);
 }
 
+/** The entity inspector's read or write (issue 15), between two frames; a write while paused is drawn at once. */
+function inspectWorld(msg: Extract<HostToRunner, { type: 'world' }>): void {
+  const inspector = lib!.worldInspector;
+  if (!inspector) return send({ type: 'world', requestId: msg.requestId, error: 'this libkiln has no world (rebuild it: npm run build:native)' });
+  if (msg.action === 'read') return send({ type: 'world', requestId: msg.requestId, view: inspector.read(rt, msg.with, msg.selected) });
+  const write = inspector.write(rt, msg.entity, msg.component, msg.field, msg.index, msg.value);
+  drainLogs(); // "Position#3.x: 160 → 40 (inspector)" goes out with the answer
+  send({ type: 'world', requestId: msg.requestId, write });
+  if (write.ok && paused) runFrame(0);
+}
+
 function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
@@ -463,6 +474,9 @@ function onMessage(msg: HostToRunner): void {
       break;
     case 'state':
       if (rt) inspectState(msg);
+      break;
+    case 'world':
+      if (rt) inspectWorld(msg);
       break;
     case 'frame-ack':
       framesInFlight = Math.max(0, framesInFlight - 1);

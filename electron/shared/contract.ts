@@ -374,6 +374,45 @@ export type StateWriteResult =
   | { ok: true; plugin: string; field: string; index: number; old: number | boolean; value: number | boolean }
   | { ok: false; reason: string };
 
+// ---------------------------------------------------------------- the world (issue 15): entities shared by system plugins
+
+/** Entities listed per world.read (the rest are counted in `matching`). */
+export const WORLD_LIST_MAX = 200;
+
+/** A component of the world: registered by name by a system's KILN_SYSTEM, with its KILN_FIELD table. */
+export interface WorldComponent {
+  id: number;
+  name: string;
+  /** The plugin that declared (and last migrated) it. */
+  owner: string;
+  size: number;
+  /** Entities that have it. */
+  count: number;
+  fields: Array<Omit<StateField, 'values'>>;
+}
+
+/** An entity: its id (index + generation, as libkiln's 64-bit kiln_entity in decimal) and its components' ids. */
+export interface WorldEntity {
+  id: string;
+  index: number;
+  generation: number;
+  components: number[];
+}
+
+/** The world as the entity inspector shows it, read between two frames. */
+export interface WorldView {
+  /** Entities alive. */
+  entities: number;
+  components: WorldComponent[];
+  /** The filter: a component id, or -1 for every entity. */
+  with: number;
+  /** Entities the filter matches (list holds the first WORLD_LIST_MAX). */
+  matching: number;
+  list: WorldEntity[];
+  /** The selected entity's components with their values; null when none is selected or it is gone. */
+  selected: (WorldEntity & { values: Array<{ component: number; fields: StateField[] }> }) | null;
+}
+
 // ---------------------------------------------------------------- C language features (clangd, or kiln.h's own data)
 
 /** Where language answers come from: clangd, or (clangd missing or failing) data generated from kiln.h at build time. */
@@ -449,6 +488,9 @@ const relPath = z
   .min(1, 'path is empty')
   .max(1024, 'path is too long')
   .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+
+/** A world entity id: libkiln's 64-bit kiln_entity (generation << 32 | index) in decimal. */
+const entityId = z.string().regex(/^[1-9][0-9]{0,19}$/, 'an entity id (a decimal number)');
 
 /** Parameter schemas: the back end validates every request against these before acting. */
 export const requestSchemas = {
@@ -538,6 +580,19 @@ export const requestSchemas = {
       dir: z.string().min(1).max(4096).refine((d) => !d.includes('\0'), 'path contains a NUL byte').optional(),
     })
     .strict(),
+  // --- the world (issue 15)
+  /** The entity inspector: the world's components, the entities having component `with` (-1: all), the selected one's values. */
+  'world.read': z.object({ with: z.number().int().min(-1).max(1023).default(-1), selected: entityId.optional() }).strict(),
+  /** Set element `index` of field `field` of an entity's component, between two frames (committed, logged). */
+  'world.write': z
+    .object({
+      entity: entityId,
+      component: z.number().int().min(0).max(1023),
+      field: z.string().min(1).max(47),
+      index: z.number().int().min(0).max(0xffffffff).default(0),
+      value: z.union([z.number().finite(), z.boolean()]),
+    })
+    .strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -584,6 +639,8 @@ export interface RequestResults {
   'language.definition': SourceLocation[];
   'language.header': { name: string; content: string };
   'project.export': ExportReport;
+  'world.read': WorldView;
+  'world.write': StateWriteResult;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];

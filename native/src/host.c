@@ -11,6 +11,7 @@
 #include "output.h"
 #include "rng.h"
 #include "runtime_internal.h"
+#include "world.h"
 
 static __thread kiln_runtime *tl_rt;
 static __thread kiln_slot *tl_slot;
@@ -197,6 +198,7 @@ void kiln__host_init(kiln_runtime *rt) {
     h->pad_pressed = host_pad_pressed;
     h->pad_released = host_pad_released;
     h->pad_axis = host_pad_axis;
+    kiln__world_host_init(h);
 }
 
 /* --- message queue ----------------------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "rng.h"
 #include "output.h"
 #include "commit.h"
+#include "world.h"
 #include "crash_site.h"
 
 
@@ -296,6 +297,7 @@ static kiln_image *image_new(kiln_runtime *rt) {
 /* Frees an image that was never opened, or whose handle is already gone or must not be touched. */
 static void image_release(kiln_image *im, int keep_mapped) {
     if (!im) return;
+    kiln__world_image_free(im);
     if (im->img.temp_path[0]) kiln_plat_remove(im->img.temp_path); /* POSIX: the mapping outlives the name */
     if (!keep_mapped) kiln_plat_pages_free(im->host, HOST_PAGE);
     free(im->cb.fields);
@@ -410,6 +412,7 @@ void kiln_destroy(kiln_runtime *rt) {
         kiln__slot_free(s);
     }
     rt->nslots = 0;
+    kiln__world_free(rt);
     kiln__history_free(rt);
     kiln__assets_free(rt);
     pthread_mutex_unlock(&rt->lock);
@@ -463,6 +466,10 @@ static void describe_thunk(void *p) {
     cb->migrate = pd.migrate;
     cb->shutdown = pd.shutdown;
     d->code = kiln__copy_fields(rt, d->name, &pd, cb) != 0 ? KILN_ERR_ABI : KILN_OK;
+    if (d->code == KILN_OK) {
+        kiln_image *im = kiln__image_of(cb);
+        d->code = kiln__system_copy(rt, d->name, im->img.lib, &im->sys);
+    }
 }
 
 /* A load met a fault: the record (pending in tl_crash) goes to the queue and into the result. */
@@ -649,7 +656,12 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
     int32_t action = KILN_STATE_NEW;
     char note[700];
     uint64_t seq = tl_crash_seq;
-    int32_t rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
+    /* the world first: init() may spawn entities with the components this version declares */
+    int32_t rc = kiln__world_load(rt, slot, img);
+    if (rc == KILN_OK) {
+        rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
+        if (rc != KILN_OK) kiln__world_load_failed(rt);
+    }
     if (rc != KILN_OK) {
         int32_t now_running = running_version(slot);
         if (rt->hb_slot == slot) rt->hb_slot = NULL; /* the heartbeat must not compare with a freed slot */
@@ -664,6 +676,7 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
         return rc;
     }
     if (!new_slot) kiln__checkpoint_pin(rt, slot, img->version);
+    kiln__world_load_done(rt, img);
     __atomic_store_n(&slot->active, cb, __ATOMIC_SEQ_CST);
     kiln_image *retired = slot->previous;
     slot->previous = slot->current;
@@ -790,6 +803,7 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
     kiln_crash rec = tl_crash; /* the fault's facts; a fresh init below may fault and overwrite tl_crash */
     memcpy(s->state, s->snapshot, s->state_size);
     kiln_image *bad = s->current;
+    kiln__world_turn_crashed(rt, s, bad, s->previous != NULL);
     int32_t bad_version = bad ? bad->version : 0;
     char msg[1200], fault[200];
     kiln__describe_fault(rt, sig, fault, sizeof fault);
@@ -852,16 +866,38 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     return crashed ? KILN_ERR_CRASH : KILN_OK;
 }
 
+/* The frame's order: by system phase, then order, then load order (insertion sort: at most KILN_MAX_PLUGINS). */
+static int frame_order(const kiln_runtime *rt, kiln_slot **out) {
+    int n = 0;
+    for (int i = 0; i < rt->nslots; i++) {
+        kiln_slot *s = rt->slots[i];
+        int32_t p = kiln__system_phase(s), o = s->current && s->current->sys ? s->current->sys->order : 0;
+        int k = n++;
+        while (k > 0) {
+            const kiln_slot *t = out[k - 1];
+            int32_t tp = kiln__system_phase(t), to = t->current && t->current->sys ? t->current->sys->order : 0;
+            if (tp < p || (tp == p && to <= o)) break;
+            out[k] = out[k - 1];
+            k--;
+        }
+        out[k] = s;
+    }
+    return n;
+}
+
 int kiln__frame_locked(kiln_runtime *rt, double dt) {
     kiln__history_frame_begin(rt);
     rt->time += dt;
     int crashed = 0;
     if (rt->nslots) rt->threads = kiln_plat_thread_count(); /* threads the host started between frames are not news */
-    for (int i = 0; i < rt->nslots; i++) {
-        kiln_slot *s = rt->slots[i];
+    kiln_slot *order[KILN_MAX_PLUGINS];
+    int n = frame_order(rt, order);
+    for (int i = 0; i < n; i++) {
+        kiln_slot *s = order[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (!cb || s->paused) continue;
         memcpy(s->snapshot, s->state, s->state_size);
+        kiln__world_turn_begin(rt, s);
         if (cb->update) {
             int sig = frame_call(rt, s, CALL_UPDATE, cb, (float)dt);
             if (sig) { handle_crash(rt, s, CALL_UPDATE, sig); crashed = 1; continue; }
@@ -872,6 +908,7 @@ int kiln__frame_locked(kiln_runtime *rt, double dt) {
         }
         kiln__commit_frame(rt, s);
     }
+    kiln__world_frame_end(rt);
     rt->frame_count++;
     kiln__history_frame_end(rt, dt);
     return crashed;
@@ -879,14 +916,18 @@ int kiln__frame_locked(kiln_runtime *rt, double dt) {
 
 int kiln__redraw_locked(kiln_runtime *rt) {
     int crashed = 0;
-    for (int i = 0; i < rt->nslots; i++) {
-        kiln_slot *s = rt->slots[i];
+    kiln_slot *order[KILN_MAX_PLUGINS];
+    int n = frame_order(rt, order);
+    for (int i = 0; i < n; i++) {
+        kiln_slot *s = order[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (!cb || s->paused || !cb->draw) continue;
         memcpy(s->snapshot, s->state, s->state_size);
+        kiln__world_turn_begin(rt, s);
         int sig = frame_call(rt, s, CALL_DRAW, cb, 0);
         if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
         memcpy(s->state, s->snapshot, s->state_size); /* a redraw shows the frame; it must not change it */
+        kiln__world_turn_undo(rt, s);
     }
     return crashed;
 }

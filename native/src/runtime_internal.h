@@ -58,6 +58,8 @@ typedef struct kiln_image {
     kiln_host *host;          /* this image's own copy of the host table, on a read-only page */
     uint32_t magic;           /* KILN_IMAGE_MAGIC: kiln__image_of(cb) may trust the containing struct */
     kiln_callbacks cb;
+    struct kiln_system_copy *sys; /* world.h: its KILN_SYSTEM, NULL for a plain plugin */
+    void *world_before;       /* world.c: the world before this version migrated it (a crash puts it back) */
 } kiln_image;
 
 /* The image whose callback table `cb` is (every table the runtime calls through lives inside one). */
@@ -154,6 +156,7 @@ struct kiln_runtime {
     int32_t last_ran_version;
     struct kiln_history *history;     /* history.c: the ring of past frames; NULL while off */
     struct kiln_assets *assets;       /* assets.c: the image table; NULL until the first image or asset dir */
+    struct kiln_world *world;         /* world.c: the entities systems share; NULL until a system loads */
 };
 
 /* host.c */

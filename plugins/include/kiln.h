@@ -113,6 +113,54 @@ typedef struct kiln_field {
     uint32_t count;  /* 1 for scalars, N for arrays */
 } kiln_field;
 
+/* An entity of the world: index in the low 32 bits, generation in the high 32 (0 is never an entity). A destroyed
+   entity's id stays dead: its slot is reused under a new generation, so an old id never reaches the new entity. */
+typedef uint64_t kiln_entity;
+
+#define KILN_QUERY_MAX 8
+/* Iterates the entities that have every component in comps[0..count-1]:
+       kiln_query q = {.comps = {pos, vel}, .count = 2};
+       while (query_next(&q)) { Position *p = q.data[0]; Velocity *v = q.data[1]; ... }
+   Despawning q.entity (or removing its components) inside the loop is safe; entities spawned in it are not visited. */
+typedef struct kiln_query {
+    int32_t comps[KILN_QUERY_MAX];  /* in: component ids (component_id("Position")) */
+    uint32_t count;                 /* in: how many of comps[] */
+    uint32_t cursor_, driver_, started_; /* the host's: leave zero */
+    kiln_entity entity;             /* out: the entity */
+    void *data[KILN_QUERY_MAX];     /* out: data[i] is its comps[i] */
+} kiln_query;
+
+/* A component a system owns: its name, size, field table (for migration by field name and the inspector) and
+   the value a new component (and a field added later) starts with. */
+typedef struct kiln_component {
+    const char *name;
+    uint32_t size;
+    const kiln_field *fields;
+    uint32_t field_count;
+    const void *defaults;           /* size bytes, or NULL for zero */
+} kiln_component;
+
+/* When a system runs in the frame: phases in this order, then `order`, then kiln.json order. A plugin without
+   KILN_SYSTEM runs in SYSTEM_UPDATE. */
+enum kiln_system_phase { SYSTEM_INPUT = 1, SYSTEM_UPDATE = 2, SYSTEM_PHYSICS = 3, SYSTEM_RENDER = 4 };
+
+/* What a system plugin declares besides KILN_PLUGIN: its phase, the components it owns (registers and migrates),
+   and the names of the components it reads and writes. Exported as its own symbol, so kiln_plugin is unchanged. */
+typedef struct kiln_system {
+    uint32_t size;                  /* sizeof(kiln_system) (KILN_SYSTEM fills it in) */
+    int32_t phase, order;
+    const kiln_component *components;
+    uint32_t component_count;
+    const char *const *reads;
+    uint32_t read_count;
+    const char *const *writes;
+    uint32_t write_count;
+} kiln_system;
+
+#define KILN_SYSTEM_SYMBOL "kiln_system_desc"
+#define KILN_SYSTEM(...) \
+    KILN_EXPORT const kiln_system kiln_system_desc = {.size = sizeof(kiln_system), __VA_ARGS__};
+
 /*
  * What the host gives a plugin. Passed to the entry function on every load.
  * `size` is sizeof(kiln_host) as the host built it: new members are only ever
@@ -174,6 +222,19 @@ typedef struct kiln_host {
     void (*music_play)(int32_t sound, float volume); /* loops until music_stop */
     void (*music_stop)(void);
     void (*sfx_tone)(float hz, int32_t ms, int32_t wave, float volume); /* wave: SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE */
+
+    /* --- appended in Kiln 0.3: the world (issue 15) --- */
+    /* A world of entities shared by every plugin, owned by the host (it survives reloads, crashes and restarts).
+       Components are declared with KILN_SYSTEM(...) by the plugin that owns them; any plugin uses them by id. */
+    int32_t (*component_id)(const char *name);                  /* < 0: no component of that name yet */
+    kiln_entity (*spawn)(void);                                 /* 0 when the world is full */
+    int32_t (*despawn)(kiln_entity e);                          /* 0, or < 0 for a stale / unknown id */
+    int32_t (*entity_alive)(kiln_entity e);
+    void *(*add_component)(kiln_entity e, int32_t component);   /* set to the owner's defaults; NULL: stale id */
+    int32_t (*remove_component)(kiln_entity e, int32_t component);
+    void *(*get_component)(kiln_entity e, int32_t component);   /* NULL: no such component on e */
+    int32_t (*query_next)(kiln_query *q);                       /* 1 with q->entity and q->data set, 0 at the end */
+    uint32_t (*entity_count)(void);
 } kiln_host;
 
 /* 1 if the host that loaded this plugin provides `member` (hosts older than this header lack the newer ones). */
@@ -277,6 +338,24 @@ static inline void draw_image(const uint32_t *rgba, int w, int h, int x, int y) 
 static inline void *mem_alloc(size_t size) { return KILN_HOST_HAS(alloc) ? kiln->alloc(size) : NULL; }
 /* Frees memory from mem_alloc. */
 static inline void mem_free(void *ptr) { if (KILN_HOST_HAS(free)) kiln->free(ptr); }
+/* The id of the world component called name ("Position"), or < 0 if no loaded system declares it. */
+static inline int component_id(const char *name) { return KILN_HOST_HAS(component_id) ? kiln->component_id(name) : -1; }
+/* A new entity in the shared world (no components yet); 0 if the world is full. */
+static inline kiln_entity spawn(void) { return KILN_HOST_HAS(spawn) ? kiln->spawn() : 0; }
+/* Destroys entity e and its components; its id never matches a later entity. */
+static inline int despawn(kiln_entity e) { return KILN_HOST_HAS(despawn) ? kiln->despawn(e) : -1; }
+/* 1 while entity e exists (0 after despawn: a stale id). */
+static inline int entity_alive(kiln_entity e) { return KILN_HOST_HAS(entity_alive) ? kiln->entity_alive(e) : 0; }
+/* Gives e the component (set to its owner's defaults) and returns it; an existing one is returned as it is. */
+static inline void *add_component(kiln_entity e, int component) { return KILN_HOST_HAS(add_component) ? kiln->add_component(e, component) : NULL; }
+/* Takes the component off entity e. */
+static inline int remove_component(kiln_entity e, int component) { return KILN_HOST_HAS(remove_component) ? kiln->remove_component(e, component) : -1; }
+/* Entity e's component, or NULL if it has none (or e is stale). */
+static inline void *get_component(kiln_entity e, int component) { return KILN_HOST_HAS(get_component) ? kiln->get_component(e, component) : NULL; }
+/* Next entity having every component of q: while (query_next(&q)) { ... q.data[0] ... }. */
+static inline int query_next(kiln_query *q) { return KILN_HOST_HAS(query_next) ? kiln->query_next(q) : 0; }
+/* How many entities the world holds. */
+static inline unsigned entity_count(void) { return KILN_HOST_HAS(entity_count) ? kiln->entity_count() : 0; }
 /* Width of the framebuffer in pixels. */
 static inline int screen_width(void) { return kiln->width; }
 /* Height of the framebuffer in pixels. */

@@ -19,6 +19,7 @@ import { RunnerLine } from './RunnerLine';
 import { SessionBar } from './SessionBar';
 import { Splitter } from './Splitter';
 import { StateInspector } from './StateInspector';
+import { EntityInspector } from './EntityInspector';
 import { StatusBadge } from './StatusBadge';
 import { TabBar } from './TabBar';
 import { TrustBanner } from './TrustBanner';
@@ -48,6 +49,7 @@ export function App() {
             <RunnerLine />
             <GameLog />
             <StateInspector />
+            <EntityInspector />
           </div>
         </main>
         <Splitter pane="side" axis="x" sign={-1} label="Resize the game column" />
