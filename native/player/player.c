@@ -84,6 +84,45 @@ static int kiln_key(SDL_Scancode sc) {
     }
 }
 
+/* SDL_GameController (SDL's database maps each pad to an Xbox-like layout) -> the W3C "standard" mapping of kiln.h. */
+static const struct { SDL_GameControllerButton sdl; int pad; } pad_buttons[] = {
+    {SDL_CONTROLLER_BUTTON_A, PAD_A}, {SDL_CONTROLLER_BUTTON_B, PAD_B}, {SDL_CONTROLLER_BUTTON_X, PAD_X},
+    {SDL_CONTROLLER_BUTTON_Y, PAD_Y}, {SDL_CONTROLLER_BUTTON_LEFTSHOULDER, PAD_LB},
+    {SDL_CONTROLLER_BUTTON_RIGHTSHOULDER, PAD_RB}, {SDL_CONTROLLER_BUTTON_BACK, PAD_SELECT},
+    {SDL_CONTROLLER_BUTTON_START, PAD_START}, {SDL_CONTROLLER_BUTTON_LEFTSTICK, PAD_LSTICK},
+    {SDL_CONTROLLER_BUTTON_RIGHTSTICK, PAD_RSTICK}, {SDL_CONTROLLER_BUTTON_DPAD_UP, PAD_UP},
+    {SDL_CONTROLLER_BUTTON_DPAD_DOWN, PAD_DOWN}, {SDL_CONTROLLER_BUTTON_DPAD_LEFT, PAD_LEFT},
+    {SDL_CONTROLLER_BUTTON_DPAD_RIGHT, PAD_RIGHT}, {SDL_CONTROLLER_BUTTON_GUIDE, PAD_HOME},
+};
+
+static float axis_of(SDL_GameController *gc, SDL_GameControllerAxis a) {
+    return (float)SDL_GameControllerGetAxis(gc, a) / 32767.0f;
+}
+
+/* Pads 0..KILN_PAD_COUNT-1 in the order SDL opened them, as the editor feeds the browser's (kiln_set_pad). */
+static void feed_pads(kiln_runtime *rt, SDL_GameController *pads[KILN_PAD_COUNT]) {
+    for (int p = 0; p < KILN_PAD_COUNT; p++) {
+        SDL_GameController *gc = pads[p];
+        if (!gc || !SDL_GameControllerGetAttached(gc)) { kiln_set_pad(rt, p, 0, 0, 0, 0, 0, 0); continue; }
+        uint32_t bits = 0;
+        for (size_t i = 0; i < sizeof pad_buttons / sizeof pad_buttons[0]; i++)
+            if (SDL_GameControllerGetButton(gc, pad_buttons[i].sdl)) bits |= 1u << pad_buttons[i].pad;
+        /* triggers are analogue in SDL, buttons 6 and 7 in the standard mapping */
+        if (axis_of(gc, SDL_CONTROLLER_AXIS_TRIGGERLEFT) > 0.5f) bits |= 1u << PAD_LT;
+        if (axis_of(gc, SDL_CONTROLLER_AXIS_TRIGGERRIGHT) > 0.5f) bits |= 1u << PAD_RT;
+        kiln_set_pad(rt, p, 1, bits, axis_of(gc, SDL_CONTROLLER_AXIS_LEFTX), axis_of(gc, SDL_CONTROLLER_AXIS_LEFTY),
+                     axis_of(gc, SDL_CONTROLLER_AXIS_RIGHTX), axis_of(gc, SDL_CONTROLLER_AXIS_RIGHTY));
+    }
+}
+
+static void open_pad(SDL_GameController *pads[KILN_PAD_COUNT], int device) {
+    if (!SDL_IsGameController(device)) return;
+    for (int p = 0; p < KILN_PAD_COUNT; p++) {
+        if (pads[p] && !SDL_GameControllerGetAttached(pads[p])) { SDL_GameControllerClose(pads[p]); pads[p] = NULL; }
+        if (!pads[p]) { pads[p] = SDL_GameControllerOpen(device); return; }
+    }
+}
+
 static void drain_log(kiln_runtime *rt) {
     static const char *const level_name[] = {"info", "warn", "error"};
     char text[4096];
@@ -114,6 +153,10 @@ int main(int argc, char **argv) {
     atexit(remove_work_dir);
     kiln_runtime *rt = kiln_create(m.width, m.height, work_dir);
     if (!rt) { fprintf(stderr, "kiln: %s\n", kiln_create_error()); return 1; }
+    /* image_load("sprites.png") reads from assets/, where the export copied the project's files */
+    char assets[PATH_MAX];
+    snprintf(assets, sizeof assets, "%s/assets", exe);
+    if (kiln_set_asset_dir(rt, assets) != KILN_OK) fprintf(stderr, "kiln: %s\n", kiln_last_error(rt));
     for (int i = 0; i < m.count; i++) {
         if (kiln_load_plugin(rt, m.plugin[i], m.image[i]) < 0) {
             fprintf(stderr, "kiln: %s did not load: %s\n", m.plugin[i], kiln_last_error(rt));
@@ -142,6 +185,7 @@ int main(int argc, char **argv) {
     size_t bytes = (size_t)m.width * (size_t)m.height * 4;
     uint8_t *pixels = malloc(bytes);
     int rc = 0;
+    SDL_GameController *pads[KILN_PAD_COUNT] = {0};
     Uint64 next = SDL_GetPerformanceCounter();
     const Uint64 step_ticks = (Uint64)(SDL_GetPerformanceFrequency() * STEP);
     for (long frame = 0; frames < 0 || frame < frames; frame++) {
@@ -149,12 +193,14 @@ int main(int argc, char **argv) {
         int quit = 0;
         while (SDL_PollEvent(&e)) {
             if (e.type == SDL_QUIT) quit = 1;
+            else if (e.type == SDL_CONTROLLERDEVICEADDED && frames < 0) open_pad(pads, e.cdevice.which);
             else if ((e.type == SDL_KEYDOWN || e.type == SDL_KEYUP) && !e.key.repeat && frames < 0) {
                 int key = kiln_key(e.key.keysym.scancode);
                 if (key >= 0) kiln_set_key(rt, key, e.type == SDL_KEYDOWN);
             }
         }
         if (quit) break;
+        if (frames < 0) feed_pads(rt, pads);
         kiln_frame(rt, STEP); /* a crash is rolled back inside; its message is in the log below */
         drain_log(rt);
         kiln_copy_framebuffer(rt, pixels, (int32_t)bytes);
@@ -175,6 +221,7 @@ int main(int argc, char **argv) {
         rc = 1;
     }
     free(pixels);
+    for (int p = 0; p < KILN_PAD_COUNT; p++) if (pads[p]) SDL_GameControllerClose(pads[p]);
     SDL_DestroyTexture(tex);
     SDL_DestroyRenderer(ren);
     SDL_DestroyWindow(win);

@@ -3,9 +3,11 @@
    a seed and the same input give the same frames; kiln-web.js feeds the input and shows the framebuffer. */
 #define KILN_NO_SHORT_NAMES /* the host, not a plugin: kiln.h's short names would clash with ours */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "asset_decode.h"
 #include "draw.h"
 #include "kiln.h"
 #include "rng.h"
@@ -43,6 +45,77 @@ static void h_circle(int32_t cx, int32_t cy, int32_t r, kiln_color c) { kiln_dra
 static void h_text(const char *s, size_t len, int32_t x, int32_t y, int32_t scale, kiln_color c) {
     kiln_draw_text(&canvas, s, len, x, y, scale, c);
 }
+/* Gamepads as kiln_set_pad keeps them: state now, and presses / releases latched between frames. */
+static int32_t pad_connected[KILN_PAD_COUNT];
+static uint32_t pad_buttons[KILN_PAD_COUNT], pad_press_latch[KILN_PAD_COUNT], pad_release_latch[KILN_PAD_COUNT];
+static uint32_t pad_pressed[KILN_PAD_COUNT], pad_released[KILN_PAD_COUNT];
+static float pad_axes[KILN_PAD_COUNT][PAD_AXIS_COUNT];
+static int pad_ok(int32_t p) { return p >= 0 && p < KILN_PAD_COUNT; }
+static uint32_t pad_bit(int32_t b) { return b >= 0 && b < PAD_BUTTON_COUNT ? 1u << b : 0; }
+static int32_t h_pad_connected(int32_t p) { return pad_ok(p) ? pad_connected[p] : 0; }
+static int32_t h_pad_down(int32_t p, int32_t b) { return pad_ok(p) && (pad_buttons[p] & pad_bit(b)) != 0; }
+static int32_t h_pad_pressed(int32_t p, int32_t b) { return pad_ok(p) && (pad_pressed[p] & pad_bit(b)) != 0; }
+static int32_t h_pad_released(int32_t p, int32_t b) { return pad_ok(p) && (pad_released[p] & pad_bit(b)) != 0; }
+static float h_pad_axis(int32_t p, int32_t a) { return pad_ok(p) && a >= 0 && a < PAD_AXIS_COUNT ? pad_axes[p][a] : 0.0f; }
+
+/* Images: kiln-web.js hands over the export's asset files before the game starts (kiln_web_add_file); image_load
+   decodes one with the decoder libkiln uses (asset_decode.c, stb_image), and the same path gives the same handle. */
+typedef struct web_file { char *path; uint8_t *bytes; size_t len; } web_file;
+typedef struct web_image { char *path; uint8_t *rgba; int32_t w, h; } web_image;
+static web_file *files;
+static int file_count;
+static web_image *images;
+static int image_count;
+
+static void log_from_host(int32_t level, const char *text) {
+    const char *name = current >= 0 ? plugins[current].name : "";
+    kiln_js_log(level, name, strlen(name), text, strlen(text));
+}
+
+/* A missing or broken file draws a 16x16 magenta/black checker, as in the editor, and the log says why. */
+static uint8_t *placeholder(int32_t *w, int32_t *h) {
+    *w = *h = 16;
+    uint8_t *px = malloc(16 * 16 * 4);
+    for (int i = 0; px && i < 256; i++) {
+        int on = ((i % 16) / 4 + (i / 16) / 4) % 2;
+        px[i * 4] = on ? 0xFF : 0; px[i * 4 + 1] = 0; px[i * 4 + 2] = on ? 0xFF : 0; px[i * 4 + 3] = 0xFF;
+    }
+    return px;
+}
+
+static int32_t h_image_load(const char *path) {
+    if (!path) return -1;
+    for (int i = 0; i < image_count; i++) if (!strcmp(images[i].path, path)) return i;
+    web_image *grown = realloc(images, sizeof *images * (size_t)(image_count + 1));
+    if (!grown) return -1;
+    images = grown;
+    web_image *im = &images[image_count];
+    char why[300] = "no such file in the export's assets";
+    im->rgba = NULL;
+    for (int i = 0; i < file_count; i++)
+        if (!strcmp(files[i].path, path)) im->rgba = kiln_decode_image(files[i].bytes, files[i].len, &im->w, &im->h, why, sizeof why);
+    if (!im->rgba) {
+        char line[512];
+        snprintf(line, sizeof line, "image_load(\"%s\"): %s; a 16x16 placeholder is drawn", path, why);
+        log_from_host(KILN_LOG_WARN, line);
+        im->rgba = placeholder(&im->w, &im->h);
+        if (!im->rgba) return -1;
+    }
+    im->path = strdup(path);
+    return image_count++;
+}
+static web_image *image_at(int32_t i) { return i >= 0 && i < image_count ? &images[i] : NULL; }
+static void h_draw_sprite_part(int32_t image, int32_t sx, int32_t sy, int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags) {
+    web_image *im = image_at(image);
+    if (im) kiln_draw_image(&canvas, im->rgba, im->w, im->h, sx, sy, sw, sh, x, y, flags);
+}
+static void h_draw_sprite(int32_t image, int32_t x, int32_t y) {
+    web_image *im = image_at(image);
+    if (im) kiln_draw_image(&canvas, im->rgba, im->w, im->h, 0, 0, im->w, im->h, x, y, 0);
+}
+static int32_t h_image_width(int32_t i) { return image_at(i) ? images[i].w : 0; }
+static int32_t h_image_height(int32_t i) { return image_at(i) ? images[i].h : 0; }
+
 static void h_blit(const uint32_t *px, int32_t w, int32_t h, int32_t x, int32_t y) { kiln_draw_blit(&canvas, px, w, h, x, y); }
 
 static int32_t h_key_down(int32_t k) { return k >= 0 && k < KEY_COUNT ? keys[k] : 0; }
@@ -91,6 +164,11 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
     host.key_released = h_key_released; host.mouse_x = h_mouse_x; host.mouse_y = h_mouse_y;
     host.mouse_down = h_mouse_down; host.mouse_pressed = h_mouse_pressed; host.blit = h_blit;
     host.alloc = h_alloc; host.free = h_free; host.mouse_released = h_mouse_released;
+    host.image_load = h_image_load; host.draw_sprite = h_draw_sprite; host.draw_sprite_part = h_draw_sprite_part;
+    host.image_width = h_image_width; host.image_height = h_image_height;
+    host.pad_connected = h_pad_connected; host.pad_down = h_pad_down; host.pad_pressed = h_pad_pressed;
+    host.pad_released = h_pad_released; host.pad_axis = h_pad_axis;
+    /* sound is played by the editor's Web Audio player: not in the web export yet (the members stay NULL) */
     for (int i = 0; i < kiln_web_plugin_count; i++) {
         web_plugin *p = &plugins[i];
         p->name = kiln_web_plugin_names[i];
@@ -121,6 +199,10 @@ WEB_EXPORT("kiln_web_frame") void kiln_web_frame(double dt) {
     buttons_pressed = button_press_latch;
     buttons_released = button_release_latch;
     button_press_latch = button_release_latch = 0;
+    memcpy(pad_pressed, pad_press_latch, sizeof pad_pressed);
+    memcpy(pad_released, pad_release_latch, sizeof pad_released);
+    memset(pad_press_latch, 0, sizeof pad_press_latch);
+    memset(pad_release_latch, 0, sizeof pad_release_latch);
     game_time += dt;
     for (int i = 0; i < kiln_web_plugin_count; i++) {
         web_plugin *p = &plugins[i];
@@ -153,6 +235,29 @@ WEB_EXPORT("kiln_web_set_mouse") void kiln_web_set_mouse(int32_t x, int32_t y, u
     button_press_latch |= now & ~buttons;
     button_release_latch |= buttons & ~now;
     buttons = now;
+}
+
+WEB_EXPORT("kiln_web_set_pad") void kiln_web_set_pad(int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly,
+                                                     float rx, float ry) {
+    if (!pad_ok(pad)) return;
+    if (!connected) buttons = 0, lx = ly = rx = ry = 0;
+    pad_press_latch[pad] |= buttons & ~pad_buttons[pad];
+    pad_release_latch[pad] |= pad_buttons[pad] & ~buttons;
+    pad_buttons[pad] = buttons;
+    pad_connected[pad] = connected != 0;
+    pad_axes[pad][PAD_AXIS_LX] = lx; pad_axes[pad][PAD_AXIS_LY] = ly;
+    pad_axes[pad][PAD_AXIS_RX] = rx; pad_axes[pad][PAD_AXIS_RY] = ry;
+}
+
+/* Memory for kiln_web_add_file's arguments (kiln-web.js writes the path and the bytes into it). */
+WEB_EXPORT("kiln_web_alloc") void *kiln_web_alloc(size_t n) { return malloc(n ? n : 1); }
+/* An asset file of the export (path relative to the project folder, NUL-terminated); the host keeps both buffers. */
+WEB_EXPORT("kiln_web_add_file") int32_t kiln_web_add_file(char *path, uint8_t *bytes, size_t len) {
+    web_file *grown = realloc(files, sizeof *files * (size_t)(file_count + 1));
+    if (!grown) return -1;
+    files = grown;
+    files[file_count++] = (web_file){path, bytes, len};
+    return 0;
 }
 
 WEB_EXPORT("kiln_web_framebuffer") uint8_t *kiln_web_framebuffer(void) { return canvas.fb; }

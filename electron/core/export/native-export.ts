@@ -25,6 +25,7 @@ export async function exportNative(req: ExportRequest): Promise<ExportReport> {
   });
   await prepareOutDir(outDir, 'game.manifest');
   await fs.mkdir(path.join(outDir, 'plugins'));
+  await fs.mkdir(path.join(outDir, 'assets')); // the program's image folder, even when the game has none
   const problems: ExportProblem[] = [];
   const lines = [`name ${project.config.name.replace(/\s+/g, ' ')}`, `size ${project.config.width} ${project.config.height}`];
   for (const plugin of project.config.plugins) {

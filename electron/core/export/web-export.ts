@@ -79,9 +79,12 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
   await fs.writeFile(table, pluginTable(plugins));
   const hostIncludes = [...includes, '-I', path.join(nativeDir, 'src'), '-I', path.join(nativeDir, 'web')];
   const hostObjects: string[] = [];
-  for (const source of [path.join(nativeDir, 'web', 'host_web.c'), path.join(nativeDir, 'src', 'draw.c'), table]) {
+  const decoder = path.join(nativeDir, 'src', 'asset_decode.c');
+  for (const source of [path.join(nativeDir, 'web', 'host_web.c'), path.join(nativeDir, 'src', 'draw.c'), decoder, table]) {
     const object = path.join(build, `host-${path.basename(source, '.c')}.o`);
-    const ran = await tool(['cc', ...C_FLAGS, ...hostIncludes, '-c', source, '-o', object]);
+    // stb_image is Debian's header (libstb-dev) in /usr/include/stb: searched after wasi-libc's headers, never before
+    const system = source === decoder ? ['-idirafter', '/usr/include'] : [];
+    const ran = await tool(['cc', ...C_FLAGS, ...hostIncludes, ...system, '-c', source, '-o', object]);
     if (ran.code !== 0) throw new ExportError([{ message: `the web host did not compile (a broken Kiln install?): ${ran.output.trim()}` }]);
     hostObjects.push(object);
   }
@@ -101,12 +104,12 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
   const template = await fs.readFile(path.join(playerDir, 'index.html'), 'utf8').catch(() => {
     throw new ExportError([{ message: `${playerDir} is missing: run npm run build:back` }]);
   });
-  const config = { name: project.config.name, width: project.config.width, height: project.config.height, seed: DEFAULT_SEED, wasm: 'game.wasm' };
+  const assets = await copyAssets(project, outDir);
+  const config = { name: project.config.name, width: project.config.width, height: project.config.height, seed: DEFAULT_SEED, wasm: 'game.wasm', assets };
   const html = template.replace('{{TITLE}}', escapeHtml(project.config.name)).replace('{{CONFIG}}', JSON.stringify(config).replace(/</g, '\\u003c'));
   await fs.writeFile(path.join(outDir, 'index.html'), html);
   await fs.copyFile(path.join(playerDir, 'kiln-web.js'), path.join(outDir, 'kiln-web.js'));
   await fs.writeFile(path.join(outDir, 'game.wasm'), bytes);
-  await copyAssets(project, outDir);
   return describeExport('web', outDir, started);
 }
 

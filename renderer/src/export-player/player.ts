@@ -12,6 +12,8 @@ interface GameConfig {
   height: number;
   seed: number;
   wasm: string;
+  /** The project's files copied to assets/ (paths relative to the project folder), for image_load. */
+  assets: string[];
 }
 
 interface GameExports {
@@ -24,6 +26,9 @@ interface GameExports {
   kiln_web_set_mouse(x: number, y: number, buttons: number): void;
   kiln_web_framebuffer(): number;
   kiln_web_plugin_name(i: number): number;
+  kiln_web_set_pad(pad: number, connected: number, buttons: number, lx: number, ly: number, rx: number, ry: number): void;
+  kiln_web_alloc(n: number): number;
+  kiln_web_add_file(path: number, bytes: number, len: number): number;
 }
 
 /** The step the runner's fixed-step replays use; the same every machine, so frames repeat. */
@@ -169,12 +174,47 @@ function wireInput(): void {
   });
 }
 
+/** The asset files, fetched before the game starts: image_load() is synchronous in the plugin. */
+async function loadAssets(): Promise<void> {
+  const encoder = new TextEncoder();
+  const copyIn = (bytes: Uint8Array) => {
+    const ptr = game.kiln_web_alloc(bytes.length);
+    new Uint8Array(game.memory.buffer, ptr, bytes.length).set(bytes);
+    return ptr;
+  };
+  for (const file of config.assets ?? []) {
+    const response = await fetch(`assets/${file.split('/').map(encodeURIComponent).join('/')}`);
+    if (!response.ok) continue; // image_load then says the file is missing
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    game.kiln_web_add_file(copyIn(encoder.encode(`${file}\0`)), copyIn(bytes), bytes.length);
+  }
+}
+
+/** Pads 0-3 in the W3C "standard" mapping, read once per display frame, as the editor reads them. */
+const PAD_COUNT = 4;
+const PAD_BUTTONS = 17;
+function pollPads(): void {
+  const pads = typeof navigator.getGamepads === 'function' ? navigator.getGamepads() : [];
+  for (let p = 0; p < PAD_COUNT; p++) {
+    const gp = pads[p];
+    if (!gp?.connected || document.activeElement !== canvas) {
+      game.kiln_web_set_pad(p, 0, 0, 0, 0, 0, 0);
+      continue;
+    }
+    let bits = 0;
+    gp.buttons.slice(0, PAD_BUTTONS).forEach((b, i) => (bits |= b.pressed ? 1 << i : 0));
+    const axis = (i: number) => Math.max(-1, Math.min(1, gp.axes[i] ?? 0));
+    game.kiln_web_set_pad(p, 1, bits >>> 0, axis(0), axis(1), axis(2), axis(3));
+  }
+}
+
 function run(): void {
   let last = performance.now();
   let owed = 0;
   const tick = (now: number) => {
     owed = Math.min(owed + (now - last) / 1000, MAX_STEPS * STEP);
     last = now;
+    pollPads();
     while (owed >= STEP) {
       step(STEP);
       owed -= STEP;
@@ -200,6 +240,7 @@ async function main(): Promise<void> {
   game = instance.exports as unknown as GameExports;
   game._initialize?.();
   const seed = Number(new URLSearchParams(location.search).get('seed') ?? config.seed) >>> 0;
+  await loadAssets();
   if (game.kiln_web_start(config.width, config.height, seed) < 0) throw new Error('the game ran out of memory while starting');
   wireInput();
   present();
