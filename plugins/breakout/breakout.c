@@ -30,6 +30,23 @@ static float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ?
 static int bricks_left_edge(void) { return (screen_width() - COLS * SPR_BRICK_RED_W) / 2; }
 static int paddle_y(void) { return screen_height() - PADDLE_Y_FROM_BOTTOM; }
 
+/* Sounds (plugins/breakout/sounds, CC0): looked up once per code version; a path always gives the same handle. */
+enum { SND_PADDLE, SND_BRICK, SND_WALL, SND_LOSE, SND_WIN, SND_COUNT };
+static const char *const SOUND_FILES[SND_COUNT] = {"sounds/paddle.wav", "sounds/brick.wav", "sounds/wall.wav",
+                                                   "sounds/lose.wav", "sounds/win.wav"};
+static int32_t sounds[SND_COUNT];
+static int sounds_loaded;
+
+/* Plays one of the sounds, panned to where the ball is. */
+static void play(int which, const Breakout *g) {
+    if (!sounds_loaded) {
+        for (int i = 0; i < SND_COUNT; i++) sounds[i] = sound_load(SOUND_FILES[i]);
+        sounds_loaded = 1;
+    }
+    float pan = clampf(g->ball_x / (float)screen_width() * 2.0f - 1.0f, -1, 1);
+    if (sounds[which] >= 0) sound_play(sounds[which], 0.6f, pan);
+}
+
 static void fill_bricks(Breakout *g) {
     for (int i = 0; i < ROWS * COLS; i++) g->bricks[i] = 1;
 }
@@ -55,7 +72,7 @@ static void launch(Breakout *g) {
     g->serving = 0;
     g->ball_vx = (random_u32() & 1) ? speed * 0.6f : -speed * 0.6f;
     g->ball_vy = -speed * 0.8f;
-    /* SOUND: launch — a sound call goes here (plugins/breakout/sounds/) */
+    play(SND_WALL, g);
 }
 
 static void move_paddle(Breakout *g, float dt) {
@@ -84,7 +101,7 @@ static int hit_brick(Breakout *g) {
         if (b < 0) continue;
         g->bricks[b] = 0;
         g->score += 10 * (ROWS - b / COLS);
-        /* SOUND: brick broken — a sound call goes here */
+        play(SND_BRICK, g);
         return 1;
     }
     return 0;
@@ -99,11 +116,11 @@ static int bricks_left(const Breakout *g) {
 static void move_ball(Breakout *g, float dt) {
     float w = (float)screen_width();
     g->ball_x += g->ball_vx * dt;
-    if (g->ball_x < 0) { g->ball_x = 0; g->ball_vx = -g->ball_vx; }
-    if (g->ball_x > w - SPR_BALL_W) { g->ball_x = w - SPR_BALL_W; g->ball_vx = -g->ball_vx; }
+    if (g->ball_x < 0) { g->ball_x = 0; g->ball_vx = -g->ball_vx; play(SND_WALL, g); }
+    if (g->ball_x > w - SPR_BALL_W) { g->ball_x = w - SPR_BALL_W; g->ball_vx = -g->ball_vx; play(SND_WALL, g); }
     if (hit_brick(g)) { g->ball_x -= g->ball_vx * dt; g->ball_vx = -g->ball_vx; }
     g->ball_y += g->ball_vy * dt;
-    if (g->ball_y < 0) { g->ball_y = 0; g->ball_vy = -g->ball_vy; }
+    if (g->ball_y < 0) { g->ball_y = 0; g->ball_vy = -g->ball_vy; play(SND_WALL, g); }
     if (hit_brick(g)) { g->ball_y -= g->ball_vy * dt; g->ball_vy = -g->ball_vy; }
     /* the paddle: the hit point sets the angle, so the player can aim */
     float py = (float)paddle_y();
@@ -114,15 +131,16 @@ static void move_ball(Breakout *g, float dt) {
         g->ball_vx = clampf(offset, -1, 1) * speed * 0.85f;
         g->ball_vy = -speed * 0.75f;
         g->ball_y = py - SPR_BALL_H;
-        /* SOUND: paddle hit — a sound call goes here */
+        play(SND_PADDLE, g);
     }
     if (g->ball_y > (float)screen_height()) {
         g->lives--;
-        /* SOUND: life lost — a sound call goes here */
+        play(SND_LOSE, g);
         serve(g);
     }
     if (bricks_left(g) == 0) {
         g->level++;
+        play(SND_WIN, g);
         fill_bricks(g);
         serve(g);
     }
