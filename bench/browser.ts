@@ -3,7 +3,8 @@
  * types a new background colour into Monaco and presses Ctrl+S; the page itself times the key press and the
  * first canvas draw whose pixels show the new colour. Instrumentation is injected into the page (an init
  * script), never built into the product: a capturing keydown listener, a wrapper of WebSocket (the save request
- * leaving, frames and reload events arriving) and of putImageData (the canvas draw).
+ * leaving, reload events and — with KILN_FRAME_RELAY=0 — frames arriving), of fetch (the frame relay's stream)
+ * and of putImageData (the canvas draw).
  *
  * Every timestamp is epoch milliseconds with sub-millisecond precision (performance.timeOrigin + now() in the
  * page; the back end's ReloadEvent.at is Date.now() of the save arriving), so the hops line up across processes.
@@ -35,18 +36,43 @@ const INSTRUMENT = `(() => {
     return send.call(this, data);
   };
   const pixel = (bytes, offset) => ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+  const frame = (t, bytes) => {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength <= 16 || v.getUint32(0, true) !== 0x4d52464b) return;
+    const w = v.getUint16(4, true);
+    kb.frames.push([t, v.getUint32(8, true), pixel(bytes, 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4)]);
+    if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
+  };
   const record = (ev) => {
     const t = now();
-    if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 16) {
-      const v = new DataView(ev.data);
-      if (v.getUint32(0, true) !== 0x4d52464b) return;
-      const w = v.getUint16(4, true);
-      const i = 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4;
-      kb.frames.push([t, v.getUint32(8, true), pixel(new Uint8Array(ev.data), i)]);
-      if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
-    } else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) {
-      kb.reloads.push([t, ev.data]);
-    }
+    if (ev.data instanceof ArrayBuffer) frame(t, new Uint8Array(ev.data));
+    else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) kb.reloads.push([t, ev.data]);
+  };
+  // The frame relay's stream ([u32 length][frame] ...): each frame is recorded as its last byte arrives.
+  const nativeFetch = window.fetch;
+  window.fetch = async function (input, init) {
+    const res = await nativeFetch.call(this, input, init);
+    const url = typeof input === 'string' ? input : input.url;
+    if (!url.endsWith('/frames') || !res.body) return res;
+    let buf = new Uint8Array(0);
+    const tap = new TransformStream({
+      transform(chunk, out) {
+        const t = now();
+        out.enqueue(chunk);
+        const b = new Uint8Array(buf.length + chunk.length);
+        b.set(buf);
+        b.set(chunk, buf.length);
+        let at = 0;
+        while (b.length - at >= 4) {
+          const len = new DataView(b.buffer, at, 4).getUint32(0, true);
+          if (b.length - at - 4 < len) break;
+          frame(t, b.subarray(at + 4, at + 4 + len));
+          at += 4 + len;
+        }
+        buf = b.slice(at);
+      },
+    });
+    return new Response(res.body.pipeThrough(tap), { status: res.status, headers: res.headers });
   };
   // The bridge sets onmessage: record each message first, then hand it on.
   const onmessage = Object.getOwnPropertyDescriptor(Native.prototype, 'onmessage');

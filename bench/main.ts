@@ -22,6 +22,7 @@ import { browserSaveToPaint } from './browser';
 import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
 import { rmSync } from 'node:fs';
+import { worldCosts } from './world';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -167,6 +168,10 @@ async function main(): Promise<void> {
     const r = await soundLatency(root, quick ? 10 : 40, log);
     figures.push(...r.figures);
     details.sound = r.details;
+    log('§13 the world: 10,000 entities updated per frame, a component migrated over 10,000 entities');
+    const r = await worldCosts(paths, quick ? 300 : 2000, quick ? 10 : 40, log);
+    figures.push(...r.figures);
+    details.world = r.details;
     lap('13');
   }
 

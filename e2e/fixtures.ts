@@ -22,7 +22,7 @@ export interface TempProject {
 }
 
 
-function copyProject(name: string): TempProject {
+export function copyProject(name: string): TempProject {
   const dir = mkdtempSync(path.join(os.tmpdir(), `kiln-e2e-${name}-`));
   cpSync(path.join(ROOT, 'plugins', name), dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.kiln`) });
   return { dir, file: (relative) => path.join(dir, relative) };
@@ -37,13 +37,15 @@ export interface KilnApp {
   output: () => string;
 }
 
-export const test = base.extend<{ trusted: boolean; project: TempProject; app: KilnApp; kiln: KilnEditor }, { shellKind: ShellKind }>({
+export const test = base.extend<{ trusted: boolean; example: string; project: TempProject; app: KilnApp; kiln: KilnEditor }, { shellKind: ShellKind }>({
   shellKind: ['web', { option: true, scope: 'worker' }],
   /** false: open the project as one Kiln did not create (nothing builds until the user trusts it). */
   trusted: [true, { option: true }],
   // eslint-disable-next-line no-empty-pattern
-  project: async ({}, use) => {
-    const project = copyProject('pong');
+  /** Which of Kiln's examples (plugins/<name>) the test's project is a copy of. */
+  example: ['pong', { option: true }],
+  project: async ({ example }, use) => {
+    const project = copyProject(example);
     await use(project);
     rmSync(project.dir, { recursive: true, force: true });
   },

@@ -246,20 +246,8 @@ export class KilnEditor {
   }
 
   /** Top edge (in framebuffer pixels) of the pixels of one colour in a column band of the canvas. */
-  async topOfColor(color: Rgba, x0: number, x1: number): Promise<number> {
-    return this.canvas.evaluate(
-      (el, { c, a, b }) => {
-        const canvas = el as HTMLCanvasElement;
-        const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-        for (let y = 0; y < height; y++)
-          for (let x = a; x < b && x < width; x++) {
-            const i = (y * width + x) * 4;
-            if (Math.abs(data[i] - c.r) <= 8 && Math.abs(data[i + 1] - c.g) <= 8 && Math.abs(data[i + 2] - c.b) <= 8) return y;
-          }
-        return -1;
-      },
-      { c: color, a: x0, b: x1 },
-    );
+  topOfColor(color: Rgba, x0: number, x1: number): Promise<number> {
+    return topOfColorIn(this.canvas, color, x0, x1);
   }
 
   /** Close a tab with its × button. */
@@ -358,4 +346,21 @@ export class KilnEditor {
   entries(outcome: string): Locator {
     return this.page.locator(`[data-testid="reload-log-entry"][data-outcome="${outcome}"]`);
   }
+}
+
+/** Top edge (in framebuffer pixels) of the pixels of one colour in a column band of a 2D canvas (the editor's or an export's). */
+export async function topOfColorIn(canvas: Locator, color: Rgba, x0: number, x1: number): Promise<number> {
+  return canvas.evaluate(
+    (el, { c, a, b }) => {
+      const canvas = el as HTMLCanvasElement;
+      const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      for (let y = 0; y < height; y++)
+        for (let x = a; x < b && x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (Math.abs(data[i] - c.r) <= 8 && Math.abs(data[i + 1] - c.g) <= 8 && Math.abs(data[i + 2] - c.b) <= 8) return y;
+        }
+      return -1;
+    },
+    { c: color, a: x0, b: x1 },
+  );
 }

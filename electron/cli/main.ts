@@ -2,6 +2,7 @@
  * The headless CLI (`npx kiln ...`):
  *   kiln run <project> --headless   build, run the game loop, rebuild on change; one JSON line per ReloadEvent
  *   kiln build <project>            build every plugin once; diagnostics as file:line:col; exit 1 on errors
+ *   kiln export <project> --web <dir> | --native <dir>   the game as a web page or a standalone program
  */
 import { Command } from 'commander';
 import { promises as fs } from 'node:fs';
@@ -11,6 +12,8 @@ import { KilnBackend } from '../core/backend';
 import { compile, findCompilerFor, killCompilers } from '../core/compiler';
 import { nodeRunnerLauncher } from '../core/node-runner-launcher';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
+import { describeProblem, describeReport, ExportError, exportGame } from '../core/export/export-game';
+import { serveFolder } from '../core/export/static-server';
 import { Project } from '../core/project';
 import { TrustStore } from '../core/trust';
 import { defaultDataDir } from '../core/user-data';
@@ -75,6 +78,42 @@ program
       else errors += 1;
     }
     process.exit(errors ? 1 : 0);
+  });
+
+program
+  .command('export')
+  .argument('[project]', 'project folder', paths.defaultProject)
+  .option('--web [dir]', 'a web page: index.html + game.wasm (default dir: <project>/export/web)')
+  .option('--native [dir]', 'a standalone program with SDL2 (default dir: <project>/export/native)')
+  .option('--serve', 'then serve the web export on 127.0.0.1 to try it in a browser (Ctrl+C stops)', false)
+  .option('--trust', 'trust this project: build its code without asking (remembered)', false)
+  .description('export the game for the web and/or as a standalone program; prints where and how big')
+  .action(async (projectDir: string, opts: { web?: string | true; native?: string | true; serve: boolean; trust: boolean }) => {
+    if (!opts.web && !opts.native) fail('say what to export: --web [dir] and/or --native [dir]');
+    const project = await Project.open(projectDir);
+    const trust = new TrustStore(defaultDataDir(), [path.join(paths.root, 'plugins')]);
+    if (opts.trust || (!(await trust.isTrusted(project.root)) && (await askTrust(projectDir)))) await trust.trust(project.root);
+    if (!(await trust.isTrusted(project.root))) fail(untrustedMessage(projectDir));
+    stopOnSignals(async () => void killCompilers(), 130);
+    let failed = false;
+    let served = '';
+    for (const target of ['web', 'native'] as const) {
+      const dir = opts[target];
+      if (!dir) continue;
+      try {
+        const report = await exportGame({ project, paths, target, dir: dir === true ? undefined : path.resolve(dir) });
+        out.write(`${describeReport(project.config.name, report)}\n`);
+        for (const f of report.files) out.write(`  ${f.path}  ${f.bytes} bytes\n`);
+        if (target === 'web' && opts.serve) served = report.dir;
+      } catch (e) {
+        if (!(e instanceof ExportError)) throw e;
+        failed = true;
+        for (const p of e.problems) err.write(`kiln: ${target} export failed: ${describeProblem(p)}\n`);
+      }
+    }
+    if (failed || !served) process.exit(failed ? 1 : 0);
+    const site = await serveFolder(served);
+    out.write(`Playing at ${site.url} (Ctrl+C stops)\n`);
   });
 
 /**

@@ -34,6 +34,9 @@ import { nowMs, type RunnerLauncher } from './runner-protocol';
 import type { HistoryCommand } from './runner-protocol';
 import { RunnerSupervisor, type RunnerConfig } from './runner-supervisor';
 import { LanguageService } from './lsp/language-service';
+import { assetReloadEvent } from './asset-reload';
+import { isImagePath } from '../shared/contract';
+import { describeProblem, describeReport, ExportError, exportGame } from './export/export-game';
 
 export class RequestError extends Error {}
 
@@ -88,6 +91,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       memoryLimitMb: project.config.runner.memoryLimitMb,
       historyMb: project.config.history.memoryMb,
       projectDir: project.root,
+      assetDir: project.root,
       ...runner,
     });
     this.loop = new ReloadLoop(project, paths, this.supervisor, new ReloadLog(path.join(project.workDir, 'reload-log.jsonl')));
@@ -225,6 +229,10 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       this.supervisor.mouse(x, y, buttons);
       return { ok: true };
     },
+    'game.pad': async ({ pad, connected, buttons, axes }) => {
+      this.supervisor.pad(pad, connected, buttons, axes);
+      return { ok: true };
+    },
     'game.control': async ({ action }) => this.runnerCommand({ type: 'control', action }),
     'loop.control': async ({ action }) => this.runnerCommand({ type: 'loop', action }),
     'history.seek': async ({ frame }) => this.runnerCommand({ type: 'history', action: 'seek', frame }),
@@ -238,6 +246,15 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     },
     'state.write': async ({ plugin, field, index, value }) => {
       const reply = await this.supervisor.inspect({ action: 'write', plugin, field, index, value });
+      return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
+    },
+    'world.read': async ({ with: withComponent, selected }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'read', with: withComponent, selected });
+      if (!reply.view) throw new RequestError(`world.read: ${reply.error ?? 'no answer'}`);
+      return reply.view;
+    },
+    'world.write': async ({ entity, component, field, index, value }) => {
+      const reply = await this.supervisor.inspectWorld({ action: 'write', entity, component, field, index, value });
       return reply.write ?? { ok: false, reason: reply.error ?? 'the game runner gave no answer' };
     },
     'session.get': async () => this.session(),
@@ -290,7 +307,25 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
     'language.signature': ({ path: file, line, column }) => this.languageRequest(() => this.language.signature(file, line, column)),
     'language.definition': ({ path: file, line, column }) => this.languageRequest(() => this.language.definition(file, line, column)),
     'language.header': ({ name }) => this.languageRequest(() => this.language.header(name)),
+    'project.export': ({ target, dir }) => this.exportProject(target, dir),
   };
+
+  /** Export (issue 14): the log says where the game went and how big it is, or which plugin and symbol stopped it. */
+  private async exportProject(target: 'web' | 'native', dir: string | undefined): Promise<RequestResult<'project.export'>> {
+    if (!this.loop.enabled) throw new RequestError('refused: trust the project before exporting it (the export compiles its code)');
+    if (dir !== undefined && !path.isAbsolute(dir)) throw new RequestError(`export folder ${dir} is not an absolute path`);
+    const say = (level: 'info' | 'error', text: string) => this.gameLog.add({ at: Date.now(), level, text });
+    say('info', `export: building ${this.project.config.name} for ${target === 'web' ? 'the web' : 'a standalone program'}…`);
+    try {
+      const report = await exportGame({ project: this.project, paths: this.paths, target, dir });
+      say('info', describeReport(this.project.config.name, report));
+      return report;
+    } catch (err) {
+      if (!(err instanceof ExportError)) throw err;
+      for (const p of err.problems) say('error', `export failed: ${describeProblem(p)}`);
+      throw new RequestError(`export failed: ${err.message}`);
+    }
+  }
 
   /** A language answer, with "not open" and "no such header" as the UI's refusals rather than internal errors. */
   private async languageRequest<T>(run: () => Promise<T>): Promise<T> {
@@ -365,9 +400,23 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       await this.announceProject();
       return;
     }
+    if (isImagePath(change.path)) {
+      if (change.kind === 'added') await this.announceProject();
+      await this.reloadImage(change.path); // art is not text: no file-changed, no rebuild
+      return;
+    }
     this.emit('file-changed', { path: change.path, content: change.content });
     if (change.kind === 'added') await this.announceProject();
     this.loop.rebuildFor(change.path, 'external-change', nowMs());
+  }
+
+  /** An image changed on disk: the game draws the new pixels from its next frame; the reload log says so. */
+  private async reloadImage(relative: string): Promise<void> {
+    const seenAt = nowMs();
+    const asset = await this.supervisor.reloadAsset(relative);
+    if (!asset) return; // not an image the game uses
+    const event = this.loop.log.append(assetReloadEvent(asset, seenAt));
+    this.emit('reload', event);
   }
 
   /** kiln.json changed: take the new settings if they are valid, otherwise keep the old ones and say why. */
@@ -382,6 +431,7 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return;
     }
     this.loop.profile = this.project.config.build.profile;
+    this.supervisor.resize(this.project.config.width, this.project.config.height); // the running game, at once
     this.describeProfiles();
     await this.announceProject();
     this.loop.rebuildAll(trigger);

@@ -304,7 +304,7 @@ function ranOutOfMemory(ran: RunResult, output: string): boolean {
  * project of this user, so only the very first Zig build pays for it: $KILN_ZIG_CACHE, else
  * $XDG_CACHE_HOME/kiln/zig, else ~/.cache/kiln/zig; the project's own cache when none of those can be made.
  */
-function zigGlobalCache(projectCache: string): string {
+export function zigGlobalCache(projectCache: string): string {
   const base = process.env.KILN_ZIG_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kiln', 'zig');
   try {
     mkdirSync(base, { recursive: true });

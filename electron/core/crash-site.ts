@@ -4,7 +4,8 @@
  * Plugin frames are symbolized against the build output of the version that crashed (the runner's temp copy is
  * removed once the image is loaded; the offsets are the same in both files).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import type { CrashFrame, CrashRecord } from '../shared/contract';
 import type { RunnerCrash } from './runner-protocol';
@@ -57,14 +58,16 @@ const cache = new Map<string, SourceLine>();
  * addr2line on `image` at each offset (hex). Return addresses (every entry but the faulting pc) are looked up one
  * byte back, at the call instruction, or a call at the end of a block would name the line after it.
  */
-export function addr2line(image: string, offsets: Array<{ offset: string; isReturn: boolean }>): SourceLine[] {
+const execFileAsync = promisify(execFile);
+
+export async function addr2line(image: string, offsets: Array<{ offset: string; isReturn: boolean }>): Promise<SourceLine[]> {
   const lookups = offsets.map((o) => `0x${(Number.parseInt(o.offset, 16) - (o.isReturn ? 1 : 0)).toString(16)}`);
   const missing = lookups.filter((a) => !cache.has(`${image}@${a}`));
   if (missing.length && existsSync(image)) {
     let out = '';
     try {
-      // Synchronous on purpose: a crash record keeps its place among the runner's messages; one run is ~10 ms.
-      out = execFileSync('addr2line', ['-f', '-C', '-e', image, ...missing], { encoding: 'utf8', timeout: 10_000 });
+      // Asynchronous: on a loaded machine one run takes over a second, and the back end's event loop carries frames.
+      out = (await execFileAsync('addr2line', ['-f', '-C', '-e', image, ...missing], { encoding: 'utf8', timeout: 10_000 })).stdout;
     } catch {
       out = ''; // no binutils, or an image it cannot read: the record keeps image + offset
     }
@@ -96,11 +99,11 @@ export function crashSiteFields(c: RunnerCrash): Pick<CrashRecord, 'stack' | 'ac
  * or the host the plugin's call into it. `relative` maps an absolute source path to the project-relative one
  * (null: outside the project, kept absolute).
  */
-export function symbolizeCrash(crash: CrashRecord, pluginImage: string | undefined, relative: (abs: string) => string | null): CrashRecord {
+export async function symbolizeCrash(crash: CrashRecord, pluginImage: string | undefined, relative: (abs: string) => string | null): Promise<CrashRecord> {
   if (!crash.stack?.length || !pluginImage) return crash;
   const stack = crash.stack.map((f) => (f.plugin ? { ...f, image: pluginImage } : { ...f }));
   const mine = stack.map((f, i) => ({ f, i })).filter(({ f }) => f.plugin);
-  const found = addr2line(pluginImage, mine.map(({ f, i }) => ({ offset: f.offset, isReturn: i > 0 })));
+  const found = await addr2line(pluginImage, mine.map(({ f, i }) => ({ offset: f.offset, isReturn: i > 0 })));
   mine.forEach(({ f }, k) => {
     const s = found[k];
     if (s.function) f.function = s.function;

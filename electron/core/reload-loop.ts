@@ -42,6 +42,9 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   private readonly awaitingFirstFrame = new Map<string, number>();
   /** plugin -> the crash that hit a just-loaded version (its load, first frame, or the runner dying of it). */
   private readonly crashedOnArrival = new Map<string, SupervisorCrash>();
+  /** Records waiting behind a crash that is being symbolized (the log keeps call order). */
+  private recordChain: Promise<void> = Promise.resolve();
+  private pendingRecords = 0;
   /** plugin@version -> the build output it was loaded from (a crash of that version is symbolized against it). */
   private readonly builtImages = new Map<string, string>();
 
@@ -61,7 +64,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
 
   /** Resolves when every queued build has finished. */
   idle(): Promise<void> {
-    return this.queue.idle();
+    return this.queue.idle().then(() => this.recordChain); // builds done, and their records (a crash's after addr2line) in the log
   }
 
   /** The back end stops: kill the compilers running now and build nothing more. */
@@ -109,15 +112,31 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     this.emit('status', status);
   }
 
-  private record(event: Omit<ReloadEvent, 'id'>): ReloadEvent {
-    if (event.crash?.stack && event.crash.line === undefined) event = { ...event, crash: this.symbolize(event.plugin, event.crash) };
+  /**
+   * Appends to the log in call order. A crash with a stack is symbolized first (addr2line runs as a child process,
+   * so the event loop keeps carrying frames); the records after it wait their turn so the log never reorders.
+   */
+  private record(event: Omit<ReloadEvent, 'id'>): void {
+    const needsLines = !!event.crash?.stack && event.crash.line === undefined;
+    if (!needsLines && this.pendingRecords === 0) {
+      this.append(event);
+      return;
+    }
+    this.pendingRecords++;
+    const ready = needsLines ? this.symbolize(event.plugin, event.crash as CrashRecord).then((crash) => ({ ...event, crash })) : Promise.resolve(event);
+    this.recordChain = this.recordChain
+      .then(() => ready.catch(() => event)) // symbolizing is best effort: the raw stack stays in the record
+      .then((e) => this.append(e))
+      .finally(() => this.pendingRecords--);
+  }
+
+  private append(event: Omit<ReloadEvent, 'id'>): void {
     const full = this.log.append(event);
     this.emit('reload', full);
-    return full;
   }
 
   /** The crash's plugin frames as source lines, read from the build output of the version that crashed. */
-  private symbolize(plugin: string, crash: CrashRecord): CrashRecord {
+  private symbolize(plugin: string, crash: CrashRecord): Promise<CrashRecord> {
     const image = this.builtImages.get(`${plugin}@${crash.crashedVersion}`);
     return symbolizeCrash(crash, image, (abs) => (isInside(this.project.root, abs) ? this.project.relative(abs) : null));
   }

@@ -3,9 +3,10 @@
  * never sees them); typed here once for both sides. Frames carry raw bytes, never JSON. libkiln's
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
-import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult } from '../shared/contract';
+import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldView } from '../shared/contract';
 import type { TimelineSession } from '../shared/contract';
 import type { GameLogSource, SoundCommand } from '../shared/contract';
+import type { AssetReload } from '../shared/contract';
 
 export interface PluginImage {
   name: string;
@@ -71,6 +72,8 @@ export interface RunnerLimits {
   projectDir?: string;
   /** false: sound calls are no-ops (headless runs; files are still checked). Default true. */
   sound?: boolean;
+  /** The project folder: image_load paths are relative to it and confined to it (kiln_set_asset_dir). */
+  assetDir?: string;
 }
 
 export type HostToRunner =
@@ -78,11 +81,19 @@ export type HostToRunner =
   | { type: 'load'; requestId: number; plugin: string; path: string; version: number }
   | { type: 'input'; key: number; down: boolean }
   | { type: 'mouse'; x: number; y: number; buttons: number }
+  /** Gamepad state (kiln_set_pad): buttons as bits of the W3C standard mapping, axes LX, LY, RX, RY. */
+  | { type: 'pad'; pad: number; connected: boolean; buttons: number; axes: number[] }
+  /** An image file changed on disk: decode it again under the same handle (kiln_image_reload). */
+  | { type: 'asset'; requestId: number; path: string }
+  /** kiln.json's width/height changed: a new framebuffer size for the running game (kiln_resize). */
+  | { type: 'resize'; width: number; height: number }
   | { type: 'control'; requestId: number; action: 'pause' | 'resume' | 'step' | 'restart' }
   | { type: 'loop'; requestId: number; action: 'record' | 'play' | 'stop' }
   | ({ type: 'history'; requestId: number } & HistoryCommand)
   /** The state inspector: read every plugin's state, or write one field element, between two frames. */
   | ({ type: 'state'; requestId: number } & StateRequest)
+  /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
+  | ({ type: 'world'; requestId: number } & WorldRequest)
   | { type: 'frame-ack' }
   | { type: 'stop' };
 
@@ -91,6 +102,16 @@ export type StateRequest = { action: 'read' } | { action: 'write'; plugin: strin
 /** Its answer: `state` for a read, `write` for a write, `error` when it could not be done at all. */
 export interface StateReply {
   state?: GameState;
+  write?: StateWriteResult;
+  error?: string;
+}
+
+/** What the entity inspector asks the runner, and its answer (`view` for a read, `write` for a write). */
+export type WorldRequest =
+  | { action: 'read'; with: number; selected?: string }
+  | { action: 'write'; entity: string; component: number; field: string; index: number; value: number | boolean };
+export interface WorldReply {
+  view?: WorldView;
   write?: StateWriteResult;
   error?: string;
 }
@@ -132,6 +153,9 @@ export type RunnerToHost =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string; source?: GameLogSource }
   | { type: 'crash'; at: number; crash: RunnerCrash }
   | ({ type: 'state'; requestId: number } & StateReply)
+  /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
+  | { type: 'asset'; requestId: number; asset: AssetReload | null }
+  | ({ type: 'world'; requestId: number } & WorldReply)
   | { type: 'fatal'; error: string };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */

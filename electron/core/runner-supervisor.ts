@@ -9,11 +9,11 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CrashRecord, Frame, GameLogMessage, RunnerInfo } from '../shared/contract';
+import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
-import type { HistoryCommand } from './runner-protocol';
+import type { HistoryCommand, HostToRunner } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
-import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest } from './runner-protocol';
+import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 import { RunnerImages, type Ending } from './runner-images';
 
@@ -35,6 +35,8 @@ export interface RunnerConfig {
   /** The project folder (sound files are relative to it) and whether sound calls do anything (RunnerLimits). */
   projectDir?: string;
   sound?: boolean;
+  /** The project folder, where image_load finds images (RunnerLimits.assetDir). */
+  assetDir?: string;
 }
 
 export type LoadOutcome =
@@ -112,7 +114,9 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private inFlight: LoadRequest[] = [];
   private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
-  private readonly pendingStates = new Map<number, (reply: StateReply) => void>();
+  /** State and world inspector requests waiting for the runner, by requestId. */
+  private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply) => void>();
+  private readonly pendingAssets = new Map<number, (asset: AssetReload | null) => void>();
   private ready: Promise<void> | null = null;
   private stopping = false;
   private restarts = 0;
@@ -184,6 +188,33 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.childReady) this.child?.send({ type: 'mouse', x, y, buttons });
   }
 
+  pad(pad: number, connected: boolean, buttons: number, axes: number[]): void {
+    if (this.childReady) this.child?.send({ type: 'pad', pad, connected, buttons, axes });
+  }
+
+  /** An image file changed: the running game reloads it (same handle). Null when it never loaded that path, or no runner. */
+  async reloadAsset(path: string): Promise<AssetReload | null> {
+    await this.ready;
+    const child = this.child;
+    if (!child || !this.childReady) return null; // a runner that starts later reads the file as it is then
+    const requestId = this.nextRequest++;
+    return new Promise((resolve) => {
+      this.pendingAssets.set(requestId, resolve);
+      child.send({ type: 'asset', requestId, path });
+      setTimeout(() => {
+        if (this.pendingAssets.delete(requestId)) resolve(null);
+      }, 3000).unref();
+    });
+  }
+
+  /** kiln.json's new width/height: the running game's framebuffer now, and every runner started later. */
+  resize(width: number, height: number): void {
+    if (width === this.config.width && height === this.config.height) return;
+    this.config.width = width;
+    this.config.height = height;
+    if (this.childReady) this.child?.send({ type: 'resize', width, height });
+  }
+
   /** Pause, resume, step, restart; or record/play/stop the input loop. Resolves with the runner's session after it. */
   async command(
     command: { type: 'control'; action: 'pause' | 'resume' | 'step' | 'restart' } | { type: 'loop'; action: 'record' | 'play' | 'stop' } | ({ type: 'history' } & HistoryCommand),
@@ -203,13 +234,22 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** The state inspector's read or write, answered by the runner between two frames. */
   async inspect(request: StateRequest): Promise<StateReply> {
+    return this.betweenFrames((requestId) => ({ type: 'state', ...request, requestId }));
+  }
+
+  /** The entity inspector's read or write (issue 15), answered by the runner between two frames. */
+  async inspectWorld(request: WorldRequest): Promise<WorldReply> {
+    return this.betweenFrames((requestId) => ({ type: 'world', ...request, requestId }));
+  }
+
+  private async betweenFrames(message: (requestId: number) => HostToRunner): Promise<StateReply & WorldReply> {
     await this.ready;
     const child = this.child;
     if (!child || !this.childReady) return { error: 'the game runner is not running (it is restarting)' };
     const requestId = this.nextRequest++;
     return new Promise((resolve) => {
       this.pendingStates.set(requestId, resolve);
-      child.send({ type: 'state', ...request, requestId });
+      child.send(message(requestId));
       setTimeout(() => {
         if (this.pendingStates.delete(requestId)) resolve({ error: 'the game runner did not answer' });
       }, 3000).unref();
@@ -309,6 +349,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
         projectDir: this.config.projectDir,
         sound: this.config.sound,
+        assetDir: this.config.assetDir,
       });
     });
   }
@@ -377,8 +418,13 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.onCaughtCrash(msg.crash, msg.at);
         break;
       case 'state':
+      case 'world':
         this.pendingStates.get(msg.requestId)?.(msg);
         this.pendingStates.delete(msg.requestId);
+        break;
+      case 'asset':
+        this.pendingAssets.get(msg.requestId)?.(msg.asset);
+        this.pendingAssets.delete(msg.requestId);
         break;
       case 'fatal':
         this.emit('log', { level: 'error', text: `game runner: ${msg.error}`, at: Date.now() });

@@ -69,6 +69,7 @@ describe('the menu', () => {
     const actions: MenuActions = {
       editor: (c) => calls.push(`editor:${c}`),
       openProject: () => calls.push('open-project'),
+      exportGame: (t) => calls.push(`export:${t}`),
       game: (a) => calls.push(`game:${a}`),
       togglePause: () => calls.push('toggle'),
       reloadNow: () => calls.push('reload'),
@@ -92,6 +93,11 @@ describe('the menu', () => {
       ['F8', 'editor:next-problem'],
     ]) {
       (byAccel(accel).click as () => void)();
+      expect(calls.at(-1)).toBe(expected);
+    }
+    const byLabel = (l: string) => items.find((i) => i.label === l)!;
+    for (const [label, expected] of [['Export for the Web…', 'export:web'], ['Export as a Program…', 'export:native']]) {
+      (byLabel(label).click as () => void)();
       expect(calls.at(-1)).toBe(expected);
     }
   });

@@ -6,7 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, shell } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { eventNames, encodeFrameParts, ipcChannels, type Frame, type MenuCommand } from '../shared/contract';
+import { eventNames, encodeFrameParts, ipcChannels, type Frame, type MenuCommand, type RequestResult } from '../shared/contract';
 import { ProjectHost } from '../core/project-host';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { menuTemplate } from './menu';
@@ -118,6 +118,14 @@ async function createWindow(): Promise<void> {
           if (choice.canceled || !choice.filePaths[0]) return;
           const reply = await host.dispatch('project.open', { dir: choice.filePaths[0] });
           if (!reply.ok) void dialog.showMessageBox(win, { type: 'error', title: 'Kiln could not open that folder', message: reply.error });
+        },
+        exportGame: async (target) => {
+          const choice = await dialog.showOpenDialog(win, { title: `Export ${host.backend.project.name}: choose an empty folder`, properties: ['openDirectory', 'createDirectory'] });
+          if (choice.canceled || !choice.filePaths[0]) return;
+          const reply = await host.dispatch('project.export', { target, dir: choice.filePaths[0] });
+          const report = reply.ok ? (reply.result as RequestResult<'project.export'>) : null;
+          if (report) void dialog.showMessageBox(win, { type: 'info', title: 'Exported', message: `Exported to ${report.dir}`, detail: `${(report.totalBytes / 1024).toFixed(1)} KB in ${report.files.length} files` });
+          else if (!reply.ok) void dialog.showMessageBox(win, { type: 'error', title: 'The export failed', message: reply.error });
         },
         game: (action) => void host.dispatch('game.control', { action }),
         togglePause: () => void host.dispatch('game.control', { action: host.backend.session().paused ? 'resume' : 'pause' }),

@@ -4,13 +4,15 @@
  * Imports only Electron's types; main.ts builds it with Menu.buildFromTemplate.
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from '../shared/contract';
+import type { ExportTarget, MenuCommand } from '../shared/contract';
 
 export interface MenuActions {
   /** Ask the editor to act on its buffers (save, new plugin, ...). */
   editor(command: MenuCommand): void;
   /** A native folder picker, then open that project. */
   openProject(): void;
+  /** A native folder picker, then export the game there (project.export). */
+  exportGame(target: ExportTarget): void;
   game(action: 'pause' | 'resume' | 'step' | 'restart'): void;
   togglePause(): void;
   reloadNow(): void;
@@ -30,6 +32,9 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = p
         { type: 'separator' },
         { label: 'New Plugin…', click: () => actions.editor('new-plugin') },
         { label: 'New File…', click: () => actions.editor('new-file') },
+        { type: 'separator' },
+        { label: 'Export for the Web…', click: () => actions.exportGame('web') },
+        { label: 'Export as a Program…', click: () => actions.exportGame('native') },
         { type: 'separator' },
         { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => actions.editor('save') },
         { label: 'Save All', accelerator: 'CmdOrCtrl+Shift+S', click: () => actions.editor('save-all') },

@@ -1,8 +1,10 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
 import { bindStateInspector, type StateInspector } from './state-inspector';
+import { bindWorldInspector, type WorldInspector } from './world-inspector';
 import { bindHistory, type NativeHistory } from './history';
 import { bindSound, type NativeSound } from './sound';
+import { bindMedia, type NativeMedia } from './media';
 
 type KFunc = ReturnType<LibraryHandle['func']>;
 
@@ -94,6 +96,10 @@ export interface LibKiln {
   history?: NativeHistory;
   /** kiln_sound_* (sound.ts): the sound table and the per-frame sound commands. */
   sound?: NativeSound;
+  /** Images, gamepads, live size (media.ts). */
+  media?: NativeMedia;
+  /** kiln_world_* (world-inspector.ts): the entity inspector. */
+  worldInspector?: WorldInspector;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -246,8 +252,10 @@ export function loadLibKiln(path: string): LibKiln {
       };
     })(),
     stateInspector: bindStateInspector(lib),
+    worldInspector: bindWorldInspector(lib), // after the state inspector: it reuses its structs
     history: bindHistory(lib),
     sound: bindSound(lib),
+    media: bindMedia(lib, lib.func('const char *kiln_last_error(const kiln_runtime *rt)') as (rt: unknown) => string),
     create: lib.func('kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir)'),
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),

@@ -5,7 +5,10 @@
  * while the user edits code, so every save is seen on the same moment of play.
  */
 
-export type InputEvent = { kind: 'key'; key: number; down: boolean } | { kind: 'mouse'; x: number; y: number; buttons: number };
+export type InputEvent =
+  | { kind: 'key'; key: number; down: boolean }
+  | { kind: 'mouse'; x: number; y: number; buttons: number }
+  | { kind: 'pad'; pad: number; connected: boolean; buttons: number; axes: number[] };
 
 export interface LoopHost {
   /** The newest frame the history keeps, or null when it keeps none (history off). */

@@ -71,6 +71,7 @@ const loop = new LoopRecorder({
 
 function applyInput(input: InputEvent): void {
   if (input.kind === 'key') lib!.setKey(rt, input.key, input.down ? 1 : 0);
+  else if (input.kind === 'pad') lib!.media?.setPad(rt, input.pad, input.connected, input.buttons, input.axes);
   else lib!.setMouse?.(rt, input.x, input.y, input.buttons);
 }
 
@@ -320,6 +321,9 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
+  // Before any plugin loads: the images a previous runner loaded get their handles back (the state keeps them).
+  const assetError = msg.assetDir ? (lib.media ? lib.media.setAssetDir(rt, msg.assetDir) : 'this libkiln has no images (rebuild it: npm run build:native)') : undefined;
+  if (assetError) send({ type: 'log', level: 'warn', text: `images: ${assetError}`, at: Date.now() });
   if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
   if (msg.projectDir && lib.sound && lib.sound.setProjectDir(rt, msg.projectDir) < 0) {
     send({ type: 'log', level: 'warn', text: `sound files cannot be loaded: ${lib.threadLastError()}`, at: Date.now() });
@@ -425,6 +429,34 @@ function inspectState(msg: Extract<HostToRunner, { type: 'state' }>): void {
   if (write.ok && paused) runFrame(0); // a frame with no time passing shows the edit
 }
 
+/** kiln.json's new size: the framebuffer follows at once; a paused game is drawn again at the new size. */
+function resize(msg: Extract<HostToRunner, { type: 'resize' }>): void {
+  const error = lib!.media ? lib!.media.resize(rt, msg.width, msg.height) : 'this libkiln cannot resize (rebuild it: npm run build:native)';
+  if (error) return send({ type: 'log', level: 'warn', text: `the game size stays ${width}x${height}: ${error}`, at: Date.now() });
+  width = msg.width;
+  height = msg.height;
+  if (paused) redrawPaused();
+}
+
+/** Paused: the shown frame drawn again as it is (new art, new size), no time passing. */
+function redrawPaused(): void {
+  if (!timeline?.redraw()) return runFrame(0);
+  frameNo += 1;
+  drainLogs();
+  sendFrame(true);
+}
+
+/** The entity inspector's read or write (issue 15), between two frames; a write while paused is drawn at once. */
+function inspectWorld(msg: Extract<HostToRunner, { type: 'world' }>): void {
+  const inspector = lib!.worldInspector;
+  if (!inspector) return send({ type: 'world', requestId: msg.requestId, error: 'this libkiln has no world (rebuild it: npm run build:native)' });
+  if (msg.action === 'read') return send({ type: 'world', requestId: msg.requestId, view: inspector.read(rt, msg.with, msg.selected) });
+  const write = inspector.write(rt, msg.entity, msg.component, msg.field, msg.index, msg.value);
+  drainLogs(); // "Position#3.x: 160 → 40 (inspector)" goes out with the answer
+  send({ type: 'world', requestId: msg.requestId, write });
+  if (write.ok && paused) runFrame(0);
+}
+
 function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
@@ -444,6 +476,22 @@ function onMessage(msg: HostToRunner): void {
       if (rt && loop.onLiveInput(input)) applyInput(input);
       break;
     }
+    case 'pad': {
+      const input: InputEvent = { kind: 'pad', pad: msg.pad, connected: msg.connected, buttons: msg.buttons, axes: msg.axes };
+      if (rt && loop.onLiveInput(input)) applyInput(input);
+      break;
+    }
+    case 'asset':
+      // decoded between two frames (this loop runs one thing at a time); the next frame draws the new pixels
+      if (rt) {
+        const asset = lib!.media?.reloadImage(rt, msg.path) ?? null;
+        send({ type: 'asset', requestId: msg.requestId, asset });
+        if (asset && paused) redrawPaused();
+      }
+      break;
+    case 'resize':
+      if (rt) resize(msg);
+      break;
     case 'control':
       if (rt) control(msg);
       break;
@@ -455,6 +503,9 @@ function onMessage(msg: HostToRunner): void {
       break;
     case 'state':
       if (rt) inspectState(msg);
+      break;
+    case 'world':
+      if (rt) inspectWorld(msg);
       break;
     case 'frame-ack':
       framesInFlight = Math.max(0, framesInFlight - 1);

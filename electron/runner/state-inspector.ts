@@ -21,14 +21,14 @@ interface NativeStateInfo {
 }
 
 /** struct kiln_state_field. */
-interface NativeStateField {
+export interface NativeStateField {
   name: string;
   type: number;
   offset: number;
   count: number;
 }
 
-interface NativeWriteResult {
+export interface NativeWriteResult {
   code: number;
   type: number;
   old_value: number;
@@ -64,12 +64,18 @@ function elementAt(view: DataView, type: number, at: number): number | boolean {
 }
 
 /** A field's values read out of the block (the field table was checked by libkiln to lie inside it). */
-function fieldOf(f: NativeStateField, view: DataView): StateField {
+export function fieldOf(f: NativeStateField, view: DataView): StateField {
   const size = ELEMENT_BYTES[f.type - 1] ?? 1;
   const n = Math.min(f.count, STATE_VALUES_MAX);
   const values: Array<number | boolean> = [];
   for (let i = 0; i < n; i++) values.push(elementAt(view, f.type, f.offset + i * size));
   return { name: f.name, type: stateFieldTypes[f.type - 1] ?? 'u8', offset: f.offset, count: f.count, values: values as number[] | boolean[] };
+}
+
+/** struct kiln_state_value for a JSON value: a whole number goes as an integer (exact for an i64 up to 2^53), others as a float. */
+export function nativeValue(value: number | boolean) {
+  if (typeof value === 'boolean') return { kind: KILN_VALUE_BOOL, reserved: 0, i: value ? 1 : 0, f: 0 };
+  return Number.isSafeInteger(value) ? { kind: KILN_VALUE_INT, reserved: 0, i: value, f: 0 } : { kind: KILN_VALUE_FLOAT, reserved: 0, i: 0, f: value };
 }
 
 /** The bindings, or undefined when this libkiln predates the state inspector. */
@@ -137,15 +143,8 @@ export function bindStateInspector(lib: LibraryHandle): StateInspector | undefin
       return { frame, plugins };
     },
     write(rt, plugin, field, index, value) {
-      // JSON numbers are doubles: a whole one goes as an integer (exact for an i64 up to 2^53), others as a float
-      const native =
-        typeof value === 'boolean'
-          ? { kind: KILN_VALUE_BOOL, reserved: 0, i: value ? 1 : 0, f: 0 }
-          : Number.isSafeInteger(value)
-            ? { kind: KILN_VALUE_INT, reserved: 0, i: value, f: 0 }
-            : { kind: KILN_VALUE_FLOAT, reserved: 0, i: 0, f: value };
       const out = {} as NativeWriteResult;
-      write(rt, plugin, field, index, native, out);
+      write(rt, plugin, field, index, nativeValue(value), out);
       if (out.code !== KILN_OK) return { ok: false, reason: out.error || `the write failed with code ${out.code}` };
       const asStored = (v: number) => (stateFieldTypes[out.type - 1] === 'bool' ? v !== 0 : v);
       return { ok: true, plugin, field, index, old: asStored(out.old_value), value: asStored(out.new_value) };

@@ -16,8 +16,8 @@ import { z } from 'zod';
 export const reloadStates = ['waiting', 'building', 'loading', 'ok', 'error'] as const;
 export type ReloadState = (typeof reloadStates)[number];
 
-/** What started an entry of the log: `crash` is a plugin that crashed while the game ran. */
-export const reloadTriggers = ['startup', 'save', 'manual', 'external-change', 'runner-restart', 'crash'] as const;
+/** What started an entry of the log: `crash` is a plugin that crashed while the game ran; `asset` an image file the game draws changed on disk (the entry's `plugin` is then the file's project path, its `asset` the record). */
+export const reloadTriggers = ['startup', 'save', 'manual', 'external-change', 'runner-restart', 'crash', 'asset'] as const;
 export type ReloadTrigger = (typeof reloadTriggers)[number];
 
 export const reloadOutcomes = [
@@ -143,7 +143,39 @@ export interface ReloadEvent {
   crash?: CrashRecord;
   /** A plugin of several C files (built per unit): which files this build compiled, and how many it reused. */
   units?: BuildUnits;
+  /** Set on trigger 'asset' entries: the image reloaded in the running game (same handle, no code reload). */
+  asset?: AssetReload;
 }
+
+// ---------------------------------------------------------------- art (issue 13)
+
+/** An image the running game uses, read again after it changed on disk (libkiln's kiln_image_info). */
+export interface AssetReload {
+  /** Project-relative, posix separators. */
+  path: string;
+  /** The handle image_load gave the game: unchanged by the reload. */
+  image: number;
+  width: number;
+  height: number;
+  /** Reloads of this file so far. */
+  generation: number;
+  /** The file is missing or broken: the game draws a checkered placeholder; `error` says why. */
+  placeholder: boolean;
+  error?: string;
+  /** Reading + decoding the file in the runner. */
+  decodeMs: number;
+}
+
+/** File endings Kiln decodes as images (stb_image in libkiln): a change to one of these reloads it in the game. */
+export const imageExtensions = ['.png', '.jpg', '.jpeg', '.bmp', '.tga', '.gif'] as const;
+export function isImagePath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return imageExtensions.some((ext) => lower.endsWith(ext));
+}
+
+/** Gamepads the game sees (kiln.h KILN_PAD_COUNT); buttons are the W3C "standard" mapping's 17 (bit i = button i). */
+export const PAD_COUNT = 4;
+export const PAD_BUTTONS = 17;
 
 /** The per-unit part of a build: project-relative files compiled now, the count of cached objects linked as they were. */
 export interface BuildUnits {
@@ -342,6 +374,45 @@ export type StateWriteResult =
   | { ok: true; plugin: string; field: string; index: number; old: number | boolean; value: number | boolean }
   | { ok: false; reason: string };
 
+// ---------------------------------------------------------------- the world (issue 15): entities shared by system plugins
+
+/** Entities listed per world.read (the rest are counted in `matching`). */
+export const WORLD_LIST_MAX = 200;
+
+/** A component of the world: registered by name by a system's KILN_SYSTEM, with its KILN_FIELD table. */
+export interface WorldComponent {
+  id: number;
+  name: string;
+  /** The plugin that declared (and last migrated) it. */
+  owner: string;
+  size: number;
+  /** Entities that have it. */
+  count: number;
+  fields: Array<Omit<StateField, 'values'>>;
+}
+
+/** An entity: its id (index + generation, as libkiln's 64-bit kiln_entity in decimal) and its components' ids. */
+export interface WorldEntity {
+  id: string;
+  index: number;
+  generation: number;
+  components: number[];
+}
+
+/** The world as the entity inspector shows it, read between two frames. */
+export interface WorldView {
+  /** Entities alive. */
+  entities: number;
+  components: WorldComponent[];
+  /** The filter: a component id, or -1 for every entity. */
+  with: number;
+  /** Entities the filter matches (list holds the first WORLD_LIST_MAX). */
+  matching: number;
+  list: WorldEntity[];
+  /** The selected entity's components with their values; null when none is selected or it is gone. */
+  selected: (WorldEntity & { values: Array<{ component: number; fields: StateField[] }> }) | null;
+}
+
 // ---------------------------------------------------------------- C language features (clangd, or kiln.h's own data)
 
 /** Where language answers come from: clangd, or (clangd missing or failing) data generated from kiln.h at build time. */
@@ -418,6 +489,9 @@ const relPath = z
   .max(1024, 'path is too long')
   .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
+/** A world entity id: libkiln's 64-bit kiln_entity (generation << 32 | index) in decimal. */
+const entityId = z.string().regex(/^[1-9][0-9]{0,19}$/, 'an entity id (a decimal number)');
+
 /** Parameter schemas: the back end validates every request against these before acting. */
 export const requestSchemas = {
   'project.get': z.object({}).strict(),
@@ -429,6 +503,15 @@ export const requestSchemas = {
   'game.input': z.object({ key: z.number().int().min(0).max(511), down: z.boolean() }).strict(),
   /** Mouse in framebuffer pixels; buttons is a bit set (1 left, 2 right, 4 middle). */
   'game.mouse': z.object({ x: z.number().int().min(-10000).max(10000), y: z.number().int().min(-10000).max(10000), buttons: z.number().int().min(0).max(7) }).strict(),
+  /** Gamepad `pad` as navigator.getGamepads() shows it: buttons as bits (W3C standard mapping), axes LX, LY, RX, RY. */
+  'game.pad': z
+    .object({
+      pad: z.number().int().min(0).max(PAD_COUNT - 1),
+      connected: z.boolean(),
+      buttons: z.number().int().min(0).max(2 ** PAD_BUTTONS - 1),
+      axes: z.array(z.number().min(-1).max(1)).length(4),
+    })
+    .strict(),
   /** pause / resume / one frame / restart with fresh state. */
   'game.control': z.object({ action: z.enum(['pause', 'resume', 'step', 'restart']) }).strict(),
   'session.get': z.object({}).strict(),
@@ -492,6 +575,26 @@ export const requestSchemas = {
   'language.header': z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\.h$/, 'a header name like kiln.h') }).strict(),
   /** A sound file's bytes (the path a SoundCommand names), for the editor's Web Audio player. */
   'sound.read': z.object({ path: relPath }).strict(),
+  /** Export (issue 14): the game as a web page or a standalone program, into `dir` (absolute) or <project>/export/<target>. */
+  'project.export': z
+    .object({
+      target: z.enum(['web', 'native']),
+      dir: z.string().min(1).max(4096).refine((d) => !d.includes('\0'), 'path contains a NUL byte').optional(),
+    })
+    .strict(),
+  // --- the world (issue 15)
+  /** The entity inspector: the world's components, the entities having component `with` (-1: all), the selected one's values. */
+  'world.read': z.object({ with: z.number().int().min(-1).max(1023).default(-1), selected: entityId.optional() }).strict(),
+  /** Set element `index` of field `field` of an entity's component, between two frames (committed, logged). */
+  'world.write': z
+    .object({
+      entity: entityId,
+      component: z.number().int().min(0).max(1023),
+      field: z.string().min(1).max(47),
+      index: z.number().int().min(0).max(0xffffffff).default(0),
+      value: z.union([z.number().finite(), z.boolean()]),
+    })
+    .strict(),
 } as const;
 
 export type RequestMethod = keyof typeof requestSchemas;
@@ -506,6 +609,7 @@ export interface RequestResults {
   'runner.get': RunnerInfo;
   'game.input': { ok: true };
   'game.mouse': { ok: true };
+  'game.pad': { ok: true };
   'game.control': GameSession;
   'session.get': GameSession;
   'build.reload': { rebuilding: string[] };
@@ -537,6 +641,9 @@ export interface RequestResults {
   'language.definition': SourceLocation[];
   'language.header': { name: string; content: string };
   'sound.read': SoundFile;
+  'project.export': ExportReport;
+  'world.read': WorldView;
+  'world.write': StateWriteResult;
 }
 
 export type RequestResult<M extends RequestMethod> = RequestResults[M];
@@ -716,24 +823,29 @@ export const ipcChannels = {
   openGameWindow: 'kiln:open-game-window',
 } as const;
 
-/** Browser KeyboardEvent.code -> kiln key code (plugins/include/kiln.h enum kiln_key). */
-export function keyCodeFromDom(code: string): number | null {
-  if (/^Key[A-Z]$/.test(code)) return code.charCodeAt(3);
-  if (/^Digit[0-9]$/.test(code)) return code.charCodeAt(5);
-  const named: Record<string, number> = {
-    Space: 32,
-    ArrowUp: 256,
-    ArrowDown: 257,
-    ArrowLeft: 258,
-    ArrowRight: 259,
-    Enter: 260,
-    Escape: 261,
-    ShiftLeft: 262,
-    ShiftRight: 262,
-    ControlLeft: 263,
-    ControlRight: 263,
-    Tab: 264,
-    Backspace: 265,
-  };
-  return named[code] ?? null;
+export { keyCodeFromDom } from './keys';
+
+/* --- export (issue 14) ---------------------------------------------------------------------------------------- */
+export type ExportTarget = 'web' | 'native';
+export interface ExportFile {
+  /** Relative to the export folder, with / */
+  path: string;
+  bytes: number;
+}
+/** A finished export: where it is and how big (the log and the CLI say both). */
+export interface ExportReport {
+  target: ExportTarget;
+  dir: string;
+  files: ExportFile[];
+  totalBytes: number;
+  ms: number;
+}
+/** Why an export failed, as fields: the plugin, the symbol the web host cannot offer or the source line, what to do. */
+export interface ExportProblem {
+  plugin?: string;
+  symbol?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  message: string;
 }

@@ -2,13 +2,16 @@
  * The frame relay's thread: frames go from the runner to the page without waiting on the back end's event loop
  * (which is busy spawning compilers and answering requests during a reload). The runner writes each frame to a
  * Unix socket as [u32 length][16-byte frame header][RGBA pixels][sounds]; this thread sends it on to every page's frame
- * WebSocket (dropped, never queued, for a page that falls behind) and answers each frame with one ack byte, the
- * runner's flow control. The WebSocket has the editor server's checks: Host, Origin, token cookie.
+ * stream (dropped, never queued, for a page that falls behind) and answers each frame with one ack byte, the
+ * runner's flow control. Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...)
+ * rather than a WebSocket: under automation Chromium copies every WebSocket message, base64, into DevTools events
+ * (14 MB/s of them for a 320x180 game), which slowed a Playwright-driven page's every command to seconds on a busy
+ * machine; a streamed body is reported by its length only. The stream has the editor server's checks: Host,
+ * Origin, token cookie.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { cookieToken, tokenMatches } from './auth';
 import { frameHasSounds } from '../shared/contract';
 import { FRAME_RELAY_PATH, type RelayToMain, type MainToRelay, type RelayWorkerData } from './frame-relay-protocol';
@@ -21,47 +24,51 @@ const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
 let port = 0;
 let origins = new Set<string>();
-const clients = new Set<WebSocket>();
+const clients = new Set<http.ServerResponse>();
 const post = (msg: RelayToMain) => parentPort!.postMessage(msg);
 
 parentPort!.on('message', (msg: MainToRelay) => {
   if (msg.type === 'allow-origins') origins = new Set(msg.origins);
   else if (msg.type === 'close') {
-    for (const ws of clients) ws.terminate();
-    wss.close();
+    for (const res of clients) res.destroy();
     runners.close();
     server.close(() => process.exit(0));
   }
 });
 
-const server = http.createServer((_req, res) => {
-  res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end('Kiln: this port serves game frames to the editor only\n');
-});
-const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
-server.on('upgrade', (req, socket, head) => {
-  const reject = (code: number, why: string) => {
+const server = http.createServer((req, res) => {
+  const refuse = (code: number, why: string) => {
     console.warn(`kiln web: frame relay refused ${req.url?.split('?')[0]} with ${code} (${why}), Origin ${req.headers.origin ?? '-'}`);
-    socket.end(`HTTP/1.1 ${code} ${why}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nKiln: ${why}\n`);
+    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end(`Kiln: ${why}\n`);
   };
   const host = req.headers.host ?? '';
-  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reject(421, 'wrong Host header');
-  if ((req.url ?? '').split('?')[0] !== FRAME_RELAY_PATH) return reject(404, 'not found');
-  if (!origins.has(req.headers.origin ?? '')) return reject(403, 'cross-origin WebSocket refused');
-  if (!tokenMatches(token, cookieToken(req))) return reject(cookieToken(req) === undefined ? 401 : 403, 'missing or wrong token');
-  wss.handleUpgrade(req, socket, head, (ws) => {
-    clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
-    ws.on('error', () => clients.delete(ws));
-    ws.on('message', () => undefined); // the page never talks here: requests go to the editor server
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return refuse(421, 'wrong Host header');
+  if ((req.url ?? '').split('?')[0] !== FRAME_RELAY_PATH) return refuse(404, 'this port serves game frames to the editor only');
+  if (req.method !== 'GET') return refuse(405, 'frames are read with GET');
+  const origin = req.headers.origin ?? '';
+  if (!origins.has(origin)) return refuse(403, 'cross-origin frame stream refused');
+  if (!tokenMatches(token, cookieToken(req))) return refuse(cookieToken(req) === undefined ? 401 : 403, 'missing or wrong token');
+  req.socket.setNoDelay(true);
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
   });
+  res.flushHeaders();
+  clients.add(res);
+  res.on('close', () => clients.delete(res));
+  res.on('error', () => clients.delete(res));
 });
 
-function broadcast(frame: Buffer): void {
-  const keep = frameHasSounds(frame); // its sounds must not vanish with its pixels
-  for (const ws of clients) {
-    if (ws.readyState !== ws.OPEN || (ws.bufferedAmount > maxBufferedBytes && !keep)) continue; // drop, never queue
-    ws.send(frame, { binary: true });
+/** `framed` is [u32 length][frame], as the page's reader expects. */
+function broadcast(framed: Buffer): void {
+  const keep = frameHasSounds(framed.subarray(LENGTH_BYTES)); // its sounds must not vanish with its pixels
+  for (const res of clients) {
+    if (res.destroyed || (res.writableLength > maxBufferedBytes && !keep)) continue; // drop, never queue
+    res.write(framed);
   }
 }
 
@@ -86,8 +93,9 @@ const runners = net.createServer((sock) => {
           sock.destroy();
           return;
         }
-        frame = Buffer.allocUnsafe(length);
-        filled = 0;
+        frame = Buffer.allocUnsafe(LENGTH_BYTES + length); // the length stays in front: the page's stream is framed the same way
+        frame.writeUInt32LE(length, 0);
+        filled = LENGTH_BYTES;
       }
       const take = Math.min(frame.length - filled, chunk.length - at);
       chunk.copy(frame, filled, at, at + take);

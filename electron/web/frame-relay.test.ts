@@ -1,10 +1,9 @@
 /**
- * The frame relay with a real back end, runner and compiler: pong's frames reach a page's frame socket without
- * passing through the back end, and the socket has the editor server's checks (Host, Origin, token cookie).
+ * The frame relay with a real back end, runner and compiler: pong's frames reach a page's frame stream without
+ * passing through the back end, and the stream has the editor server's checks (Host, Origin, token cookie).
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
 import { decodeFrame } from '../shared/contract';
@@ -30,12 +29,16 @@ afterAll(async () => {
   await relay?.close();
 });
 
-function connect(headers: Record<string, string>, host = `127.0.0.1:${relay.port}`): Promise<WebSocket> {
+/** Opens the frame stream as the page does (GET /frames); resolves with the response once the relay accepts. */
+function connect(headers: Record<string, string>, host = `127.0.0.1:${relay.port}`): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/frames`, { headers: { host, ...headers } });
-    ws.once('open', () => resolve(ws));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
-    ws.once('error', reject);
+    http
+      .get({ host: '127.0.0.1', port: relay.port, path: '/frames', headers: { host, ...headers } }, (res) => {
+        if (res.statusCode === 200) return resolve(res);
+        res.resume();
+        reject(new Error(`refused with ${res.statusCode}`));
+      })
+      .on('error', reject);
   });
 }
 
@@ -43,23 +46,30 @@ const editorOrigin = () => `http://127.0.0.1:${shell.port}`;
 
 describe('frame relay', () => {
   it('carries the running game to the page, none of it through the back end', async () => {
-    const ws = await connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` });
+    const res = await connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` });
+    expect(res.headers['access-control-allow-origin']).toBe(editorOrigin()); // the page's fetch may read it
     const frames: number[] = [];
     let size = '';
+    let buf = Buffer.alloc(0);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${frames.length} frames in 60 s`)), 60_000);
-      ws.on('message', (data: Buffer) => {
-        const f = decodeFrame(new Uint8Array(data));
-        if (!f) return;
-        frames.push(f.frame);
-        size = `${f.width}x${f.height}`;
+      res.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
+          const length = buf.readUInt32LE(0);
+          const f = decodeFrame(new Uint8Array(buf.subarray(4, 4 + length)));
+          buf = buf.subarray(4 + length);
+          if (!f) continue;
+          frames.push(f.frame);
+          size = `${f.width}x${f.height}`;
+        }
         if (frames.length >= 10) {
           clearTimeout(timer);
           resolve();
         }
       });
     });
-    ws.close();
+    res.destroy();
     expect(size).toBe('320x180');
     expect(frames.every((n, i) => i === 0 || n > frames[i - 1])).toBe(true); // in order, the game advancing
     expect(backendFrames).toBe(0);
@@ -74,7 +84,7 @@ describe('frame relay', () => {
       }).on('error', reject);
     });
     expect(res.body).toContain(`<meta name="kiln-frames" content="${relay.port}">`);
-    expect(res.csp).toContain(`ws://127.0.0.1:${relay.port}`);
+    expect(res.csp).toContain(`http://127.0.0.1:${relay.port}`);
   });
 
   it('refuses a page of another origin, a missing or wrong token and a wrong Host', async () => {

@@ -48,7 +48,7 @@ const csp = (framePort?: number) => [
   "img-src 'self' data:",
   "font-src 'self' data:",
   "worker-src 'self' blob:",
-  framePort ? `connect-src 'self' ws://127.0.0.1:${framePort} ws://localhost:${framePort}` : "connect-src 'self'",
+  framePort ? `connect-src 'self' http://127.0.0.1:${framePort} http://localhost:${framePort}` : "connect-src 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -128,8 +128,12 @@ export async function startWebShell(options: WebShellOptions): Promise<WebShell>
         'cache-control': 'no-cache',
       };
       if (options.frames && rel === 'index.html') {
-        // The page's frame socket: the relay's port, told in a meta tag the bridge reads.
-        const html = (await fs.readFile(file, 'utf8')).replace('</head>', `<meta name="kiln-frames" content="${options.frames.port}"></head>`);
+        // The page's frame stream: the relay's port, told in a meta tag the bridge reads, and allowed by index.html's
+        // own policy too (a meta policy and the header's both apply: a fetch must pass each).
+        const port = options.frames.port;
+        const html = (await fs.readFile(file, 'utf8'))
+          .replace("connect-src 'self'", `connect-src 'self' http://127.0.0.1:${port} http://localhost:${port}`)
+          .replace('</head>', `<meta name="kiln-frames" content="${port}"></head>`);
         res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(html) });
         return res.end(req.method === 'HEAD' ? undefined : html);
       }

@@ -465,6 +465,88 @@ KILN_API int32_t kiln_sound_load(kiln_runtime *rt, const char *path);
 KILN_API int32_t kiln_sound_poll(kiln_runtime *rt, kiln_sound_command *out, int32_t cap, uint32_t *dropped);
 /* KILN_OK and *out, or KILN_ERR_NOT_FOUND for a handle that is not in the table. */
 KILN_API int32_t kiln_sound_info_get(kiln_runtime *rt, int32_t sound, kiln_sound_info *out);
+/* --- images, gamepads, live size (issue 13) -------------------------------------------------------------------------
+ * Images: plugins call image_load("sprites.png") (kiln.h); the path is relative to the asset folder (the project
+ * folder) and confined to it. Handles are indexes into one table per runtime, kept in work_dir/state/images.list, so
+ * a restarted runtime gives the same handle to the same path before its first frame (plugin state keeps them).
+ * A missing or broken file gets a checkered placeholder (magenta/black) and a log line; kiln_image_reload replaces
+ * the pixels under the same handle when the file changes on disk. */
+#define KILN_IMAGE_PATH_MAX 256
+typedef struct kiln_image_info {
+    int32_t handle;           /* >= 0; -1 when the path is not an image the game loaded */
+    int32_t width, height;
+    int32_t placeholder;      /* 1: the file is missing or broken and the placeholder is drawn (error says why) */
+    uint32_t generation;      /* +1 on every reload of the file */
+    int32_t reserved;
+    double decode_s;          /* reading + decoding the file, seconds (the last load or reload) */
+    char path[KILN_IMAGE_PATH_MAX]; /* as normalised: project-relative, '/' separators */
+    char error[512];          /* empty when the file decoded */
+} kiln_image_info;
+/* The project folder images are loaded from; loads the images of work_dir/state/images.list in handle order
+   (images a previous runtime loaded). KILN_OK or KILN_ERR_INVALID (not a folder; kiln_last_error says why). */
+KILN_API int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir);
+/* The file at `path` changed on disk: decode it again and swap the pixels in between two frames, same handle.
+   Fills *out (out->handle -1 and KILN_ERR_NOT_FOUND when the game never loaded that path). KILN_OK also when the
+   file is broken: out->placeholder and out->error say so. Not from a plugin callback. */
+KILN_API int32_t kiln_image_reload(kiln_runtime *rt, const char *path, kiln_image_info *out);
+KILN_API int32_t kiln_image_count(kiln_runtime *rt);
+/* KILN_OK and *out for a handle, KILN_ERR_NOT_FOUND for a bad one. */
+KILN_API int32_t kiln_image_get(kiln_runtime *rt, int32_t handle, kiln_image_info *out);
+
+/* Gamepad `pad` (0..KILN_PAD_COUNT-1) as the browser sees it now: connected, the buttons held (bit i = button i of
+   the W3C "standard" mapping, PAD_A.. in kiln.h) and the four stick axes (-1..1). Presses and releases between two
+   frames are latched like keys'. Recorded and replayed by the history. Any thread. */
+KILN_API void kiln_set_pad(kiln_runtime *rt, int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly, float rx,
+                           float ry);
+
+/* A new framebuffer size (kiln.json width/height changed): between two frames, cleared to black; plugins see the new
+   kiln->width/height from the next frame on. KILN_OK, or KILN_ERR_INVALID (out of 1..8192: nothing changed). */
+KILN_API int32_t kiln_resize(kiln_runtime *rt, int32_t width, int32_t height);
+/* --- The world (issue 15): entities shared by system plugins ------------------------------------------------------
+ * A plugin exporting KILN_SYSTEM(...) (kiln.h) opens the runtime's world: components registered by name with a field
+ * table, entities with generational ids, queries. It is host-owned state (slot "@world": state/@world.state + .heap +
+ * commit store), so it survives reloads and restarts, joins snapshots and the timeline, and a crashing system rolls
+ * the whole world back to the start of its turn (or, for a version that migrated components, to before the
+ * migration). Systems run by phase (SYSTEM_INPUT, UPDATE, PHYSICS, RENDER), then order, then load order.
+ * These calls read and write between frames under the frame lock; none may be called from a plugin callback. */
+
+/* One component migrated when its owner loaded with another layout (a typed record for the reload log). */
+typedef struct kiln_world_migration {
+    char component[48];
+    char plugin[64];          /* its owner, whose load migrated it */
+    int32_t version;          /* that plugin version */
+    uint32_t entities;        /* components converted in the one pass */
+    uint32_t kept, added, removed, converted; /* fields of each kind (added: set to the owner's defaults) */
+    uint32_t old_size, new_size;
+    double seconds;           /* the pass */
+    char detail[464];         /* "kept x, y; added spin; removed none; converted hp (i32 -> f32)" */
+} kiln_world_migration;
+/* Pops the oldest migration record: 1, or 0 when there is none. */
+KILN_API int32_t kiln_world_poll_migration(kiln_runtime *rt, kiln_world_migration *out);
+
+typedef struct kiln_world_component_info {
+    char name[48];
+    char owner[64];           /* the plugin that declared it */
+    int32_t id;
+    uint32_t size, count, field_count; /* count: entities that have it */
+} kiln_world_component_info;
+/* Entities alive; components registered (ids 0..components-1). KILN_OK, *entities and *components filled (0 and
+   0 when no system has opened a world). */
+KILN_API int32_t kiln_world_stats(kiln_runtime *rt, uint32_t *entities, uint32_t *components);
+/* Component `id`: *info and its field table (field_cap records). KILN_ERR_NOT_FOUND past the last;
+   KILN_ERR_INVALID when field_cap is too small (only *info filled). */
+KILN_API int32_t kiln_world_component(kiln_runtime *rt, int32_t id, kiln_world_component_info *info,
+                                      kiln_state_field *fields, int32_t field_cap);
+/* The ids of the entities having component `with` (-1: every entity), in index order from the first with index >=
+   `from_index`, at most cap of them; returns how many match in all (>= what was copied). */
+KILN_API int32_t kiln_world_entities(kiln_runtime *rt, int32_t with, uint32_t from_index, uint64_t *ids, int32_t cap);
+/* Entity e's component `id` copied into bytes: its size, KILN_ERR_NOT_FOUND (stale id, or no such component on it),
+   KILN_ERR_INVALID (cap too small). */
+KILN_API int32_t kiln_world_read(kiln_runtime *rt, uint64_t entity, int32_t id, uint8_t *bytes, int32_t cap);
+/* Like kiln_state_write, for field `field` of entity e's component `id`; committed at once, logged as
+   "Position#12.x: 3 → 40 (inspector)". */
+KILN_API int32_t kiln_world_write(kiln_runtime *rt, uint64_t entity, int32_t id, const char *field, uint32_t index,
+                                  const kiln_state_value *value, kiln_state_write_result *out);
 
 #ifdef __cplusplus
 }

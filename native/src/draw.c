@@ -154,3 +154,36 @@ void kiln_draw_blit(const kiln_canvas *rt, const uint32_t *px, int32_t w, int32_
         for (int64_t i = x0; i < x1; i++)
             put(rt, (int32_t)(x + i), (int32_t)(y + j), px[j * w + i]);
 }
+
+/* Destination span [d0, d1) of the source span [c0, c1) of a part starting at s (length n) drawn at d. */
+static void dest_span(int64_t s, int64_t n, int64_t c0, int64_t c1, int64_t d, int flip, int64_t *d0, int64_t *d1) {
+    if (flip) { *d0 = d + (s + n - c1); *d1 = d + (s + n - c0); }
+    else { *d0 = d + (c0 - s); *d1 = d + (c1 - s); }
+}
+
+void kiln_draw_image(const kiln_canvas *rt, const uint8_t *rgba, int32_t iw, int32_t ih, int32_t sx, int32_t sy,
+                     int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags) {
+    if (!rgba || iw <= 0 || ih <= 0 || sw <= 0 || sh <= 0) return;
+    int fx = (flags & KILN_DRAW_FLIP_X) != 0, fy = (flags & KILN_DRAW_FLIP_Y) != 0;
+    /* the part, clipped to the image (64-bit: sx + sw may overflow 32 bits) */
+    int64_t c0 = sx < 0 ? 0 : sx, c1 = (int64_t)sx + sw > iw ? iw : (int64_t)sx + sw;
+    int64_t r0 = sy < 0 ? 0 : sy, r1 = (int64_t)sy + sh > ih ? ih : (int64_t)sy + sh;
+    if (c0 >= c1 || r0 >= r1) return;
+    /* where it lands, clipped to the canvas */
+    int64_t dx0, dx1, dy0, dy1;
+    dest_span(sx, sw, c0, c1, x, fx, &dx0, &dx1);
+    dest_span(sy, sh, r0, r1, y, fy, &dy0, &dy1);
+    if (dx0 < 0) dx0 = 0;
+    if (dy0 < 0) dy0 = 0;
+    if (dx1 > rt->width) dx1 = rt->width;
+    if (dy1 > rt->height) dy1 = rt->height;
+    for (int64_t dy = dy0; dy < dy1; dy++) {
+        int64_t r = fy ? (int64_t)sy + sh - 1 - (dy - y) : (int64_t)sy + (dy - y);
+        const uint8_t *row = rgba + (size_t)r * (size_t)iw * 4;
+        for (int64_t dx = dx0; dx < dx1; dx++) {
+            int64_t c = fx ? (int64_t)sx + sw - 1 - (dx - x) : (int64_t)sx + (dx - x);
+            const uint8_t *p = row + (size_t)c * 4;
+            put(rt, (int32_t)dx, (int32_t)dy, (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+        }
+    }
+}

@@ -22,4 +22,11 @@ void kiln_draw_text(const kiln_canvas *cv, const char *s, size_t len, int32_t x,
 /* A w*h image of 0xRRGGBBAA pixels with its top-left at (x, y). */
 void kiln_draw_blit(const kiln_canvas *cv, const uint32_t *px, int32_t w, int32_t h, int32_t x, int32_t y);
 
+/* Flags of kiln_draw_image (the same values as kiln.h's SPRITE_FLIP_X / SPRITE_FLIP_Y). */
+enum { KILN_DRAW_FLIP_X = 1, KILN_DRAW_FLIP_Y = 2 };
+/* The sw*sh part at (sx, sy) of an iw*ih image of RGBA8 bytes (row-major, R,G,B,A in memory, as PNG decoders give
+   them) with its top-left at (x, y), mirrored by flags; the part is clipped to the image, the result to the canvas. */
+void kiln_draw_image(const kiln_canvas *cv, const uint8_t *rgba, int32_t iw, int32_t ih, int32_t sx, int32_t sy,
+                     int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags);
+
 #endif

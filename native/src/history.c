@@ -27,6 +27,10 @@ typedef struct hist_input {
     int32_t mouse_x, mouse_y;
     uint32_t buttons, buttons_pressed, buttons_released;
     uint16_t nkeys, npressed, nreleased, reserved;
+    /* gamepads, as kiln_input has them */
+    uint8_t pad_connected[KILN_PAD_COUNT];
+    uint32_t pad_buttons[KILN_PAD_COUNT], pad_pressed[KILN_PAD_COUNT], pad_released[KILN_PAD_COUNT];
+    float pad_axes[KILN_PAD_COUNT][PAD_AXIS_COUNT];
 } hist_input;
 
 #define TIMINGS 256
@@ -142,6 +146,11 @@ static uint32_t input_encode(const kiln_input *in, uint8_t *out) {
     memset(&hi, 0, sizeof hi);
     hi.mouse_x = in->mouse_x; hi.mouse_y = in->mouse_y;
     hi.buttons = in->buttons; hi.buttons_pressed = in->buttons_pressed; hi.buttons_released = in->buttons_released;
+    memcpy(hi.pad_connected, in->pad_connected, sizeof hi.pad_connected);
+    memcpy(hi.pad_buttons, in->pad_buttons, sizeof hi.pad_buttons);
+    memcpy(hi.pad_pressed, in->pad_pressed, sizeof hi.pad_pressed);
+    memcpy(hi.pad_released, in->pad_released, sizeof hi.pad_released);
+    memcpy(hi.pad_axes, in->pad_axes, sizeof hi.pad_axes);
     uint16_t *list = (uint16_t *)(void *)(out + sizeof hi);
     int n = 0;
     for (int k = 0; k < KEY_COUNT; k++) if (in->keys[k]) list[n++] = (uint16_t)k;
@@ -161,6 +170,11 @@ static void input_apply(kiln_input *in, const uint8_t *bytes) {
     memset(in, 0, sizeof *in);
     in->mouse_x = hi.mouse_x; in->mouse_y = hi.mouse_y;
     in->buttons = hi.buttons; in->buttons_pressed = hi.buttons_pressed; in->buttons_released = hi.buttons_released;
+    memcpy(in->pad_connected, hi.pad_connected, sizeof hi.pad_connected);
+    memcpy(in->pad_buttons, hi.pad_buttons, sizeof hi.pad_buttons);
+    memcpy(in->pad_pressed, hi.pad_pressed, sizeof hi.pad_pressed);
+    memcpy(in->pad_released, hi.pad_released, sizeof hi.pad_released);
+    memcpy(in->pad_axes, hi.pad_axes, sizeof hi.pad_axes);
     const uint8_t *p = bytes + sizeof hi;
     for (int i = 0; i < hi.nkeys + hi.npressed + hi.nreleased; i++, p += 2) {
         uint16_t k;
@@ -387,6 +401,8 @@ static int32_t seek_locked(kiln_runtime *rt, kiln_history *h, uint64_t f) {
     memset(in->press_latch, 0, sizeof in->press_latch);
     memset(in->release_latch, 0, sizeof in->release_latch);
     in->button_press_latch = in->button_release_latch = 0;
+    memset(in->pad_press_latch, 0, sizeof in->pad_press_latch);
+    memset(in->pad_release_latch, 0, sizeof in->pad_release_latch);
     uint8_t *t = h->last; h->last = h->snap; h->snap = t;
     uint64_t c = h->last_cap; h->last_cap = h->snap_cap; h->snap_cap = c;
     h->last_len = len; h->last_frame = f; h->last_valid = 1;

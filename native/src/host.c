@@ -9,13 +9,17 @@
 
 #include "draw.h"
 #include "output.h"
+#include "rng.h"
 #include "runtime_internal.h"
+#include "world.h"
 
 static __thread kiln_runtime *tl_rt;
 static __thread kiln_slot *tl_slot;
 
 void kiln__host_enter(kiln_runtime *rt, kiln_slot *slot) { tl_rt = rt; tl_slot = slot; }
 void kiln__host_leave(void) { tl_rt = NULL; tl_slot = NULL; }
+kiln_runtime *kiln__host_runtime(void) { return tl_rt; }
+kiln_slot *kiln__host_slot(void) { return tl_slot; }
 
 /* --- pixels: the drawing itself is draw.c (shared with the web export's WebAssembly host) ----------- */
 static inline int canvas_of(kiln_canvas *cv) {
@@ -70,6 +74,19 @@ static int32_t host_mouse_down(int32_t b) {
 }
 static int32_t host_mouse_pressed(int32_t b) { return tl_rt && b > 0 ? (tl_rt->in.buttons_pressed & (uint32_t)b) != 0 : 0; }
 static int32_t host_mouse_released(int32_t b) { return tl_rt && b > 0 ? (tl_rt->in.buttons_released & (uint32_t)b) != 0 : 0; }
+
+/* gamepads: the state latched for this frame by kiln_frame (kiln_set_pad writes it from any thread) */
+static int pad_ok(int32_t pad) { return tl_rt && pad >= 0 && pad < KILN_PAD_COUNT; }
+static uint32_t pad_bit(int32_t button) { return button >= 0 && button < PAD_BUTTON_COUNT ? 1u << button : 0; }
+static int32_t host_pad_connected(int32_t pad) { return pad_ok(pad) ? __atomic_load_n(&tl_rt->in.pad_connected[pad], __ATOMIC_RELAXED) : 0; }
+static int32_t host_pad_down(int32_t pad, int32_t b) {
+    return pad_ok(pad) ? (__atomic_load_n(&tl_rt->in.pad_buttons[pad], __ATOMIC_RELAXED) & pad_bit(b)) != 0 : 0;
+}
+static int32_t host_pad_pressed(int32_t pad, int32_t b) { return pad_ok(pad) ? (tl_rt->in.pad_pressed[pad] & pad_bit(b)) != 0 : 0; }
+static int32_t host_pad_released(int32_t pad, int32_t b) { return pad_ok(pad) ? (tl_rt->in.pad_released[pad] & pad_bit(b)) != 0 : 0; }
+static float host_pad_axis(int32_t pad, int32_t axis) {
+    return pad_ok(pad) && axis >= 0 && axis < PAD_AXIS_COUNT ? tl_rt->in.pad_axes[pad][axis] : 0.0f;
+}
 
 static void host_blit(const uint32_t *px, int32_t w, int32_t h, int32_t x, int32_t y) {
     kiln_canvas cv;
@@ -140,11 +157,7 @@ static double host_time(void) { return tl_rt ? tl_rt->time : 0.0; }
 
 static uint32_t host_random(void) {
     kiln_runtime *rt = tl_rt;
-    if (!rt) return 0;
-    uint32_t x = rt->rng; /* xorshift32 */
-    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-    rt->rng = x;
-    return x;
+    return rt ? kiln_rng_next(&rt->rng) : 0;
 }
 
 static void host_log(int32_t level, const char *msg, size_t len) {
@@ -198,6 +211,13 @@ void kiln__host_init(kiln_runtime *rt) {
     h->music_play = host_music_play;
     h->music_stop = host_music_stop;
     h->sfx_tone = host_sfx_tone;
+    kiln__assets_host_init(h);
+    h->pad_connected = host_pad_connected;
+    h->pad_down = host_pad_down;
+    h->pad_pressed = host_pad_pressed;
+    h->pad_released = host_pad_released;
+    h->pad_axis = host_pad_axis;
+    kiln__world_host_init(h);
 }
 
 /* --- message queue ----------------------------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 
 #include "runtime_internal.h"
 #include "commit.h"
+#include "world.h"
 
 _Static_assert(sizeof(kiln_state_field) == sizeof(kiln_field_rec), "kiln_state_field mirrors kiln_field_rec");
 
@@ -30,7 +31,7 @@ static const char *type_says(uint32_t type) {
 int32_t kiln_state_plugin_count(kiln_runtime *rt) {
     if (!rt) return KILN_ERR_INVALID;
     pthread_mutex_lock(&rt->lock);
-    int32_t n = rt->nslots;
+    int32_t n = rt->nslots - (rt->world ? 1 : 0); /* the world has its own inspector (kiln_world_*) */
     pthread_mutex_unlock(&rt->lock);
     return n;
 }
@@ -45,7 +46,10 @@ int32_t kiln_state_read(kiln_runtime *rt, int32_t index, kiln_state_info *info, 
         pthread_mutex_unlock(&rt->lock);
         return KILN_ERR_NOT_FOUND;
     }
-    const kiln_slot *s = rt->slots[index];
+    const kiln_slot *s = NULL;
+    for (int k = 0, seen = 0; k < rt->nslots && !s; k++)
+        if (!(rt->world && strcmp(rt->slots[k]->name, KILN_WORLD_SLOT) == 0) && seen++ == index) s = rt->slots[k];
+    if (!s) { pthread_mutex_unlock(&rt->lock); return KILN_ERR_NOT_FOUND; }
     snprintf(info->plugin, sizeof info->plugin, "%s", s->name);
     info->version = s->current ? s->current->version : 0;
     info->paused = s->paused;
@@ -151,6 +155,36 @@ static int32_t refuse(kiln_runtime *rt, kiln_state_write_result *out, int32_t co
     return code;
 }
 
+int32_t kiln__field_write(kiln_runtime *rt, const char *what, const kiln_field_rec *fields, uint32_t n, uint8_t *block,
+                          const char *field, uint32_t index, const kiln_state_value *value, kiln_state_write_result *out) {
+    const kiln_field_rec *f = NULL;
+    for (uint32_t k = 0; k < n && !f; k++)
+        if (strncmp(fields[k].name, field, KILN_FIELD_NAME) == 0) f = &fields[k];
+    if (!f) return refuse(rt, out, KILN_ERR_NOT_FOUND, "%s has no field \"%.47s\" in its KILN_FIELD table.", what, field);
+    out->type = f->type;
+    if (index >= f->count)
+        return refuse(rt, out, KILN_ERR_INVALID, "%s.%s has %u element%s: index %u is past its end.", what, f->name,
+                      (unsigned)f->count, f->count == 1 ? "" : "s", (unsigned)index);
+    uint32_t size = kiln__field_type_size(f->type);
+    uint8_t bytes[8];
+    char why[300];
+    if (!size || encode(value, f->type, bytes, why, sizeof why) != 0) {
+        if (!size) snprintf(why, sizeof why, "the field's type (%u) is unknown", (unsigned)f->type);
+        return refuse(rt, out, KILN_ERR_INVALID, "%s.%s is %s: %s.", what, f->name, type_says(f->type), why);
+    }
+    uint8_t *p = block + f->offset + (uint64_t)size * index; /* inside the block: checked when the table was copied */
+    char was[64], now[64], name[80];
+    format_elem(p, f->type, was, sizeof was);
+    out->old_value = load_elem(p, f->type);
+    memcpy(p, bytes, size);
+    format_elem(p, f->type, now, sizeof now);
+    out->new_value = load_elem(p, f->type);
+    if (f->count > 1) snprintf(name, sizeof name, "%s[%u]", f->name, (unsigned)index);
+    else snprintf(name, sizeof name, "%s", f->name);
+    kiln__queue_messagef_from(rt, what, KILN_LOG_INFO, "%s.%s: %s \xe2\x86\x92 %s (inspector)", what, name, was, now);
+    return out->code = KILN_OK;
+}
+
 int32_t kiln_state_write(kiln_runtime *rt, const char *plugin, const char *field, uint32_t index,
                          const kiln_state_value *value, kiln_state_write_result *out) {
     kiln_state_write_result scratch;
@@ -162,49 +196,15 @@ int32_t kiln_state_write(kiln_runtime *rt, const char *plugin, const char *field
     kiln_slot *s = NULL;
     for (int k = 0; k < rt->nslots && !s; k++) if (strcmp(rt->slots[k]->name, plugin) == 0) s = rt->slots[k];
     int32_t rc;
-    if (!s || !s->state) {
+    if (!s || !s->state || strcmp(s->name, KILN_WORLD_SLOT) == 0) {
         rc = refuse(rt, out, KILN_ERR_NOT_FOUND, "%.63s: no plugin of that name is loaded.", plugin);
-        goto done;
-    }
-    if (!s->fields || !s->field_count) {
+    } else if (!s->fields || !s->field_count) {
         rc = refuse(rt, out, KILN_ERR_INVALID, "%s has no KILN_FIELD table, so its state cannot be edited by field: "
                     "describe the state struct with KILN_FIELD (see kiln.h) and save.", s->name);
-        goto done;
+    } else {
+        rc = kiln__field_write(rt, s->name, s->fields, s->field_count, s->state, field, index, value, out);
+        if (rc == KILN_OK) kiln__commit_now(rt, s, s->current ? s->current->version : 0); /* a runner that dies next comes back with it */
     }
-    const kiln_field_rec *f = NULL;
-    for (uint32_t k = 0; k < s->field_count && !f; k++)
-        if (strncmp(s->fields[k].name, field, KILN_FIELD_NAME) == 0) f = &s->fields[k];
-    if (!f) {
-        rc = refuse(rt, out, KILN_ERR_NOT_FOUND, "%s has no field \"%.47s\" in its KILN_FIELD table.", s->name, field);
-        goto done;
-    }
-    out->type = f->type;
-    if (index >= f->count) {
-        rc = refuse(rt, out, KILN_ERR_INVALID, "%s.%s has %u element%s: index %u is past its end.", s->name, f->name,
-                    (unsigned)f->count, f->count == 1 ? "" : "s", (unsigned)index);
-        goto done;
-    }
-    uint32_t size = kiln__field_type_size(f->type);
-    uint8_t bytes[8];
-    char why[300];
-    if (!size || encode(value, f->type, bytes, why, sizeof why) != 0) {
-        if (!size) snprintf(why, sizeof why, "the field's type (%u) is unknown", (unsigned)f->type);
-        rc = refuse(rt, out, KILN_ERR_INVALID, "%s.%s is %s: %s.", s->name, f->name, type_says(f->type), why);
-        goto done;
-    }
-    uint8_t *p = s->state + f->offset + (uint64_t)size * index; /* inside the block: checked when the table was copied */
-    char was[64], now[64], name[80];
-    format_elem(p, f->type, was, sizeof was);
-    out->old_value = load_elem(p, f->type);
-    memcpy(p, bytes, size);
-    format_elem(p, f->type, now, sizeof now);
-    out->new_value = load_elem(p, f->type);
-    kiln__commit_now(rt, s, s->current ? s->current->version : 0); /* a runner that dies next comes back with it */
-    if (f->count > 1) snprintf(name, sizeof name, "%s[%u]", f->name, (unsigned)index);
-    else snprintf(name, sizeof name, "%s", f->name);
-    kiln__queue_messagef_from(rt, s->name, KILN_LOG_INFO, "%s.%s: %s \xe2\x86\x92 %s (inspector)", s->name, name, was, now);
-    out->code = rc = KILN_OK;
-done:
     pthread_mutex_unlock(&rt->lock);
     return rc;
 }

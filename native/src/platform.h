@@ -32,6 +32,14 @@ int kiln_plat_open_fds(void);
    written where the file system can allocate without them. (commit.c's slot files.) */
 int kiln_plat_file_reserve(const char *path, uint64_t size, char err[KILN_PLAT_ERR]);
 
+/* Reads `rel` (relative, no `..`: the caller checks) under the folder `root` (a real path, no links in it) into a
+   malloc'd buffer: only when what it names, links followed, is a regular file inside root (never a FIFO, device or a
+   link out of the folder) of at most `max` bytes. 0 and *data / *len, or negative (-ENOENT: missing) with err set.
+   (platform_posix_assets.c, platform_win32_assets.c) */
+int kiln_plat_read_inside(const char *root, const char *rel, uint8_t **data, size_t *len, size_t max, char err[KILN_PLAT_ERR]);
+/* The real path of an existing folder (links resolved) into out; 0 or negative with err set. */
+int kiln_plat_real_dir(const char *dir, char *out, size_t cap, char err[KILN_PLAT_ERR]);
+
 /* --- shared memory-mapped files (state blocks) ------------------------------------------------------- */
 typedef struct kiln_plat_map {
     void *base;
@@ -91,6 +99,7 @@ int kiln_plat_thread_count(void);
 /* --- read-only pages (each image's own copy of the host table) -------------------------------------------- */
 void *kiln_plat_pages_alloc(size_t size);          /* zeroed, read/write; NULL on failure */
 int kiln_plat_pages_protect_ro(void *p, size_t size);
+int kiln_plat_pages_protect_rw(void *p, size_t size); /* writable again for a moment (kiln_resize's new size) */
 void kiln_plat_pages_free(void *p, size_t size);
 /* Creates (or truncates) `path` to `size` zeroed bytes and maps it shared read/write anywhere (heartbeat file). */
 int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]);
@@ -126,9 +135,8 @@ int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
 /* Identity of a file's current contents (size, modification time, file id): equal stamps = same file. 0 or -1. */
 int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]);
 /* --- files of the project (sound.c) ---------------------------------------------------------------------------
- * The canonical absolute path of an existing folder (symlinks resolved) into out. 0, or -1 with err saying why. */
-int kiln_plat_real_dir(const char *path, char *out, size_t cap, char err[KILN_PLAT_ERR]);
-/* Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
+ * (kiln_plat_real_dir, from platform_*_assets.c, gives the canonical folder.)
+   Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
    every symlink) to a regular file inside root (a canonical folder from kiln_plat_real_dir). 0, or -1 with err
    saying why: missing, outside the folder, not a regular file (FIFO, device, folder), unreadable. Never blocks on
    a FIFO. */

@@ -678,16 +678,6 @@ int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
 }
 
 /* --- files of the project (sound.c) ------------------------------------------------------------------------------ */
-int kiln_plat_real_dir(const char *path, char *out, size_t cap, char err[KILN_PLAT_ERR]) {
-    char buf[PATH_MAX];
-    struct stat st;
-    if (!realpath(path, buf)) { set_err(err, path, errno); return -1; }
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) { snprintf(err, KILN_PLAT_ERR, "%s is not a folder", path); return -1; }
-    if (strlen(buf) >= cap) { snprintf(err, KILN_PLAT_ERR, "%s: path too long", path); return -1; }
-    snprintf(out, cap, "%s", buf);
-    return 0;
-}
-
 int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,
                             char err[KILN_PLAT_ERR]) {
     char full[PATH_MAX], real[PATH_MAX];
@@ -774,6 +764,7 @@ void *kiln_plat_pages_alloc(size_t size) {
     return p == MAP_FAILED ? NULL : p;
 }
 int kiln_plat_pages_protect_ro(void *p, size_t size) { return mprotect(p, size, PROT_READ) == 0 ? 0 : -errno; }
+int kiln_plat_pages_protect_rw(void *p, size_t size) { return mprotect(p, size, PROT_READ | PROT_WRITE) == 0 ? 0 : -errno; }
 void kiln_plat_pages_free(void *p, size_t size) { if (p) munmap(p, size); }
 
 int kiln_plat_map_new_file(const char *path, size_t size, kiln_plat_map *map, char err[KILN_PLAT_ERR]) {

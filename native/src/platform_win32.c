@@ -223,6 +223,10 @@ int kiln_plat_pages_protect_ro(void *p, size_t size) {
     DWORD old;
     return VirtualProtect(p, size, PAGE_READONLY, &old) ? 0 : -1;
 }
+int kiln_plat_pages_protect_rw(void *p, size_t size) {
+    DWORD old;
+    return VirtualProtect(p, size, PAGE_READWRITE, &old) ? 0 : -1;
+}
 void kiln_plat_pages_free(void *p, size_t size) { (void)size; if (p) VirtualFree(p, 0, MEM_RELEASE); }
 
 /* Counting threads needs a toolhelp snapshot of every process (~100 µs+): too slow for every call, so Windows does
@@ -310,16 +314,6 @@ int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
 static int final_path(HANDLE h, char *out, size_t cap) {
     DWORD n = GetFinalPathNameByHandleA(h, out, (DWORD)cap, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
     return n > 0 && n < cap ? 0 : -1;
-}
-
-int kiln_plat_real_dir(const char *path, char *out, size_t cap, char err[KILN_PLAT_ERR]) {
-    HANDLE h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
-                           FILE_FLAG_BACKUP_SEMANTICS, NULL);
-    if (h == INVALID_HANDLE_VALUE) { set_win_err(err, path, GetLastError()); return -1; }
-    int rc = final_path(h, out, cap);
-    CloseHandle(h);
-    if (rc) snprintf(err, KILN_PLAT_ERR, "%s: cannot resolve the folder", path);
-    return rc;
 }
 
 int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,

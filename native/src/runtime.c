@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "runtime_internal.h"
+#include "rng.h"
 #include "output.h"
 #include "commit.h"
+#include "world.h"
 #include "crash_site.h"
 
 
@@ -295,6 +297,7 @@ static kiln_image *image_new(kiln_runtime *rt) {
 /* Frees an image that was never opened, or whose handle is already gone or must not be touched. */
 static void image_release(kiln_image *im, int keep_mapped) {
     if (!im) return;
+    kiln__world_image_free(im);
     if (im->img.temp_path[0]) kiln_plat_remove(im->img.temp_path); /* POSIX: the mapping outlives the name */
     if (!keep_mapped) kiln_plat_pages_free(im->host, HOST_PAGE);
     free(im->cb.fields);
@@ -382,7 +385,7 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
     kiln_plat_remove_stale_copies(rt->state_dir);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->msg_lock, NULL);
-    rt->rng = 0x2545F491u;
+    rt->rng = KILN_RNG_DEFAULT_SEED;
     rt->last_state_action = KILN_STATE_NEW;
     kiln__host_init(rt);
     return rt;
@@ -410,7 +413,9 @@ void kiln_destroy(kiln_runtime *rt) {
         kiln__slot_free(s);
     }
     rt->nslots = 0;
+    kiln__world_free(rt);
     kiln__history_free(rt);
+    kiln__assets_free(rt);
     pthread_mutex_unlock(&rt->lock);
     for (int i = 0; i < rt->msg_count; i++) free(rt->msgs[(rt->msg_head + i) % KILN_MSG_QUEUE].text);
     kiln_set_heartbeat(rt, NULL);
@@ -463,6 +468,10 @@ static void describe_thunk(void *p) {
     cb->migrate = pd.migrate;
     cb->shutdown = pd.shutdown;
     d->code = kiln__copy_fields(rt, d->name, &pd, cb) != 0 ? KILN_ERR_ABI : KILN_OK;
+    if (d->code == KILN_OK) {
+        kiln_image *im = kiln__image_of(cb);
+        d->code = kiln__system_copy(rt, d->name, im->img.lib, &im->sys);
+    }
 }
 
 /* A load met a fault: the record (pending in tl_crash) goes to the queue and into the result. */
@@ -649,7 +658,12 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
     int32_t action = KILN_STATE_NEW;
     char note[700];
     uint64_t seq = tl_crash_seq;
-    int32_t rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
+    /* the world first: init() may spawn entities with the components this version declares */
+    int32_t rc = kiln__world_load(rt, slot, img);
+    if (rc == KILN_OK) {
+        rc = kiln__state_prepare(rt, slot, cb, desc->restore_before, &action, note, sizeof note);
+        if (rc != KILN_OK) kiln__world_load_failed(rt);
+    }
     if (rc != KILN_OK) {
         int32_t now_running = running_version(slot);
         if (rt->hb_slot == slot) rt->hb_slot = NULL; /* the heartbeat must not compare with a freed slot */
@@ -664,6 +678,7 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
         return rc;
     }
     if (!new_slot) kiln__checkpoint_pin(rt, slot, img->version);
+    kiln__world_load_done(rt, img);
     __atomic_store_n(&slot->active, cb, __ATOMIC_SEQ_CST);
     kiln_image *retired = slot->previous;
     slot->previous = slot->current;
@@ -790,6 +805,7 @@ static void handle_crash(kiln_runtime *rt, kiln_slot *s, call_kind kind, int sig
     kiln_crash rec = tl_crash; /* the fault's facts; a fresh init below may fault and overwrite tl_crash */
     memcpy(s->state, s->snapshot, s->state_size);
     kiln_image *bad = s->current;
+    kiln__world_turn_crashed(rt, s, bad, s->previous != NULL);
     int32_t bad_version = bad ? bad->version : 0;
     char msg[1200], fault[200];
     kiln__describe_fault(rt, sig, fault, sizeof fault);
@@ -843,9 +859,32 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     }
     in->buttons_pressed = __atomic_exchange_n(&in->button_press_latch, 0, __ATOMIC_RELAXED);
     in->buttons_released = __atomic_exchange_n(&in->button_release_latch, 0, __ATOMIC_RELAXED);
+    for (int p = 0; p < KILN_PAD_COUNT; p++) {
+        in->pad_pressed[p] = __atomic_exchange_n(&in->pad_press_latch[p], 0, __ATOMIC_RELAXED);
+        in->pad_released[p] = __atomic_exchange_n(&in->pad_release_latch[p], 0, __ATOMIC_RELAXED);
+    }
     int crashed = kiln__frame_locked(rt, dt);
     pthread_mutex_unlock(&rt->lock);
     return crashed ? KILN_ERR_CRASH : KILN_OK;
+}
+
+/* The frame's order: by system phase, then order, then load order (insertion sort: at most KILN_MAX_PLUGINS). */
+static int frame_order(const kiln_runtime *rt, kiln_slot **out) {
+    int n = 0;
+    for (int i = 0; i < rt->nslots; i++) {
+        kiln_slot *s = rt->slots[i];
+        int32_t p = kiln__system_phase(s), o = s->current && s->current->sys ? s->current->sys->order : 0;
+        int k = n++;
+        while (k > 0) {
+            const kiln_slot *t = out[k - 1];
+            int32_t tp = kiln__system_phase(t), to = t->current && t->current->sys ? t->current->sys->order : 0;
+            if (tp < p || (tp == p && to <= o)) break;
+            out[k] = out[k - 1];
+            k--;
+        }
+        out[k] = s;
+    }
+    return n;
 }
 
 int kiln__frame_locked(kiln_runtime *rt, double dt) {
@@ -853,11 +892,14 @@ int kiln__frame_locked(kiln_runtime *rt, double dt) {
     rt->time += dt;
     int crashed = 0;
     if (rt->nslots) rt->threads = kiln_plat_thread_count(); /* threads the host started between frames are not news */
-    for (int i = 0; i < rt->nslots; i++) {
-        kiln_slot *s = rt->slots[i];
+    kiln_slot *order[KILN_MAX_PLUGINS];
+    int n = frame_order(rt, order);
+    for (int i = 0; i < n; i++) {
+        kiln_slot *s = order[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (!cb || s->paused) continue;
         memcpy(s->snapshot, s->state, s->state_size);
+        kiln__world_turn_begin(rt, s);
         if (cb->update) {
             int sig = frame_call(rt, s, CALL_UPDATE, cb, (float)dt);
             if (sig) { handle_crash(rt, s, CALL_UPDATE, sig); crashed = 1; continue; }
@@ -868,6 +910,7 @@ int kiln__frame_locked(kiln_runtime *rt, double dt) {
         }
         kiln__commit_frame(rt, s);
     }
+    kiln__world_frame_end(rt);
     rt->frame_count++;
     kiln__history_frame_end(rt, dt);
     return crashed;
@@ -875,14 +918,18 @@ int kiln__frame_locked(kiln_runtime *rt, double dt) {
 
 int kiln__redraw_locked(kiln_runtime *rt) {
     int crashed = 0;
-    for (int i = 0; i < rt->nslots; i++) {
-        kiln_slot *s = rt->slots[i];
+    kiln_slot *order[KILN_MAX_PLUGINS];
+    int n = frame_order(rt, order);
+    for (int i = 0; i < n; i++) {
+        kiln_slot *s = order[i];
         const kiln_callbacks *cb = __atomic_load_n(&s->active, __ATOMIC_SEQ_CST);
         if (!cb || s->paused || !cb->draw) continue;
         memcpy(s->snapshot, s->state, s->state_size);
+        kiln__world_turn_begin(rt, s);
         int sig = frame_call(rt, s, CALL_DRAW, cb, 0);
         if (sig) { handle_crash(rt, s, CALL_DRAW, sig); crashed = 1; continue; }
         memcpy(s->state, s->snapshot, s->state_size); /* a redraw shows the frame; it must not change it */
+        kiln__world_turn_undo(rt, s);
     }
     return crashed;
 }
@@ -923,13 +970,56 @@ void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons) {
     if (was & ~now) __atomic_or_fetch(&rt->in.button_release_latch, was & ~now, __ATOMIC_RELAXED);
 }
 
+void kiln_set_pad(kiln_runtime *rt, int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly, float rx, float ry) {
+    if (!rt || pad < 0 || pad >= KILN_PAD_COUNT) return;
+    uint32_t now = connected ? buttons & ((1u << PAD_BUTTON_COUNT) - 1) : 0;
+    float axes[PAD_AXIS_COUNT] = {lx, ly, rx, ry};
+    kiln_input *in = &rt->in;
+    __atomic_store_n(&in->pad_connected[pad], (uint8_t)(connected ? 1 : 0), __ATOMIC_RELAXED);
+    for (int a = 0; a < PAD_AXIS_COUNT; a++) {
+        float v = connected && axes[a] == axes[a] ? axes[a] : 0.0f; /* NaN and a gone pad read 0 */
+        in->pad_axes[pad][a] = v < -1.0f ? -1.0f : v > 1.0f ? 1.0f : v;
+    }
+    uint32_t was = __atomic_exchange_n(&in->pad_buttons[pad], now, __ATOMIC_RELAXED);
+    if (now & ~was) __atomic_or_fetch(&in->pad_press_latch[pad], now & ~was, __ATOMIC_RELAXED);
+    if (was & ~now) __atomic_or_fetch(&in->pad_release_latch[pad], was & ~now, __ATOMIC_RELAXED);
+}
+
+int32_t kiln_resize(kiln_runtime *rt, int32_t width, int32_t height) {
+    if (!rt) return KILN_ERR_INVALID;
+    if (width <= 0 || height <= 0 || width > 8192 || height > 8192) {
+        kiln__set_error(rt, "kiln_resize: size %dx%d is out of range; use 1..8192 for both width and height.", (int)width, (int)height);
+        return KILN_ERR_INVALID;
+    }
+    if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_resize was called from inside a plugin callback."); return KILN_ERR_INVALID; }
+    uint8_t *fb = calloc((size_t)width * (size_t)height, 4);
+    if (!fb) { kiln__set_error(rt, "kiln_resize: out of memory for a %dx%d framebuffer.", (int)width, (int)height); return KILN_ERR_INVALID; }
+    for (size_t i = 3; i < (size_t)width * (size_t)height * 4; i += 4) fb[i] = 0xFF; /* opaque black */
+    pthread_mutex_lock(&rt->lock);
+    uint8_t *old = rt->fb;
+    rt->fb = fb; rt->width = width; rt->height = height;
+    rt->host.width = width; rt->host.height = height;
+    /* every loaded image reads kiln->width from its own read-only copy of the table */
+    for (int i = 0; i < rt->nslots; i++) {
+        kiln_image *ims[2] = {rt->slots[i]->current, rt->slots[i]->previous};
+        for (int k = 0; k < 2; k++) {
+            if (!ims[k] || !ims[k]->host || kiln_plat_pages_protect_rw(ims[k]->host, HOST_PAGE) != 0) continue;
+            ims[k]->host->width = width; ims[k]->host->height = height;
+            kiln_plat_pages_protect_ro(ims[k]->host, HOST_PAGE);
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    free(old);
+    return KILN_OK;
+}
+
 void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms) {
     if (!rt) return;
     kiln_plat_watchdog_set_limit(rt->watchdog, ms < 0 ? 0 : ms); /* the heartbeat shows it from the next call on */
 }
 
 void kiln_set_seed(kiln_runtime *rt, uint32_t seed) {
-    if (rt) rt->rng = seed ? seed : 0x2545F491u;
+    if (rt) rt->rng = kiln_rng_seed(seed);
 }
 
 /* --- heartbeat ---------------------------------------------------------------------------------------------------- */

@@ -58,6 +58,8 @@ typedef struct kiln_image {
     kiln_host *host;          /* this image's own copy of the host table, on a read-only page */
     uint32_t magic;           /* KILN_IMAGE_MAGIC: kiln__image_of(cb) may trust the containing struct */
     kiln_callbacks cb;
+    struct kiln_system_copy *sys; /* world.h: its KILN_SYSTEM, NULL for a plain plugin */
+    void *world_before;       /* world.c: the world before this version migrated it (a crash puts it back) */
 } kiln_image;
 
 /* The image whose callback table `cb` is (every table the runtime calls through lives inside one). */
@@ -109,6 +111,11 @@ typedef struct kiln_input {
     uint8_t pressed[KEY_COUNT], released[KEY_COUNT];     /* this frame's edges */
     int32_t mouse_x, mouse_y;
     uint32_t buttons, button_press_latch, button_release_latch, buttons_pressed, buttons_released;
+    /* gamepads: bit i of a mask is button i (enum kiln_pad_button) */
+    uint8_t pad_connected[KILN_PAD_COUNT];
+    uint32_t pad_buttons[KILN_PAD_COUNT], pad_press_latch[KILN_PAD_COUNT], pad_release_latch[KILN_PAD_COUNT];
+    uint32_t pad_pressed[KILN_PAD_COUNT], pad_released[KILN_PAD_COUNT];
+    float pad_axes[KILN_PAD_COUNT][PAD_AXIS_COUNT];
 } kiln_input;
 
 typedef struct kiln_message {
@@ -149,6 +156,8 @@ struct kiln_runtime {
     int32_t last_ran_version;
     struct kiln_history *history;     /* history.c: the ring of past frames; NULL while off */
     struct kiln_sound *sound;         /* sound.c: the sound table and the per-frame command queue */
+    struct kiln_assets *assets;       /* assets.c: the image table; NULL until the first image or asset dir */
+    struct kiln_world *world;         /* world.c: the entities systems share; NULL until a system loads */
 };
 
 /* host.c */
@@ -166,6 +175,14 @@ void kiln__queue_messagef(kiln_runtime *rt, int32_t level, const char *fmt, ...)
     __attribute__((format(KILN_PRINTF_FMT, 3, 4)));
 
 void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((format(KILN_PRINTF_FMT, 2, 3)));
+
+/* host.c: the runtime and plugin of the callback running on this thread (NULL outside callbacks) */
+kiln_runtime *kiln__host_runtime(void);
+kiln_slot *kiln__host_slot(void);
+
+/* assets.c */
+void kiln__assets_host_init(kiln_host *h);  /* image_load, draw_sprite, ... */
+void kiln__assets_free(kiln_runtime *rt);
 
 /* arena.c */
 enum { KILN_ARENA_OPENED = 0, KILN_ARENA_NONE = 1, KILN_ARENA_MOVED = 2 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commit.h"
+#include "world.h"
 
 #define KILN_STATE_MAGIC "KILNSTAT"
 
@@ -146,6 +147,11 @@ static void write_elem(uint8_t *p, uint32_t t, num v) {
     }
 }
 
+void kiln__convert_elems(uint8_t *dst, uint32_t dt, const uint8_t *src, uint32_t st, uint32_t n) {
+    uint32_t ds = kiln__field_type_size(dt), ss = kiln__field_type_size(st);
+    for (uint32_t k = 0; k < n; k++) write_elem(dst + k * ds, dt, read_elem(src + k * ss, st));
+}
+
 static void append(char *buf, size_t len, const char *fmt, const char *a, const char *b, const char *c) {
     size_t n = strlen(buf);
     if (n + 1 < len) snprintf(buf + n, len - n, fmt, a, b, c);
@@ -170,9 +176,7 @@ static void migrate_fields(const uint8_t *old, const kiln_field_rec *of, uint32_
             continue;
         }
         uint32_t n = o->count < nf[i].count ? o->count : nf[i].count;
-        uint32_t os = kiln__field_type_size(o->type), ns = kiln__field_type_size(nf[i].type);
-        for (uint32_t k = 0; k < n; k++)
-            write_elem(fresh + nf[i].offset + k * ns, nf[i].type, read_elem(old + o->offset + k * os, o->type));
+        kiln__convert_elems(fresh + nf[i].offset, nf[i].type, old + o->offset, o->type, n);
         if (o->type != nf[i].type) {
             char what[80];
             snprintf(what, sizeof what, " (%s -> %s, converted)", type_name(o->type), type_name(nf[i].type));

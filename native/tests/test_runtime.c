@@ -735,6 +735,8 @@ static void test_crash_on_another_thread(void) {
 #include "test_inspect.c"
 #include "test_crash_site.c"
 #include "test_sound.c"
+#include "test_assets.c"
+#include "test_world.c"
 
 int main(int argc, char **argv) {
     static const test_case tests[] = {
@@ -775,6 +777,8 @@ int main(int argc, char **argv) {
         INSPECT_TESTS
         CRASH_SITE_TESTS
         SOUND_TESTS
+        ASSET_TESTS
+        WORLD_TESTS
     };
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 1 ? argv[1] : NULL);

@@ -79,6 +79,26 @@ enum kiln_key {
 /* Mouse buttons (also the bits of kiln_set_mouse's `buttons`). */
 enum kiln_mouse_button { MOUSE_LEFT = 1, MOUSE_RIGHT = 2, MOUSE_MIDDLE = 4 };
 
+/* Gamepads pad_down() and friends can read: pads 0..KILN_PAD_COUNT-1, in the browser's order. */
+#define KILN_PAD_COUNT 4
+/* Gamepad buttons, the W3C Gamepad "standard" mapping (an Xbox-style layout; A is the bottom face button). */
+enum kiln_pad_button {
+    PAD_A = 0, PAD_B, PAD_X, PAD_Y,
+    PAD_LB, PAD_RB, PAD_LT, PAD_RT,      /* shoulders, then triggers (also as buttons) */
+    PAD_SELECT, PAD_START,               /* back/view, start/menu */
+    PAD_LSTICK, PAD_RSTICK,              /* stick presses */
+    PAD_UP, PAD_DOWN, PAD_LEFT, PAD_RIGHT, /* d-pad */
+    PAD_HOME,
+    PAD_BUTTON_COUNT
+};
+/* Stick axes, -1..1: x to the right, y down (a stick pushed up reads y < 0). */
+enum kiln_pad_axis { PAD_AXIS_LX = 0, PAD_AXIS_LY, PAD_AXIS_RX, PAD_AXIS_RY, PAD_AXIS_COUNT };
+
+/* draw_sprite_part flag: mirror the part left-right. */
+#define SPRITE_FLIP_X 1
+/* draw_sprite_part flag: mirror the part upside down (SPRITE_FLIP_X | SPRITE_FLIP_Y turns it half a turn). */
+#define SPRITE_FLIP_Y 2
+
 enum kiln_log_level { KILN_LOG_INFO = 0, KILN_LOG_WARN = 1, KILN_LOG_ERROR = 2 };
 /* sfx_tone waves */
 enum kiln_sfx_wave {
@@ -103,6 +123,54 @@ typedef struct kiln_field {
     uint32_t offset; /* offsetof(State, field) */
     uint32_t count;  /* 1 for scalars, N for arrays */
 } kiln_field;
+
+/* An entity of the world: index in the low 32 bits, generation in the high 32 (0 is never an entity). A destroyed
+   entity's id stays dead: its slot is reused under a new generation, so an old id never reaches the new entity. */
+typedef uint64_t kiln_entity;
+
+#define KILN_QUERY_MAX 8
+/* Iterates the entities that have every component in comps[0..count-1]:
+       kiln_query q = {.comps = {pos, vel}, .count = 2};
+       while (query_next(&q)) { Position *p = q.data[0]; Velocity *v = q.data[1]; ... }
+   Despawning q.entity (or removing its components) inside the loop is safe; entities spawned in it are not visited. */
+typedef struct kiln_query {
+    int32_t comps[KILN_QUERY_MAX];  /* in: component ids (component_id("Position")) */
+    uint32_t count;                 /* in: how many of comps[] */
+    uint32_t cursor_, driver_, started_; /* the host's: leave zero */
+    kiln_entity entity;             /* out: the entity */
+    void *data[KILN_QUERY_MAX];     /* out: data[i] is its comps[i] */
+} kiln_query;
+
+/* A component a system owns: its name, size, field table (for migration by field name and the inspector) and
+   the value a new component (and a field added later) starts with. */
+typedef struct kiln_component {
+    const char *name;
+    uint32_t size;
+    const kiln_field *fields;
+    uint32_t field_count;
+    const void *defaults;           /* size bytes, or NULL for zero */
+} kiln_component;
+
+/* When a system runs in the frame: phases in this order, then `order`, then kiln.json order. A plugin without
+   KILN_SYSTEM runs in SYSTEM_UPDATE. */
+enum kiln_system_phase { SYSTEM_INPUT = 1, SYSTEM_UPDATE = 2, SYSTEM_PHYSICS = 3, SYSTEM_RENDER = 4 };
+
+/* What a system plugin declares besides KILN_PLUGIN: its phase, the components it owns (registers and migrates),
+   and the names of the components it reads and writes. Exported as its own symbol, so kiln_plugin is unchanged. */
+typedef struct kiln_system {
+    uint32_t size;                  /* sizeof(kiln_system) (KILN_SYSTEM fills it in) */
+    int32_t phase, order;
+    const kiln_component *components;
+    uint32_t component_count;
+    const char *const *reads;
+    uint32_t read_count;
+    const char *const *writes;
+    uint32_t write_count;
+} kiln_system;
+
+#define KILN_SYSTEM_SYMBOL "kiln_system_desc"
+#define KILN_SYSTEM(...) \
+    KILN_EXPORT const kiln_system kiln_system_desc = {.size = sizeof(kiln_system), __VA_ARGS__};
 
 /*
  * What the host gives a plugin. Passed to the entry function on every load.
@@ -165,6 +233,19 @@ typedef struct kiln_host {
     void (*music_play)(int32_t sound, float volume); /* loops until music_stop */
     void (*music_stop)(void);
     void (*sfx_tone)(float hz, int32_t ms, int32_t wave, float volume); /* wave: SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE */
+
+    /* --- appended in Kiln 0.3: the world (issue 15) --- */
+    /* A world of entities shared by every plugin, owned by the host (it survives reloads, crashes and restarts).
+       Components are declared with KILN_SYSTEM(...) by the plugin that owns them; any plugin uses them by id. */
+    int32_t (*component_id)(const char *name);                  /* < 0: no component of that name yet */
+    kiln_entity (*spawn)(void);                                 /* 0 when the world is full */
+    int32_t (*despawn)(kiln_entity e);                          /* 0, or < 0 for a stale / unknown id */
+    int32_t (*entity_alive)(kiln_entity e);
+    void *(*add_component)(kiln_entity e, int32_t component);   /* set to the owner's defaults; NULL: stale id */
+    int32_t (*remove_component)(kiln_entity e, int32_t component);
+    void *(*get_component)(kiln_entity e, int32_t component);   /* NULL: no such component on e */
+    int32_t (*query_next)(kiln_query *q);                       /* 1 with q->entity and q->data set, 0 at the end */
+    uint32_t (*entity_count)(void);
 } kiln_host;
 
 /* 1 if the host that loaded this plugin provides `member` (hosts older than this header lack the newer ones). */
@@ -278,10 +359,52 @@ static inline void music_play(int sound, float volume) { if (KILN_HOST_HAS(music
 static inline void music_stop(void) { if (KILN_HOST_HAS(music_stop)) kiln->music_stop(); }
 /* Plays a synthesized tone: hz 20..20000, ms long, wave SFX_SQUARE/SFX_TRIANGLE/SFX_SAW/SFX_NOISE, volume 0..1. */
 static inline void sfx_tone(float hz, int ms, int wave, float volume) { if (KILN_HOST_HAS(sfx_tone)) kiln->sfx_tone(hz, ms, wave, volume); }
+/* The id of the world component called name ("Position"), or < 0 if no loaded system declares it. */
+static inline int component_id(const char *name) { return KILN_HOST_HAS(component_id) ? kiln->component_id(name) : -1; }
+/* A new entity in the shared world (no components yet); 0 if the world is full. */
+static inline kiln_entity spawn(void) { return KILN_HOST_HAS(spawn) ? kiln->spawn() : 0; }
+/* Destroys entity e and its components; its id never matches a later entity. */
+static inline int despawn(kiln_entity e) { return KILN_HOST_HAS(despawn) ? kiln->despawn(e) : -1; }
+/* 1 while entity e exists (0 after despawn: a stale id). */
+static inline int entity_alive(kiln_entity e) { return KILN_HOST_HAS(entity_alive) ? kiln->entity_alive(e) : 0; }
+/* Gives e the component (set to its owner's defaults) and returns it; an existing one is returned as it is. */
+static inline void *add_component(kiln_entity e, int component) { return KILN_HOST_HAS(add_component) ? kiln->add_component(e, component) : NULL; }
+/* Takes the component off entity e. */
+static inline int remove_component(kiln_entity e, int component) { return KILN_HOST_HAS(remove_component) ? kiln->remove_component(e, component) : -1; }
+/* Entity e's component, or NULL if it has none (or e is stale). */
+static inline void *get_component(kiln_entity e, int component) { return KILN_HOST_HAS(get_component) ? kiln->get_component(e, component) : NULL; }
+/* Next entity having every component of q: while (query_next(&q)) { ... q.data[0] ... }. */
+static inline int query_next(kiln_query *q) { return KILN_HOST_HAS(query_next) ? kiln->query_next(q) : 0; }
+/* How many entities the world holds. */
+static inline unsigned entity_count(void) { return KILN_HOST_HAS(entity_count) ? kiln->entity_count() : 0; }
 /* Width of the framebuffer in pixels. */
 static inline int screen_width(void) { return kiln->width; }
 /* Height of the framebuffer in pixels. */
 static inline int screen_height(void) { return kiln->height; }
+/* Loads an image (PNG, JPEG, BMP, TGA, GIF) from the project folder, e.g. "sprites.png"; returns its handle (>= 0).
+   The same path gives the same handle; a missing or broken file draws a checkered placeholder (the log says why) until
+   it is fixed on disk; saving the file redraws it at once. < 0: refused (a path outside the project; logged). */
+static inline int image_load(const char *path) { return KILN_HOST_HAS(image_load) ? kiln->image_load(path) : -1; }
+/* Draws the whole image with its top-left at (x, y), alpha-blended. */
+static inline void draw_sprite(int image, int x, int y) { if (KILN_HOST_HAS(draw_sprite)) kiln->draw_sprite(image, x, y); }
+/* Draws the sw*sh part of image at (sx, sy) with its top-left at (x, y); flags: 0, SPRITE_FLIP_X, SPRITE_FLIP_Y or both. */
+static inline void draw_sprite_part(int image, int sx, int sy, int sw, int sh, int x, int y, int flags) {
+    if (KILN_HOST_HAS(draw_sprite_part)) kiln->draw_sprite_part(image, sx, sy, sw, sh, x, y, flags);
+}
+/* Width of image in pixels (0 for a bad handle). */
+static inline int image_width(int image) { return KILN_HOST_HAS(image_width) ? kiln->image_width(image) : 0; }
+/* Height of image in pixels (0 for a bad handle). */
+static inline int image_height(int image) { return KILN_HOST_HAS(image_height) ? kiln->image_height(image) : 0; }
+/* 1 while gamepad pad (0..KILN_PAD_COUNT-1) is connected. */
+static inline int pad_connected(int pad) { return KILN_HOST_HAS(pad_connected) ? kiln->pad_connected(pad) : 0; }
+/* 1 while button (PAD_A, PAD_UP, ...) of gamepad pad is held down. */
+static inline int pad_down(int pad, int button) { return KILN_HOST_HAS(pad_down) ? kiln->pad_down(pad, button) : 0; }
+/* 1 on the frame button of gamepad pad went down. */
+static inline int pad_pressed(int pad, int button) { return KILN_HOST_HAS(pad_pressed) ? kiln->pad_pressed(pad, button) : 0; }
+/* 1 on the frame button of gamepad pad went up. */
+static inline int pad_released(int pad, int button) { return KILN_HOST_HAS(pad_released) ? kiln->pad_released(pad, button) : 0; }
+/* Stick axis (PAD_AXIS_LX, PAD_AXIS_LY, PAD_AXIS_RX, PAD_AXIS_RY) of gamepad pad, -1..1 (y down); 0 when not connected. */
+static inline float pad_axis(int pad, int axis) { return KILN_HOST_HAS(pad_axis) ? kiln->pad_axis(pad, axis) : 0.0f; }
 #endif
 
 #ifdef __cplusplus

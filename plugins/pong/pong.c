@@ -1,4 +1,4 @@
-/* pong.c — Kiln's default game. Left paddle: W/S or the arrow keys. Right paddle: a beatable AI.
+/* pong.c — Kiln's default game. Left paddle: W/S, the arrow keys or gamepad 0. Right paddle: a beatable AI.
  * Try it: change a colour or a speed below and save — the game keeps running with the new code. */
 #include "kiln.h"
 
@@ -59,6 +59,10 @@ static void move_player(Pong *p, float dt) {
     float dir = 0;
     if (key_down(KEY_W) || key_down(KEY_UP)) dir -= 1;
     if (key_down(KEY_S) || key_down(KEY_DOWN)) dir += 1;
+    float stick = pad_axis(0, PAD_AXIS_LY); /* gamepad 0: the left stick (a little dead zone) or the d-pad */
+    if (pad_down(0, PAD_UP) || stick < -0.25f) dir -= 1;
+    if (pad_down(0, PAD_DOWN) || stick > 0.25f) dir += 1;
+    dir = clampf(dir, -1, 1);
     p->left_y = clampf(p->left_y + dir * PLAYER_SPEED * dt, 0, (float)(screen_height() - PADDLE_H));
 }
 

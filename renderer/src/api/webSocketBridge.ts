@@ -119,18 +119,35 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
   };
 
   let framesAttempt = 0;
+  /** The relay's frame stream: one long GET whose body is [u32 length][frame] ... (see frame-relay-worker.ts for why not a WebSocket). */
+  async function readFrames(relay: string): Promise<void> {
+    const res = await fetch(relay, { credentials: 'include', cache: 'no-store' });
+    if (!res.ok || !res.body) throw new Error(`frame stream refused: ${res.status}`);
+    framesAttempt = 0;
+    const reader = res.body.getReader();
+    let buf: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf = buf.length ? concatBytes(buf, value) : value;
+      let at = 0;
+      while (buf.length - at >= 4) {
+        const length = new DataView(buf.buffer, buf.byteOffset + at, 4).getUint32(0, true);
+        if (buf.length - at - 4 < length) break;
+        onBinary(buf.slice(at + 4, at + 4 + length).buffer); // its own ArrayBuffer: listeners may keep it
+        at += 4 + length;
+      }
+      buf = at === buf.length ? new Uint8Array(0) : buf.subarray(at);
+    }
+  }
   function openFrames(relay: string): void {
-    const ws = new WebSocket(relay);
-    ws.binaryType = 'arraybuffer';
-    ws.onopen = () => (framesAttempt = 0);
-    ws.onmessage = (e: MessageEvent) => {
-      if (e.data instanceof ArrayBuffer) onBinary(e.data);
-    };
-    ws.onclose = () => {
-      const delay = BACKOFF_MS[Math.min(framesAttempt, BACKOFF_MS.length - 1)];
-      framesAttempt++;
-      setTimeout(() => openFrames(relay), delay);
-    };
+    readFrames(relay)
+      .catch(() => undefined) // refused, or the shell went away: try again after a pause
+      .finally(() => {
+        const delay = BACKOFF_MS[Math.min(framesAttempt, BACKOFF_MS.length - 1)];
+        framesAttempt++;
+        setTimeout(() => openFrames(relay), delay);
+      });
   }
 
   open();
@@ -154,5 +171,12 @@ function defaultSocketUrl(): string {
 function frameRelayUrl(): string | null {
   if (typeof document === 'undefined') return null;
   const port = document.querySelector('meta[name="kiln-frames"]')?.getAttribute('content');
-  return port && /^\d+$/.test(port) ? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${port}/frames` : null;
+  return port && /^\d+$/.test(port) ? `${location.protocol}//${location.hostname}:${port}/frames` : null;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -6,6 +6,7 @@ import { ConnectionBanner } from './ConnectionBanner';
 import { EditorBanners } from './EditorBanners';
 import { EditorHeader } from './EditorHeader';
 import { EditorPane } from './EditorPane';
+import { ExportDialog } from './ExportDialog';
 import { FileList } from './FileList';
 import { GameSound } from '../audio/GameSound';
 import { GameLog } from './GameLog';
@@ -19,6 +20,7 @@ import { RunnerLine } from './RunnerLine';
 import { SessionBar } from './SessionBar';
 import { Splitter } from './Splitter';
 import { StateInspector } from './StateInspector';
+import { EntityInspector } from './EntityInspector';
 import { StatusBadge } from './StatusBadge';
 import { TabBar } from './TabBar';
 import { TrustBanner } from './TrustBanner';
@@ -49,6 +51,7 @@ export function App() {
             <RunnerLine />
             <GameLog />
             <StateInspector />
+            <EntityInspector />
           </div>
         </main>
         <Splitter pane="side" axis="x" sign={-1} label="Resize the game column" />
@@ -63,6 +66,7 @@ export function App() {
       </div>
       {projectDialog === 'new' && <NewProjectDialog onClose={closeDialog} />}
       {projectDialog === 'open' && <OpenProjectDialog onClose={closeDialog} />}
+      <ExportDialog />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { BuildProfile } from '../../../electron/shared/contract';
 import { gameControl, loopControl, reloadNow, setProfile, togglePause } from '../app/actions';
 import { withShortcut } from '../app/shortcuts';
+import { useExportStore } from '../stores/exportStore';
 import { useSessionStore } from '../stores/sessionStore';
 import { PauseWhileEditingSetting } from './PauseWhileEditingSetting';
 import { profileTooltip } from './profileTooltip';
@@ -39,6 +40,9 @@ export function GameToolbar() {
       </button>
       <SoundToggle />
       <GameViewControls />
+      <button type="button" data-testid="export-button" title="Export the game as a web page or a standalone program" onClick={() => useExportStore.getState().open('web')}>
+        ⇪ Export
+      </button>
       <span className="toolbar-gap" />
       <span className="loop-controls" role="group" aria-label="Loop recording">
         {loop === 'off' && (

@@ -10,6 +10,7 @@ import { fitScale, sharpScale } from './gameScale';
 import { useSettingsStore } from '../stores/settingsStore';
 import { toggleGameFullscreen } from '../app/gameWindow';
 import { usePauseWhileEditing } from '../app/pauseWhileEditing';
+import { useGamepads } from '../app/gamepads';
 
 /** Over the game while a loop records or replays, so nobody mistakes the replay for live play. */
 function LoopBadge() {
@@ -49,6 +50,7 @@ export function GameView({ height, gameOnly = false }: { height: number; gameOnl
   const project = useProjectStore((s) => s.project);
   const size = frameSize ?? { width: project?.width ?? 320, height: project?.height ?? 180 };
   usePauseWhileEditing(); // the setting: the game waits while the editor has focus
+  useGamepads(focused); // pads reach the game while it has focus, like keys
 
   useEffect(() => {
     const canvas = canvasRef.current!;

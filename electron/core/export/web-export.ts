@@ -1,0 +1,174 @@
+/**
+ * The web export: every plugin compiled to WebAssembly with the npm Zig (`zig cc -target wasm32-wasi
+ * -mexec-model=reactor`), linked with the browser host (native/web/host_web.c) and the canvas drawing libkiln
+ * uses (native/src/draw.c) into one game.wasm, beside index.html, kiln-web.js and the assets.
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ExportProblem, ExportReport } from '../../shared/contract';
+import { findZig, zigGlobalCache } from '../compiler';
+import { parseTextDiagnostics } from '../diagnostics';
+import { copyAssets, describeExport, ExportError, type ExportRequest, prepareOutDir } from './export-files';
+
+/** The seed the runner's libkiln starts with (KILN_RNG_DEFAULT_SEED, native/src/rng.h); 0 means the same there. */
+const DEFAULT_SEED = 0;
+const TARGET = ['-target', 'wasm32-wasi'];
+/** Size first: pong's page must stay small (-Oz and a stripped module). */
+const C_FLAGS = [...TARGET, '-mexec-model=reactor', '-Oz', '-std=gnu11', '-fno-color-diagnostics', '-fno-caret-diagnostics'];
+/** The imports a game may have: wasi-libc's calls (kiln-web.js answers them) and the host's log. */
+const ALLOWED_IMPORT_MODULES = new Set(['wasi_snapshot_preview1', 'kiln']);
+
+interface ToolRun {
+  code: number;
+  output: string;
+}
+
+interface PluginObjects {
+  plugin: string;
+  entry: string;
+  objects: string[];
+}
+
+export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
+  const started = performance.now();
+  const { project, paths, outDir } = req;
+  const zig = (await findZig()).command[0];
+  const build = path.join(project.workDir, 'export-web');
+  await fs.rm(build, { recursive: true, force: true });
+  await fs.mkdir(build, { recursive: true });
+  const env = { ...process.env, ZIG_GLOBAL_CACHE_DIR: zigGlobalCache(path.join(build, 'zig-cache')), ZIG_LOCAL_CACHE_DIR: path.join(build, 'zig-cache') };
+  const tool = (args: string[]) => runTool(zig, args, project.root, env);
+  const includes = ['-I', paths.includeDir, '-I', project.root];
+  const nativeDir = path.join(paths.root, 'native');
+
+  const problems: ExportProblem[] = [];
+  const plugins: PluginObjects[] = [];
+  let zigEntryTaken = '';
+  for (const plugin of project.config.plugins) {
+    const id = plugin.name.replace(/-/g, '_');
+    const sources = plugin.sources.map((s) => project.resolve(s));
+    if (sources.some((s) => s.endsWith('.zig'))) {
+      // A Zig plugin exports kiln_plugin_entry by its own `export fn`: no -D can rename it, so one per game.
+      if (zigEntryTaken) {
+        problems.push({ plugin: plugin.name, message: `the web export takes one Zig plugin per game (${zigEntryTaken} is one): write this one in C or merge them` });
+        continue;
+      }
+      zigEntryTaken = plugin.name;
+      const object = path.join(build, `${id}.o`);
+      const ran = await tool(['build-obj', ...TARGET, '-O', 'ReleaseSmall', '-fstrip', '-lc', ...includes, `-femit-bin=${object}`, sources[0]]);
+      if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
+      plugins.push({ plugin: plugin.name, entry: 'kiln_plugin_entry', objects: [object] });
+      continue;
+    }
+    // Each plugin's entry and `kiln` pointer get names of its own, so several plugins share one module.
+    const rename = [`-Dkiln_plugin_entry=kiln_plugin_entry__${id}`, `-Dkiln=kiln__${id}`];
+    const flags = project.config.build.flags.filter((f) => /^-(D|I|U|std=|W)/.test(f)); // -shared, -l... are native-only
+    const objects: string[] = [];
+    for (const [k, source] of sources.entries()) {
+      const object = path.join(build, `${id}-${k}.o`);
+      const ran = await tool(['cc', ...C_FLAGS, ...includes, ...rename, ...flags, '-c', source, '-o', object]);
+      if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
+      objects.push(object);
+    }
+    plugins.push({ plugin: plugin.name, entry: `kiln_plugin_entry__${id}`, objects });
+  }
+  if (problems.length) throw new ExportError(problems);
+
+  const table = path.join(build, 'plugins.c');
+  await fs.writeFile(table, pluginTable(plugins));
+  const hostIncludes = [...includes, '-I', path.join(nativeDir, 'src'), '-I', path.join(nativeDir, 'web')];
+  const hostObjects: string[] = [];
+  for (const source of [path.join(nativeDir, 'web', 'host_web.c'), path.join(nativeDir, 'src', 'draw.c'), table]) {
+    const object = path.join(build, `host-${path.basename(source, '.c')}.o`);
+    const ran = await tool(['cc', ...C_FLAGS, ...hostIncludes, '-c', source, '-o', object]);
+    if (ran.code !== 0) throw new ExportError([{ message: `the web host did not compile (a broken Kiln install?): ${ran.output.trim()}` }]);
+    hostObjects.push(object);
+  }
+
+  const wasm = path.join(build, 'game.wasm');
+  const objects = plugins.flatMap((p) => p.objects);
+  const linked = await tool(['cc', ...C_FLAGS, '-s', ...objects, ...hostObjects, '-o', wasm]);
+  if (linked.code !== 0) throw new ExportError(linkProblems(linked.output, plugins));
+  const bytes = await fs.readFile(wasm);
+  const foreign = wasmImports(bytes).filter((i) => !ALLOWED_IMPORT_MODULES.has(i.module));
+  if (foreign.length) {
+    throw new ExportError(foreign.map((i) => ({ symbol: i.name, message: `the game needs ${i.module}.${i.name}, which a browser cannot give it` })));
+  }
+
+  await prepareOutDir(outDir, 'kiln-web.js');
+  const playerDir = path.join(path.dirname(paths.runnerScript), '..', 'export-player');
+  const template = await fs.readFile(path.join(playerDir, 'index.html'), 'utf8').catch(() => {
+    throw new ExportError([{ message: `${playerDir} is missing: run npm run build:back` }]);
+  });
+  const config = { name: project.config.name, width: project.config.width, height: project.config.height, seed: DEFAULT_SEED, wasm: 'game.wasm' };
+  const html = template.replace('{{TITLE}}', escapeHtml(project.config.name)).replace('{{CONFIG}}', JSON.stringify(config).replace(/</g, '\\u003c'));
+  await fs.writeFile(path.join(outDir, 'index.html'), html);
+  await fs.copyFile(path.join(playerDir, 'kiln-web.js'), path.join(outDir, 'kiln-web.js'));
+  await fs.writeFile(path.join(outDir, 'game.wasm'), bytes);
+  await copyAssets(project, outDir);
+  return describeExport('web', outDir, started);
+}
+
+/** plugins.c: the entries in kiln.json's order (the order the runner loads and runs them). */
+function pluginTable(plugins: PluginObjects[]): string {
+  return [
+    '/* generated by the web export: the game\'s plugins in the order they run */',
+    '#include "web_plugins.h"',
+    ...plugins.map((p) => `const kiln_plugin *${p.entry}(const kiln_host *host);`),
+    `const int kiln_web_plugin_count = ${plugins.length};`,
+    `const kiln_entry_fn kiln_web_plugin_entries[] = {${plugins.map((p) => p.entry).join(', ')}};`,
+    `const char *const kiln_web_plugin_names[] = {${plugins.map((p) => JSON.stringify(p.plugin)).join(', ')}};`,
+    '',
+  ].join('\n');
+}
+
+function compileProblems(plugin: string, output: string, root: string): ExportProblem[] {
+  const errors = parseTextDiagnostics(output).filter((d) => d.severity === 'error');
+  if (!errors.length) return [{ plugin, message: `did not compile for the web: ${output.trim() || 'the compiler failed'}` }];
+  return errors.map((d) => ({
+    plugin,
+    symbol: /undeclared function '(\w+)'|implicit declaration of function '(\w+)'/.exec(d.message)?.slice(1).find(Boolean),
+    file: path.isAbsolute(d.file) ? path.relative(root, d.file) : d.file,
+    line: d.line,
+    column: d.column,
+    // wasi-libc leaves out what a browser cannot do (fork, signals, sockets...): say so where it shows
+    message: /implicit(ly)? declar|undeclared function/i.test(d.message) ? `${d.message} — WebAssembly's libc (WASI) has no such function: the web export cannot use it` : d.message,
+  }));
+}
+
+/** wasm-ld's "<object>: undefined symbol: <name>" lines, as (plugin, symbol) records. */
+export function linkProblems(output: string, plugins: { plugin: string; objects: string[] }[]): ExportProblem[] {
+  const byObject = new Map(plugins.flatMap((p) => p.objects.map((o) => [path.basename(o), p.plugin] as const)));
+  const problems: ExportProblem[] = [];
+  const seen = new Set<string>();
+  for (const m of output.matchAll(/^(?:wasm-ld: )?error: (?:(\S+?): )?undefined symbol: (\S+)/gm)) {
+    const plugin = m[1] ? byObject.get(path.basename(m[1])) : undefined;
+    const key = `${plugin}/${m[2]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ plugin, symbol: m[2], message: `calls ${m[2]}, which neither WebAssembly's libc (WASI) nor the web host offers: remove the call or guard it with #ifndef __wasm__` });
+  }
+  return problems.length ? problems : [{ message: `the WebAssembly link failed: ${output.trim()}` }];
+}
+
+function runTool(exe: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    // The first run fills Zig's cache (its wasi-libc build): minutes on a busy 2-core machine.
+    execFile(exe, args, { cwd, env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** What the module asks of its host, read by Node's own WebAssembly (the Node typings leave it out). */
+function wasmImports(bytes: Uint8Array): { module: string; name: string }[] {
+  type Api = { Module: { new (b: Uint8Array): object; imports(m: object): { module: string; name: string }[] } };
+  const api = (globalThis as unknown as { WebAssembly: Api }).WebAssembly;
+  return api.Module.imports(new api.Module(bytes));
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
