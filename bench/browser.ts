@@ -126,7 +126,7 @@ function reloadOf(raw: string): ReloadEvent | null {
   }
 }
 
-async function editorReady(page: Page): Promise<void> {
+export async function editorReady(page: Page): Promise<void> {
   await page.locator('[data-testid="reload-status"][data-state="ok"]').waitFor({ timeout: 120_000 });
   await page.locator('[data-testid="editor"] .view-lines').waitFor({ timeout: 60_000 });
 }

@@ -20,6 +20,7 @@ import { scriptedSession } from './session';
 import { incrementalBuilds } from './incremental';
 import { browserSaveToPaint } from './browser';
 import { watcherBaseline } from './watcher';
+import { soundLatency } from './sound';
 import { rmSync } from 'node:fs';
 import { worldCosts } from './world';
 
@@ -168,6 +169,14 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.world = r.details;
     lap('13');
+  }
+
+  if (want(14)) {
+    log('§14 sound: the frame that asked for a sound → the sound starting in the page (Web Audio, Chromium)');
+    const r = await soundLatency(root, quick ? 10 : 40, log);
+    figures.push(...r.figures);
+    details.sound = r.details;
+    lap('14');
   }
 
   details.startRetries = BenchGame.startRetries;

@@ -134,8 +134,9 @@ void kiln_plat_defer_end(void);
 int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
 /* Identity of a file's current contents (size, modification time, file id): equal stamps = same file. 0 or -1. */
 int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]);
-/* --- files of the project (sound.c) --------------------------------------------------------------------------- */
-/* Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
+/* --- files of the project (sound.c) ---------------------------------------------------------------------------
+ * (kiln_plat_real_dir, from platform_*_assets.c, gives the canonical folder.)
+   Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
    every symlink) to a regular file inside root (a canonical folder from kiln_plat_real_dir). 0, or -1 with err
    saying why: missing, outside the folder, not a regular file (FIFO, device, folder), unreadable. Never blocks on
    a FIFO. */
