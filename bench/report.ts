@@ -25,6 +25,10 @@ const SECTIONS: Record<number, string> = {
   8: '8. Scripted session (issue 7): saves across two plugins, compile errors and crashes mixed in',
   9: '9. What the user sees: Ctrl+S in the real editor (web shell, Chromium) → first painted canvas with the new code',
   10: '10. The seed\'s design (50 ms sleep, copy, dlopen, dlsym, swap) beside libkiln\'s hr_* engine, same images',
+  11: '11. Games with many files: save of one file → first new frame (per-unit builds)',
+  12: '12. The timeline\'s history: cost and bytes per frame, scrub time',
+  13: '13. The world: 10,000 entities per frame, a component migrated over 10,000 entities',
+  14: '14. Sound: the frame that asked for a sound → the sound starting in the page (Web Audio)',
 };
 
 function fmt(v: number | undefined | null): string {
