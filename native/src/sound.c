@@ -258,8 +258,10 @@ int32_t kiln_sound_poll(kiln_runtime *rt, kiln_sound_command *out, int32_t cap, 
     kiln_sound *s = rt->sound;
     pthread_mutex_lock(&s->m);
     int32_t n = s->queued < cap ? s->queued : cap;
-    memcpy(out, s->queue, (size_t)n * sizeof *out);
-    memmove(s->queue, s->queue + n, (size_t)(s->queued - n) * sizeof *out);
+    if (n > 0) { /* out may be NULL with cap 0 (a drain that only counts): memcpy's NULL is undefined even for 0 bytes */
+        memcpy(out, s->queue, (size_t)n * sizeof *out);
+        memmove(s->queue, s->queue + n, (size_t)(s->queued - n) * sizeof *out);
+    }
     s->queued -= n;
     if (dropped) *dropped = s->dropped;
     s->dropped = 0;
