@@ -99,6 +99,16 @@ function silentElsewhere(out: { left: Float32Array; right: Float32Array }, heard
   expect(stray, `sound where none was asked for (sample ${stray}, frame ${Math.floor(stray / PER_FRAME) + 1})`).toBe(-1);
 }
 
+/** Each sound that begins in silence is heard from its frame's time (within a few samples of envelope from 0). */
+function startsOnTime(out: { left: Float32Array; right: Float32Array }, heard: Heard[], slack: number): void {
+  for (const h of heard) {
+    if (heard.some((o) => o !== h && o.start <= h.start && o.end + slack > h.start)) continue;
+    let onset = h.start;
+    while (onset < h.end && out.left[onset] === 0 && out.right[onset] === 0) onset++;
+    expect(onset - h.start, `${h.command.kind} of frame ${h.frame} starts at (frame - 1) * 800`).toBeLessThan(16);
+  }
+}
+
 function rms(a: Float32Array, from: number, to: number): number {
   let sum = 0;
   for (let i = from; i < to; i++) sum += a[i] * a[i];
@@ -185,6 +195,7 @@ describe('native export: sound', () => {
     expect(heard.length, 'pong makes sounds in 10 s with no input').toBeGreaterThan(2);
     const out = aligned(await playExported(dir, 'pong', FRAMES), heard[0]);
     silentElsewhere(out, heard, 0, FRAMES * PER_FRAME);
+    startsOnTime(out, heard, 0);
     for (const h of heard) {
       const c = h.command;
       if (c.kind !== 'tone') throw new Error(`pong asked for ${c.kind}`);
@@ -215,6 +226,7 @@ describe('native export: sound', () => {
     await fs.writeFile(script, '# launch the ball\n60 SPACE down\n62 space up\n');
     const out = aligned(await playExported(dir, 'breakout', FRAMES, script), heard[0]);
     silentElsewhere(out, heard, 0.005 * RATE, FRAMES * PER_FRAME); // the resampler (22.05 -> 48 kHz) rings a little past the end
+    startsOnTime(out, heard, 0.005 * RATE);
     const pans = new Set<number>();
     for (const h of heard) {
       const c = h.command;
@@ -266,6 +278,7 @@ KILN_PLUGIN(.name = "jukebox", .state_size = sizeof(S), .state_version = 1, .upd
     const [music, noise, blip, tune] = heard;
     const out = aligned(await playExported(report.dir, 'jukebox', FRAMES), music);
     silentElsewhere(out, heard, 0.005 * RATE, FRAMES * PER_FRAME);
+    startsOnTime(out, heard, 0.005 * RATE);
     // the loop: one period of the file, over and over, until the stop's fade
     expect(music.end).toBe(89 * PER_FRAME + 0.05 * RATE);
     for (let i = music.start; i + 4800 < 89 * PER_FRAME; i += 997) expect(out.left[i + 4800]).toBe(out.left[i]);
