@@ -243,6 +243,17 @@ describe('native export: sound', () => {
     expect([...pans].sort(), 'sounds in the middle and off it were checked').toEqual([-1, 0]);
   }, 300_000);
 
+  it('with no audio device the game says so once and goes on to its last frame', async () => {
+    const dir = path.join(tmp, 'pong-native'); // exported by the first test
+    const png = path.join(tmp, 'silent.png');
+    const env = { ...process.env, SDL_AUDIODRIVER: 'none' };
+    const stderr = await new Promise<string>((resolve, reject) =>
+      execFile('xvfb-run', ['-a', path.join(dir, 'pong'), '--frames', '300', '--screenshot', png], { env, timeout: 120_000 }, (err, _o, e) => (err ? reject(new Error(`${err.message}\n${e}`)) : resolve(e))),
+    );
+    expect(stderr.split('\n').filter((l) => l.includes('sound')), 'one line about sound').toEqual([expect.stringMatching(/^\[warn\] sound: SDL has no audio here .*the game goes on without sound$/)]);
+    expect((await fs.stat(png)).size).toBeGreaterThan(100);
+  }, 300_000);
+
   it('music loops until music_stop, Ogg Vorbis and float stereo WAV play, noise sounds, pan -1 is the left side only', async () => {
     const root = path.join(tmp, 'jukebox');
     await fs.mkdir(root);
