@@ -69,7 +69,7 @@ export async function runStepped(run: SteppedRun): Promise<SteppedFrame[]> {
   });
   try {
     const { width, height } = project.config;
-    runner.send({ type: 'init', width, height, workDir: path.join(run.workDir, 'runner'), libkiln: paths.libkiln, plugins, stepped: true, assetDir: project.root, projectDir: project.root, historyBytes: 0 });
+    runner.send({ type: 'init', width, height, workDir: path.join(run.workDir, 'runner'), libkiln: paths.libkiln, plugins, stepped: true, projectDir: project.root, historyBytes: 0 });
     await ready;
     for (let f = 1; f <= run.frames; f++) {
       for (const [key, down] of run.keys?.[f] ?? []) runner.send({ type: 'input', key, down });
