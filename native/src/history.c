@@ -9,7 +9,15 @@
 
    Entries are consecutive frames. Those with a snapshot come first; after a seek + replay start, the entries
    past the replay point keep only their input (the recorded future that replay runs again). All of it is
-   touched only under rt->lock. */
+   touched only under rt->lock.
+
+   The bytes live in a byte ring in a shared file mapping, work_dir/state/history.ring (budget-sized, allocated on
+   disk up front), so a runner that dies (SIGKILL, exit() in a plugin, OOM) leaves its frames to the next runtime on
+   the same work_dir: "what led to the crash?" is asked right after one. Each entry is one chunk (ring_chunk, its
+   input, its coded snapshot); a chunk is written first and published by a release store of the ring's tail, so a
+   frame half-written at the death is never seen. Freed chunks are flagged dead and the head moves past them.
+   A clean kiln_destroy (or budget 0) removes the file: only a death leaves frames behind. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +25,41 @@
 
 typedef struct hist_entry {
     double dt;
-    uint8_t *input;              /* compact input (hist_input + key lists) */
-    uint8_t *data;               /* encoded snapshot after the frame; NULL: input only */
+    uint8_t *input;              /* compact input (hist_input + key lists), in the ring */
+    uint8_t *data;               /* encoded snapshot after the frame, in the ring; NULL: input only */
     uint32_t input_len, data_len, raw_len;
     int key;                     /* 1: coded against zeros, 0: against the previous entry's snapshot */
+    uint64_t off;                /* its chunk's offset in the ring */
 } hist_entry;
+
+/* --- the ring file: header, then `capacity` bytes of chunks ---------------------------------------------------- */
+#define RING_MAGIC "KILNHIST"
+#define RING_VERSION 1u
+#define RING_HEADER 4096u
+#define CHUNK_MAGIC 0x4b48434bu      /* a frame's chunk */
+#define CHUNK_PAD 0x4b484150u        /* the rest of the ring is unused: the next chunk is at 0 */
+#define CHUNK_KEY 1u
+#define CHUNK_DROPPED 2u             /* its snapshot was forgotten (a replay runs it again): input only */
+#define CHUNK_DEAD 4u                /* freed: the head moves past it */
+
+typedef struct ring_header {
+    char magic[8];
+    uint32_t version, header_size;
+    uint32_t format;                 /* ring_format(): the layouts of chunks, inputs and snapshots */
+    uint32_t reserved;
+    uint64_t budget, capacity;
+    uint64_t head, tail;             /* chunks live in [head, tail), following each other, wrapping at a pad */
+} ring_header;
+
+typedef struct ring_chunk {
+    uint32_t magic, flags;
+    uint64_t frame;
+    double dt;
+    uint32_t input_len, data_len, raw_len, reserved;
+} ring_chunk;
+
+_Static_assert(sizeof(ring_header) <= RING_HEADER, "ring header");
+_Static_assert(sizeof(ring_chunk) % 8 == 0, "chunks keep 8-byte alignment");
 
 typedef struct hist_input {
     int32_t mouse_x, mouse_y;
@@ -37,6 +75,11 @@ typedef struct hist_input {
 
 typedef struct kiln_history {
     uint64_t budget, bytes;
+    kiln_plat_map map;           /* the ring file's mapping; base NULL: anon (no file could be made) */
+    void *anon; size_t anon_size;
+    ring_header *hdr;
+    uint8_t *ring; uint64_t rcap, rhead, rtail; /* rhead/rtail: this process's copies of hdr->head/tail */
+    char path[KILN_PATH_MAX];
     hist_entry *e;
     size_t cap, head, n;         /* ring: entry i is e[(head + i) % cap], frame first_frame + i */
     size_t nstate;               /* entries [0, nstate) have a snapshot */
@@ -186,24 +229,78 @@ static void input_apply(kiln_input *in, const uint8_t *bytes) {
     }
 }
 
-/* --- the ring ----------------------------------------------------------------------------------------------------- */
+/* --- the byte ring (in the mapped file) --------------------------------------------------------------------------- */
+static uint64_t pad8(uint64_t n) { return (n + 7) & ~7ull; }
+static uint64_t chunk_size(uint64_t input_len, uint64_t data_len) { return sizeof(ring_chunk) + pad8(input_len) + pad8(data_len); }
+static ring_chunk *C(kiln_history *h, uint64_t off) { return (ring_chunk *)(void *)(h->ring + off); }
+/* Where a chunk at off would be: 0 past the end of the ring or at a pad. */
+static uint64_t at(kiln_history *h, uint64_t off) {
+    return h->rcap - off < sizeof(ring_chunk) || C(h, off)->magic == CHUNK_PAD ? 0 : off;
+}
+static void publish(kiln_history *h) {
+    __atomic_store_n(&h->hdr->tail, h->rtail, __ATOMIC_RELEASE); /* after the chunk's bytes */
+    __atomic_store_n(&h->hdr->head, h->rhead, __ATOMIC_RELEASE);
+}
+static void write_pad(kiln_history *h, uint64_t off) {
+    if (h->rcap - off >= sizeof(ring_chunk)) { memset(C(h, off), 0, sizeof(ring_chunk)); C(h, off)->magic = CHUNK_PAD; }
+}
+
+/* The head moves past dead chunks; an empty ring starts again at 0 (a pad first, so no moment shows stale chunks). */
+static void reclaim(kiln_history *h) {
+    while (h->rhead != h->rtail) {
+        uint64_t p = at(h, h->rhead);
+        if (p != h->rhead) { h->rhead = p; continue; }
+        if (!(C(h, p)->flags & CHUNK_DEAD)) break;
+        h->rhead = p + chunk_size(C(h, p)->input_len, C(h, p)->data_len);
+    }
+    if (h->rhead == h->rtail && h->rtail != 0) {
+        write_pad(h, h->rtail);
+        h->rtail = 0;
+        __atomic_store_n(&h->hdr->tail, 0, __ATOMIC_RELEASE);
+        h->rhead = 0;
+    }
+    __atomic_store_n(&h->hdr->head, h->rhead, __ATOMIC_RELEASE);
+}
+
+/* Room for `size` bytes at the tail without evicting: its offset (the tail moved, not yet published), or -1. The
+   tail never reaches the head from behind: head == tail means empty. */
+static int64_t take(kiln_history *h, uint64_t size) {
+    uint64_t t = h->rtail, hd = h->rhead;
+    if (t >= hd) {
+        if (h->rcap - t >= size) {
+            uint64_t nt = t + size;
+            if (h->rcap - nt < sizeof(ring_chunk)) nt = 0;
+            if (nt != hd) { h->rtail = nt; return (int64_t)t; }
+        }
+        if (hd > size) { write_pad(h, t); h->rtail = size; return 0; }
+        return -1;
+    }
+    if (hd - t > size) { h->rtail = t + size; return (int64_t)t; }
+    return -1;
+}
+
+static void chunk_flag(kiln_history *h, const hist_entry *e, uint32_t flag) {
+    if (e->input) __atomic_fetch_or(&C(h, e->off)->flags, flag, __ATOMIC_RELEASE);
+}
+
+/* --- the entries -------------------------------------------------------------------------------------------------- */
 static uint64_t entry_bytes(const hist_entry *e) { return sizeof *e + e->input_len + e->data_len; }
 
 static void drop_data(kiln_history *h, hist_entry *e) {
     h->bytes -= e->data_len;
-    free(e->data);
+    chunk_flag(h, e, CHUNK_DROPPED);
     e->data = NULL; e->data_len = 0; e->raw_len = 0; e->key = 0;
+}
+
+static void drop_entry(kiln_history *h, hist_entry *e) {
+    h->bytes -= entry_bytes(e);
+    chunk_flag(h, e, CHUNK_DEAD);
+    memset(e, 0, sizeof *e);
 }
 
 /* Drops entries [from, n) entirely. */
 static void truncate_to(kiln_history *h, size_t from) {
-    while (h->n > from) {
-        hist_entry *e = E(h, h->n - 1);
-        h->bytes -= entry_bytes(e);
-        free(e->data); free(e->input);
-        memset(e, 0, sizeof *e);
-        h->n--;
-    }
+    while (h->n > from) { drop_entry(h, E(h, h->n - 1)); h->n--; }
     if (h->nstate > h->n) h->nstate = h->n;
 }
 
@@ -214,10 +311,7 @@ static void forget_states_from(kiln_history *h, size_t from) {
 
 static void drop_front(kiln_history *h, size_t count) {
     for (size_t i = 0; i < count && h->n; i++) {
-        hist_entry *e = E(h, 0);
-        h->bytes -= entry_bytes(e);
-        free(e->data); free(e->input);
-        memset(e, 0, sizeof *e);
+        drop_entry(h, E(h, 0));
         h->head = (h->head + 1) % h->cap;
         h->n--;
         if (h->nstate) h->nstate--;
@@ -225,14 +319,18 @@ static void drop_front(kiln_history *h, size_t count) {
     }
 }
 
+/* The front group (a keyframe and its deltas) goes; without a later keyframe, everything does. */
+static void evict_group(kiln_history *h) {
+    size_t g = 1;
+    while (g < h->nstate && !E(h, g)->key) g++;
+    if (g >= h->nstate) { truncate_to(h, 0); h->last_valid = 0; }
+    else drop_front(h, g);
+}
+
 /* Whole groups go from the front until the budget holds; a lone group over it goes entirely. */
 static void evict(kiln_history *h) {
-    while (h->bytes > h->budget && h->n) {
-        size_t g = 1;
-        while (g < h->nstate && !E(h, g)->key) g++;
-        if (g >= h->nstate) { truncate_to(h, 0); h->last_valid = 0; break; }
-        drop_front(h, g);
-    }
+    while (h->bytes > h->budget && h->n) evict_group(h);
+    if (h->ring) reclaim(h);
 }
 
 static int ensure_slot(kiln_history *h) {
@@ -246,10 +344,168 @@ static int ensure_slot(kiln_history *h) {
     return 0;
 }
 
+/* The entry for chunk off (flags, input and data as the chunk has them). */
+static void entry_from_chunk(kiln_history *h, hist_entry *e, uint64_t off) {
+    ring_chunk *c = C(h, off);
+    memset(e, 0, sizeof *e);
+    e->off = off;
+    e->dt = c->dt;
+    e->input = h->ring + off + sizeof *c;
+    e->input_len = c->input_len;
+    if (c->data_len && !(c->flags & CHUNK_DROPPED)) {
+        e->data = e->input + pad8(c->input_len);
+        e->data_len = c->data_len;
+        e->raw_len = c->raw_len;
+        e->key = (c->flags & CHUNK_KEY) != 0;
+    }
+}
+
+/* A format number for the ring's records: a libkiln whose chunks, inputs or snapshots differ does not read them. */
+static uint32_t ring_format(void) {
+    uint32_t parts[] = {RING_VERSION, KILN_SNAP_VERSION, (uint32_t)sizeof(ring_chunk), (uint32_t)sizeof(hist_input),
+                        (uint32_t)sizeof(kiln_input), KEY_COUNT, KILN_PAD_COUNT, PAD_AXIS_COUNT};
+    uint32_t x = 2166136261u;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) { x ^= parts[i]; x *= 16777619u; }
+    return x;
+}
+
+/* Rebuilds the entries from the chunks between head and tail (a runner that died left them). 0, or -1 with why. */
+static int ring_recover(kiln_history *h, char *why, size_t why_len) {
+    uint64_t head = __atomic_load_n(&h->hdr->head, __ATOMIC_ACQUIRE), tail = __atomic_load_n(&h->hdr->tail, __ATOMIC_ACQUIRE);
+    if (head > h->rcap || tail > h->rcap || head % 8 || tail % 8) { snprintf(why, why_len, "its head or tail is out of range"); return -1; }
+    h->rhead = head; h->rtail = tail;
+    uint64_t *offs = NULL, lo = UINT64_MAX, hi = 0;
+    size_t n = 0, ncap = 0;
+    uint64_t p = head, steps = 0, limit = h->rcap / sizeof(ring_chunk) + 2;
+    int rc = 0;
+    while (p != tail) {
+        if (++steps > limit) { snprintf(why, why_len, "its chunks do not lead to the tail"); rc = -1; break; }
+        uint64_t q = at(h, p);
+        if (q != p) { if (p < tail) { snprintf(why, why_len, "a pad lies before the tail"); rc = -1; break; } p = q; continue; }
+        ring_chunk *c = C(h, p);
+        uint64_t size = chunk_size(c->input_len, c->data_len);
+        if (c->magic != CHUNK_MAGIC || c->input_len < sizeof(hist_input) || size > h->rcap - p ||
+            (p < tail && size > tail - p) || (c->data_len && (c->raw_len == 0 || c->raw_len % 8))) {
+            snprintf(why, why_len, "a damaged chunk at byte %llu", (unsigned long long)p); rc = -1; break;
+        }
+        if (!(c->flags & CHUNK_DEAD)) {
+            if (n == ncap) {
+                uint64_t *o = realloc(offs, (ncap = ncap ? ncap * 2 : 1024) * sizeof *o);
+                if (!o) { snprintf(why, why_len, "out of memory"); rc = -1; break; }
+                offs = o;
+            }
+            offs[n++] = p;
+            if (c->frame < lo) lo = c->frame;
+            if (c->frame > hi) hi = c->frame;
+        }
+        p += size;
+    }
+    if (rc == 0 && n) {
+        /* frames lo..hi, one chunk each; a newer chunk of the same frame (a replay's) wins over the older */
+        uint64_t span = hi - lo + 1;
+        uint64_t *by = span <= n ? calloc((size_t)span, sizeof *by) : NULL;
+        if (!by) { snprintf(why, why_len, span > n ? "its frames are not consecutive" : "out of memory"); rc = -1; }
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            uint64_t f = C(h, offs[i])->frame - lo;
+            if (by[f]) C(h, by[f] - 1)->flags |= CHUNK_DEAD;
+            by[f] = offs[i] + 1;
+        }
+        h->cap = 0;
+        for (uint64_t f = 0; rc == 0 && f < span; f++) {
+            if (!by[f]) { snprintf(why, why_len, "frame %llu is missing", (unsigned long long)(lo + f)); rc = -1; break; }
+            if (ensure_slot(h) != 0) { snprintf(why, why_len, "out of memory"); rc = -1; break; }
+            hist_entry *e = E(h, h->n++);
+            entry_from_chunk(h, e, by[f] - 1);
+            h->bytes += entry_bytes(e);
+        }
+        free(by);
+        if (rc == 0) {
+            h->first_frame = lo;
+            while (h->nstate < h->n && E(h, h->nstate)->data) h->nstate++;
+            for (size_t i = h->nstate; i < h->n; i++) if (E(h, i)->data) drop_data(h, E(h, i));
+            size_t k = 0; /* a chain starts at a keyframe */
+            while (k < h->nstate && !E(h, k)->key) k++;
+            if (k == h->nstate) truncate_to(h, 0);
+            else drop_front(h, k);
+            if (h->nstate && !decode(h, h->nstate - 1)) { snprintf(why, why_len, "its newest frame does not decode"); rc = -1; }
+        }
+    }
+    free(offs);
+    if (rc != 0) { truncate_to(h, 0); return -1; }
+    for (size_t i = h->nstate; i-- > 0 && !E(h, i)->key;) h->since_key += E(h, i)->data_len;
+    h->cursor = h->nstate ? h->first_frame + h->nstate - 1 : 0;
+    reclaim(h);
+    return 0;
+}
+
+/* Maps (or makes) the ring file for `budget` and takes in the frames a dead runner left in it; a file of another
+   budget or format, or a damaged one, is replaced and the log says why. Without a file the ring is plain memory. */
+static void ring_open(kiln_runtime *rt, kiln_history *h, uint64_t budget) {
+    uint64_t cap = budget & ~7ull;
+    size_t size = (size_t)(RING_HEADER + cap);
+    char err[KILN_PLAT_ERR] = "", why[600] = "";
+    snprintf(h->path, sizeof h->path, "%s/history.ring", rt->state_dir);
+    int found = kiln_plat_exists(h->path);
+    if (found && kiln_plat_map_file(h->path, &h->map, err) == 0) {
+        ring_header hd;
+        memcpy(&hd, h->map.base, h->map.size >= sizeof hd ? sizeof hd : 0);
+        if (h->map.size < RING_HEADER || memcmp(hd.magic, RING_MAGIC, 8) != 0 || hd.header_size != RING_HEADER)
+            snprintf(why, sizeof why, "its header is damaged");
+        else if (hd.version != RING_VERSION || hd.format != ring_format())
+            snprintf(why, sizeof why, "another libkiln wrote it (format %u.%08x, this one reads %u.%08x)", hd.version, hd.format, RING_VERSION, ring_format());
+        else if (hd.budget != budget || hd.capacity != cap || h->map.size != size)
+            snprintf(why, sizeof why, "it was recorded with a %llu-byte budget, this one is %llu", (unsigned long long)hd.budget, (unsigned long long)budget);
+        if (!why[0]) {
+            h->hdr = h->map.base; h->ring = (uint8_t *)h->map.base + RING_HEADER; h->rcap = cap;
+            char rwhy[300] = "";
+            if (ring_recover(h, rwhy, sizeof rwhy) == 0) {
+                if (h->nstate) {
+                    kiln__queue_messagef(rt, KILN_LOG_INFO, "history: %zu frames (%llu to %llu) recorded before the game runner stopped are kept on the timeline.",
+                                         h->nstate, (unsigned long long)h->first_frame, (unsigned long long)(h->first_frame + h->nstate - 1));
+                    /* frames go on from there, so the next one is appended rather than starting the history anew */
+                    if (rt->frame_count < h->first_frame + h->nstate) rt->frame_count = h->first_frame + h->nstate;
+                }
+                return;
+            }
+            snprintf(why, sizeof why, "%s", rwhy);
+            h->hdr = NULL; h->ring = NULL;
+        }
+        kiln_plat_unmap(&h->map);
+    } else if (found) {
+        snprintf(why, sizeof why, "it could not be mapped (%s)", err);
+    }
+    if (found) {
+        kiln__queue_messagef(rt, KILN_LOG_WARN, "history: the frames of the previous game runner in %s are not used (%s); the timeline starts empty.", h->path, why);
+        kiln_plat_remove(h->path);
+    }
+    memset(&h->map, 0, sizeof h->map);
+    if (kiln_plat_file_reserve(h->path, size, err) != 0 || kiln_plat_map_file(h->path, &h->map, err) != 0) {
+        kiln__queue_messagef(rt, KILN_LOG_WARN, "history: %s could not be made (%s); the timeline is kept in memory only and is lost if the game runner dies. Free some disk space or check the folder's permissions.", h->path, err);
+        memset(&h->map, 0, sizeof h->map);
+        kiln_plat_remove(h->path);
+        h->path[0] = '\0';
+        h->anon = kiln_plat_pages_alloc(size);
+        if (!h->anon) return;
+        h->anon_size = size;
+    }
+    h->hdr = h->map.base ? h->map.base : h->anon;
+    h->ring = (uint8_t *)h->hdr + RING_HEADER;
+    h->rcap = cap;
+    h->rhead = h->rtail = 0;
+    ring_header hd;
+    memset(&hd, 0, sizeof hd);
+    memcpy(hd.magic, RING_MAGIC, 8);
+    hd.version = RING_VERSION; hd.header_size = RING_HEADER; hd.format = ring_format();
+    hd.budget = budget; hd.capacity = cap;
+    memcpy(h->hdr, &hd, sizeof hd);
+}
+
 static void history_destroy(kiln_history *h) {
     if (!h) return;
-    truncate_to(h, 0);
     free(h->e); free(h->last); free(h->snap); free(h->enc);
+    if (h->map.base) kiln_plat_unmap(&h->map);
+    if (h->path[0]) kiln_plat_remove(h->path); /* a clean end keeps nothing: only a dead runner's frames are taken in */
+    if (h->anon) kiln_plat_pages_free(h->anon, h->anon_size);
     free(h);
 }
 
@@ -271,7 +527,7 @@ static void note_timing(kiln_history *h, double s) {
 
 void kiln__history_frame_end(kiln_runtime *rt, double dt) {
     kiln_history *h = rt->history;
-    if (!h || rt->nslots == 0) return; /* nothing to keep before the first plugin is loaded */
+    if (!h || !h->ring || rt->nslots == 0) return; /* nothing to keep before the first plugin is loaded */
     double t0 = kiln_plat_now();
     uint64_t f = rt->frame_count - 1;
     int64_t need = kiln__snapshot_locked(rt, h->snap, h->snap_cap);
@@ -281,42 +537,62 @@ void kiln__history_frame_end(kiln_runtime *rt, double dt) {
         if (need < 0) return;
     }
     uint64_t len = (uint64_t)need;
-    hist_entry *e;
-    if (h->replaying && h->n && f >= h->first_frame && f - h->first_frame < h->n && f - h->first_frame == h->nstate) {
-        e = E(h, (size_t)(f - h->first_frame)); /* the recorded frame run again: its input stays */
+    int fill = h->replaying && h->n && f >= h->first_frame && f - h->first_frame < h->n && f - h->first_frame == h->nstate;
+    if (fill) { /* the recorded frame run again: its input and dt stay */
+        hist_entry *old = E(h, (size_t)(f - h->first_frame));
+        memcpy(h->input, old->input, old->input_len);
+        h->input_len = old->input_len;
+        dt = old->dt;
     } else {
         if (h->n && (f < h->first_frame || f > h->first_frame + h->n)) { truncate_to(h, 0); h->last_valid = 0; }
         if (h->n == 0) h->first_frame = f;
         truncate_to(h, (size_t)(f - h->first_frame)); /* a frame after a seek: the old future is gone */
-        if (ensure_slot(h) != 0) return;
-        e = E(h, h->n++);
-        memset(e, 0, sizeof *e);
-        e->dt = dt;
-        e->input = malloc(h->input_len);
-        if (e->input) { memcpy(e->input, h->input, h->input_len); e->input_len = h->input_len; }
-        h->bytes += entry_bytes(e);
     }
-    size_t idx = (size_t)(f - h->first_frame);
-    int delta = idx > 0 && idx == h->nstate && h->last_valid && h->last_frame + 1 == f && h->last_len == len &&
-                E(h, idx - 1)->data && h->since_key < len && h->since_key < h->budget / 8;
-    if (grow(&h->enc, &h->enc_cap, encode_bound(len)) == 0) {
-        uint64_t n = encode(h->snap, delta ? h->last : NULL, len, h->enc);
-        e->data = malloc(n ? (size_t)n : 1);
-        if (e->data) {
-            memcpy(e->data, h->enc, (size_t)n);
-            e->data_len = (uint32_t)n;
-            e->raw_len = (uint32_t)len;
-            e->key = !delta;
-            h->bytes += n;
-            h->since_key = delta ? h->since_key + n : 0;
-            h->nstate = idx + 1;
+    int64_t off = -1;
+    uint64_t n = 0;
+    int delta = 0;
+    if (grow(&h->enc, &h->enc_cap, encode_bound(len)) == 0 && ensure_slot(h) == 0) {
+        for (;;) {
+            size_t idx = (size_t)(f - h->first_frame);
+            delta = idx > 0 && idx == h->nstate && h->last_valid && h->last_frame + 1 == f && h->last_len == len &&
+                    E(h, idx - 1)->data && h->since_key < len && h->since_key < h->budget / 8;
+            n = encode(h->snap, delta ? h->last : NULL, len, h->enc);
+            uint64_t size = chunk_size(h->input_len, n);
+            if (size + 64 > h->rcap) break; /* one frame over the whole budget */
+            reclaim(h);
+            if ((off = take(h, size)) >= 0) break;
+            evict_group(h); /* the ring is full: the oldest group makes room */
+            if (h->n == 0) { fill = 0; h->first_frame = f; }
         }
+    }
+    hist_entry *e = NULL;
+    if (off >= 0) {
+        ring_chunk *c = C(h, (uint64_t)off);
+        memset(c, 0, sizeof *c);
+        c->magic = CHUNK_MAGIC;
+        c->flags = delta ? 0 : CHUNK_KEY;
+        c->frame = f;
+        c->dt = dt;
+        c->input_len = h->input_len; c->data_len = (uint32_t)n; c->raw_len = (uint32_t)len;
+        memcpy((uint8_t *)(c + 1), h->input, h->input_len);
+        memcpy((uint8_t *)(c + 1) + pad8(h->input_len), h->enc, (size_t)n);
+        publish(h); /* the frame is seen from here on, complete */
+        if (fill) drop_entry(h, E(h, (size_t)(f - h->first_frame)));
+        else h->n++;
+        e = E(h, (size_t)(f - h->first_frame));
+        entry_from_chunk(h, e, (uint64_t)off);
+        h->bytes += entry_bytes(e);
+        h->since_key = delta ? h->since_key + n : 0;
+        h->nstate = (size_t)(f - h->first_frame) + 1;
+    } else if (!fill) {
+        truncate_to(h, 0); /* not kept: the frames before it stay consecutive only if none is kept */
+    } else {
+        forget_states_from(h, (size_t)(f - h->first_frame)); /* the chain ends before it */
     }
     /* the new snapshot becomes the delta base */
     uint8_t *t = h->last; h->last = h->snap; h->snap = t;
-    uint64_t c = h->last_cap; h->last_cap = h->snap_cap; h->snap_cap = c;
-    h->last_len = len; h->last_frame = f; h->last_valid = e->data != NULL;
-    if (!e->data) forget_states_from(h, idx); /* out of memory: the chain ends before it */
+    uint64_t cc = h->last_cap; h->last_cap = h->snap_cap; h->snap_cap = cc;
+    h->last_len = len; h->last_frame = f; h->last_valid = e != NULL;
     h->cursor = f;
     evict(h);
     note_timing(h, kiln_plat_now() - t0);
@@ -339,6 +615,8 @@ int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes) {
         if (!rt->history) {
             rt->history = calloc(1, sizeof *rt->history);
             if (!rt->history) { pthread_mutex_unlock(&rt->lock); kiln__set_error(rt, "kiln_history_set_budget: out of memory."); return KILN_ERR_INVALID; }
+            rt->history->budget = bytes;
+            ring_open(rt, rt->history, bytes); /* the ring keeps this size until history is turned off */
         }
         rt->history->budget = bytes;
         evict(rt->history);

@@ -237,6 +237,8 @@ void kiln__history_frame_begin(kiln_runtime *rt);        /* before the calls: th
 void kiln__history_frame_end(kiln_runtime *rt, double dt); /* after: the frame's state is kept */
 void kiln__history_free(kiln_runtime *rt);
 
+/* snapshot.c's format version (history.c's ring file names it too) */
+#define KILN_SNAP_VERSION 1u
 /* snapshot.c: kiln_snapshot / kiln_restore with rt->lock already held (history.c) */
 int64_t kiln__snapshot_locked(kiln_runtime *rt, uint8_t *buf, uint64_t cap); /* bytes written, or -(bytes needed) */
 int32_t kiln__restore_locked(kiln_runtime *rt, const uint8_t *buf, uint64_t len);

@@ -9,7 +9,7 @@
 #include "commit.h"
 
 #define SNAP_MAGIC "KILNSNAP"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION KILN_SNAP_VERSION
 
 typedef struct snap_header {
     char magic[8];

@@ -227,9 +227,153 @@ static void test_history_layout_change_is_refused_not_misread(void) {
     kiln_destroy(rt);
 }
 
+/* --- a runner that dies leaves its frames ------------------------------------------------------------------------- */
+static void put_file(const char *path, const void *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(b, 1, n, f) != n) { perror(path); _exit(2); }
+    fclose(f);
+}
+static uint8_t *get_file(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*n ? *n : 1);
+    if (fread(b, 1, *n, f) != *n) *n = 0;
+    fclose(f);
+    return b;
+}
+
+/* In a child: walker on wd records `frames` frames with history at `budget`, saves frame `keep`'s snapshot and
+   picture to wd/frame.snap and wd/frame.rgba, then is SIGKILLed (no kiln_destroy, no exit handlers). */
+static void record_and_die(const char *wd, const char *image, uint64_t budget, int frames, int keep) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kiln_runtime *rt = kiln_create(W, H, wd);
+        if (!rt) _exit(10);
+        kiln_set_seed(rt, 1234);
+        if (kiln_load_plugin(rt, "walker", image) != 1 || kiln_history_set_budget(rt, budget) != KILN_OK) _exit(11);
+        char path[600];
+        for (int f = 0; f < frames; f++) {
+            play_input(rt, f);
+            if (kiln_frame(rt, 1.0 / 60) != KILN_OK) _exit(12);
+            if (f == keep) {
+                int32_t len;
+                uint8_t *b = take(rt, &len);
+                snprintf(path, sizeof path, "%s/frame.snap", wd);
+                put_file(path, b, (size_t)len);
+                if (kiln_copy_framebuffer(rt, fbuf, sizeof fbuf) != W * H * 4) _exit(13);
+                snprintf(path, sizeof path, "%s/frame.rgba", wd);
+                put_file(path, fbuf, W * H * 4);
+            }
+        }
+        kill(getpid(), SIGKILL);
+        _exit(14);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static void test_history_survives_a_runner_death(void) {
+    const char *wd = new_workdir(), *image = compile_walker("walker_d", NULL);
+    record_and_die(wd, image, KILN_HISTORY_DEFAULT_BUDGET, 300, 200);
+    char path[600];
+    size_t snap_len = 0, rgba_len = 0;
+    snprintf(path, sizeof path, "%s/frame.snap", wd);
+    uint8_t *snap = get_file(path, &snap_len);
+    snprintf(path, sizeof path, "%s/frame.rgba", wd);
+    uint8_t *rgba = get_file(path, &rgba_len);
+    CHECK(snap && snap_len > 0 && rgba && rgba_len == W * H * 4);
+    if (!snap || !rgba) return;
+
+    /* the restarted runner: same work_dir, same plugin, history on */
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, KILN_HISTORY_DEFAULT_BUDGET), KILN_OK);
+    CHECK_CONTAINS(drain(rt), "300 frames (0 to 299) recorded before the game runner stopped");
+    kiln_history_info hi;
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.first, 0);
+    CHECK_EQ(hi.last, 299);
+    CHECK_EQ(hi.frames, 300);
+    CHECK_EQ(kiln_frame_count(rt), 300); /* the frames go on from the last one kept */
+    CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
+    CHECK(same_game(rt, snap, (int32_t)snap_len)); /* state, arena, clock, PRNG as the dead runner had them */
+    CHECK_EQ(kiln_copy_framebuffer(rt, fbuf, sizeof fbuf), W * H * 4);
+    CHECK(memcmp(fbuf, rgba, W * H * 4) == 0); /* and frame 200's picture */
+    /* playing on from the last frame appends to the same history */
+    CHECK_EQ(kiln_history_seek(rt, 299), KILN_OK);
+    for (int f = 300; f < 310; f++) { play_input(rt, f); CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK); }
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.first, 0);
+    CHECK_EQ(hi.last, 309);
+    CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
+    CHECK(same_game(rt, snap, (int32_t)snap_len));
+    kiln_destroy(rt); /* a clean end: the next runtime starts empty */
+    rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, KILN_HISTORY_DEFAULT_BUDGET), KILN_OK);
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.frames, 0);
+    kiln_destroy(rt);
+    free(snap); free(rgba);
+}
+
+static void test_history_of_a_dead_runner_is_checked(void) {
+    const char *wd = new_workdir(), *image = compile_walker("walker_c", NULL);
+    kiln_history_info hi;
+    /* another budget: not read (the ring's size differs), and the log says why */
+    record_and_die(wd, image, 1 << 20, 100, 50);
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, 2 << 20), KILN_OK);
+    CHECK_CONTAINS(drain(rt), "recorded with a 1048576-byte budget, this one is 2097152");
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.frames, 0);
+    for (int f = 0; f < 5; f++) CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.frames, 5); /* the new history works */
+    kiln_destroy(rt);
+    /* a damaged header: not read either */
+    record_and_die(wd, image, 1 << 20, 100, 50);
+    char path[600];
+    snprintf(path, sizeof path, "%s/state/history.ring", wd);
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (f) { fputs("garbage!", f); fclose(f); }
+    rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, 1 << 20), KILN_OK);
+    CHECK_CONTAINS(drain(rt), "its header is damaged");
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.frames, 0);
+    kiln_destroy(rt);
+    /* a small budget that wrapped the ring many times over: the newest frames come back, and decode */
+    record_and_die(wd, image, 256 * 1024, 3000, 2990);
+    rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, 256 * 1024), KILN_OK);
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.last, 2999);
+    CHECK(hi.frames > 100 && hi.bytes <= 256 * 1024);
+    size_t snap_len = 0;
+    snprintf(path, sizeof path, "%s/frame.snap", wd);
+    uint8_t *snap = get_file(path, &snap_len);
+    CHECK_EQ(kiln_history_seek(rt, 2990), KILN_OK);
+    CHECK(snap && same_game(rt, snap, (int32_t)snap_len));
+    CHECK_EQ(kiln_history_seek(rt, hi.first), KILN_OK);
+    free(snap);
+    kiln_destroy(rt);
+}
+
 #define HISTORY_TESTS                                                                                   \
     {"history_seek_restores_a_frame", test_history_seek_restores_a_frame},                               \
     {"history_replay_is_deterministic", test_history_replay_is_deterministic},                           \
     {"history_replay_with_new_code", test_history_replay_with_new_code},                                 \
     {"history_budget_is_respected", test_history_budget_is_respected},                                   \
-    {"history_layout_change_is_refused_not_misread", test_history_layout_change_is_refused_not_misread},
+    {"history_layout_change_is_refused_not_misread", test_history_layout_change_is_refused_not_misread},     \
+    {"history_survives_a_runner_death", test_history_survives_a_runner_death},                           \
+    {"history_of_a_dead_runner_is_checked", test_history_of_a_dead_runner_is_checked},
