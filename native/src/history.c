@@ -284,6 +284,8 @@ static void chunk_flag(kiln_history *h, const hist_entry *e, uint32_t flag) {
 }
 
 /* --- the entries -------------------------------------------------------------------------------------------------- */
+/* What an entry's frame takes (as before the ring: its chunk's 40-byte header is not counted, as malloc's was not;
+   the ring itself is never larger than the budget). */
 static uint64_t entry_bytes(const hist_entry *e) { return sizeof *e + e->input_len + e->data_len; }
 
 static void drop_data(kiln_history *h, hist_entry *e) {
