@@ -502,6 +502,48 @@ static void ring_open(kiln_runtime *rt, kiln_history *h, uint64_t budget) {
     memcpy(h->hdr, &hd, sizeof hd);
 }
 
+static uint64_t chunks_total(kiln_history *h) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < h->n; i++) total += chunk_size(E(h, i)->input_len, E(h, i)->data_len);
+    return total;
+}
+
+/* A new budget: a new ring of that size holding the newest kept frames (the oldest groups go if their chunks do not
+   fit), so the memory the ring maps follows the budget. */
+static void ring_resize(kiln_runtime *rt, kiln_history *h, uint64_t budget) {
+    uint64_t cap = budget & ~7ull, total;
+    while ((total = chunks_total(h)) + 64 > cap && h->n) evict_group(h);
+    uint8_t *tmp = total ? malloc((size_t)total) : NULL;
+    if (total && !tmp) { truncate_to(h, 0); h->last_valid = 0; total = 0; }
+    uint64_t p = 0;
+    for (size_t i = 0; i < h->n; i++) { /* each chunk as it is, a forgotten snapshot left out */
+        hist_entry *e = E(h, i);
+        ring_chunk c = *C(h, e->off);
+        c.data_len = e->data_len;
+        c.flags = (e->key ? CHUNK_KEY : 0) | (e->data ? 0 : CHUNK_DROPPED);
+        memcpy(tmp + p, &c, sizeof c);
+        memcpy(tmp + p + sizeof c, e->input, e->input_len);
+        if (e->data) memcpy(tmp + p + sizeof c + pad8(e->input_len), e->data, e->data_len);
+        p += chunk_size(e->input_len, e->data_len);
+    }
+    if (h->map.base) { kiln_plat_unmap(&h->map); kiln_plat_remove(h->path); }
+    if (h->anon) { kiln_plat_pages_free(h->anon, h->anon_size); h->anon = NULL; }
+    h->hdr = NULL; h->ring = NULL;
+    ring_open(rt, h, budget);
+    p = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        hist_entry *e = E(h, i);
+        uint64_t size = chunk_size(e->input_len, e->data_len);
+        int64_t off = h->ring ? take(h, size) : -1;
+        if (off < 0) { truncate_to(h, 0); h->last_valid = 0; break; } /* no ring could be made */
+        memcpy(h->ring + off, tmp + p, (size_t)size);
+        entry_from_chunk(h, e, (uint64_t)off);
+        p += size;
+    }
+    if (h->ring) publish(h);
+    free(tmp);
+}
+
 static void history_destroy(kiln_history *h) {
     if (!h) return;
     free(h->e); free(h->last); free(h->snap); free(h->enc);
@@ -618,10 +660,11 @@ int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes) {
             rt->history = calloc(1, sizeof *rt->history);
             if (!rt->history) { pthread_mutex_unlock(&rt->lock); kiln__set_error(rt, "kiln_history_set_budget: out of memory."); return KILN_ERR_INVALID; }
             rt->history->budget = bytes;
-            ring_open(rt, rt->history, bytes); /* the ring keeps this size until history is turned off */
+            ring_open(rt, rt->history, bytes);
         }
         rt->history->budget = bytes;
         evict(rt->history);
+        if (rt->history->rcap != (bytes & ~7ull)) ring_resize(rt, rt->history, bytes);
     }
     pthread_mutex_unlock(&rt->lock);
     return KILN_OK;

@@ -312,6 +312,15 @@ static void test_history_survives_a_runner_death(void) {
     CHECK_EQ(hi.last, 309);
     CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
     CHECK(same_game(rt, snap, (int32_t)snap_len));
+    /* another budget: a ring of that size, with the newest frames */
+    CHECK_EQ(kiln_history_set_budget(rt, 1 << 20), KILN_OK);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/state/history.ring", wd);
+    CHECK(stat(path, &st) == 0 && st.st_size == 4096 + (1 << 20));
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.last, 309);
+    CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
+    CHECK(same_game(rt, snap, (int32_t)snap_len));
     kiln_destroy(rt); /* a clean end: the next runtime starts empty */
     rt = kiln_create(W, H, wd);
     CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
