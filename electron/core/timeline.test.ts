@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GameSession } from '../shared/contract';
 import type { KilnBackend } from './backend';
-import { closeTestBackends, nextFrame, openTestBackend, pixelAt, sleep, writeProject } from './test-support';
+import { closeTestBackends, nextFrame, openTestBackend, pixelAt, sleep, waitProven, writeProject } from './test-support';
 
 const counter = (extra: string, body = '') => `#include "kiln.h"
 typedef struct { uint32_t n; } S;
@@ -100,5 +100,25 @@ describe('timeline', () => {
     const before = await shownBy(backend, () => backend.request('history.seek', { frame: crashes[0] - 1 }));
     expect(before.value).toBe(crashes[0] - session.timeline.first);
     expect((before.value + 1) % 20).toBe(0);
+  });
+  it('the frames kept before the runner is killed stay on the timeline of the restarted one, and a seek shows them', async () => {
+    const { backend } = await start();
+    await waitProven(backend, 'counter', 1);
+    await sleep(500);
+    await pixelAt(backend, 0, 0);
+    const before = ((await backend.request('session.get', {})) as GameSession).timeline;
+    expect(before.frames).toBeGreaterThan(20);
+    const pid = backend.supervisor.pid!;
+    process.kill(pid, 'SIGKILL'); // no clean-up in the runner: what it recorded is only in the history's file
+    for (let i = 0; i < 600 && (backend.supervisor.pid === undefined || backend.supervisor.pid === pid); i++) await sleep(50);
+    expect(backend.supervisor.pid).not.toBe(pid);
+    await nextFrame(backend); // the new runner runs frames
+    const after = ((await backend.request('session.get', {})) as GameSession).timeline;
+    expect(after.first).toBe(before.first);
+    expect(after.last).toBeGreaterThan(before.last); // its frames are appended to the dead runner's
+    await backend.request('game.control', { action: 'pause' });
+    // the counter after kept frame first + k is k + 1: these frames were drawn by the runner that was killed
+    expect((await shownBy(backend, () => backend.request('history.seek', { frame: before.first + 10 }))).value).toBe(11);
+    expect((await shownBy(backend, () => backend.request('history.seek', { frame: before.last }))).value).toBe(before.last - before.first + 1);
   });
 });
