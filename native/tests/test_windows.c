@@ -532,9 +532,47 @@ static void test_sandbox_job_ends_the_process_tree(void) {
 }
 static void test_sandbox_runtime_works_inside(void) { CHECK_EQ(run_sandbox_case("runtime"), SB_OK); }
 
+/* --- history: a runner that dies leaves its frames (kiln_plat_file_reserve + kiln_plat_map_file on Windows) ------ */
+static int history_child(const char *wd) {
+    SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    if (!rt || kiln_load_plugin(rt, "c", fx("counter_v1")) != 1 || kiln_history_set_budget(rt, 1 << 20) != KILN_OK) return 2;
+    for (int i = 0; i < 50; i++) if (kiln_frame(rt, 1.0 / 60) != KILN_OK) return 3;
+    TerminateProcess(GetCurrentProcess(), 7); /* a death: no kiln_destroy, no exit handlers */
+    return 4;
+}
+
+static void test_history_survives_a_runner_death(void) {
+    const char *wd = new_workdir();
+    char args[MAX_PATH * 3];
+    snprintf(args, sizeof args, "--history-child \"%s\" \"%s\"", wd, fixdir);
+    HANDLE p = start_self(args);
+    CHECK(p != NULL);
+    if (!p) return;
+    DWORD code = 0;
+    if (WaitForSingleObject(p, 120000) != WAIT_OBJECT_0) TerminateProcess(p, 99);
+    GetExitCodeProcess(p, &code);
+    CloseHandle(p);
+    CHECK_EQ(code, 7);
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "c", fx("counter_v1")), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, 1 << 20), KILN_OK);
+    kiln_history_info hi;
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK_EQ(hi.frames, 50);
+    CHECK_EQ(hi.last, 49);
+    CHECK_EQ(kiln_history_seek(rt, 20), KILN_OK);
+    CHECK_EQ(state_field(wd, "c", F_FRAMES), 21);
+    CHECK_EQ(kiln_history_set_budget(rt, 2 << 20), KILN_OK); /* a new ring file replaces the mapped one */
+    CHECK_EQ(kiln_history_seek(rt, 30), KILN_OK);
+    CHECK_EQ(state_field(wd, "c", F_FRAMES), 31);
+    kiln_destroy(rt);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--sleep")) { Sleep(120000); return 0; }
     if (argc > 3 && !strcmp(argv[1], "--sandbox-child")) { fixdir = argv[3]; return sandbox_child(argv[2]); }
+    if (argc > 3 && !strcmp(argv[1], "--history-child")) { fixdir = argv[3]; return history_child(argv[2]); }
     fixdir = argc > 1 ? argv[1] : "build/win/fixtures";
     SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
     static const test_case tests[] = {
@@ -558,6 +596,7 @@ int main(int argc, char **argv) {
         {"win_sandbox_memory_limit", test_sandbox_memory_limit},
         {"win_sandbox_job_ends_the_process_tree", test_sandbox_job_ends_the_process_tree},
         {"win_sandbox_runtime_works_inside", test_sandbox_runtime_works_inside},
+        {"win_history_survives_a_runner_death", test_history_survives_a_runner_death},
     };
     setvbuf(stdout, NULL, _IONBF, 0);
     int rc = run_tests(tests, (int)(sizeof tests / sizeof tests[0]), argc > 2 ? argv[2] : NULL);
