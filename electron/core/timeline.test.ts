@@ -113,12 +113,23 @@ describe('timeline', () => {
     for (let i = 0; i < 600 && (backend.supervisor.pid === undefined || backend.supervisor.pid === pid); i++) await sleep(50);
     expect(backend.supervisor.pid).not.toBe(pid);
     await nextFrame(backend); // the new runner runs frames
-    const after = ((await backend.request('session.get', {})) as GameSession).timeline;
+    // the session the back end holds may still be the dead runner's last one: wait for the new runner's (it has the mark)
+    let after = ((await backend.request('session.get', {})) as GameSession).timeline;
+    for (let i = 0; i < 200 && after.crashes.length === 0; i++) {
+      await sleep(50);
+      after = ((await backend.request('session.get', {})) as GameSession).timeline;
+    }
     expect(after.first).toBe(before.first);
     expect(after.last).toBeGreaterThan(before.last); // its frames are appended to the dead runner's
+    // the death is a mark at the frame the killed runner did not finish; the frame before it is its last picture
+    expect(after.crashes.length).toBe(1);
+    const died = after.crashes[0];
+    expect(died).toBeGreaterThan(before.last);
+    expect(died).toBeLessThanOrEqual(after.last);
     await backend.request('game.control', { action: 'pause' });
     // the counter after kept frame first + k is k + 1: these frames were drawn by the runner that was killed
     expect((await shownBy(backend, () => backend.request('history.seek', { frame: before.first + 10 }))).value).toBe(11);
     expect((await shownBy(backend, () => backend.request('history.seek', { frame: before.last }))).value).toBe(before.last - before.first + 1);
+    expect((await shownBy(backend, () => backend.request('history.seek', { frame: died - 1 }))).value).toBe(died - before.first);
   });
 });

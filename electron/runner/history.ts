@@ -22,6 +22,10 @@ export interface HistoryInfo {
   raw_bytes: number;
   seconds: number;
   record_us: number;
+  /** Frames a runner that died on this work dir left (taken in when the history was turned on); 0: none. */
+  recovered: number;
+  /** The last frame that runner completed: it died in the frame after. */
+  recovered_last: number;
 }
 
 export interface NativeHistory {
@@ -44,7 +48,7 @@ export function bindHistory(lib: LibraryHandle): NativeHistory | undefined {
   } catch {
     return undefined;
   }
-  const u64 = ['first', 'last', 'cursor', 'input_last', 'bytes', 'budget', 'raw_bytes'] as const;
+  const u64 = ['first', 'last', 'cursor', 'input_last', 'bytes', 'budget', 'raw_bytes', 'recovered_last'] as const;
   return {
     setBudget: lib.func('int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes)'),
     info(rt) {
@@ -79,6 +83,9 @@ function declareHistoryTypes(): void {
     raw_bytes: 'uint64_t',
     seconds: 'double',
     record_us: 'double',
+    recovered: 'uint32_t',
+    reserved: 'uint32_t',
+    recovered_last: 'uint64_t',
   });
 }
 
@@ -101,7 +108,10 @@ export class Timeline {
   /** bytes 0 turns it off. */
   setBudget(bytes: number): string | undefined {
     if (!this.native) return bytes > 0 ? 'this libkiln has no history (rebuild it: npm run build:native); the timeline is off' : undefined;
-    return this.native.setBudget(this.rt, bytes) < 0 ? this.lastError() : undefined;
+    if (this.native.setBudget(this.rt, bytes) < 0) return this.lastError();
+    const i = this.info();
+    if (i?.recovered) this.noteCrash(i.recovered_last + 1); // the runner before this one died in that frame
+    return undefined;
   }
 
   info(): HistoryInfo | undefined {

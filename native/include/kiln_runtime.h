@@ -330,6 +330,10 @@ typedef struct kiln_history_info {
     uint64_t raw_bytes;        /* what the kept frames would take uncompressed */
     double seconds;            /* game time the kept frames span (sum of their dt) */
     double record_us;          /* mean cost of keeping one frame, over the last 256 */
+    /* frames taken in when history was turned on, left in work_dir/state/history.ring by a runtime that died (0:
+       none); the dead one completed frame recovered_last and died in the frame after it */
+    uint32_t recovered, reserved;
+    uint64_t recovered_last;
 } kiln_history_info;
 /* 0 turns history off and frees it; a smaller budget drops the oldest frames at once. */
 KILN_API int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes);

@@ -91,6 +91,7 @@ typedef struct kiln_history {
     uint8_t input[sizeof(hist_input) + 3 * KEY_COUNT * 2]; uint32_t input_len; /* this frame's, from frame_begin */
     uint64_t since_key;          /* coded bytes since the last keyframe */
     uint64_t cursor;             /* the frame shown */
+    uint32_t recovered; uint64_t recovered_last; /* what ring_open took in from a dead runtime */
     int replaying;               /* frame_end fills the existing entry instead of appending */
     double timings[TIMINGS]; uint32_t ntimings, tpos;
 } kiln_history;
@@ -462,6 +463,8 @@ static void ring_open(kiln_runtime *rt, kiln_history *h, uint64_t budget) {
             char rwhy[300] = "";
             if (ring_recover(h, rwhy, sizeof rwhy) == 0) {
                 if (h->nstate) {
+                    h->recovered = (uint32_t)h->nstate;
+                    h->recovered_last = h->first_frame + h->nstate - 1;
                     kiln__queue_messagef(rt, KILN_LOG_INFO, "history: %zu frames (%llu to %llu) recorded before the game runner stopped are kept on the timeline.",
                                          h->nstate, (unsigned long long)h->first_frame, (unsigned long long)(h->first_frame + h->nstate - 1));
                     /* frames go on from there, so the next one is appended rather than starting the history anew */
@@ -698,6 +701,8 @@ int32_t kiln_history_get(kiln_runtime *rt, kiln_history_info *out) {
         double sum = 0;
         for (uint32_t i = 0; i < h->ntimings; i++) sum += h->timings[i];
         out->record_us = h->ntimings ? sum / h->ntimings * 1e6 : 0;
+        out->recovered = h->recovered;
+        out->recovered_last = h->recovered_last;
     }
     pthread_mutex_unlock(&rt->lock);
     return KILN_OK;

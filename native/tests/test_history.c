@@ -299,6 +299,8 @@ static void test_history_survives_a_runner_death(void) {
     CHECK_EQ(hi.first, 0);
     CHECK_EQ(hi.last, 299);
     CHECK_EQ(hi.frames, 300);
+    CHECK_EQ(hi.recovered, 300);
+    CHECK_EQ(hi.recovered_last, 299);
     CHECK_EQ(kiln_frame_count(rt), 300); /* the frames go on from the last one kept */
     CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
     CHECK(same_game(rt, snap, (int32_t)snap_len)); /* state, arena, clock, PRNG as the dead runner had them */
