@@ -316,7 +316,9 @@ KILN_API int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, char *error_o
  *   seek(N): the game is put back to the end of frame N and drawn with the code loaded now (draw only).
  *   replay(M): from the frame shown now, frames N+1..M run again with their recorded input and dt and the code
  *     loaded now; their kept states are replaced. A plain kiln_frame after a seek drops the frames after it.
- * Off (budget 0) unless set: the runner sets it from kiln.json's history.memoryMb (default 64). */
+ * Off (budget 0) unless set: the runner sets it from kiln.json's history.memoryMb (default 64).
+ * The frames live in work_dir/state/history.ring (budget-sized, shared mapping): turning history on in a runtime
+ * on the same work_dir as one that died takes in the frames it completed; kiln_destroy / budget 0 remove the file. */
 #define KILN_HISTORY_DEFAULT_BUDGET ((uint64_t)64 << 20)
 typedef struct kiln_history_info {
     int32_t enabled;           /* 1: frames are being kept */
