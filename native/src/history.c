@@ -667,7 +667,7 @@ int32_t kiln_history_set_budget(kiln_runtime *rt, uint64_t bytes) {
         }
         rt->history->budget = bytes;
         evict(rt->history);
-        if (rt->history->rcap != (bytes & ~7ull)) ring_resize(rt, rt->history, bytes);
+        if (rt->history->ring && rt->history->rcap != (bytes & ~7ull)) ring_resize(rt, rt->history, bytes);
     }
     pthread_mutex_unlock(&rt->lock);
     return KILN_OK;
