@@ -380,6 +380,61 @@ static void test_history_of_a_dead_runner_is_checked(void) {
     kiln_destroy(rt);
 }
 
+/* In a child (exit code: 0 = fine): a new runtime on wd takes in what the ring holds, every kept frame of it intact. */
+static int check_ring_in_child(const char *wd, const char *image, uint64_t budget, int say) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        kiln_runtime *rt = kiln_create(W, H, wd);
+        if (!rt || kiln_load_plugin(rt, "walker", image) != 1 || kiln_history_set_budget(rt, budget) != KILN_OK) _exit(20);
+        if (strstr(drain(rt), "are not used")) _exit(21); /* the ring was refused: a kill left it inconsistent */
+        kiln_history_info hi;
+        if (kiln_history_get(rt, &hi) != KILN_OK || hi.frames == 0 || hi.recovered != hi.frames) _exit(22);
+        for (uint64_t f = hi.first; f <= hi.last; f += 7) if (kiln_history_seek(rt, f) != KILN_OK) _exit(23);
+        if (kiln_history_seek(rt, hi.last) != KILN_OK) _exit(24);
+        if (say) printf("     after the last kill: frames %llu to %llu kept in %llu bytes\n", (unsigned long long)hi.first,
+                        (unsigned long long)hi.last, (unsigned long long)hi.bytes);
+        fflush(stdout);
+        _exit(0); /* no kiln_destroy: the next recorder finds the ring as it was */
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static void test_history_killed_at_any_moment_keeps_complete_frames(void) {
+    const char *wd = new_workdir(), *image = compile_walker("walker_k", NULL);
+    const uint64_t budget = 256 * 1024; /* small: kills land during wraps and evictions too */
+    for (int round = 0; round < 12; round++) {
+        int ready[2];
+        CHECK_EQ(pipe(ready), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) { /* a recorder that goes on from what the ring holds until it is killed */
+            close(ready[0]);
+            kiln_runtime *rt = kiln_create(W, H, wd);
+            if (!rt || kiln_load_plugin(rt, "walker", image) != 1 || kiln_history_set_budget(rt, budget) != KILN_OK) _exit(10);
+            for (int f = 0;; f++) {
+                play_input(rt, f);
+                kiln_frame(rt, 1.0 / 60);
+                if (f == 20 && write(ready[1], "r", 1) != 1) _exit(11);
+            }
+        }
+        close(ready[1]);
+        char c;
+        CHECK_EQ(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        usleep((useconds_t)(1000 + (round * 7919) % 40000)); /* somewhere in a frame, or between two */
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status));
+        int rc = check_ring_in_child(wd, image, budget, round == 11);
+        if (rc != 0) fprintf(stderr, "  round %d: the checker exited with %d\n", round, rc);
+        CHECK_EQ(rc, 0);
+    }
+}
+
 #define HISTORY_TESTS                                                                                   \
     {"history_seek_restores_a_frame", test_history_seek_restores_a_frame},                               \
     {"history_replay_is_deterministic", test_history_replay_is_deterministic},                           \
@@ -387,4 +442,5 @@ static void test_history_of_a_dead_runner_is_checked(void) {
     {"history_budget_is_respected", test_history_budget_is_respected},                                   \
     {"history_layout_change_is_refused_not_misread", test_history_layout_change_is_refused_not_misread},     \
     {"history_survives_a_runner_death", test_history_survives_a_runner_death},                           \
-    {"history_of_a_dead_runner_is_checked", test_history_of_a_dead_runner_is_checked},
+    {"history_of_a_dead_runner_is_checked", test_history_of_a_dead_runner_is_checked},                   \
+    {"history_killed_at_any_moment_keeps_complete_frames", test_history_killed_at_any_moment_keeps_complete_frames},
