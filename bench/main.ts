@@ -29,6 +29,9 @@ const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg ? new Set(onlyArg.split(',').map(Number)) : null;
 const want = (section: number) => !only || only.has(section);
+/** `--cc tcc` (or tcc,gcc): only these compilers in the sections that loop over compilers (§1, §9). */
+const ccArg = args.find((a) => a.startsWith('--cc='))?.slice(5) ?? (args.includes('--cc') ? args[args.indexOf('--cc') + 1] : undefined);
+const wantCc = (cc: string) => !ccArg || ccArg.split(',').includes(cc);
 
 /**
  * How much of each section runs; --quick keeps every section but few samples (under a minute).
@@ -69,7 +72,7 @@ async function main(): Promise<void> {
   if (want(1)) {
     log('§1 save → first frame');
     const s1: Record<string, unknown> = {};
-    for (const [id, cc] of plan.configs) {
+    for (const [id, cc] of plan.configs.filter(([, c]) => wantCc(c))) {
       const r = await saveToFrame(paths, fx[id], cc, cc === 'zig' ? plan.zigEdits : plan.edits, log);
       figures.push(...r.figures);
       s1[`${id}.${cc}`] = r.details;
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   if (want(9)) {
     log('§9 what the user sees: Ctrl+S in the editor → painted canvas, in Chromium');
     const s9: Record<string, unknown> = {};
-    for (const cc of ['tcc', 'gcc'] as const) {
+    for (const cc of (['tcc', 'gcc'] as const).filter(wantCc)) {
       const r = await browserSaveToPaint(paths, fx.pong, cc, plan.browserEdits, log);
       figures.push(...r.figures);
       s9[`pong.${cc}`] = r.details;

@@ -5,7 +5,7 @@
  * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -341,7 +341,7 @@ async function compileZig(req: CompileRequest): Promise<CompileResult> {
 async function readDepFile(file: string, cwd: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a few hundred bytes, on the save's path: no thread-pool round trip
   } catch {
     return [];
   }

@@ -48,9 +48,17 @@ export interface LoadTimes {
   totalMs: number;
 }
 
-export type LoadReply =
-  | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes; world?: WorldMigration[] }
-  | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash };
+/** When the runner read a load message and when kiln_load_plugin returned (nowMs() epoch clock): ReloadHops. */
+export interface LoadClock {
+  startedAt?: number;
+  doneAt?: number;
+}
+
+export type LoadReply = LoadClock &
+  (
+    | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes; world?: WorldMigration[] }
+    | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash }
+  );
 
 /** Runner limits: the watchdog for plugin callbacks, the sandbox's memory limit, the heartbeat file. */
 export interface RunnerLimits {
@@ -143,7 +151,8 @@ export type RunnerToHost =
       sandboxError?: string;
     }
   | LoadReply
-  | { type: 'first-frame'; requestId: number; plugin: string; at: number }
+  /** `at`: the new code's first frame was drawn; `sentAt`: it left the runner (nowMs() epoch clock). */
+  | { type: 'first-frame'; requestId: number; plugin: string; at: number; sentAt?: number }
   /** The version ran PROBATION_FRAMES frames after its swap without a crash. */
   | { type: 'proven'; plugin: string; version: number }
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array; sounds?: SoundCommand[]; soundsAt?: number }

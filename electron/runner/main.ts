@@ -185,14 +185,17 @@ function runFrame(liveDt: number): void {
   if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
   drainSounds(!paused); // a paused game makes no new sounds (a step or a restart while paused stays silent)
   drainLogs();
-  if (awaitingFirstFrame.length) {
-    const at = nowMs();
-    for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
-    awaitingFirstFrame = [];
-    sendFrame(true);
-  } else {
-    sendFrame(false);
-  }
+  if (awaitingFirstFrame.length) sendFirstFrame();
+  else sendFrame(false);
+}
+
+/** The new code's first frame: out to the page first, then the drawn/sent times to the back end (ReloadHops). */
+function sendFirstFrame(): void {
+  const at = nowMs();
+  sendFrame(true);
+  const sentAt = nowMs();
+  for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at, sentAt });
+  awaitingFirstFrame = [];
 }
 
 function tick(): void {
@@ -211,10 +214,7 @@ function showNewCode(): void {
   drainSounds(false);
   drainCrashes();
   drainLogs();
-  const at = nowMs();
-  for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
-  awaitingFirstFrame = [];
-  sendFrame(true);
+  sendFirstFrame();
 }
 
 /** The timeline's seek / step / replay / play. Seeking pauses; the loop replay, if any, stops. */
@@ -362,7 +362,7 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
 /** Loads run one at a time, off the game loop, in the order they were asked for (the supervisor relies on it). */
 let loading: Promise<void> = Promise.resolve();
 
-async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Promise<void> {
+async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>, receivedAt: number): Promise<void> {
   const started = performance.now();
   let r: NativeLoadResult;
   try {
@@ -370,7 +370,7 @@ async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Prom
   } catch (err) {
     r = { code: -1, error: `load failed: ${(err as Error).message}` } as NativeLoadResult;
   }
-  const reply = loadReply(msg.requestId, msg.plugin, r, performance.now() - started);
+  const reply = { ...loadReply(msg.requestId, msg.plugin, r, performance.now() - started), startedAt: receivedAt, doneAt: nowMs() };
   if (reply.ok) {
     loadedPlugins.add(msg.plugin);
     probation.set(msg.plugin, { version: reply.version, frames: 0 });
@@ -464,7 +464,8 @@ function onMessage(msg: HostToRunner): void {
       init(msg);
       break;
     case 'load': {
-      loading = loading.then(() => loadOffThread(msg));
+      const receivedAt = nowMs();
+      loading = loading.then(() => loadOffThread(msg, receivedAt));
       break;
     }
     case 'input': {
