@@ -20,7 +20,7 @@ import { sampled, withTarget, type Figure } from './figures';
 import { bareCompile, compilerLabel, nextColour, tempProject, withColour, type CompilerName, type Fixture } from './game';
 import { formatSteps, reloadSteps, stepsP50, type ReloadSteps } from './hops';
 
-const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
 
 /** Runs in the page before Kiln's own scripts. */
 const INSTRUMENT = `(() => {

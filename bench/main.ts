@@ -9,7 +9,7 @@ import { checkBuilt, findKilnRoot, kilnPaths } from '../electron/core/paths';
 import type { Figure } from './figures';
 import { BenchGame, fixtures, removeBenchData, tempProject } from './game';
 import { saveToFrame, restartPerEdit } from './latency';
-import { machineInfo } from './machine';
+import { machineInfo, missingForBench } from './machine';
 import { nativeCosts } from './native';
 import { historyCosts } from './history';
 import { framePacing } from './pacing';
@@ -18,7 +18,7 @@ import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
 import { incrementalBuilds } from './incremental';
-import { browserSaveToPaint } from './browser';
+import { browserSaveToPaint, CHROMIUM } from './browser';
 import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
 import { rmSync } from 'node:fs';
@@ -52,6 +52,12 @@ async function main(): Promise<void> {
   const missing = checkBuilt(paths);
   if (missing.length) {
     log(`bench: Kiln is not built:\n  ${missing.join('\n  ')}`);
+    process.exit(2);
+  }
+  const machine = machineInfo(root);
+  const lacking = missingForBench(machine.compilers, CHROMIUM);
+  if (lacking.length) {
+    log(`bench: this machine lacks what the benchmark measures with:\n  ${lacking.join('\n  ')}`);
     process.exit(2);
   }
   const fx = fixtures(root);
@@ -190,7 +196,7 @@ async function main(): Promise<void> {
     createdAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-    machine: machineInfo(root),
+    machine,
     figures,
     targets: figures.filter((f) => f.target).map((f) => ({ target: f.target!.text, figure: f.id, met: f.target!.met, checks: f.target!.checks })),
     details,
