@@ -102,6 +102,8 @@ export type HostToRunner =
   /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
   | ({ type: 'world'; requestId: number } & WorldRequest)
   | { type: 'frame-ack' }
+  /** A standby runner (started ahead of need) loads libkiln's bindings now, so a restart skips it; answered by 'prepared'. */
+  | { type: 'prepare'; libkiln: string }
   | { type: 'stop' };
 
 /** What the state inspector asks the runner. */
@@ -164,7 +166,9 @@ export type RunnerToHost =
   /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
   | { type: 'asset'; requestId: number; asset: AssetReload | null }
   | ({ type: 'world'; requestId: number } & WorldReply)
-  | { type: 'fatal'; error: string };
+  | { type: 'fatal'; error: string }
+  /** The standby has libkiln loaded and waits for 'init': a restart now costs no Node start. */
+  | { type: 'prepared' };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */
 export interface RunnerProcess {

@@ -110,6 +110,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   /** A runner started ahead and waiting for 'init' (warm standby): a restart skips Node's start-up. */
   private standby: RunnerProcess | null = null;
   private standbyTimer: NodeJS.Timeout | null = null;
+  /** The standby answered 'prepared'. */
+  private standbyWarm = false;
   private childReady = false;
   private readonly images = new RunnerImages();
   private nextRequest = 1;
@@ -362,7 +364,13 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private takeStandby(): RunnerProcess | null {
     const standby = this.standby;
     this.standby = null;
+    this.standbyWarm = false;
     return standby;
+  }
+
+  /** A standby runner is up with libkiln loaded: the next restart skips Node's start (bench §6 waits for it). */
+  get standbyReady(): boolean {
+    return this.standby !== null && this.standbyWarm;
   }
 
   /** Start the next runner ahead of need, once this one is up (not competing with its start). */
@@ -373,9 +381,14 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       if (this.standby || this.stopping) return;
       const standby = this.launch();
       this.standby = standby;
+      this.standbyWarm = false;
+      standby.onMessage((msg) => {
+        if (msg.type === 'prepared' && this.standby === standby) this.standbyWarm = true;
+      });
       standby.onExit(() => {
         if (this.standby === standby) this.standby = null;
       });
+      standby.send({ type: 'prepare', libkiln: this.config.libkiln }); // read once its Node is up
     }, STANDBY_DELAY_MS);
     this.standbyTimer.unref();
   }

@@ -311,8 +311,11 @@ function loadReply(requestId: number, plugin: string, r: NativeLoadResult, loadM
   };
 }
 
+/** The libkiln a standby loaded ahead ('prepare'), by path. */
+let preparedPath: string | null = null;
+
 function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
-  lib = loadLibKiln(msg.libkiln);
+  if (!lib || preparedPath !== msg.libkiln) lib = loadLibKiln(msg.libkiln);
   const notCaptured = captureOutput(lib); // before any plugin runs: its printf belongs in the game log
   if (notCaptured && process.platform !== 'win32') send({ type: 'log', level: 'warn', text: notCaptured, at: Date.now() });
   rt = lib.create(msg.width, msg.height, msg.workDir);
@@ -462,6 +465,13 @@ function onMessage(msg: HostToRunner): void {
   switch (msg.type) {
     case 'init':
       init(msg);
+      break;
+    case 'prepare':
+      if (!rt) {
+        lib = loadLibKiln(msg.libkiln);
+        preparedPath = msg.libkiln;
+        send({ type: 'prepared' });
+      }
       break;
     case 'load': {
       const receivedAt = nowMs();
