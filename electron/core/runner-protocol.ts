@@ -102,6 +102,8 @@ export type HostToRunner =
   /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
   | ({ type: 'world'; requestId: number } & WorldRequest)
   | { type: 'frame-ack' }
+  /** Electron: a window's MessagePort for frames travels beside this message (electron/runner/port-frame-sink.ts). */
+  | { type: 'frame-port' }
   /** A standby runner (started ahead of need) loads libkiln's bindings now, so a restart skips it; answered by 'prepared'. */
   | { type: 'prepare'; libkiln: string }
   | { type: 'stop' };

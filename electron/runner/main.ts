@@ -10,6 +10,7 @@ import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCr
 import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { connectFrameSink, type FrameSink } from './frame-sink';
+import { portFrameSink } from './port-frame-sink';
 import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
@@ -37,6 +38,9 @@ let frameNo = 0;
 let framesInFlight = 0;
 /** The web shell's frame relay, when the back end named one: frames skip the back end's event loop. */
 let frameSink: FrameSink | null = null;
+/** Electron's windows, each on its own MessagePort from the main process. */
+const windowFrames = portFrameSink(MAX_FRAMES_IN_FLIGHT);
+channel.onFramePort((port) => windowFrames.add(port));
 let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
@@ -240,14 +244,16 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
 }
 
 function sendFrame(force: boolean): void {
+  const toWindows = windowFrames.ports > 0; // Electron: straight to the windows, which keep their own counts
   // A slow consumer gets fewer frames, never a growing queue; a frame with sounds always goes (they must not vanish).
-  if (!force && !pendingSounds.length && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
+  if (!toWindows && !force && !pendingSounds.length && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
   const pixels = new Uint8Array(width * height * 4);
   lib!.copyFramebuffer(rt, pixels, pixels.length);
-  framesInFlight += 1;
   const frame: Frame = { frame: frameNo, width, height, pixels };
   if (pendingSounds.length) Object.assign(frame, { sounds: pendingSounds, soundsAt: pendingSoundsAt });
   pendingSounds = [];
+  if (toWindows && windowFrames.write(frame, force)) return;
+  framesInFlight += 1;
   if (frameSink?.write(frame)) return;
   send({ type: 'frame', ...frame });
 }
