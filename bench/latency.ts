@@ -74,6 +74,7 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
       { on: 'p50', limit: 30 },
       { on: 'p95', limit: 50 },
     ]);
+    over = withTarget(over, 'issue 16: Kiln\'s own overhead over the bare compiler, tcc: p50 ≤ 2 ms', [{ on: 'p50', limit: 2 }]);
   } else if (compiler === 'gcc') {
     over = withTarget(over, 'same with gcc -O0: ≤ bare compiler time of that file + 20 ms', [{ on: 'p95', limit: 20 }]);
   }
