@@ -7,7 +7,7 @@
 import { constants as osConstants } from 'node:os';
 import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '../shared/contract';
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
-import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { nowMs, PROBATION_FRAMES, STEP_SECONDS, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { connectFrameSink, type FrameSink } from './frame-sink';
 import { portFrameSink } from './port-frame-sink';
@@ -45,6 +45,8 @@ let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
 let paused = false;
+/** The init's stepped mode: frames only on 'step', each one STEP_SECONDS long, with its sounds. */
+let stepped = false;
 let lastSessionAt = 0;
 const frameTimes: number[] = [];
 const frameStamps: number[] = [];
@@ -187,7 +189,7 @@ function runFrame(liveDt: number): void {
   if (lib!.pollCrash) drainCrashes();
   else if (result === KILN_ERR_CRASH) legacyCrashes();
   if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
-  drainSounds(!paused); // a paused game makes no new sounds (a step or a restart while paused stays silent)
+  drainSounds(!paused || stepped); // a paused game makes no new sounds (a step or a restart while paused stays silent)
   drainLogs();
   if (awaitingFirstFrame.length) sendFirstFrame();
   else sendFrame(false);
@@ -331,14 +333,15 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
-  // Before any plugin loads: the images a previous runner loaded get their handles back (the state keeps them).
-  const assetError = msg.assetDir ? (lib.media ? lib.media.setAssetDir(rt, msg.assetDir) : 'this libkiln has no images (rebuild it: npm run build:native)') : undefined;
-  if (assetError) send({ type: 'log', level: 'warn', text: `images: ${assetError}`, at: Date.now() });
-  if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
-  if (msg.projectDir && lib.sound && lib.sound.setProjectDir(rt, msg.projectDir) < 0) {
-    send({ type: 'log', level: 'warn', text: `sound files cannot be loaded: ${lib.threadLastError()}`, at: Date.now() });
+  // Before any plugin loads: the images and sounds a previous runner loaded get their handles back (the state keeps them).
+  if (msg.projectDir) {
+    const refused = lib.setProjectDir ? (lib.setProjectDir(rt, msg.projectDir) < 0 ? lib.threadLastError() : undefined) : 'this libkiln predates project files (rebuild it: npm run build:native)';
+    if (refused) send({ type: 'log', level: 'warn', text: `images and sounds cannot be loaded: ${refused}`, at: Date.now() });
   }
+  if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
   if (msg.sound === false) lib.sound?.setEnabled(rt, 0); // headless: sound calls are no-ops
+  stepped = msg.stepped === true;
+  paused = stepped;
   timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
   const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);
   if (historyError) send({ type: 'log', level: 'warn', text: `no timeline: ${historyError}`, at: Date.now() });
@@ -404,7 +407,7 @@ function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
       break;
     case 'step':
       paused = true;
-      runFrame(FRAME_MS / 1000);
+      runFrame(STEP_SECONDS);
       break;
     case 'restart':
       loop.stop();
