@@ -376,6 +376,13 @@ static void test_history_of_a_dead_runner_is_checked(void) {
     CHECK_EQ(kiln_history_seek(rt, 2990), KILN_OK);
     CHECK(snap && same_game(rt, snap, (int32_t)snap_len));
     CHECK_EQ(kiln_history_seek(rt, hi.first), KILN_OK);
+    /* a wrapped ring moved into a smaller one: the newest frames, still decoding */
+    CHECK_EQ(kiln_history_set_budget(rt, 128 * 1024), KILN_OK);
+    CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
+    CHECK(hi.frames > 10 && hi.bytes <= 128 * 1024);
+    CHECK_EQ(kiln_history_seek(rt, hi.first), KILN_OK);
+    CHECK_EQ(kiln_history_seek(rt, 2990), KILN_OK);
+    CHECK(snap && same_game(rt, snap, (int32_t)snap_len));
     free(snap);
     kiln_destroy(rt);
 }
