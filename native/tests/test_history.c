@@ -277,6 +277,14 @@ static void record_and_die(const char *wd, const char *image, uint64_t budget, i
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+/* A restarted runner on wd: walker loaded, history on with `budget`. */
+static kiln_runtime *restart_on(const char *wd, const char *image, uint64_t budget) {
+    kiln_runtime *rt = kiln_create(W, H, wd);
+    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
+    CHECK_EQ(kiln_history_set_budget(rt, budget), KILN_OK);
+    return rt;
+}
+
 static void test_history_survives_a_runner_death(void) {
     const char *wd = new_workdir(), *image = compile_walker("walker_d", NULL);
     record_and_die(wd, image, KILN_HISTORY_DEFAULT_BUDGET, 300, 200);
@@ -290,9 +298,7 @@ static void test_history_survives_a_runner_death(void) {
     if (!snap || !rgba) return;
 
     /* the restarted runner: same work_dir, same plugin, history on */
-    kiln_runtime *rt = kiln_create(W, H, wd);
-    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
-    CHECK_EQ(kiln_history_set_budget(rt, KILN_HISTORY_DEFAULT_BUDGET), KILN_OK);
+    kiln_runtime *rt = restart_on(wd, image, KILN_HISTORY_DEFAULT_BUDGET);
     CHECK_CONTAINS(drain(rt), "300 frames (0 to 299) recorded before the game runner stopped");
     kiln_history_info hi;
     CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
@@ -324,9 +330,7 @@ static void test_history_survives_a_runner_death(void) {
     CHECK_EQ(kiln_history_seek(rt, 200), KILN_OK);
     CHECK(same_game(rt, snap, (int32_t)snap_len));
     kiln_destroy(rt); /* a clean end: the next runtime starts empty */
-    rt = kiln_create(W, H, wd);
-    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
-    CHECK_EQ(kiln_history_set_budget(rt, KILN_HISTORY_DEFAULT_BUDGET), KILN_OK);
+    rt = restart_on(wd, image, KILN_HISTORY_DEFAULT_BUDGET);
     CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
     CHECK_EQ(hi.frames, 0);
     kiln_destroy(rt);
@@ -338,9 +342,7 @@ static void test_history_of_a_dead_runner_is_checked(void) {
     kiln_history_info hi;
     /* another budget: not read (the ring's size differs), and the log says why */
     record_and_die(wd, image, 1 << 20, 100, 50);
-    kiln_runtime *rt = kiln_create(W, H, wd);
-    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
-    CHECK_EQ(kiln_history_set_budget(rt, 2 << 20), KILN_OK);
+    kiln_runtime *rt = restart_on(wd, image, 2 << 20);
     CHECK_CONTAINS(drain(rt), "recorded with a 1048576-byte budget, this one is 2097152");
     CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
     CHECK_EQ(hi.frames, 0);
@@ -355,18 +357,14 @@ static void test_history_of_a_dead_runner_is_checked(void) {
     FILE *f = fopen(path, "r+b");
     CHECK(f != NULL);
     if (f) { fputs("garbage!", f); fclose(f); }
-    rt = kiln_create(W, H, wd);
-    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
-    CHECK_EQ(kiln_history_set_budget(rt, 1 << 20), KILN_OK);
+    rt = restart_on(wd, image, 1 << 20);
     CHECK_CONTAINS(drain(rt), "its header is damaged");
     CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
     CHECK_EQ(hi.frames, 0);
     kiln_destroy(rt);
     /* a small budget that wrapped the ring many times over: the newest frames come back, and decode */
     record_and_die(wd, image, 256 * 1024, 3000, 2990);
-    rt = kiln_create(W, H, wd);
-    CHECK_EQ(kiln_load_plugin(rt, "walker", image), 1);
-    CHECK_EQ(kiln_history_set_budget(rt, 256 * 1024), KILN_OK);
+    rt = restart_on(wd, image, 256 * 1024);
     CHECK_EQ(kiln_history_get(rt, &hi), KILN_OK);
     CHECK_EQ(hi.last, 2999);
     CHECK(hi.frames > 100 && hi.bytes <= 256 * 1024);
