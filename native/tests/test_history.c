@@ -423,6 +423,11 @@ static void test_history_killed_at_any_moment_keeps_complete_frames(void) {
                 play_input(rt, f);
                 kiln_frame(rt, 1.0 / 60);
                 if (f == 20 && write(ready[1], "r", 1) != 1) _exit(11);
+                if (round % 2 && f > 20 && f % 30 == 0) { /* odd rounds: seeks and replays too (refilled and dropped chunks) */
+                    kiln_history_info hi;
+                    kiln_history_get(rt, &hi);
+                    if (hi.frames > 30 && kiln_history_seek(rt, hi.last - 25) == KILN_OK) kiln_history_replay(rt, hi.last - 5);
+                }
             }
         }
         close(ready[1]);
