@@ -11,6 +11,7 @@
 #include "kiln_runtime.h"
 #include "platform.h"
 #include "image.h"
+#include "world_store.h" /* KILN_NAME_MAX, KILN_FIELD_NAME, kiln_field_rec: the web host has them too */
 
 #ifdef __MINGW32__
 #define KILN_PRINTF_FMT __MINGW_PRINTF_FORMAT /* %zu etc. with __USE_MINGW_ANSI_STDIO */
@@ -19,7 +20,6 @@
 #endif
 
 #define KILN_MAX_PLUGINS 32
-#define KILN_NAME_MAX 64
 #define KILN_PATH_MAX 4096
 #define KILN_ERROR_MAX 1024
 #define KILN_MSG_QUEUE 256
@@ -29,13 +29,6 @@
 #define KILN_STATE_SIZE_MAX (64u << 20)
 #define KILN_ARENA_SIZE ((size_t)64 << 20)   /* per plugin, sparse */
 #define KILN_FIELDS_MAX 256
-#define KILN_FIELD_NAME 48
-
-/* A state field as stored in the state file after the state bytes (and copied from the plugin's table). */
-typedef struct kiln_field_rec {
-    char name[KILN_FIELD_NAME];
-    uint32_t type, offset, count, reserved;
-} kiln_field_rec;
 
 /* Host-owned copy of a plugin's kiln_plugin: the table the frame loop calls through. */
 typedef struct kiln_callbacks {
