@@ -1,0 +1,82 @@
+/**
+ * For the export tests: a game's frames as the runner makes them (libkiln through the runner's koffi binding, every
+ * plugin of kiln.json loaded in its order, fixed 1/60 s steps, the default seed) and as an exported page makes them
+ * (kiln-web.js's ?manual hooks), so the two can be compared frame by frame.
+ */
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadLibKiln } from '../../runner/libkiln';
+import { compile, findCompilerFor } from '../compiler';
+import type { KilnPaths } from '../paths';
+import type { Project } from '../project';
+
+/** Keys by frame number: [key code, down]. */
+export type KeysByFrame = Record<number, [number, boolean][]>;
+
+let lib: ReturnType<typeof loadLibKiln> | undefined;
+
+/** The runner's first `frames` frames (RGBA) of `project`; build output and work folders go in `tmp`. */
+export async function runnerFrames(paths: KilnPaths, project: Project, tmp: string, frames: number, keys: KeysByFrame, run: string): Promise<Uint8Array[]> {
+  lib ??= loadLibKiln(paths.libkiln);
+  const { width, height } = project.config;
+  const rt = lib.create(width, height, path.join(tmp, `runner-work-${run}`));
+  try {
+    for (const plugin of project.config.plugins) {
+      const sources = plugin.sources.map((s) => project.resolve(s));
+      const output = path.join(tmp, `runner-${plugin.name}-${run}.so`);
+      const built = await compile({ compiler: await findCompilerFor(sources, undefined), sources, output, includeDirs: [paths.includeDir, project.root], profile: 'fast', extraFlags: [], cwd: project.root });
+      if (!built.ok) throw new Error(`${plugin.name} did not build for the runner:\n${built.output}`);
+      const loaded = lib.load(rt, { name: plugin.name, path: output, version: 0 });
+      if (loaded.code !== 0) throw new Error(`${plugin.name} did not load in libkiln: code ${loaded.code}`);
+    }
+    const out: Uint8Array[] = [];
+    for (let f = 1; f <= frames; f++) {
+      for (const [key, down] of keys[f] ?? []) lib.setKey(rt, key, down ? 1 : 0);
+      lib.frame(rt, 1 / 60);
+      const px = new Uint8Array(width * height * 4);
+      lib.copyFramebuffer(rt, px, px.length);
+      out.push(px);
+    }
+    return out;
+  } finally {
+    lib.destroy(rt);
+  }
+}
+
+let browser: Browser | undefined;
+/** A page of Debian's Chromium (one browser for the test file; closeBrowser at the end). */
+export async function openPage(url: string): Promise<Page> {
+  browser ??= await chromium.launch({ executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=user-gesture-required'] });
+  const page = await browser.newPage();
+  await page.goto(url);
+  return page;
+}
+
+export async function closeBrowser(): Promise<void> {
+  await browser?.close();
+  browser = undefined;
+}
+
+/** The exported page's first `frames` frames (opened with ?manual), each as its RGBA bytes. */
+export async function webFrames(page: Page, frames: number, keys: KeysByFrame): Promise<Uint8Array[]> {
+  await page.waitForSelector('body[data-ready="1"]');
+  // page code as text: this file is type-checked for Node, which has no DOM types
+  const web: number[][] = await page.evaluate(`(async (frames, keys) => {
+    const game = window.kilnGame;
+    const out = [];
+    for (let f = 1; f <= frames; f++) {
+      for (const [key, down] of keys[f] ?? []) game.setKey(key, down);
+      game.step(1);
+      out.push(game.pixels());
+    }
+    return out;
+  })(${frames}, ${JSON.stringify(keys)})`);
+  return web.map((px) => Uint8Array.from(px));
+}
+
+/** How many pixels of two RGBA frames differ. */
+export function differingPixels(a: Uint8Array, b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < Math.max(a.length, b.length); i += 4) if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) n++;
+  return n;
+}

@@ -1,0 +1,84 @@
+/**
+ * The web export of world games and of sound: asteroids (three KILN_SYSTEM plugins sharing libkiln's world storage)
+ * plays the runner's first frames in Chromium with the same keys; breakout's sounds start in the page once the
+ * click-to-focus overlay was clicked, through the editor's Web Audio player.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findKilnRoot, kilnPaths } from '../paths';
+import { Project } from '../project';
+import { exportGame } from './export-game';
+import { closeBrowser, differingPixels, openPage, runnerFrames, webFrames } from './frame-check';
+import { serveFolder } from './static-server';
+
+const paths = kilnPaths(findKilnRoot(__dirname));
+const FRAMES = 120;
+const KEY_SPACE = 32;
+const KEY_LEFT = 258;
+const KEY_UP = 256;
+
+let tmp: string;
+async function example(name: string): Promise<Project> {
+  const dir = path.join(tmp, name);
+  await fs.cp(path.join(paths.root, 'plugins', name), dir, { recursive: true, filter: (s) => !s.includes('.kiln') && !s.includes(`${path.sep}export`) });
+  return Project.open(dir);
+}
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-web-export-'));
+});
+
+afterAll(async () => {
+  await closeBrowser();
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('web export of a world game', () => {
+  it('asteroids: three systems in their phases play the runner\'s first 120 frames in Chromium, with the same keys', async () => {
+    const project = await example('asteroids');
+    // thrust and turn, then fire: the ship, bullets and rocks all move through the world
+    const keys = { 5: [[KEY_UP, true], [KEY_LEFT, true]], 40: [[KEY_LEFT, false], [KEY_SPACE, true]], 70: [[KEY_SPACE, false], [KEY_UP, false]] } as Record<number, [number, boolean][]>;
+    const runner = await runnerFrames(paths, project, tmp, FRAMES, keys, 'asteroids');
+    const report = await exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'asteroids-web') });
+    const site = await serveFolder(report.dir);
+    try {
+      const page = await openPage(`${site.url}index.html?manual`);
+      const web = await webFrames(page, FRAMES, keys);
+      const differing = web.map((px, i) => [i + 1, differingPixels(px, runner[i])]).filter(([, n]) => n > 0);
+      expect(differing, '[frame, pixels] where the web export differs from the runner').toEqual([]);
+      // the game moved: the last frame is not the first, and the keys changed it (the runner's own run without keys differs)
+      expect(differingPixels(runner[0], runner[FRAMES - 1])).toBeGreaterThan(0);
+      const still = await runnerFrames(paths, project, tmp, FRAMES, {}, 'asteroids-still');
+      expect(differingPixels(still[FRAMES - 1], runner[FRAMES - 1])).toBeGreaterThan(0);
+    } finally {
+      await site.close();
+    }
+  }, 900_000); // the first web export on a machine fills Zig's cache (minutes on a busy 2-core machine)
+});
+
+describe('web export with sound', () => {
+  it('breakout: after the click to play, space serves and the hits are heard (sound files from the export\'s assets)', async () => {
+    const project = await example('breakout');
+    const report = await exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'breakout-web') });
+    expect(report.files.map((f) => f.path)).toEqual(expect.arrayContaining(['assets/sounds/paddle.wav', 'assets/sounds/wall.wav']));
+    const site = await serveFolder(report.dir);
+    try {
+      const page = await openPage(site.url);
+      await page.waitForSelector('body[data-ready="1"]');
+      const stats = () => page.evaluate('({ ...window.kilnSound })') as Promise<{ started: number; plays: number; reads: number; errors: number; context: string }>;
+      expect((await stats()).context).toBe('none'); // no gesture yet: Chromium's autoplay rule
+      await page.getByRole('button', { name: 'Click to play' }).click();
+      await expect.poll(async () => (await stats()).context, { timeout: 30_000 }).toBe('running');
+      await page.keyboard.press('Space');
+      // the ball flies into the walls and bricks: each hit starts a sound file decoded from assets/sounds
+      await expect.poll(async () => (await stats()).plays, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+      const after = await stats();
+      expect(after.errors).toBe(0);
+      expect(after.reads).toBeGreaterThanOrEqual(1);
+    } finally {
+      await site.close();
+    }
+  }, 900_000);
+});
