@@ -3,6 +3,7 @@
  * plugin of kiln.json loaded in its order, fixed 1/60 s steps, the default seed) and as an exported page makes them
  * (kiln-web.js's ?manual hooks), so the two can be compared frame by frame.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadLibKiln } from '../../runner/libkiln';
@@ -57,21 +58,33 @@ export async function closeBrowser(): Promise<void> {
   browser = undefined;
 }
 
-/** The exported page's first `frames` frames (opened with ?manual), each as its RGBA bytes. */
-export async function webFrames(page: Page, frames: number, keys: KeysByFrame): Promise<Uint8Array[]> {
+/**
+ * Steps the exported page (opened with ?manual) through the runner's frames with the same keys and returns
+ * [frame, differing pixels] for each frame that differs. The page hashes its frames; only a differing frame's
+ * pixels cross over (120 whole frames as JSON take minutes on a busy machine).
+ */
+export async function framesDifferingFromRunner(page: Page, runner: Uint8Array[], keys: KeysByFrame): Promise<[number, number][]> {
   await page.waitForSelector('body[data-ready="1"]');
+  const hashes = runner.map((px) => createHash('sha256').update(px).digest('hex'));
   // page code as text: this file is type-checked for Node, which has no DOM types
-  const web: number[][] = await page.evaluate(`(async (frames, keys) => {
+  const differing: [number, string][] = await page.evaluate(`(async (hashes, keys) => {
     const game = window.kilnGame;
     const out = [];
-    for (let f = 1; f <= frames; f++) {
+    for (let f = 1; f <= hashes.length; f++) {
       for (const [key, down] of keys[f] ?? []) game.setKey(key, down);
       game.step(1);
-      out.push(game.pixels());
+      const px = new Uint8Array(game.pixels());
+      const digest = await crypto.subtle.digest('SHA-256', px);
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      if (hex !== hashes[f - 1]) {
+        let bin = '';
+        for (let i = 0; i < px.length; i += 0x8000) bin += String.fromCharCode(...px.subarray(i, i + 0x8000));
+        out.push([f, btoa(bin)]);
+      }
     }
     return out;
-  })(${frames}, ${JSON.stringify(keys)})`);
-  return web.map((px) => Uint8Array.from(px));
+  })(${JSON.stringify(hashes)}, ${JSON.stringify(keys)})`);
+  return differing.map(([f, b64]) => [f, differingPixels(Buffer.from(b64, 'base64'), runner[f - 1])]);
 }
 
 /** How many pixels of two RGBA frames differ. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKilnRoot, kilnPaths } from '../paths';
 import { Project } from '../project';
 import { exportGame } from './export-game';
-import { closeBrowser, differingPixels, openPage, runnerFrames, webFrames } from './frame-check';
+import { closeBrowser, differingPixels, framesDifferingFromRunner, openPage, runnerFrames } from './frame-check';
 import { serveFolder } from './static-server';
 
 const paths = kilnPaths(findKilnRoot(__dirname));
@@ -45,8 +45,7 @@ describe('web export of a world game', () => {
     const site = await serveFolder(report.dir);
     try {
       const page = await openPage(`${site.url}index.html?manual`);
-      const web = await webFrames(page, FRAMES, keys);
-      const differing = web.map((px, i) => [i + 1, differingPixels(px, runner[i])]).filter(([, n]) => n > 0);
+      const differing = await framesDifferingFromRunner(page, runner, keys);
       expect(differing, '[frame, pixels] where the web export differs from the runner').toEqual([]);
       // the game moved: the last frame is not the first, and the keys changed it (the runner's own run without keys differs)
       expect(differingPixels(runner[0], runner[FRAMES - 1])).toBeGreaterThan(0);
