@@ -90,7 +90,6 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       libkiln: paths.libkiln,
       memoryLimitMb: project.config.runner.memoryLimitMb,
       historyMb: project.config.history.memoryMb,
-      assetDir: project.root,
       projectDir: project.root,
       ...runner,
     });

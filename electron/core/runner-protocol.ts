@@ -67,9 +67,7 @@ export interface RunnerLimits {
   frameSocket?: string;
   /** Memory for the timeline's history of past frames (kiln_history_set_budget); 0: off. Default 64 MiB. */
   historyBytes?: number;
-  /** The project folder: image_load paths are relative to it and confined to it (kiln_set_asset_dir). */
-  assetDir?: string;
-  /** The project folder sound_load paths are relative to (kiln_set_project_dir). */
+  /** The project folder: image_load and sound_load paths are relative to it and confined to it (kiln_set_project_dir). */
   projectDir?: string;
   /** false: sound calls are no-ops (headless runs; files are still checked). Default true. */
   sound?: boolean;

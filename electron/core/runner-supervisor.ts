@@ -32,9 +32,7 @@ export interface RunnerConfig {
   historyMb?: number;
   /** The web shell's frame relay socket: frames skip this process (RunnerLimits.frameSocket). */
   frameSocket?: string;
-  /** The project folder, where image_load finds images (RunnerLimits.assetDir). */
-  assetDir?: string;
-  /** The project folder (sound files are relative to it) and whether sound calls do anything (RunnerLimits). */
+  /** The project folder (image and sound files are relative to it) and whether sound calls do anything (RunnerLimits). */
   projectDir?: string;
   sound?: boolean;
 }
@@ -347,7 +345,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         heartbeatPath,
         frameSocket: this.config.frameSocket,
         historyBytes: (this.config.historyMb ?? 64) * 1024 * 1024,
-        assetDir: this.config.assetDir,
         projectDir: this.config.projectDir,
         sound: this.config.sound,
       });

@@ -82,6 +82,8 @@ export interface LibKiln {
   setKey(rt: unknown, key: number, down: number): void;
   resetState(rt: unknown, name: string): number;
   setWatchdogMs(rt: unknown, ms: number): void;
+  /** kiln_set_project_dir: the one folder image_load and sound_load read from; < 0 when it is not a folder. */
+  setProjectDir?: (rt: unknown, dir: string) => number;
   /** Newer entry points: undefined when the loaded libkiln predates them. */
   setHeartbeat?: (rt: unknown, path: string) => number;
   sandboxEnter?: (desc: { noNewProcesses: boolean; noForeignSignals: boolean; memoryLimit: number }) => { code: number; error: string };
@@ -238,6 +240,7 @@ export function loadLibKiln(path: string): LibKiln {
     pluginPaused: lib.func('int32_t kiln_plugin_paused(const kiln_runtime *rt, const char *name)'),
     resetState: lib.func('int32_t kiln_reset_state(kiln_runtime *rt, const char *name)'),
     setWatchdogMs: lib.func('void kiln_set_watchdog_ms(kiln_runtime *rt, int32_t ms)'),
+    setProjectDir: optional('int32_t kiln_set_project_dir(kiln_runtime *rt, const char *dir)'),
     setMouse: optional('void kiln_set_mouse(kiln_runtime *rt, int32_t x, int32_t y, int32_t buttons)'),
     snapshot: optional('int32_t kiln_snapshot(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap)'),
     restore: optional('int32_t kiln_restore(kiln_runtime *rt, const uint8_t *buf, int32_t len)'),

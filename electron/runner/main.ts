@@ -322,13 +322,12 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
-  // Before any plugin loads: the images a previous runner loaded get their handles back (the state keeps them).
-  const assetError = msg.assetDir ? (lib.media ? lib.media.setAssetDir(rt, msg.assetDir) : 'this libkiln has no images (rebuild it: npm run build:native)') : undefined;
-  if (assetError) send({ type: 'log', level: 'warn', text: `images: ${assetError}`, at: Date.now() });
-  if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
-  if (msg.projectDir && lib.sound && lib.sound.setProjectDir(rt, msg.projectDir) < 0) {
-    send({ type: 'log', level: 'warn', text: `sound files cannot be loaded: ${lib.threadLastError()}`, at: Date.now() });
+  // Before any plugin loads: the images and sounds a previous runner loaded get their handles back (the state keeps them).
+  if (msg.projectDir) {
+    const refused = lib.setProjectDir ? (lib.setProjectDir(rt, msg.projectDir) < 0 ? lib.threadLastError() : undefined) : 'this libkiln predates project files (rebuild it: npm run build:native)';
+    if (refused) send({ type: 'log', level: 'warn', text: `images and sounds cannot be loaded: ${refused}`, at: Date.now() });
   }
+  if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
   if (msg.sound === false) lib.sound?.setEnabled(rt, 0); // headless: sound calls are no-ops
   timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
   const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);

@@ -1,5 +1,5 @@
 /**
- * Images, gamepads and the live game size in the runner: koffi bindings to kiln_set_asset_dir, kiln_image_reload,
+ * Images, gamepads and the live game size in the runner: koffi bindings to kiln_image_reload,
  * kiln_set_pad and kiln_resize (native/include/kiln_runtime.h), with kiln_image_info turned into the contract's
  * AssetReload. Undefined when the loaded libkiln predates them.
  */
@@ -21,8 +21,6 @@ interface NativeImageInfo {
 }
 
 export interface NativeMedia {
-  /** The project folder images come from; loads the images a previous runner loaded (same handles). Error text or undefined. */
-  setAssetDir(rt: unknown, dir: string): string | undefined;
   /** The file changed on disk: the reloaded image, or null when the game never loaded it. */
   reloadImage(rt: unknown, path: string): AssetReload | null;
   setPad(rt: unknown, pad: number, connected: boolean, buttons: number, axes: number[]): void;
@@ -31,7 +29,7 @@ export interface NativeMedia {
 }
 
 export function bindMedia(lib: LibraryHandle, lastError: (rt: unknown) => string): NativeMedia | undefined {
-  let reload: KFunc, setAssetDir: KFunc, setPad: KFunc, resize: KFunc;
+  let reload: KFunc, setPad: KFunc, resize: KFunc;
   try {
     koffi.struct('kiln_image_info', {
       handle: 'int32_t',
@@ -44,7 +42,6 @@ export function bindMedia(lib: LibraryHandle, lastError: (rt: unknown) => string
       path: koffi.array('char', 256),
       error: koffi.array('char', 512),
     });
-    setAssetDir = lib.func('int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir)');
     reload = lib.func('int32_t kiln_image_reload(kiln_runtime *rt, const char *path, _Out_ kiln_image_info *out)');
     setPad = lib.func('void kiln_set_pad(kiln_runtime *rt, int32_t pad, int32_t connected, uint32_t buttons, float lx, float ly, float rx, float ry)');
     resize = lib.func('int32_t kiln_resize(kiln_runtime *rt, int32_t width, int32_t height)');
@@ -52,7 +49,6 @@ export function bindMedia(lib: LibraryHandle, lastError: (rt: unknown) => string
     return undefined; // an older libkiln: no images, pads or live resize
   }
   return {
-    setAssetDir: (rt, dir) => ((setAssetDir(rt, dir) as number) < 0 ? lastError(rt) : undefined),
     reloadImage(rt, path) {
       const out = {} as NativeImageInfo;
       reload(rt, path, out);

@@ -9,7 +9,6 @@ import type { NativeSoundCommand } from '../shared/sound-command';
 export { soundCommand, type NativeSoundCommand } from '../shared/sound-command';
 
 export interface NativeSound {
-  setProjectDir(rt: unknown, dir: string): number;
   setEnabled(rt: unknown, on: number): void;
   /** Everything queued since the last poll, oldest first, and how many were dropped (queue full). */
   poll(rt: unknown): { commands: NativeSoundCommand[]; dropped: number };
@@ -37,7 +36,6 @@ export function bindSound(lib: LibraryHandle): NativeSound | undefined {
   const buf = Buffer.alloc(koffi.sizeof(command) * QUEUE);
   const dropped = new Uint32Array(1);
   return {
-    setProjectDir: lib.func('int32_t kiln_set_project_dir(kiln_runtime *rt, const char *dir)'),
     setEnabled: lib.func('void kiln_sound_set_enabled(kiln_runtime *rt, int32_t on)'),
     poll(rt) {
       const n = poll(rt, buf, QUEUE, dropped) as number;

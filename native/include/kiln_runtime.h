@@ -433,9 +433,7 @@ typedef struct kiln_image_info {
     char path[KILN_IMAGE_PATH_MAX]; /* as normalised: project-relative, '/' separators */
     char error[512];          /* empty when the file decoded */
 } kiln_image_info;
-/* The project folder images are loaded from; loads the images of work_dir/state/images.list in handle order
-   (images a previous runtime loaded). KILN_OK or KILN_ERR_INVALID (not a folder; kiln_last_error says why). */
-KILN_API int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir);
+/* Images are read from the project folder (kiln_set_project_dir, in the sound section below). */
 /* The file at `path` changed on disk: decode it again and swap the pixels in between two frames, same handle.
    Fills *out (out->handle -1 and KILN_ERR_NOT_FOUND when the game never loaded that path). KILN_OK also when the
    file is broken: out->placeholder and out->error say so. Not from a plugin callback. */
@@ -535,8 +533,10 @@ typedef struct kiln_sound_info {
     uint64_t bytes;               /* file size when it was loaded */
     char path[KILN_SOUND_PATH];   /* as the plugin wrote it, relative to the project folder */
 } kiln_sound_info;
-/* The folder sound paths are relative to (the project folder); reads work_dir/state/sounds.list. KILN_OK, or
-   KILN_ERR_INVALID (missing folder; kiln_last_error says why). */
+/* The project folder: the one folder image_load and sound_load paths are relative to and confined to (no "..",
+   no absolute path, no link out, regular files only). Takes back the handles a previous runtime gave out
+   (work_dir/state/images.list and sounds.list, in handle order) before any plugin asks. KILN_OK, or
+   KILN_ERR_INVALID (not a folder; kiln_last_error says why). */
 KILN_API int32_t kiln_set_project_dir(kiln_runtime *rt, const char *dir);
 /* 0: sound requests are no-ops (headless runs); files are still checked and get handles. On by default. */
 KILN_API void kiln_sound_set_enabled(kiln_runtime *rt, int32_t on);

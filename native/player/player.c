@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
     /* image_load("sprites.png") reads from assets/, where the export copied the project's files */
     char assets[PATH_MAX];
     snprintf(assets, sizeof assets, "%s/assets", exe);
-    if (kiln_set_asset_dir(rt, assets) != KILN_OK) fprintf(stderr, "kiln: %s\n", kiln_last_error(rt));
+    if (kiln_set_project_dir(rt, assets) != KILN_OK) fprintf(stderr, "kiln: %s\n", kiln_last_error(rt));
     for (int i = 0; i < m.count; i++) {
         if (kiln_load_plugin(rt, m.plugin[i], m.image[i]) < 0) {
             fprintf(stderr, "kiln: %s did not load: %s\n", m.plugin[i], kiln_last_error(rt));

@@ -24,7 +24,6 @@ typedef struct asset_image {
 } asset_image;
 
 typedef struct kiln_assets {
-    char root[KILN_PATH_MAX];         /* real path of the project folder; "" until kiln_set_asset_dir */
     char list_path[KILN_PATH_MAX];    /* state/images.list: one path per line, line i = handle i */
     asset_image *items;
     int count, cap;
@@ -46,36 +45,6 @@ void kiln__assets_free(kiln_runtime *rt) {
     rt->assets = NULL;
 }
 
-/* "./a//b.png" -> "a/b.png". 0, or -1 with why: absolute, `..`, backslashes, drive letters, empty, too long. */
-static int normalise(const char *in, char out[KILN_IMAGE_PATH_MAX], char *why, size_t why_len) {
-    if (!in || !*in) { snprintf(why, why_len, "the path is empty"); return -1; }
-    if (in[0] == '/' || strchr(in, '\\') || strchr(in, ':')) {
-        snprintf(why, why_len, "it is not a path relative to the project folder (write it like \"sprites/ship.png\")");
-        return -1;
-    }
-    size_t o = 0;
-    const char *p = in;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            snprintf(why, why_len, "it leaves the project folder (\"..\"): images must be inside the project");
-            return -1;
-        }
-        if (n > 0 && !(n == 1 && p[0] == '.')) {
-            if (o + n + 2 > KILN_IMAGE_PATH_MAX) { snprintf(why, why_len, "the path is longer than %d characters", KILN_IMAGE_PATH_MAX - 1); return -1; }
-            if (o) out[o++] = '/';
-            memcpy(out + o, p, n);
-            o += n;
-        }
-        p += n;
-        if (*p == '/') p++;
-    }
-    out[o] = '\0';
-    if (!o) { snprintf(why, why_len, "the path names the project folder, not a file"); return -1; }
-    return 0;
-}
-
 /* A magenta/black checker of 4-pixel squares: unmistakably "this art is missing". */
 static uint8_t *placeholder(int32_t w, int32_t h) {
     uint8_t *px = malloc((size_t)w * (size_t)h * 4);
@@ -90,16 +59,16 @@ static uint8_t *placeholder(int32_t w, int32_t h) {
 }
 
 /* Reads and decodes the file into *im (path set): real pixels, or a placeholder with im->error. 0, -1: no memory. */
-static int decode_into(kiln_assets *a, asset_image *im) {
+static int decode_into(kiln_runtime *rt, asset_image *im) {
     double t0 = kiln_plat_now();
     uint8_t *bytes = NULL;
     size_t len = 0;
+    uint64_t size = 0;
     char err[KILN_PLAT_ERR] = "";
     int32_t w = 0, h = 0;
     uint8_t *px = NULL;
     im->error[0] = '\0';
-    if (!a->root[0]) snprintf(im->error, sizeof im->error, "no project folder is set for images (the host did not call kiln_set_asset_dir)");
-    else if (kiln_plat_read_inside(a->root, im->path, &bytes, &len, ASSET_FILE_MAX, err) != 0) snprintf(im->error, sizeof im->error, "%s", err);
+    if (kiln__project_read(rt, im->path, ASSET_FILE_MAX, ASSET_FILE_MAX, &bytes, &len, &size, err) != 0) snprintf(im->error, sizeof im->error, "%s", err);
     else px = kiln_decode_image(bytes, len, &w, &h, im->error, sizeof im->error);
     int ph = !px;
     if (ph) {
@@ -120,7 +89,7 @@ static int find(const kiln_assets *a, const char *path) {
 }
 
 /* Appends an entry for `path` (normalised) and decodes it. Its handle, or -1 (table full, no memory: why set). */
-static int add(kiln_assets *a, const char *path, char *why, size_t why_len) {
+static int add(kiln_runtime *rt, kiln_assets *a, const char *path, char *why, size_t why_len) {
     if (a->count >= IMAGES_MAX) { snprintf(why, why_len, "a game may load at most %d images", IMAGES_MAX); return -1; }
     if (a->count == a->cap) {
         int cap = a->cap ? a->cap * 2 : 16;
@@ -131,7 +100,7 @@ static int add(kiln_assets *a, const char *path, char *why, size_t why_len) {
     asset_image *im = &a->items[a->count];
     memset(im, 0, sizeof *im);
     snprintf(im->path, sizeof im->path, "%s", path);
-    if (decode_into(a, im) != 0) { snprintf(why, why_len, "out of memory"); return -1; }
+    if (decode_into(rt, im) != 0) { snprintf(why, why_len, "out of memory"); return -1; }
     return a->count++;
 }
 
@@ -144,17 +113,11 @@ static void info_of(const asset_image *im, int32_t handle, kiln_image_info *out)
 }
 
 /* --- the runtime's API ----------------------------------------------------------------------------------------- */
-int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir) {
-    if (!rt || !dir) return KILN_ERR_INVALID;
+void kiln__assets_project_set(kiln_runtime *rt) {
     kiln_assets *a = assets_of(rt);
-    char real[KILN_PATH_MAX], err[KILN_PLAT_ERR];
-    if (!a || kiln_plat_real_dir(dir, real, sizeof real, err) != 0) {
-        kiln__set_error(rt, "kiln_set_asset_dir: %s; pass the project folder.", a ? err : "out of memory");
-        return KILN_ERR_INVALID;
-    }
+    if (!a) return; /* out of memory: image_load reports it */
     pthread_mutex_lock(&rt->lock);
-    snprintf(a->root, sizeof a->root, "%s", real);
-    for (int i = 0; i < a->count; i++) decode_into(a, &a->items[i]); /* a new folder: what the paths name now */
+    for (int i = 0; i < a->count; i++) decode_into(rt, &a->items[i]); /* a new folder: what the paths name now */
     /* the handles a previous runner gave out: the same paths in the same order */
     FILE *f = a->count == 0 ? fopen(a->list_path, "r") : NULL;
     if (f) {
@@ -162,12 +125,11 @@ int32_t kiln_set_asset_dir(kiln_runtime *rt, const char *dir) {
         while (fgets(line, sizeof line, f)) {
             line[strcspn(line, "\r\n")] = '\0';
             if (!line[0]) continue;
-            if (add(a, line, why, sizeof why) < 0) break;
+            if (add(rt, a, line, why, sizeof why) < 0) break;
         }
         fclose(f);
     }
     pthread_mutex_unlock(&rt->lock);
-    return KILN_OK;
 }
 
 int32_t kiln_image_reload(kiln_runtime *rt, const char *path, kiln_image_info *out) {
@@ -176,7 +138,7 @@ int32_t kiln_image_reload(kiln_runtime *rt, const char *path, kiln_image_info *o
     out->handle = -1;
     if (kiln_plat_in_guarded_call()) return KILN_ERR_INVALID;
     char norm[KILN_IMAGE_PATH_MAX], why[300];
-    if (normalise(path, norm, why, sizeof why) != 0) { snprintf(out->error, sizeof out->error, "%s", why); return KILN_ERR_INVALID; }
+    if (kiln__project_path(path, norm, why, sizeof why) != 0) { snprintf(out->error, sizeof out->error, "%s", why); return KILN_ERR_INVALID; }
     snprintf(out->path, sizeof out->path, "%s", norm);
     kiln_assets *a = rt->assets;
     if (!a) return KILN_ERR_NOT_FOUND;
@@ -188,7 +150,7 @@ int32_t kiln_image_reload(kiln_runtime *rt, const char *path, kiln_image_info *o
     int i = find(a, norm);
     pthread_mutex_unlock(&rt->lock);
     if (i < 0) return KILN_ERR_NOT_FOUND;
-    if (decode_into(a, &fresh) != 0) { snprintf(out->error, sizeof out->error, "out of memory"); return KILN_ERR_INVALID; }
+    if (decode_into(rt, &fresh) != 0) { snprintf(out->error, sizeof out->error, "out of memory"); return KILN_ERR_INVALID; }
     pthread_mutex_lock(&rt->lock);
     asset_image *im = &a->items[i];
     uint8_t *old = im->px;
@@ -218,7 +180,7 @@ static int32_t host_image_load(const char *path) {
     char norm[KILN_IMAGE_PATH_MAX], why[300];
     char given[KILN_IMAGE_PATH_MAX];
     snprintf(given, sizeof given, "%s", path ? path : ""); /* a bad pointer faults here, in the plugin's call */
-    if (normalise(given, norm, why, sizeof why) != 0) {
+    if (kiln__project_path(path, norm, why, sizeof why) != 0) {
         kiln__queue_messagef_from(rt, who, KILN_LOG_ERROR, "%s: image_load(\"%s\") refused: %s.", who, given, why);
         return -1;
     }
@@ -226,7 +188,7 @@ static int32_t host_image_load(const char *path) {
     kiln_assets *a = assets_of(rt);
     int h = a ? find(a, norm) : -1;
     if (a && h < 0) {
-        h = add(a, norm, why, sizeof why);
+        h = add(rt, a, norm, why, sizeof why);
         if (h >= 0) {
             FILE *f = fopen(a->list_path, "a");
             if (f) { fprintf(f, "%s\n", norm); fclose(f); }

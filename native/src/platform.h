@@ -32,11 +32,19 @@ int kiln_plat_open_fds(void);
    written where the file system can allocate without them. (commit.c's slot files.) */
 int kiln_plat_file_reserve(const char *path, uint64_t size, char err[KILN_PLAT_ERR]);
 
-/* Reads `rel` (relative, no `..`: the caller checks) under the folder `root` (a real path, no links in it) into a
-   malloc'd buffer: only when what it names, links followed, is a regular file inside root (never a FIFO, device or a
-   link out of the folder) of at most `max` bytes. 0 and *data / *len, or negative (-ENOENT: missing) with err set.
-   (platform_posix_assets.c, platform_win32_assets.c) */
-int kiln_plat_read_inside(const char *root, const char *rel, uint8_t **data, size_t *len, size_t max, char err[KILN_PLAT_ERR]);
+/* --- files of the project (project_files.c: images and sounds) ---------------------------------------------------
+ * Opens `rel` (relative, canonical: the caller checks) under the folder `root` (from kiln_plat_real_dir) for
+   reading, only when what it names, every link followed, is a regular file inside root: never a FIFO (the open
+   does not wait for a writer), a device, a folder or a link out of the folder. 0 and *f (its size set), or negative
+   (-ENOENT: missing) with err saying why. (platform_posix_assets.c, platform_win32_assets.c) */
+typedef struct kiln_plat_file {
+    intptr_t handle;                  /* fd / HANDLE */
+    uint64_t size;
+} kiln_plat_file;
+int kiln_plat_open_inside(const char *root, const char *rel, kiln_plat_file *f, char err[KILN_PLAT_ERR]);
+/* Reads the next `cap` bytes (fewer at the end of the file): how many, or -1. */
+int64_t kiln_plat_file_read(kiln_plat_file *f, void *buf, size_t cap);
+void kiln_plat_file_close(kiln_plat_file *f);
 /* The real path of an existing folder (links resolved) into out; 0 or negative with err set. */
 int kiln_plat_real_dir(const char *dir, char *out, size_t cap, char err[KILN_PLAT_ERR]);
 
@@ -134,14 +142,6 @@ void kiln_plat_defer_end(void);
 int kiln_plat_image_check(const char *path, char err[KILN_PLAT_ERR]);
 /* Identity of a file's current contents (size, modification time, file id): equal stamps = same file. 0 or -1. */
 int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]);
-/* --- files of the project (sound.c) ---------------------------------------------------------------------------
- * (kiln_plat_real_dir, from platform_*_assets.c, gives the canonical folder.)
-   Reads the first `cap` bytes of root/rel into head (*got of them) and its size into *size, if rel resolves (after
-   every symlink) to a regular file inside root (a canonical folder from kiln_plat_real_dir). 0, or -1 with err
-   saying why: missing, outside the folder, not a regular file (FIFO, device, folder), unreadable. Never blocks on
-   a FIFO. */
-int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,
-                            char err[KILN_PLAT_ERR]);
 /* Extension of shared libraries (".so", ".dll") and the temp folder of the system ($TMPDIR or /tmp). */
 const char *kiln_plat_lib_ext(void);
 const char *kiln_plat_temp_dir(void);

@@ -677,41 +677,6 @@ int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
     return 0;
 }
 
-/* --- files of the project (sound.c) ------------------------------------------------------------------------------ */
-int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,
-                            char err[KILN_PLAT_ERR]) {
-    char full[PATH_MAX], real[PATH_MAX];
-    if (snprintf(full, sizeof full, "%s/%s", root, rel) >= (int)sizeof full) { snprintf(err, KILN_PLAT_ERR, "path too long"); return -1; }
-    if (!realpath(full, real)) {
-        int e = errno;
-        snprintf(err, KILN_PLAT_ERR, e == ENOENT ? "no such file in the project folder (looked for %s)" : "cannot resolve %s: %s",
-                 full, strerror(e));
-        return -1;
-    }
-    size_t rl = strlen(root);
-    if (strncmp(real, root, rl) != 0 || real[rl] != '/') {
-        snprintf(err, KILN_PLAT_ERR, "it leads out of the project folder (a symlink to %s); copy the file into the project", real);
-        return -1;
-    }
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: real has no symlinks left unless one was swapped in */
-    int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) { set_err(err, real, errno); return -1; }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        snprintf(err, KILN_PLAT_ERR, "not a regular file (a folder, FIFO or device); give the path of a sound file");
-        return -1;
-    }
-    ssize_t n = 0, r = 0;
-    while ((size_t)n < cap && (r = read(fd, (char *)head + n, cap - (size_t)n)) > 0) n += r;
-    int e = errno;
-    close(fd);
-    if (r < 0 && n == 0) { set_err(err, real, e); return -1; }
-    *got = (size_t)n;
-    *size = (uint64_t)st.st_size;
-    return 0;
-}
-
 const char *kiln_plat_lib_ext(void) { return ".so"; }
 const char *kiln_plat_temp_dir(void) {
     const char *t = getenv("TMPDIR");

@@ -1,4 +1,4 @@
-/* platform_posix_assets.c — reading a game's asset files, confined to its project folder (the same rules as the
+/* platform_posix_assets.c — opening a game's files (images, sounds), confined to its project folder (the same rules as the
    back end's electron/core/project.ts: no link out of the folder, nothing but regular files). */
 #include "platform.h"
 
@@ -25,51 +25,52 @@ int kiln_plat_real_dir(const char *dir, char *out, size_t cap, char err[KILN_PLA
     return 0;
 }
 
-int kiln_plat_read_inside(const char *root, const char *rel, uint8_t **data, size_t *len, size_t max, char err[KILN_PLAT_ERR]) {
-    *data = NULL; *len = 0;
-    char full[PATH_MAX];
+int kiln_plat_open_inside(const char *root, const char *rel, kiln_plat_file *f, char err[KILN_PLAT_ERR]) {
+    f->handle = -1; f->size = 0;
+    char full[PATH_MAX], real[PATH_MAX];
     if (snprintf(full, sizeof full, "%s/%s", root, rel) >= (int)sizeof full) {
         snprintf(err, KILN_PLAT_ERR, "the path is too long"); return -ENAMETOOLONG;
     }
-    char *real = realpath(full, NULL);
-    if (!real) {
+    if (!realpath(full, real)) {
         int e = errno;
-        snprintf(err, KILN_PLAT_ERR, "%s", e == ENOENT ? "no such file in the project folder" : strerror(e));
+        snprintf(err, KILN_PLAT_ERR, e == ENOENT ? "no such file in the project folder (looked for %s)" : "cannot resolve %s: %s",
+                 full, strerror(e));
         return -e;
     }
     size_t rl = strlen(root);
-    int inside = strncmp(real, root, rl) == 0 && (real[rl] == '/' || (rl == 1 && root[0] == '/'));
-    if (!inside) {
-        snprintf(err, KILN_PLAT_ERR, "it is a link to %s, outside the project folder: copy the file into the project", real);
-        free(real);
+    if (strncmp(real, root, rl) != 0 || (real[rl] != '/' && !(rl == 1 && root[0] == '/'))) {
+        snprintf(err, KILN_PLAT_ERR, "it is a link to %s, out of the project folder: copy the file into the project", real);
         return -EACCES;
     }
-    /* O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it */
-    int fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    free(real);
-    if (fd < 0) { int e = errno; snprintf(err, KILN_PLAT_ERR, "%s", strerror(e)); return -e; }
+    /* O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; fstat then refuses it.
+       O_NOFOLLOW: real has no links left, unless one was swapped in since realpath. */
+    int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) { int e = errno; snprintf(err, KILN_PLAT_ERR, "cannot open %s: %s", real, strerror(e)); return -e; }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, KILN_PLAT_ERR, "it is not a regular file (%s)", S_ISFIFO(st.st_mode) ? "a named pipe" :
+        snprintf(err, KILN_PLAT_ERR, "it is not a regular file (%s); give the path of a file", S_ISFIFO(st.st_mode) ? "a named pipe" :
                  S_ISDIR(st.st_mode) ? "a folder" : "a device or socket");
         close(fd);
         return -EINVAL;
     }
-    if ((uint64_t)st.st_size > max) {
-        snprintf(err, KILN_PLAT_ERR, "it is %lld bytes, over the %zu MiB limit for one asset", (long long)st.st_size, max >> 20);
-        close(fd);
-        return -EFBIG;
-    }
-    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-    if (!buf) { close(fd); snprintf(err, KILN_PLAT_ERR, "out of memory"); return -ENOMEM; }
+    f->handle = fd;
+    f->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int64_t kiln_plat_file_read(kiln_plat_file *f, void *buf, size_t cap) {
     size_t got = 0;
-    while (got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+    while (got < cap) {
+        ssize_t n = read((int)f->handle, (char *)buf + got, cap - got);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break; /* shrank while read (an editor rewriting it): what was read is decoded, or refused */
+        if (n < 0) return got ? (int64_t)got : -1;
+        if (n == 0) break;
         got += (size_t)n;
     }
-    close(fd);
-    *data = buf; *len = got;
-    return 0;
+    return (int64_t)got;
+}
+
+void kiln_plat_file_close(kiln_plat_file *f) {
+    if (f->handle >= 0) close((int)f->handle);
+    f->handle = -1;
 }

@@ -310,39 +310,6 @@ int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {
     return 0;
 }
 
-/* --- files of the project (sound.c): the final path of the opened handle, so links and junctions are resolved --- */
-static int final_path(HANDLE h, char *out, size_t cap) {
-    DWORD n = GetFinalPathNameByHandleA(h, out, (DWORD)cap, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
-    return n > 0 && n < cap ? 0 : -1;
-}
-
-int kiln_plat_read_confined(const char *root, const char *rel, void *head, size_t cap, size_t *got, uint64_t *size,
-                            char err[KILN_PLAT_ERR]) {
-    char full[MAX_PATH * 2], real[MAX_PATH * 2];
-    if (snprintf(full, sizeof full, "%s\\%s", root, rel) >= (int)sizeof full) { snprintf(err, KILN_PLAT_ERR, "path too long"); return -1; }
-    HANDLE h = CreateFileA(full, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
-    if (h == INVALID_HANDLE_VALUE) { set_win_err(err, full, GetLastError()); return -1; }
-    size_t rl = strlen(root);
-    if (final_path(h, real, sizeof real) || _strnicmp(real, root, rl) != 0 || real[rl] != '\\') {
-        CloseHandle(h);
-        snprintf(err, KILN_PLAT_ERR, "it leads out of the project folder; copy the file into the project");
-        return -1;
-    }
-    LARGE_INTEGER sz;
-    if (GetFileType(h) != FILE_TYPE_DISK || !GetFileSizeEx(h, &sz)) {
-        CloseHandle(h);
-        snprintf(err, KILN_PLAT_ERR, "not a regular file; give the path of a sound file");
-        return -1;
-    }
-    DWORD n = 0;
-    BOOL ok = ReadFile(h, head, (DWORD)cap, &n, NULL);
-    CloseHandle(h);
-    if (!ok) { set_win_err(err, full, GetLastError()); return -1; }
-    *got = n;
-    *size = (uint64_t)sz.QuadPart;
-    return 0;
-}
-
 const char *kiln_plat_lib_ext(void) { return ".dll"; }
 const char *kiln_plat_temp_dir(void) {
     static char dir[MAX_PATH + 1];

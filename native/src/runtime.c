@@ -385,6 +385,7 @@ kiln_runtime *kiln_create(int32_t width, int32_t height, const char *work_dir) {
     kiln_plat_remove_stale_copies(rt->state_dir);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->msg_lock, NULL);
+    pthread_mutex_init(&rt->project_lock, NULL);
     rt->rng = KILN_RNG_DEFAULT_SEED;
     rt->last_state_action = KILN_STATE_NEW;
     kiln__host_init(rt);
@@ -421,6 +422,7 @@ void kiln_destroy(kiln_runtime *rt) {
     kiln_set_heartbeat(rt, NULL);
     pthread_mutex_destroy(&rt->lock);
     pthread_mutex_destroy(&rt->msg_lock);
+    pthread_mutex_destroy(&rt->project_lock);
     kiln_plat_watchdog_destroy(rt->watchdog);
     kiln_plat_guard_uninstall();
     kiln__sound_free(rt);

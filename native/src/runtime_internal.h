@@ -151,6 +151,8 @@ struct kiln_runtime {
     struct kiln_assets *assets;       /* assets.c: the image table; NULL until the first image or asset dir */
     struct kiln_world *world;         /* world.c: the entities systems share; NULL until a system loads */
     struct kiln_sound *sound;         /* sound.c: the sound table and the per-frame command queue */
+    pthread_mutex_t project_lock;     /* project_root: set by the host, read by image and sound loads */
+    char project_root[KILN_PATH_MAX]; /* project_files.c: the real path of the project folder; "" until set */
 };
 
 /* host.c */
@@ -173,9 +175,20 @@ void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((form
 kiln_runtime *kiln__host_runtime(void);
 kiln_slot *kiln__host_slot(void);
 
+/* project_files.c: the project folder images and sounds are read from (kiln_set_project_dir) */
+#define KILN_PROJECT_PATH_MAX 256 /* = KILN_IMAGE_PATH_MAX = KILN_SOUND_PATH */
+/* A path a plugin names, made canonical: relative, '/'-separated, "." and empty parts dropped ("./a//b" -> "a/b").
+   0, or -1 with why: empty, absolute, a backslash or ':', a ".." part, too long, the folder itself. */
+int kiln__project_path(const char *in, char out[KILN_PROJECT_PATH_MAX], char *why, size_t why_len);
+/* Reads the first `cap` bytes of project file `rel` (canonical) into a malloc'd *data (*got of them; *size = the
+   whole file), if it is a regular file inside the project folder of at most `max` bytes. 0, or -1 with err. */
+int kiln__project_read(kiln_runtime *rt, const char *rel, size_t cap, uint64_t max, uint8_t **data, size_t *got,
+                       uint64_t *size, char err[KILN_PLAT_ERR]);
+
 /* assets.c */
 void kiln__assets_host_init(kiln_host *h);  /* image_load, draw_sprite, ... */
 void kiln__assets_free(kiln_runtime *rt);
+void kiln__assets_project_set(kiln_runtime *rt); /* the folder changed: decode again, take back images.list */
 
 /* arena.c */
 enum { KILN_ARENA_OPENED = 0, KILN_ARENA_NONE = 1, KILN_ARENA_MOVED = 2 };
@@ -225,6 +238,7 @@ int32_t kiln__restore_locked(kiln_runtime *rt, const uint8_t *buf, uint64_t len)
 typedef struct kiln_sound kiln_sound;
 int kiln__sound_init(kiln_runtime *rt);   /* 0, or -1 out of memory */
 void kiln__sound_free(kiln_runtime *rt);
+void kiln__sound_project_set(kiln_runtime *rt); /* the folder is set: take back sounds.list */
 int32_t kiln__sound_load(kiln_runtime *rt, const char *plugin, const char *path);
 void kiln__sound_request(kiln_runtime *rt, const char *plugin, kiln_sound_command cmd);
 

@@ -13,7 +13,6 @@
 
 struct kiln_sound {
     pthread_mutex_t m;                /* table and queue: sound_load runs in init (a load thread), the rest in frames */
-    char root[KILN_PATH_MAX];         /* canonical project folder; "" until kiln_set_project_dir */
     char list_path[KILN_PATH_MAX];    /* work_dir/state/sounds.list: the table, one path a line */
     kiln_sound_info table[KILN_SOUND_MAX];
     int32_t count;
@@ -43,22 +42,6 @@ void kiln__sound_free(kiln_runtime *rt) {
 /* --- checks ------------------------------------------------------------------------------------------------------ */
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
-/* A path a plugin may name: relative, '/'-separated, no "." or ".." parts. NULL, or why not. */
-static const char *path_problem(const char *path) {
-    if (!path || !*path) return "the path is empty";
-    if (strlen(path) >= KILN_SOUND_PATH) return "the path is too long (255 bytes at most)";
-    if (path[0] == '/' || path[0] == '\\' || (path[0] && path[1] == ':')) return "the path is absolute; give it relative to the project folder";
-    if (strchr(path, '\\')) return "the path has a backslash; separate folders with '/'";
-    for (const char *p = path; *p;) {
-        const char *end = strchr(p, '/');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if ((n == 2 && p[0] == '.' && p[1] == '.') || (n == 1 && p[0] == '.') || n == 0)
-            return "the path has an empty, '.' or '..' part; sound files must be inside the project folder";
-        p += n + (end ? 1 : 0);
-    }
-    return NULL;
-}
 
 /* The format the header says, or 0 with why. WAV: RIFF/WAVE with a "fmt " chunk of PCM or float samples that a
    browser decodes; Ogg: the first page of a stream (BOS) whose first packet is a Vorbis or Opus header. */
@@ -113,27 +96,21 @@ static void read_table_locked(kiln_sound *s) {
     char line[KILN_SOUND_PATH + 2];
     while (s->count < KILN_SOUND_MAX && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (path_problem(line)) continue;
+        char norm[KILN_PROJECT_PATH_MAX], why[200];
+        if (kiln__project_path(line, norm, why, sizeof why) != 0) continue;
         kiln_sound_info *e = &s->table[s->count++];
         memset(e, 0, sizeof *e);
-        snprintf(e->path, sizeof e->path, "%s", line);
+        snprintf(e->path, sizeof e->path, "%s", norm);
     }
     fclose(f);
 }
 
-int32_t kiln_set_project_dir(kiln_runtime *rt, const char *dir) {
-    if (!rt || !rt->sound || !dir) return KILN_ERR_INVALID;
-    char root[KILN_PATH_MAX], err[KILN_PLAT_ERR];
-    if (kiln_plat_real_dir(dir, root, sizeof root, err) != 0) {
-        kiln__set_error(rt, "kiln_set_project_dir: %s", err);
-        return KILN_ERR_INVALID;
-    }
+void kiln__sound_project_set(kiln_runtime *rt) {
     kiln_sound *s = rt->sound;
+    if (!s) return;
     pthread_mutex_lock(&s->m);
-    snprintf(s->root, sizeof s->root, "%s", root);
     if (s->count == 0) read_table_locked(s);
     pthread_mutex_unlock(&s->m);
-    return KILN_OK;
 }
 
 void kiln_sound_set_enabled(kiln_runtime *rt, int32_t on) {
@@ -144,38 +121,31 @@ void kiln_sound_set_enabled(kiln_runtime *rt, int32_t on) {
 int32_t kiln__sound_load(kiln_runtime *rt, const char *plugin, const char *path) {
     if (!rt || !rt->sound) return KILN_ERR_INVALID;
     kiln_sound *s = rt->sound;
-    char name[KILN_SOUND_PATH];
+    char given[KILN_SOUND_PATH], name[KILN_PROJECT_PATH_MAX], problem[200];
     /* copy first: a bad pointer from a plugin faults here, outside the lock */
-    snprintf(name, sizeof name, "%s", path ? path : "");
-    const char *why = path_problem(path);
-    if (why) {
-        kiln__queue_messagef_from(rt, plugin, KILN_LOG_ERROR, "sound_load(\"%s\") refused: %s", name, why);
+    snprintf(given, sizeof given, "%s", path ? path : "");
+    if (kiln__project_path(path, name, problem, sizeof problem) != 0) {
+        kiln__queue_messagef_from(rt, plugin, KILN_LOG_ERROR, "sound_load(\"%s\") refused: %s", given, problem);
         return KILN_ERR_INVALID;
     }
+    const char *why = NULL;
     kiln_plat_defer_begin(); /* a watchdog stop must not leave the lock held */
     pthread_mutex_lock(&s->m);
     int32_t handle = -1;
     for (int32_t i = 0; i < s->count; i++)
         if (!strcmp(s->table[i].path, name)) handle = i;
-    char root[KILN_PATH_MAX];
-    snprintf(root, sizeof root, "%s", s->root);
     pthread_mutex_unlock(&s->m);
 
     int32_t rc = KILN_ERR_INVALID;
-    uint8_t *head = malloc(HEAD_BYTES);
+    uint8_t *head = NULL;
     size_t got = 0;
     uint64_t size = 0;
     char err[KILN_PLAT_ERR];
     int32_t format = 0;
-    if (!root[0]) {
-        why = "no project folder is set (the host calls kiln_set_project_dir)";
-    } else if (!head) {
-        why = "out of memory";
-    } else if (kiln_plat_read_confined(root, name, head, HEAD_BYTES, &got, &size, err) != 0) {
+    /* the header is enough to judge; the editor decodes the whole file, so it has a size limit */
+    if (kiln__project_read(rt, name, HEAD_BYTES, KILN_SOUND_FILE_MAX, &head, &got, &size, err) != 0) {
         why = err;
-        rc = KILN_ERR_NOT_FOUND;
-    } else if (size > KILN_SOUND_FILE_MAX) {
-        why = "it is over 64 MiB (the editor decodes sounds whole): shorten it or use OGG";
+        if (size <= KILN_SOUND_FILE_MAX) rc = KILN_ERR_NOT_FOUND;
     } else {
         format = check_header(head, got, &why);
     }
@@ -200,7 +170,7 @@ int32_t kiln__sound_load(kiln_runtime *rt, const char *plugin, const char *path)
     }
     kiln_plat_defer_end();
     if (format && handle >= 0) return handle;
-    kiln__queue_messagef_from(rt, plugin, KILN_LOG_ERROR, "sound_load(\"%s\") refused: %s", name, why);
+    kiln__queue_messagef_from(rt, plugin, KILN_LOG_ERROR, "sound_load(\"%s\") refused: %s", given, why);
     return rc;
 }
 

@@ -254,6 +254,38 @@ static void test_hardening_host_table_and_records(void) {
 }
 static void test_watchdog_loop_in_host_calls(void) { check_watchdog("hang_host", 150); }
 
+/* Project files (project_files.c): a sound inside the project folder loads, with '/' paths; one that is missing or
+   leaves the folder is refused with the reason. Judged by the final path of the opened handle, which Windows
+   writes with a "\\?\" prefix the folder's path must match. */
+static void test_project_files_confined(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    const char *proj = new_workdir();
+    CreateDirectoryA(proj, NULL);
+    char p[MAX_PATH];
+    snprintf(p, sizeof p, "%s\\sfx", proj);
+    CreateDirectoryA(p, NULL);
+    static const uint8_t wav[44] = {'R', 'I', 'F', 'F', 36, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0,
+                                    0x44, 0xAC, 0, 0, 0x88, 0x58, 1, 0, 2, 0, 16, 0, 'd', 'a', 't', 'a', 0, 0, 0, 0};
+    snprintf(p, sizeof p, "%s\\sfx\\beep.wav", proj);
+    FILE *f = fopen(p, "wb");
+    CHECK(f != NULL);
+    fwrite(wav, 1, sizeof wav, f);
+    fclose(f);
+    CHECK_EQ(kiln_set_project_dir(rt, "C:\\no\\such\\kiln\\folder"), KILN_ERR_INVALID);
+    CHECK_EQ(kiln_set_project_dir(rt, proj), KILN_OK);
+    CHECK_EQ(kiln_sound_load(rt, "sfx/beep.wav"), 0);
+    CHECK_EQ(kiln_sound_load(rt, "./sfx//beep.wav"), 0); /* one file, one handle */
+    CHECK(kiln_sound_load(rt, "sfx/none.wav") < 0);
+    CHECK(kiln_sound_load(rt, "../beep.wav") < 0);
+    CHECK(kiln_sound_load(rt, "C:/Windows/win.ini") < 0);
+    const char *all = drain(rt);
+    CHECK_CONTAINS(all, "no such file in the project folder");
+    CHECK_CONTAINS(all, "'..'");
+    CHECK_CONTAINS(all, "not a path relative to the project folder");
+    kiln_destroy(rt);
+}
+
 static void test_truncated_image_refused(void) {
     const char *wd;
     kiln_runtime *rt = make_rt(&wd);
@@ -503,6 +535,7 @@ int main(int argc, char **argv) {
         {"win_hardening_host_table_and_records", test_hardening_host_table_and_records},
         {"win_watchdog_loop_in_host_calls", test_watchdog_loop_in_host_calls},
         {"win_truncated_image_refused", test_truncated_image_refused},
+        {"win_project_files_confined", test_project_files_confined},
         {"win_snapshot_restore", test_snapshot_restore},
         {"win_alloc_and_fields", test_alloc_and_fields},
         {"win_hr_engine", test_hr_engine},
