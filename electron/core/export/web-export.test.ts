@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKilnRoot, kilnPaths } from '../paths';
 import { Project } from '../project';
-import { exportGame } from './export-game';
+import { exportGame, ExportError } from './export-game';
 import { closeBrowser, differingPixels, framesDifferingFromRunner, openPage, runnerFrames } from './frame-check';
 import { serveFolder } from './static-server';
 
@@ -55,6 +55,23 @@ describe('web export of a world game', () => {
       await site.close();
     }
   }, 900_000); // the first web export on a machine fills Zig's cache (minutes on a busy 2-core machine)
+});
+
+describe('web export of several plugins in one module', () => {
+  it('names both plugins and the symbol when two define the same global function', async () => {
+    const dir = path.join(tmp, 'twins');
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'kiln.json'), JSON.stringify({ name: 'twins', plugins: [{ name: 'one', sources: ['one.c'] }, { name: 'two', sources: ['two.c'] }] }));
+    for (const [name, add] of [['one', 1], ['two', 2]] as const) {
+      await fs.writeFile(path.join(dir, `${name}.c`), `#include "kiln.h"\nint shared_helper(int x) { return x + ${add}; }\nKILN_PLUGIN(.name = "${name}", .state_size = 4, .state_version = 1)\n`);
+    }
+    const failure = await exportGame({ project: await Project.open(dir), paths, target: 'web', dir: path.join(dir, 'out') }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ExportError);
+    expect((failure as ExportError).problems).toEqual([
+      expect.objectContaining({ plugin: 'one', symbol: 'shared_helper', message: expect.stringMatching(/as two does.*static/) }),
+      expect.objectContaining({ plugin: 'two', symbol: 'shared_helper', message: expect.stringMatching(/as one does/) }),
+    ]);
+  }, 300_000);
 });
 
 describe('web export with sound', () => {

@@ -146,17 +146,27 @@ function compileProblems(plugin: string, output: string, root: string): ExportPr
   }));
 }
 
-/** wasm-ld's "<object>: undefined symbol: <name>" lines, as (plugin, symbol) records. */
+/** wasm-ld's "<object>: undefined symbol: <name>" and "duplicate symbol: <name>" (">>> defined in <object>") errors,
+    as (plugin, symbol) records. */
 export function linkProblems(output: string, plugins: { plugin: string; objects: string[] }[]): ExportProblem[] {
   const byObject = new Map(plugins.flatMap((p) => p.objects.map((o) => [path.basename(o), p.plugin] as const)));
+  const pluginOf = (object: string | undefined) => (object ? byObject.get(path.basename(object)) : undefined);
   const problems: ExportProblem[] = [];
   const seen = new Set<string>();
   for (const m of output.matchAll(/^(?:wasm-ld: )?error: (?:(\S+?): )?undefined symbol: (\S+)/gm)) {
-    const plugin = m[1] ? byObject.get(path.basename(m[1])) : undefined;
+    const plugin = pluginOf(m[1]);
     const key = `${plugin}/${m[2]}`;
     if (seen.has(key)) continue;
     seen.add(key);
     problems.push({ plugin, symbol: m[2], message: `calls ${m[2]}, which neither WebAssembly's libc (WASI) nor the web host offers: remove the call or guard it with #ifndef __wasm__` });
+  }
+  for (const m of output.matchAll(/^(?:wasm-ld: )?error: duplicate symbol: (\S+)\n((?:>>> .*\n?)+)/gm)) {
+    const owners = [...m[2].matchAll(/>>> defined in (\S+)/g)].map((d) => pluginOf(d[1]) ?? 'the web host');
+    // each plugin is its own library in the editor, but one module on the web: a global name must be unique
+    for (const plugin of new Set(owners)) {
+      const others = owners.filter((o) => o !== plugin).join(' and ') || 'itself';
+      problems.push({ plugin: plugin === 'the web host' ? undefined : plugin, symbol: m[1], message: `defines ${m[1]}, as ${others} does: on the web all plugins are one module, so make it static or give it a name of its own` });
+    }
   }
   return problems.length ? problems : [{ message: `the WebAssembly link failed: ${output.trim()}` }];
 }
