@@ -3,7 +3,11 @@
  * runner builds them from kiln_sound_poll, the web export's player from the same structs in the game's memory
  * (native/web/host_web.c). Node-free, so both may import it.
  */
-import { soundWaves, type SoundCommand } from './contract';
+import type { SoundCommand } from './contract';
+
+/** sfx_tone's waves, in the order of kiln.h's SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE. */
+export const soundWaves = ['square', 'triangle', 'saw', 'noise'] as const;
+export type SoundWave = (typeof soundWaves)[number];
 
 /** struct kiln_sound_command. */
 export interface NativeSoundCommand {

@@ -19,6 +19,39 @@ const KEY_SPACE = 32;
 const KEY_LEFT = 258;
 const KEY_UP = 256;
 
+/** A second Zig plugin: a box in the corner that grows with its own frame counter. */
+const BADGE_ZIG = `const k = @cImport({
+    @cDefine("KILN_NO_SHORT_NAMES", "1");
+    @cInclude("kiln.h");
+});
+const State = extern struct { frames: u32 };
+var host: *const k.kiln_host = undefined;
+fn update(s: ?*anyopaque, dt: f32) callconv(.C) void {
+    _ = dt;
+    const st: *State = @ptrCast(@alignCast(s.?));
+    st.frames += 1;
+}
+fn draw(s: ?*anyopaque) callconv(.C) void {
+    const st: *State = @ptrCast(@alignCast(s.?));
+    const w: i32 = 8 + @as(i32, @intCast(st.frames % 32));
+    host.fill_rect.?(310 - w, 160, w, 14, 0xFF4081FF);
+}
+const descriptor = blk: {
+    var d = @import("std").mem.zeroes(k.kiln_plugin);
+    d.abi_version = k.KILN_ABI_VERSION;
+    d.name = "badge";
+    d.state_size = @sizeOf(State);
+    d.state_version = 1;
+    d.update = update;
+    d.draw = draw;
+    break :blk d;
+};
+export fn kiln_plugin_entry(h: ?*const k.kiln_host) callconv(.C) ?*const k.kiln_plugin {
+    host = h.?;
+    return &descriptor;
+}
+`;
+
 let tmp: string;
 async function example(name: string): Promise<Project> {
   const dir = path.join(tmp, name);
@@ -72,6 +105,32 @@ describe('web export of several plugins in one module', () => {
       expect.objectContaining({ plugin: 'two', symbol: 'shared_helper', message: expect.stringMatching(/as one does/) }),
     ]);
   }, 300_000);
+});
+
+describe('web export of several Zig plugins', () => {
+  it('zig-orbit plus a second Zig plugin: each keeps its own entry and state, and they play the runner\'s frames', async () => {
+    const project = await example('zig-orbit');
+    // a second Zig plugin drawn after orbit: its own `export fn kiln_plugin_entry`, its own state
+    await fs.writeFile(path.join(project.root, 'badge.zig'), BADGE_ZIG);
+    const config = JSON.parse(await fs.readFile(path.join(project.root, 'kiln.json'), 'utf8'));
+    config.plugins.push({ name: 'badge', sources: ['badge.zig'] });
+    await fs.writeFile(path.join(project.root, 'kiln.json'), JSON.stringify(config));
+    const twoZig = await Project.open(project.root);
+    const runner = await runnerFrames(paths, twoZig, tmp, 60, {}, 'zig');
+    const report = await exportGame({ project: twoZig, paths, target: 'web', dir: path.join(tmp, 'zig-web') });
+    const site = await serveFolder(report.dir);
+    try {
+      const page = await openPage(`${site.url}index.html?manual`);
+      expect(await framesDifferingFromRunner(page, runner, {}), '[frame, pixels] where the web export differs from the runner').toEqual([]);
+      // both drew: orbit's background and the badge's box (the badge's counter is in its own state)
+      const last = runner[59];
+      const at = (x: number, y: number) => [...last.subarray((y * 320 + x) * 4, (y * 320 + x) * 4 + 3)];
+      expect(at(300, 170)).toEqual([0xff, 0x40, 0x81]);
+      expect(at(5, 100)).toEqual([0x0b, 0x10, 0x20]);
+    } finally {
+      await site.close();
+    }
+  }, 900_000);
 });
 
 describe('web export with sound', () => {

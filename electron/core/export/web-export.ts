@@ -10,6 +10,7 @@ import type { ExportProblem, ExportReport } from '../../shared/contract';
 import { findZig, zigGlobalCache } from '../compiler';
 import { parseTextDiagnostics } from '../diagnostics';
 import { copyAssets, describeExport, ExportError, type ExportRequest, prepareOutDir } from './export-files';
+import { renameWasmSymbols } from './wasm-object';
 
 /** The seed the runner's libkiln starts with (KILN_RNG_DEFAULT_SEED, native/src/rng.h); 0 means the same there. */
 const DEFAULT_SEED = 0;
@@ -46,25 +47,30 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
 
   const problems: ExportProblem[] = [];
   const plugins: PluginObjects[] = [];
-  let zigEntryTaken = '';
   for (const plugin of project.config.plugins) {
     const id = plugin.name.replace(/-/g, '_');
     const sources = plugin.sources.map((s) => project.resolve(s));
+    const entry = `kiln_plugin_entry__${id}`;
+    const system = `kiln_system_desc__${id}`;
     if (sources.some((s) => s.endsWith('.zig'))) {
-      // A Zig plugin exports kiln_plugin_entry by its own `export fn`: no -D can rename it, so one per game.
-      if (zigEntryTaken) {
-        problems.push({ plugin: plugin.name, message: `the web export takes one Zig plugin per game (${zigEntryTaken} is one): write this one in C or merge them` });
-        continue;
-      }
-      zigEntryTaken = plugin.name;
       const object = path.join(build, `${id}.o`);
       const ran = await tool(['build-obj', ...TARGET, '-O', 'ReleaseSmall', '-fstrip', '-lc', ...includes, `-femit-bin=${object}`, sources[0]]);
-      if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
-      plugins.push({ plugin: plugin.name, entry: 'kiln_plugin_entry', system: 'kiln_system_desc', objects: [object] });
+      if (ran.code !== 0) {
+        problems.push(...compileProblems(plugin.name, ran.output, project.root));
+        continue;
+      }
+      // A Zig `export fn` keeps its name whatever -D says: the object's symbol table gets the plugin's own names.
+      const renamed = renameWasmSymbols(await fs.readFile(object), new Map([['kiln_plugin_entry', entry], ['kiln_system_desc', system]]));
+      if (!renamed.renamed.includes('kiln_plugin_entry')) {
+        problems.push({ plugin: plugin.name, symbol: 'kiln_plugin_entry', message: 'the Zig plugin exports no kiln_plugin_entry: add `export fn kiln_plugin_entry(...)` as in plugins/templates' });
+        continue;
+      }
+      await fs.writeFile(object, renamed.bytes);
+      plugins.push({ plugin: plugin.name, entry, system, objects: [object] });
       continue;
     }
     // Each plugin's entry, system and `kiln` pointer get names of its own, so several plugins share one module.
-    const rename = [`-Dkiln_plugin_entry=kiln_plugin_entry__${id}`, `-Dkiln_system_desc=kiln_system_desc__${id}`, `-Dkiln=kiln__${id}`];
+    const rename = [`-Dkiln_plugin_entry=${entry}`, `-Dkiln_system_desc=${system}`, `-Dkiln=kiln__${id}`];
     const flags = project.config.build.flags.filter((f) => /^-(D|I|U|std=|W)/.test(f)); // -shared, -l... are native-only
     const objects: string[] = [];
     for (const [k, source] of sources.entries()) {
@@ -73,7 +79,7 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
       if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
       objects.push(object);
     }
-    plugins.push({ plugin: plugin.name, entry: `kiln_plugin_entry__${id}`, system: `kiln_system_desc__${id}`, objects });
+    plugins.push({ plugin: plugin.name, entry, system, objects });
   }
   if (problems.length) throw new ExportError(problems);
 
