@@ -1,7 +1,8 @@
 /**
  * The web export of world games and of sound: asteroids (three KILN_SYSTEM plugins sharing libkiln's world storage)
- * plays the runner's first frames in Chromium with the same keys; breakout's sounds start in the page once the
- * click-to-focus overlay was clicked, through the editor's Web Audio player.
+ * plays the runner's first frames in Chromium with the same keys, and so do two Zig plugins in one module; a symbol
+ * two plugins define names both; breakout's sound files and pong's tones start in the page once the click-to-focus
+ * overlay was clicked, through the editor's Web Audio player.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -152,6 +153,24 @@ describe('web export with sound', () => {
       const after = await stats();
       expect(after.errors).toBe(0);
       expect(after.reads).toBeGreaterThanOrEqual(1);
+    } finally {
+      await site.close();
+    }
+  }, 900_000);
+
+  it('pong: its sfx_tone bounces are synthesized in the page after the click, none before it', async () => {
+    const project = await example('pong');
+    const report = await exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'pong-web') });
+    const site = await serveFolder(report.dir);
+    try {
+      const page = await openPage(site.url);
+      await page.waitForSelector('body[data-ready="1"]');
+      const stats = () => page.evaluate('({ ...window.kilnSound })') as Promise<{ tones: number; skipped: number }>;
+      // the ball bounces before anyone clicked: those tones are skipped (no AudioContext yet), never played late
+      await expect.poll(async () => (await stats()).skipped, { timeout: 60_000 }).toBeGreaterThan(0);
+      expect((await stats()).tones).toBe(0);
+      await page.getByRole('button', { name: 'Click to play' }).click();
+      await expect.poll(async () => (await stats()).tones, { timeout: 60_000 }).toBeGreaterThan(0);
     } finally {
       await site.close();
     }

@@ -1,7 +1,8 @@
 /**
  * The web export: every plugin compiled to WebAssembly with the npm Zig (`zig cc -target wasm32-wasi
- * -mexec-model=reactor`), linked with the browser host (native/web/host_web.c) and the canvas drawing libkiln
- * uses (native/src/draw.c) into one game.wasm, beside index.html, kiln-web.js and the assets.
+ * -mexec-model=reactor`), linked with the browser host (native/web/host_web.c), the canvas drawing and the world
+ * storage libkiln uses (native/src/draw.c, world_store.c) into one game.wasm, beside index.html, kiln-web.js and
+ * the assets (images and sound files).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
