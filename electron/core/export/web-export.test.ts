@@ -37,15 +37,10 @@ fn draw(s: ?*anyopaque) callconv(.C) void {
     const w: i32 = 8 + @as(i32, @intCast(st.frames % 32));
     host.fill_rect.?(310 - w, 160, w, 14, 0xFF4081FF);
 }
-const descriptor = blk: {
-    var d = @import("std").mem.zeroes(k.kiln_plugin);
-    d.abi_version = k.KILN_ABI_VERSION;
-    d.name = "badge";
-    d.state_size = @sizeOf(State);
-    d.state_version = 1;
-    d.update = update;
-    d.draw = draw;
-    break :blk d;
+const descriptor = k.kiln_plugin{
+    .abi_version = k.KILN_ABI_VERSION, .name = "badge", .state_size = @sizeOf(State), .state_version = 1,
+    .fields = null, .field_count = 0, .init = null, .update = update, .draw = draw, .on_reload = null,
+    .migrate = null, .shutdown = null,
 };
 export fn kiln_plugin_entry(h: ?*const k.kiln_host) callconv(.C) ?*const k.kiln_plugin {
     host = h.?;
