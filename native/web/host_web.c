@@ -173,6 +173,11 @@ static int system_load(web_plugin *p, const kiln_system *sys) {
     if (!world && !(world = calloc(1, sizeof *world))) return -1;
     for (uint32_t i = 0; i < sys->component_count; i++) {
         const kiln_component *c = &sys->components[i];
+        if (!c->name || !c->name[0] || strlen(c->name) >= KILN_FIELD_NAME || !c->size || c->size > (1u << 20)) {
+            /* as libkiln refuses such a KILN_SYSTEM at load (kiln__system_copy) */
+            log_from_host(KILN_LOG_ERROR, "a component of its KILN_SYSTEM needs a name of 1-47 chars and a size of 1 byte to 1 MiB: this system is skipped");
+            return -1;
+        }
         int32_t id = kiln__component_find(world, c->name);
         world_comp *k = id >= 0 ? &world->comps[id] : kiln__component_create(world, &heap, c->name);
         uint8_t *defaults = k ? calloc(1, c->size ? c->size : 1) : NULL;
