@@ -1,5 +1,5 @@
-/* host_web.c — the kiln_host table in the browser: the web export links this, draw.c and the game's plugins into one
-   WebAssembly module (wasm32-wasi reactor). Drawing is draw.c and random() is rng.h, the same code libkiln runs, so
+/* host_web.c — the kiln_host table in the browser: the web export links this (with host_web_world.c and
+   host_web_sound.c), draw.c, world_store.c and the game's plugins into one WebAssembly module (wasm32-wasi reactor). Drawing is draw.c and random() is rng.h, the same code libkiln runs, so
    a seed and the same input give the same frames; kiln-web.js feeds the input and shows the framebuffer. */
 #define KILN_NO_SHORT_NAMES /* the host, not a plugin: kiln.h's short names would clash with ours */
 #include <stdint.h>
@@ -11,10 +11,9 @@
 #include "draw.h"
 #include "kiln.h"
 #include "rng.h"
+#include "host_web.h"
 #include "web_plugins.h"
-#include "world_store.h"
 
-#define WEB_EXPORT(name) __attribute__((export_name(name)))
 /* kiln-web.js: one log line of a plugin (level, plugin name, text), to the page's console. */
 __attribute__((import_module("kiln"), import_name("log"))) void kiln_js_log(int32_t level, const char *plugin,
                                                                              size_t plugin_len, const char *msg, size_t len);
@@ -33,6 +32,7 @@ static int *frame_order; /* plugin indices in the order a frame runs them (libki
 static int current = -1; /* the plugin whose callback runs: its name tags its log lines */
 static double game_time;
 static uint64_t frame_count; /* kiln_frame_count(): the frame a sound command was asked in */
+uint64_t kiln_web__frame(void) { return frame_count; }
 static uint32_t rng = KILN_RNG_DEFAULT_SEED;
 
 /* Input as libkiln keeps it: held now, and presses / releases latched between frames and seen by one frame. */
@@ -71,7 +71,7 @@ static int file_count;
 static web_image *images;
 static int image_count;
 
-static void log_from_host(int32_t level, const char *text) {
+void kiln_web__log(int32_t level, const char *text) {
     const char *name = current >= 0 ? plugins[current].name : "";
     kiln_js_log(level, name, strlen(name), text, strlen(text));
 }
@@ -101,12 +101,16 @@ static int32_t h_image_load(const char *path) {
     if (!im->rgba) {
         char line[512];
         snprintf(line, sizeof line, "image_load(\"%s\"): %s; a 16x16 placeholder is drawn", path, why);
-        log_from_host(KILN_LOG_WARN, line);
+        kiln_web__log(KILN_LOG_WARN, line);
         im->rgba = placeholder(&im->w, &im->h);
         if (!im->rgba) return -1;
     }
     im->path = strdup(path);
     return image_count++;
+}
+int kiln_web__has_file(const char *path) {
+    for (int i = 0; i < file_count; i++) if (!strcmp(files[i].path, path)) return 1;
+    return 0;
 }
 static web_image *image_at(int32_t i) { return i >= 0 && i < image_count ? &images[i] : NULL; }
 static void h_draw_sprite_part(int32_t image, int32_t sx, int32_t sy, int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags) {
@@ -148,53 +152,6 @@ static void *h_alloc(size_t size) {
 }
 static void h_free(void *p) { free(p); }
 
-/* The world: world_store.c, the storage libkiln runs, in the page's heap (calloc'd, so arrays start zeroed). */
-static world_root *world;
-static void *heap_alloc(void *ctx, size_t n) { (void)ctx; return calloc(1, n ? n : 1); }
-static void heap_free(void *ctx, void *p) { (void)ctx; free(p); }
-static const world_mem heap = {heap_alloc, heap_free, NULL};
-static int32_t h_component_id(const char *name) { return kiln__component_find(world, name); }
-static kiln_entity h_spawn(void) { return world ? kiln__entity_spawn(world, &heap) : 0; }
-static int32_t h_despawn(kiln_entity e) { return world ? kiln__entity_despawn(world, e) : KILN_ERR_NOT_FOUND; }
-static int32_t h_alive(kiln_entity e) { uint32_t i; return kiln__entity_index(world, e, &i); }
-static void *h_add(kiln_entity e, int32_t c) { return world ? kiln__component_add(world, &heap, e, c) : NULL; }
-static void *h_get(kiln_entity e, int32_t c) { return world ? kiln__component_get(world, e, c) : NULL; }
-static int32_t h_remove(kiln_entity e, int32_t c) { return world ? kiln__component_remove(world, e, c) : KILN_ERR_NOT_FOUND; }
-static int32_t h_query_next(kiln_query *q) { return kiln__query_next(world, q); }
-static uint32_t h_entity_count(void) { return world ? world->alive : 0; }
-
-/* A plugin's KILN_SYSTEM: its phase and order, and its components registered (a component another plugin declared
-   first keeps its rows; a game exported fresh has no old layout to migrate). 0, or -1 with the reason logged. */
-static int system_load(web_plugin *p, const kiln_system *sys) {
-    p->phase = SYSTEM_UPDATE;
-    if (!sys) return 0;
-    if (sys->phase) p->phase = sys->phase;
-    p->order = sys->order;
-    if (!world && !(world = calloc(1, sizeof *world))) return -1;
-    for (uint32_t i = 0; i < sys->component_count; i++) {
-        const kiln_component *c = &sys->components[i];
-        if (!c->name || !c->name[0] || strlen(c->name) >= KILN_FIELD_NAME || !c->size || c->size > (1u << 20)) {
-            /* as libkiln refuses such a KILN_SYSTEM at load (kiln__system_copy) */
-            log_from_host(KILN_LOG_ERROR, "a component of its KILN_SYSTEM needs a name of 1-47 chars and a size of 1 byte to 1 MiB: this system is skipped");
-            return -1;
-        }
-        int32_t id = kiln__component_find(world, c->name);
-        world_comp *k = id >= 0 ? &world->comps[id] : kiln__component_create(world, &heap, c->name);
-        uint8_t *defaults = k ? calloc(1, c->size ? c->size : 1) : NULL;
-        if (!defaults) {
-            log_from_host(KILN_LOG_ERROR, "the world is full (64 components) or out of memory: this system is skipped");
-            return -1;
-        }
-        if (c->defaults) memcpy(defaults, c->defaults, c->size);
-        if (k->count && k->size != c->size) log_from_host(KILN_LOG_WARN, "a component's size differs between two systems: the later one's wins");
-        free(k->defaults);
-        k->defaults = defaults;
-        k->size = c->size;
-        if (!k->owner[0]) snprintf(k->owner, sizeof k->owner, "%s", p->name);
-    }
-    return 0;
-}
-
 /* The order of a frame, as libkiln's frame_order: by phase, then order, then kiln.json order (a stable sort). */
 static void sort_frame_order(void) {
     for (int i = 0; i < kiln_web_plugin_count; i++) {
@@ -207,52 +164,6 @@ static void sort_frame_order(void) {
         }
         frame_order[k] = i;
     }
-}
-
-/* Sound: a table of the export's sound files (a handle is an index) and the commands of one frame, typed as libkiln
-   queues them (kiln_sound_command); kiln-web.js takes them after each frame and plays them with the editor's player. */
-static char *sound_paths[KILN_SOUND_MAX];
-static int32_t sound_count;
-static kiln_sound_command sound_queue[KILN_SOUND_QUEUE];
-static int32_t sound_queued;
-static uint32_t sound_dropped;
-
-static int32_t h_sound_load(const char *path) {
-    if (!path) return -1;
-    for (int32_t i = 0; i < sound_count; i++) if (!strcmp(sound_paths[i], path)) return i;
-    int found = 0;
-    for (int i = 0; i < file_count && !found; i++) found = !strcmp(files[i].path, path);
-    if (!found || sound_count == KILN_SOUND_MAX) {
-        char line[400];
-        snprintf(line, sizeof line, "sound_load(\"%s\") refused: %s", path, found ? "the sound table is full (256 files)" : "no such file in the export's assets");
-        log_from_host(KILN_LOG_ERROR, line);
-        return found ? -1 : KILN_ERR_NOT_FOUND;
-    }
-    if (!(sound_paths[sound_count] = strdup(path))) return -1;
-    return sound_count++;
-}
-static float clamp01(float v, float lo) { return v != v ? lo : v < lo ? lo : v > 1 ? 1 : v; }
-static void sound_queue_add(kiln_sound_command c) {
-    if ((c.op == KILN_SOUND_PLAY || c.op == KILN_SOUND_MUSIC) && (c.sound < 0 || c.sound >= sound_count)) {
-        log_from_host(KILN_LOG_WARN, "no sound with that handle (use what sound_load returned, when it is >= 0)");
-        return;
-    }
-    c.volume = clamp01(c.volume, 0);
-    c.pan = clamp01(c.pan, -1);
-    if (sound_queued < KILN_SOUND_QUEUE) c.frame = frame_count, sound_queue[sound_queued++] = c;
-    else sound_dropped++;
-}
-static void h_sound_play(int32_t sound, float volume, float pan) { sound_queue_add((kiln_sound_command){.op = KILN_SOUND_PLAY, .sound = sound, .volume = volume, .pan = pan}); }
-static void h_music_play(int32_t sound, float volume) { sound_queue_add((kiln_sound_command){.op = KILN_SOUND_MUSIC, .sound = sound, .volume = volume}); }
-static void h_music_stop(void) { sound_queue_add((kiln_sound_command){.op = KILN_SOUND_MUSIC_STOP}); }
-static void h_sfx_tone(float hz, int32_t ms, int32_t wave, float volume) {
-    if (wave < SFX_SQUARE || wave > SFX_NOISE) {
-        log_from_host(KILN_LOG_WARN, "sfx_tone: the wave is not SFX_SQUARE, SFX_TRIANGLE, SFX_SAW or SFX_NOISE");
-        return;
-    }
-    hz = hz != hz || hz < 20 ? 20 : hz > 20000 ? 20000 : hz;
-    ms = ms < 1 ? 1 : ms > 10000 ? 10000 : ms;
-    sound_queue_add((kiln_sound_command){.op = KILN_SOUND_TONE, .wave = wave, .ms = ms, .hz = hz, .volume = volume});
 }
 
 /* Sizes the canvas, seeds random(), then loads every plugin in kiln.json's order (the runner's): entry, zeroed state,
@@ -280,11 +191,8 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
     host.image_width = h_image_width; host.image_height = h_image_height;
     host.pad_connected = h_pad_connected; host.pad_down = h_pad_down; host.pad_pressed = h_pad_pressed;
     host.pad_released = h_pad_released; host.pad_axis = h_pad_axis;
-    host.sound_load = h_sound_load; host.sound_play = h_sound_play; host.music_play = h_music_play;
-    host.music_stop = h_music_stop; host.sfx_tone = h_sfx_tone;
-    host.component_id = h_component_id; host.spawn = h_spawn; host.despawn = h_despawn; host.entity_alive = h_alive;
-    host.add_component = h_add; host.remove_component = h_remove; host.get_component = h_get;
-    host.query_next = h_query_next; host.entity_count = h_entity_count;
+    kiln_web__sound_host(&host);
+    kiln_web__world_host(&host);
     for (int i = 0; i < kiln_web_plugin_count; i++) {
         web_plugin *p = &plugins[i];
         p->name = kiln_web_plugin_names[i];
@@ -296,7 +204,7 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
             p->desc = NULL;
             continue;
         }
-        if (system_load(p, kiln_web_plugin_systems[i]) != 0) { p->desc = NULL; continue; }
+        if (kiln_web__system_load(p->name, kiln_web_plugin_systems[i], &p->phase, &p->order) != 0) { p->desc = NULL; continue; }
         p->state = calloc(1, p->desc->state_size ? p->desc->state_size : 1);
         if (!p->state) return -1;
         if (p->desc->init) p->desc->init(p->state);
@@ -383,18 +291,4 @@ WEB_EXPORT("kiln_web_add_file") int32_t kiln_web_add_file(char *path, uint8_t *b
 WEB_EXPORT("kiln_web_framebuffer") uint8_t *kiln_web_framebuffer(void) { return canvas.fb; }
 WEB_EXPORT("kiln_web_plugin_name") const char *kiln_web_plugin_name(int32_t i) {
     return i >= 0 && i < kiln_web_plugin_count ? kiln_web_plugin_names[i] : "";
-}
-
-/* The sound commands queued since kiln_web_sounds_taken (kiln-web.js reads kiln_web_sound_count() kiln_sound_command
-   records at kiln_web_sounds(), then calls kiln_web_sounds_taken) and the sound table's paths. */
-WEB_EXPORT("kiln_web_sounds") const kiln_sound_command *kiln_web_sounds(void) { return sound_queue; }
-WEB_EXPORT("kiln_web_sound_count") int32_t kiln_web_sound_count(void) { return sound_queued; }
-WEB_EXPORT("kiln_web_sounds_taken") uint32_t kiln_web_sounds_taken(void) {
-    uint32_t dropped = sound_dropped;
-    sound_queued = 0;
-    sound_dropped = 0;
-    return dropped;
-}
-WEB_EXPORT("kiln_web_sound_path") const char *kiln_web_sound_path(int32_t sound) {
-    return sound >= 0 && sound < sound_count ? sound_paths[sound] : "";
 }
