@@ -23,7 +23,7 @@ import { summarise } from './stats';
 const CHROMIUM = '/usr/bin/chromium';
 
 /** Runs in the page before Kiln's own scripts. */
-const INSTRUMENT = `(() => {
+export const INSTRUMENT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
   const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], probe: [0, 0] });
   addEventListener('keydown', (e) => {

@@ -21,6 +21,7 @@ import { incrementalBuilds } from './incremental';
 import { browserSaveToPaint } from './browser';
 import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
+import { assetReloadLatency } from './assets';
 import { rmSync } from 'node:fs';
 import { worldCosts } from './world';
 
@@ -177,6 +178,14 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.sound = r.details;
     lap('14');
+  }
+
+  if (want(15)) {
+    log('§15 art reload: an image replaced on disk → the painted canvas shows it (Chromium)');
+    const r = await assetReloadLatency(quick ? 10 : 40, log);
+    figures.push(...r.figures);
+    details.assets = r.details;
+    lap('15');
   }
 
   details.startRetries = BenchGame.startRetries;

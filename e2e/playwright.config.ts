@@ -18,7 +18,9 @@ export default defineConfig<object, { shellKind: ShellKind }>({
   // under stress-ng --cpu 2 a page.evaluate reading the canvas was seen to wait 20 s for a starved renderer.
   timeout: 300_000,
   expect: { timeout: 45_000 },
-  workers: 1,
+  // One at a time by default (each test runs a web shell, a runner, compilers and Chromium on 2 cores);
+  // KILN_E2E_WORKERS=2 runs two: every test has its own shell, data folder and project, so they do not share state.
+  workers: Number(process.env.KILN_E2E_WORKERS ?? 1),
   retries: 0,
   outputDir: '../test-results/e2e-artifacts',
   reporter: [['list'], ['json', { outputFile: '../test-results/e2e.json' }]],

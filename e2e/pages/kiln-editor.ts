@@ -90,6 +90,9 @@ export class KilnEditor {
     await expect(input).toBeVisible();
     await input.fill(`:${line}`);
     await input.press('Enter');
+    // Keys pressed before Monaco has moved the cursor land on the old line (seen on a loaded machine): wait for it.
+    await expect(this.page.getByTestId('cursor-position')).toHaveAttribute('data-line', String(line));
+    await expect(input).toBeHidden();
     await this.page.keyboard.press('Home');
     await this.page.keyboard.press('Home'); // Home toggles to the first non-blank; twice lands on column 1 for unindented lines
   }

@@ -5,7 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReloadEvent } from '../shared/contract';
-import { faultWords } from './crash-site';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { addr2line, faultWords, peImageBase } from './crash-site';
 import { closeTestBackends, openTestBackend, waitProven, writeProject } from './test-support';
 
 afterEach(closeTestBackends);
@@ -67,6 +71,24 @@ describe('a crash names its line', { timeout: 90_000 }, () => {
     const entry = await crashOf('for (volatile int spin = 1; spin;) {}', undefined, { watchdogMs: 300 });
     expect(entry.crash).toMatchObject({ kind: 'watchdog', file: 'game.c', line: 10, function: 'update' });
     expect(entry.crash!.fault).toMatch(/still running after 300 ms/);
+  });
+});
+
+describe('a Windows DLL (MinGW, DWARF)', () => {
+  it('is symbolized at ImageBase + the offset libkiln records (an RVA there; an ELF offset is the address itself)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-pe-'));
+    const src = path.join(dir, 'boom.c');
+    writeFileSync(src, 'int g;\n__declspec(dllexport) int boom(int x) {\n    int *p = 0;\n    g = x;\n    return *p + x;\n}\n');
+    const dll = path.join(dir, 'boom.dll');
+    execFileSync('x86_64-w64-mingw32-gcc', ['-g', '-O0', '-shared', '-o', dll, src]);
+    const base = peImageBase(dll);
+    expect(base).toBeGreaterThan(0n);
+    const sym = /^([0-9a-f]+) T boom$/m.exec(execFileSync('x86_64-w64-mingw32-nm', [dll], { encoding: 'utf8' }));
+    const rva = BigInt(`0x${sym![1]}`) - base;
+    const [line] = await addr2line(dll, [{ offset: rva.toString(16), isReturn: false }]);
+    expect(line).toMatchObject({ function: 'boom', line: 2 });
+    expect(line.file).toMatch(/boom\.c$/);
+    expect(peImageBase(src)).toBe(0n); // not a PE file
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import type { CrashFrame, CrashRecord } from '../shared/contract';
 import type { RunnerCrash } from './runner-protocol';
 
@@ -60,8 +60,35 @@ const cache = new Map<string, SourceLine>();
  */
 const execFileAsync = promisify(execFile);
 
+/**
+ * The preferred load address of a PE image (a Windows DLL), 0 for anything else. libkiln's offsets are from the
+ * loaded base (an RVA on Windows), and addr2line takes a PE's addresses as ImageBase + RVA; an ELF .so's are the
+ * offsets themselves.
+ */
+export function peImageBase(image: string): bigint {
+  let fd = -1;
+  try {
+    fd = openSync(image, 'r');
+    const head = Buffer.alloc(1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n < 0x40 || head.toString('latin1', 0, 2) !== 'MZ') return 0n;
+    const pe = head.readUInt32LE(0x3c);
+    if (pe + 24 + 32 > n || head.toString('latin1', pe, pe + 4) !== 'PE\0\0') return 0n;
+    const opt = pe + 24; // after the signature and the COFF file header
+    const magic = head.readUInt16LE(opt);
+    if (magic === 0x20b) return head.readBigUInt64LE(opt + 24); // PE32+
+    if (magic === 0x10b) return BigInt(head.readUInt32LE(opt + 28)); // PE32
+    return 0n;
+  } catch {
+    return 0n;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
 export async function addr2line(image: string, offsets: Array<{ offset: string; isReturn: boolean }>): Promise<SourceLine[]> {
-  const lookups = offsets.map((o) => `0x${(Number.parseInt(o.offset, 16) - (o.isReturn ? 1 : 0)).toString(16)}`);
+  const base = peImageBase(image);
+  const lookups = offsets.map((o) => `0x${(base + BigInt(Number.parseInt(o.offset, 16) - (o.isReturn ? 1 : 0))).toString(16)}`);
   const missing = lookups.filter((a) => !cache.has(`${image}@${a}`));
   if (missing.length && existsSync(image)) {
     let out = '';

@@ -71,7 +71,15 @@ export interface RunnerLimits {
   projectDir?: string;
   /** false: sound calls are no-ops (headless runs; files are still checked). Default true. */
   sound?: boolean;
+  /**
+   * true: the game starts paused and runs on control 'step': one frame of exactly STEP_SECONDS each, its sounds kept
+   * with it. Frame N is then the same on every run and machine (tests compare it with the exports' frame N).
+   */
+  stepped?: boolean;
 }
+
+/** One fixed game step: the runner's 'step', the stepped mode's frames and the exports' frames all take it. */
+export const STEP_SECONDS = 1 / 60;
 
 export type HostToRunner =
   | ({ type: 'init'; width: number; height: number; workDir: string; libkiln: string; plugins: PluginImage[] } & RunnerLimits)

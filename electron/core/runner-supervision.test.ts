@@ -102,6 +102,31 @@ ${extra}
     expect(game.events.some((e) => e.outcome === 'crash-rolled-back')).toBe(false);
   });
 
+  it('a restarted runner is given the keys, mouse buttons and pad buttons the player still holds', async () => {
+    // pixel 0: white while Space is held; pixel 1: white while pad 0's A is held; pixel 2: white while the left button is.
+    const dir = writeProject({
+      'kiln.json': JSON.stringify({ name: 'held', width: 16, height: 16, plugins: [{ name: 'held', sources: ['held.c'] }] }),
+      'held.c': `#include "kiln.h"
+static unsigned c(int on) { return on ? 0xFFFFFFFFu : 0x000000FFu; }
+static void draw(void *s) { (void)s; clear(0x203040FF);
+  fill_rect(0, 0, 1, 1, c(key_down(KEY_SPACE))); fill_rect(1, 0, 1, 1, c(pad_down(0, PAD_A))); fill_rect(2, 0, 1, 1, c(mouse_down(MOUSE_LEFT))); }
+KILN_PLUGIN(.name = "held", .state_size = 4, .state_version = 1, .draw = draw)
+`,
+    });
+    const { backend } = await openTestBackend(dir);
+    await waitProven(backend, 'held', 1);
+    const allHeld = (f: Parameters<typeof pixel>[0]) => pixel(f, 0) === 0xffffff && pixel(f, 1) === 0xffffff && pixel(f, 2) === 0xffffff;
+    await backend.request('game.input', { key: 32, down: true });
+    await backend.request('game.pad', { pad: 0, connected: true, buttons: 1, axes: [0, 0, 0, 0] });
+    await backend.request('game.mouse', { x: 3, y: 3, buttons: 1 });
+    await nextFrameOf(backend, allHeld);
+    const pid = backend.supervisor.pid!;
+    process.kill(pid, 'SIGKILL');
+    await nextFrameOf(backend, (f) => backend.supervisor.pid !== pid && allHeld(f));
+    await backend.request('game.input', { key: 32, down: false }); // and a release still reaches the new runner
+    await nextFrameOf(backend, (f) => pixel(f, 0) === 0x000000 && pixel(f, 1) === 0xffffff);
+  });
+
   it('a load asked for while the runner is restarting waits for the new runner and is loaded', async () => {
     const game = await startGame();
     await game.backend.save('game.c', gameSource(NEXT));

@@ -116,6 +116,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply) => void>();
   private readonly pendingAssets = new Map<number, (asset: AssetReload | null) => void>();
   private ready: Promise<void> | null = null;
+  /** Input the player holds now (keys down, the mouse, connected pads): the one copy a restarted runner is given. */
+  private readonly held = {
+    keys: new Set<number>(),
+    mouse: null as Extract<HostToRunner, { type: 'mouse' }> | null,
+    pads: new Map<number, Extract<HostToRunner, { type: 'pad' }>>(),
+  };
   private stopping = false;
   private restarts = 0;
   private restartTimes: number[] = [];
@@ -179,15 +185,28 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   input(key: number, down: boolean): void {
+    if (down) this.held.keys.add(key);
+    else this.held.keys.delete(key);
     if (this.childReady) this.child?.send({ type: 'input', key, down });
   }
 
   mouse(x: number, y: number, buttons: number): void {
-    if (this.childReady) this.child?.send({ type: 'mouse', x, y, buttons });
+    this.held.mouse = { type: 'mouse', x, y, buttons };
+    if (this.childReady) this.child?.send(this.held.mouse);
   }
 
   pad(pad: number, connected: boolean, buttons: number, axes: number[]): void {
-    if (this.childReady) this.child?.send({ type: 'pad', pad, connected, buttons, axes });
+    const msg = { type: 'pad' as const, pad, connected, buttons, axes };
+    if (connected) this.held.pads.set(pad, msg);
+    else this.held.pads.delete(pad);
+    if (this.childReady) this.child?.send(msg);
+  }
+
+  /** A new runner starts with nothing held: it gets what the player holds now (the UI sends only changes). */
+  private replayHeldInput(child: RunnerProcess): void {
+    for (const key of this.held.keys) child.send({ type: 'input', key, down: true });
+    if (this.held.mouse) child.send(this.held.mouse);
+    for (const msg of this.held.pads.values()) child.send(msg);
   }
 
   /** An image file changed: the running game reloads it (same handle). Null when it never loaded that path, or no runner. */
@@ -318,6 +337,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.lastMessageAt = Date.now();
         if (msg.type !== 'ready') return this.onRunnerMessage(msg);
         this.childReady = true;
+        this.replayHeldInput(child);
         this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
         this.sandboxError = msg.sandboxError ?? null;
         if (msg.sandboxError) this.emit('log', { level: 'warn', text: `game runner: no sandbox — ${msg.sandboxError}`, at: Date.now() });

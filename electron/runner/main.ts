@@ -7,7 +7,7 @@
 import { constants as osConstants } from 'node:os';
 import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '../shared/contract';
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
-import { nowMs, PROBATION_FRAMES, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { nowMs, PROBATION_FRAMES, STEP_SECONDS, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { connectFrameSink, type FrameSink } from './frame-sink';
 import { captureOutput } from './output-capture';
@@ -41,6 +41,8 @@ let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
 let paused = false;
+/** The init's stepped mode: frames only on 'step', each one STEP_SECONDS long, with its sounds. */
+let stepped = false;
 let lastSessionAt = 0;
 const frameTimes: number[] = [];
 const frameStamps: number[] = [];
@@ -183,7 +185,7 @@ function runFrame(liveDt: number): void {
   if (lib!.pollCrash) drainCrashes();
   else if (result === KILN_ERR_CRASH) legacyCrashes();
   if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
-  drainSounds(!paused); // a paused game makes no new sounds (a step or a restart while paused stays silent)
+  drainSounds(!paused || stepped); // a paused game makes no new sounds (a step or a restart while paused stays silent)
   drainLogs();
   if (awaitingFirstFrame.length) {
     const at = nowMs();
@@ -329,6 +331,8 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   if (msg.watchdogMs !== undefined) lib.setWatchdogMs(rt, msg.watchdogMs);
   if (msg.sound === false) lib.sound?.setEnabled(rt, 0); // headless: sound calls are no-ops
+  stepped = msg.stepped === true;
+  paused = stepped;
   timeline = new Timeline(lib.history, rt, () => lib!.threadLastError());
   const historyError = timeline.setBudget(msg.historyBytes ?? DEFAULT_HISTORY_BYTES);
   if (historyError) send({ type: 'log', level: 'warn', text: `no timeline: ${historyError}`, at: Date.now() });
@@ -394,7 +398,7 @@ function control(msg: Extract<HostToRunner, { type: 'control' }>): void {
       break;
     case 'step':
       paused = true;
-      runFrame(FRAME_MS / 1000);
+      runFrame(STEP_SECONDS);
       break;
     case 'restart':
       loop.stop();

@@ -3,19 +3,24 @@
    It reads game.manifest beside itself (written by the export), so one binary plays any exported game.
 
        ./pong                                   play
-       ./pong --frames 120 --screenshot f.png   run 120 frames with no input, write the last one, exit (works under Xvfb) */
+       ./pong --frames 120 --screenshot f.png   run 120 frames with no input, write the last one, exit (works under Xvfb)
+       ./pong --input keys.txt                  also press keys at given frames ("<frame> <key> down|up" lines)
+   Sound: player_audio.c (SDL audio) plays the commands libkiln queues each frame. */
 #define _GNU_SOURCE
 #include <SDL.h>
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kiln.h"
 #include "kiln_runtime.h"
+#include "player_audio.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
@@ -33,6 +38,63 @@ typedef struct manifest {
 } manifest;
 
 static char work_dir[PATH_MAX];
+
+/* --input: key presses at given frames, for checks that need the game to do something (launch the ball, ...). */
+typedef struct key_event {
+    long frame; /* 1 = the first frame; applied before that frame runs */
+    int key;
+    int down;
+} key_event;
+typedef struct input_script {
+    key_event *events;
+    size_t count;
+} input_script;
+
+/* A key as kiln.h names it: "W", "7", "SPACE" or "KEY_SPACE", any case. -1: none. */
+static int key_named(const char *name) {
+    static const struct { const char *name; int key; } named[] = {
+        {"SPACE", KEY_SPACE}, {"UP", KEY_UP}, {"DOWN", KEY_DOWN}, {"LEFT", KEY_LEFT}, {"RIGHT", KEY_RIGHT},
+        {"ENTER", KEY_ENTER}, {"ESCAPE", KEY_ESCAPE}, {"SHIFT", KEY_SHIFT}, {"CONTROL", KEY_CONTROL},
+        {"TAB", KEY_TAB}, {"BACKSPACE", KEY_BACKSPACE},
+    };
+    if (!strncasecmp(name, "KEY_", 4)) name += 4;
+    if (name[0] && !name[1]) {
+        char c = (char)toupper((unsigned char)name[0]);
+        if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return c;
+    }
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (!strcasecmp(name, named[i].name)) return named[i].key;
+    return -1;
+}
+
+/* "<frame> <key> down|up" a line; blank lines and # comments skipped. 0, or -1 with the line that is wrong. */
+static int read_input_script(const char *path, input_script *s) {
+    FILE *f = fopen(path, "r");
+    if (!f) { fprintf(stderr, "kiln: cannot open %s: %s\n", path, strerror(errno)); return -1; }
+    char line[256], key[64], how[16];
+    size_t cap = 0;
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        long frame;
+        char *text = line + strspn(line, " \t");
+        if (*text == '#' || *text == '\n' || *text == '\0') continue;
+        int k = -1;
+        if (sscanf(text, "%ld %63s %15s", &frame, key, how) != 3 || frame < 1 || (k = key_named(key)) < 0 ||
+            (strcmp(how, "down") && strcmp(how, "up"))) {
+            fprintf(stderr, "kiln: %s:%d: expected \"<frame from 1> <key: A..Z, 0..9, SPACE, UP, DOWN, LEFT, RIGHT, ENTER, ESCAPE, SHIFT, CONTROL, TAB, BACKSPACE> down|up\"\n", path, no);
+            fclose(f);
+            return -1;
+        }
+        if (s->count == cap) {
+            cap = cap ? cap * 2 : 16;
+            key_event *grown = realloc(s->events, cap * sizeof *grown);
+            if (!grown) { fclose(f); return -1; }
+            s->events = grown;
+        }
+        s->events[s->count++] = (key_event){frame, k, !strcmp(how, "down")};
+    }
+    fclose(f);
+    return 0;
+}
 
 /* game.manifest: "name <text>", "size <w> <h>", then "plugin <name> <image path relative to the folder>" in run order. */
 static int read_manifest(const char *dir, manifest *m) {
@@ -134,10 +196,12 @@ static void drain_log(kiln_runtime *rt) {
 int main(int argc, char **argv) {
     long frames = -1;
     const char *screenshot = NULL;
+    input_script script = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--frames") && i + 1 < argc) frames = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--screenshot") && i + 1 < argc) screenshot = argv[++i];
-        else { fprintf(stderr, "usage: %s [--frames N [--screenshot out.png]]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--input") && i + 1 < argc) { if (read_input_script(argv[++i], &script) != 0) return 2; }
+        else { fprintf(stderr, "usage: %s [--frames N [--screenshot out.png]] [--input keys.txt]\n", argv[0]); return 2; }
     }
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -153,7 +217,7 @@ int main(int argc, char **argv) {
     atexit(remove_work_dir);
     kiln_runtime *rt = kiln_create(m.width, m.height, work_dir);
     if (!rt) { fprintf(stderr, "kiln: %s\n", kiln_create_error()); return 1; }
-    /* image_load("sprites.png") reads from assets/, where the export copied the project's files */
+    /* image_load("sprites.png") and sound_load read from assets/, where the export copied the project's files */
     char assets[PATH_MAX];
     snprintf(assets, sizeof assets, "%s/assets", exe);
     if (kiln_set_project_dir(rt, assets) != KILN_OK) fprintf(stderr, "kiln: %s\n", kiln_last_error(rt));
@@ -179,6 +243,7 @@ int main(int argc, char **argv) {
     SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, frames < 0 ? SDL_RENDERER_PRESENTVSYNC : 0) : NULL;
     SDL_Texture *tex = ren ? SDL_CreateTexture(ren, SDL_PIXELFORMAT_RGBA32, SDL_TEXTUREACCESS_STREAMING, m.width, m.height) : NULL;
     if (!tex) { fprintf(stderr, "kiln: no window: %s\n", SDL_GetError()); kiln_destroy(rt); SDL_Quit(); return 1; }
+    player_audio *audio = player_audio_create(rt, assets, frames >= 0); /* NULL: no sound, said once on stderr */
     SDL_RenderSetLogicalSize(ren, m.width, m.height);
     SDL_RenderSetIntegerScale(ren, SDL_TRUE); /* crisp pixels: whole-number scaling, bars around */
 
@@ -201,7 +266,10 @@ int main(int argc, char **argv) {
         }
         if (quit) break;
         if (frames < 0) feed_pads(rt, pads);
+        for (size_t i = 0; i < script.count; i++)
+            if (script.events[i].frame == frame + 1) kiln_set_key(rt, script.events[i].key, script.events[i].down);
         kiln_frame(rt, STEP); /* a crash is rolled back inside; its message is in the log below */
+        player_audio_frame(audio, rt, (uint64_t)frame);
         drain_log(rt);
         kiln_copy_framebuffer(rt, pixels, (int32_t)bytes);
         SDL_UpdateTexture(tex, NULL, pixels, m.width * 4);
@@ -216,6 +284,9 @@ int main(int argc, char **argv) {
             else next = now;
         }
     }
+    if (frames >= 0) player_audio_finish(audio, (uint64_t)frames); /* --frames: now the run is heard */
+    player_audio_destroy(audio);
+    free(script.events);
     if (screenshot && !stbi_write_png(screenshot, m.width, m.height, 4, pixels, m.width * 4)) {
         fprintf(stderr, "kiln: could not write %s\n", screenshot);
         rc = 1;

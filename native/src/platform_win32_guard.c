@@ -126,10 +126,38 @@ static LONG CALLBACK guard_veh(EXCEPTION_POINTERS *ep) {
     return EXCEPTION_CONTINUE_EXECUTION;
 }
 
+/* Where abort() was called: no exception context here, so this handler's own context is unwound with the x64
+   unwind tables (.pdata: every x64 PE has them, the CRT's too) up to the guard's frame; the first entry is then
+   inside the CRT's abort, and the plugin's call to it follows. */
+static void site_capture_abort(const guard_ctx *g) {
+    kiln_plat_site *s = &tl_site;
+    memset(s, 0, sizeof *s);
+    CONTEXT c;
+    RtlCaptureContext(&c);
+    uint64_t hi = (uint64_t)(uintptr_t)g;
+    int n = 0;
+    for (int step = 0; step < 64 && n < KILN_PLAT_SITE_FRAMES; step++) {
+        DWORD64 base = 0;
+        PRUNTIME_FUNCTION f = RtlLookupFunctionEntry(c.Rip, &base, NULL);
+        if (f) {
+            PVOID data = NULL;
+            DWORD64 frame = 0;
+            RtlVirtualUnwind(UNW_FLAG_NHANDLER, base, c.Rip, f, &c, &data, &frame, NULL);
+        } else { /* a leaf function: the return address is at the top of the stack */
+            c.Rip = *(const DWORD64 *)(uintptr_t)c.Rsp;
+            c.Rsp += 8;
+        }
+        if (!c.Rip || c.Rsp >= hi) break;
+        if (step >= 1) s->frames[n++] = c.Rip; /* step 0 is this handler, called by the CRT's raise */
+    }
+    s->depth = n;
+    s->valid = n > 0;
+}
+
 static void abort_handler(int sig) {
     guard_ctx *g = tl_guard;
     /* the CRT resets the handler to SIG_DFL before calling it: re-arm for the next abort() */
-    if (g) { signal(SIGABRT, abort_handler); g->sig = SIGABRT; tl_fault_addr = 0; guard_recover(); }
+    if (g) { signal(SIGABRT, abort_handler); g->sig = SIGABRT; tl_fault_addr = 0; site_capture_abort(g); guard_recover(); }
     signal(SIGABRT, abort_old ? abort_old : SIG_DFL);
     raise(sig);
 }

@@ -170,6 +170,21 @@ static void check_crash(const char *fixture, const char *signame) {
         const char *m = drain(rt);
         CHECK_CONTAINS(m, signame);
         CHECK_CONTAINS(m, "rolled back to version 1");
+        /* the crash site (issue 12) on Windows: the stack walk from the exception's context reaches the plugin's
+           own image (the loaded temp copy of the DLL), at an offset inside it */
+        kiln_crash k;
+        CHECK_EQ(kiln_poll_crash(rt, &k), 0);
+        CHECK(k.depth >= 1);
+        CHECK(k.plugin_frame >= 0 && k.plugin_frame < k.depth);
+        if (k.plugin_frame >= 0 && k.plugin_frame < k.depth) {
+            const kiln_crash_frame *f = &k.stack[k.plugin_frame];
+            CHECK_EQ(f->in_plugin, 1);
+            CHECK(f->image >= 0 && f->offset > 0 && f->offset < (1u << 20));
+            if (f->image >= 0) CHECK_CONTAINS(k.images[f->image], ".dll");
+        }
+        /* a fault in the plugin's own instructions is at the pc itself; abort() is inside the C runtime */
+        if (strcmp(fixture, "crash_abort") != 0) CHECK_EQ(k.plugin_frame, 0);
+        else if (round == 0) printf("     abort(): the plugin's call is entry %d of %d in the crash's stack\n", (int)k.plugin_frame, (int)k.depth);
         CHECK_EQ(state_field(wd, "c", F_FRAMES), 4 + round);
         CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
         CHECK_EQ(pixel0(rt), 0xFF0000FF);

@@ -1,8 +1,8 @@
 /**
  * The exports play the runner's game: pong exported for the web runs in Debian's Chromium and its first 120 frames
- * equal libkiln's (the runner's runtime, through the runner's koffi binding) pixel for pixel, with the same seed and
- * the same keys; the standalone program's frame 120 under Xvfb equals the runner's frame 120; plugins that call
- * what a browser cannot give fail the export with the plugin and the symbol named.
+ * equal the runner process's (its stepped mode: fixed 1/60 s frames) pixel for pixel, with the same seed and the same
+ * keys; the standalone program's frame 120 under Xvfb equals the runner's frame 120; plugins that call what a browser
+ * cannot give fail the export with the plugin and the symbol named.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLibKiln } from '../../runner/libkiln';
-import { compile, findCompilerFor } from '../compiler';
 import { findKilnRoot, kilnPaths } from '../paths';
 import { Project } from '../project';
+import { runStepped } from '../stepped-run';
 import { exportGame, ExportError } from './export-game';
 import { serveFolder } from './static-server';
 
@@ -29,29 +28,12 @@ let tmp: string;
 let project: Project;
 let runner: Uint8Array[];
 let runnerNoInput: Uint8Array;
-let lib: ReturnType<typeof loadLibKiln>;
 
-/** The runner's frames: libkiln's kiln_frame through the runner's binding, fixed 1/60 s steps, the default seed. */
+/** The runner's frames: the editor's runner process in its stepped mode (fixed 1/60 s steps, the default seed). */
 async function runnerFrames(keys: typeof KEYS, run: string): Promise<Uint8Array[]> {
-  lib ??= loadLibKiln(paths.libkiln);
-  const plugin = project.config.plugins[0];
-  const sources = plugin.sources.map((s) => project.resolve(s));
-  const output = path.join(tmp, `runner-pong-${run}.so`);
-  const built = await compile({ compiler: await findCompilerFor(sources, undefined), sources, output, includeDirs: [paths.includeDir, project.root], profile: 'fast', extraFlags: [], cwd: project.root });
-  expect(built.ok, built.output).toBe(true);
-  const { width, height } = project.config;
-  const rt = lib.create(width, height, path.join(tmp, `runner-work-${run}`));
-  expect(lib.load(rt, { name: plugin.name, path: output, version: 0 }).code).toBe(0);
-  const frames: Uint8Array[] = [];
-  for (let f = 1; f <= FRAMES; f++) {
-    for (const [key, down] of keys[f] ?? []) lib.setKey(rt, key, down ? 1 : 0);
-    lib.frame(rt, 1 / 60);
-    const px = new Uint8Array(width * height * 4);
-    lib.copyFramebuffer(rt, px, px.length);
-    frames.push(px);
-  }
-  lib.destroy(rt);
-  return frames;
+  const frames = await runStepped({ project, paths, frames: FRAMES, keys, workDir: path.join(tmp, `runner-${run}`) });
+  expect(frames.map((f) => f.frame)).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
+  return frames.map((f) => f.pixels);
 }
 
 let browser: Browser;

@@ -74,7 +74,7 @@ function readme(name: string, program: string): string {
 Run it:    ./${program}
 Keys:      the game's own (arrow keys, W/S, space, ...). Close the window to quit.
 
-It needs, from the system: Linux on x86-64 with glibc, and SDL2 (the window, keyboard and gamepads):
+It needs, from the system: Linux on x86-64 with glibc, and SDL2 (the window, keyboard, gamepads and sound):
   Debian / Ubuntu:  sudo apt-get install libsdl2-2.0-0
   Fedora:           sudo dnf install SDL2
   Arch:             sudo pacman -S sdl2
@@ -82,7 +82,19 @@ It needs, from the system: Linux on x86-64 with glibc, and SDL2 (the window, key
 Everything else is in this folder: keep the files together (${program} finds libkiln.so, game.manifest and
 plugins/ beside itself, wherever the folder is). Game state is fresh each run.
 
-For automated checks: ./${program} --frames 120 --screenshot frame.png runs 120 frames with no input and writes
-the last one as a PNG (under xvfb-run on a machine without a display).
+Sound goes to SDL's audio device (PulseAudio, PipeWire or ALSA). With none, the game says so once and plays
+silent. SDL_AUDIODRIVER picks a driver; SDL_AUDIODRIVER=none turns sound off.
+
+For automated checks:
+  ./${program} --frames 120 --screenshot frame.png
+      runs 120 frames with no input and writes the last one as a PNG (under xvfb-run without a display).
+      The frames run as fast as they can; their sound is played after the last one, each sound at its frame's
+      time (frame N starts at (N-1)/60 s). To record it: SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=out.raw (48 kHz
+      stereo 32-bit float; SDL_DISKAUDIODELAY=0 writes it without waiting).
+  ./${program} --input keys.txt
+      presses keys at given frames, one "<frame> <key> down|up" a line (frame 1 is the first; keys as in
+      kiln.h: A..Z, 0..9, SPACE, UP, DOWN, LEFT, RIGHT, ENTER, ESCAPE, SHIFT, CONTROL, TAB, BACKSPACE), e.g.
+        60 SPACE down
+        62 SPACE up
 `;
 }
