@@ -1,47 +1,22 @@
 /**
- * For the export tests: a game's frames as the runner makes them (libkiln through the runner's koffi binding, every
- * plugin of kiln.json loaded in its order, fixed 1/60 s steps, the default seed) and as an exported page makes them
- * (kiln-web.js's ?manual hooks), so the two can be compared frame by frame.
+ * For the export tests: a game's frames as the runner process makes them (stepped-run.ts: every plugin of kiln.json
+ * in its order, fixed 1/60 s steps, the default seed) and as an exported page makes them (kiln-web.js's ?manual
+ * hooks), so the two can be compared frame by frame.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadLibKiln } from '../../runner/libkiln';
-import { compile, findCompilerFor } from '../compiler';
 import type { KilnPaths } from '../paths';
 import type { Project } from '../project';
+import { runStepped } from '../stepped-run';
 
 /** Keys by frame number: [key code, down]. */
 export type KeysByFrame = Record<number, [number, boolean][]>;
 
-let lib: ReturnType<typeof loadLibKiln> | undefined;
-
-/** The runner's first `frames` frames (RGBA) of `project`; build output and work folders go in `tmp`. */
+/** The runner process's first `frames` frames (RGBA) of `project` (its stepped mode); its files go in `tmp`. */
 export async function runnerFrames(paths: KilnPaths, project: Project, tmp: string, frames: number, keys: KeysByFrame, run: string): Promise<Uint8Array[]> {
-  lib ??= loadLibKiln(paths.libkiln);
-  const { width, height } = project.config;
-  const rt = lib.create(width, height, path.join(tmp, `runner-work-${run}`));
-  try {
-    for (const plugin of project.config.plugins) {
-      const sources = plugin.sources.map((s) => project.resolve(s));
-      const output = path.join(tmp, `runner-${plugin.name}-${run}.so`);
-      const built = await compile({ compiler: await findCompilerFor(sources, undefined), sources, output, includeDirs: [paths.includeDir, project.root], profile: 'fast', extraFlags: [], cwd: project.root });
-      if (!built.ok) throw new Error(`${plugin.name} did not build for the runner:\n${built.output}`);
-      const loaded = lib.load(rt, { name: plugin.name, path: output, version: 0 });
-      if (loaded.code !== 0) throw new Error(`${plugin.name} did not load in libkiln: code ${loaded.code}`);
-    }
-    const out: Uint8Array[] = [];
-    for (let f = 1; f <= frames; f++) {
-      for (const [key, down] of keys[f] ?? []) lib.setKey(rt, key, down ? 1 : 0);
-      lib.frame(rt, 1 / 60);
-      const px = new Uint8Array(width * height * 4);
-      lib.copyFramebuffer(rt, px, px.length);
-      out.push(px);
-    }
-    return out;
-  } finally {
-    lib.destroy(rt);
-  }
+  const stepped = await runStepped({ project, paths, frames, keys, workDir: path.join(tmp, `runner-${run}`) });
+  return stepped.map((f) => f.pixels);
 }
 
 let browser: Browser | undefined;
