@@ -18,9 +18,9 @@ import type { ReloadEvent } from '../electron/shared/contract';
 import { startWebShell, stopWebShell, type WebShell } from '../e2e/web-shell';
 import { sampled, withTarget, type Figure } from './figures';
 import { bareCompile, compilerLabel, nextColour, tempProject, withColour, type CompilerName, type Fixture } from './game';
-import { summarise } from './stats';
+import { formatSteps, reloadSteps, stepsP50, type ReloadSteps } from './hops';
 
-const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
 
 /** Runs in the page before Kiln's own scripts. */
 export const INSTRUMENT = `(() => {
@@ -99,18 +99,12 @@ interface PageLog {
   reloads: Array<[number, string]>;
 }
 
-/** One edit's hops, in ms from the key press. */
-interface Hops {
-  keyToPaint: number;
-  keyToSend: number;
-  sendToBackend: number;
-  compile: number;
-  load: number;
-  /** Back end received → the runner drew the first frame of the new code (ReloadEvent.timings.firstFrameMs). */
-  backendToRunnerFrame: number;
-  runnerFrameToPage: number;
+/** One edit's hops in ms, each from the step before it, so they add up to keyToPaint (the middle ones: ReloadSteps). */
+type Hops = { keyToPaint: number; keyToSend: number; sendToBackend: number } & ReloadSteps & {
+  /** The relay thread, the HTTP stream, Chromium's network process, the page's stream reader. */
+  frameSentToPage: number;
   pageToPainted: number;
-}
+};
 
 export interface BrowserResult {
   figures: Figure[];
@@ -196,17 +190,20 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
         failures++;
         continue;
       }
-      const t = reload.timings;
-      const runnerFrame = reload.at + (t.firstFrameMs ?? NaN);
+      const steps = reloadSteps(reload.timings.hops);
+      if (!steps) {
+        failures++;
+        continue;
+      }
       bare.push(b);
+      const { frameSentMs, ...backendSteps } = steps;
+      const backend = reload.at; // whole ms: the hops on either side of it carry its rounding (< 0.5 ms)
       hops.push({
         keyToPaint: drawn[0] - key,
         keyToSend: send - key,
-        sendToBackend: reload.at - send,
-        compile: t.compileMs ?? NaN,
-        load: t.loadMs ?? NaN,
-        backendToRunnerFrame: t.firstFrameMs ?? NaN,
-        runnerFrameToPage: arrived[0] - runnerFrame,
+        sendToBackend: backend - send,
+        ...backendSteps,
+        frameSentToPage: arrived[0] - (backend + frameSentMs),
         pageToPainted: drawn[0] - arrived[0],
       });
     }
@@ -226,17 +223,8 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
     withTarget(sampled(`browserOverhead.${key}`, 9, `  Ctrl+S → painted − bare compiler (paired), ${label}`, 'ms', minusBare),
       'Ctrl+S → painted minus the bare compile: p50 ≤ 17 ms, p95 ≤ 30 ms', [{ on: 'p50', limit: 17 }, { on: 'p95', limit: 30 }]),
   ];
-  const p50 = (pick: (h: Hops) => number) => summarise(hops.map(pick).filter(Number.isFinite)).p50;
-  const breakdown = {
-    keyToSaveSent: p50((h) => h.keyToSend),
-    saveSentToBackend: p50((h) => h.sendToBackend),
-    compile: p50((h) => h.compile),
-    load: p50((h) => h.load),
-    backendToRunnerFirstFrame: p50((h) => h.backendToRunnerFrame),
-    runnerFrameToPage: p50((h) => h.runnerFrameToPage),
-    pageToPainted: p50((h) => h.pageToPainted),
-  };
+  const breakdown = stepsP50(hops.map(({ keyToPaint: _, ...rest }) => rest));
   log(`  ${label}: Ctrl+S → painted p50 ${figures[0].stats?.p50} ms (bare ${figures[1].stats?.p50} ms), ${hops.length} edits, ${failures} failed`);
-  log(`    hops p50 (ms): ${Object.entries(breakdown).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  log(`    hops p50 (ms): ${formatSteps(breakdown)}`);
   return { figures, details: { edits: hops.length, failures, breakdownP50: breakdown, hops } };
 }

@@ -71,6 +71,7 @@ export async function runnerKill(paths: KilnPaths, f: Fixture, kills: number, lo
   const times: number[] = [];
   let stateKept = 0;
   let newCodeKept = 0;
+  let coldStarts = 0;
   // The supervisor gives up after 10 restarts a minute (by design); use a fresh back end every 8 kills.
   for (let done = 0; done < kills; ) {
     const game = await BenchGame.open(f, 'tcc', paths);
@@ -80,6 +81,9 @@ export async function runnerKill(paths: KilnPaths, f: Fixture, kills: number, lo
       for (const deadline = Date.now() + 10_000; good?.reload?.version && game.backend.supervisor.goodVersion(f.plugin) !== good.reload.version && Date.now() < deadline; ) await sleep(50);
       for (let k = 0; k < 8 && done < kills; k++, done++) {
         await sleep(300);
+        // The warm standby is what a restart uses: a runner that dies has usually run long enough for it to be up.
+        for (const deadline = Date.now() + 15_000; !game.backend.supervisor.standbyReady && Date.now() < deadline; ) await sleep(20);
+        if (!game.backend.supervisor.standbyReady) coldStarts++;
         const oldPid = game.backend.supervisor.pid!;
         const before = game.reloads.length;
         const back = game.waitFrame(() => {
@@ -102,10 +106,10 @@ export async function runnerKill(paths: KilnPaths, f: Fixture, kills: number, lo
   log(`  runner SIGKILL: ${times.length} restarts`);
   return {
     figures: [
-      withTarget(sampled('crash.runnerRestart', 6, 'runner SIGKILL → first frame from the restarted runner', 'ms', times,
-        `last good version on screen after ${newCodeKept} of ${times.length}; state restored after ${stateKept}`),
-        'crash → game running again: ≤ 1 s via runner restart', [{ on: 'p95', limit: 1000 }]),
+      withTarget(sampled('crash.runnerRestart', 6, 'runner SIGKILL → first frame from the restarted (warm standby) runner', 'ms', times,
+        `last good version on screen after ${newCodeKept} of ${times.length}; state restored after ${stateKept}; standby not ready before ${coldStarts} kills`),
+        'crash → game running again via runner restart: ≤ 1 s (DESIGN), with the warm standby ≤ 100 ms (issue 16)', [{ on: 'p95', limit: 1000 }, { on: 'p95', limit: 100 }]),
     ] as Figure[],
-    details: { kills, measured: times.length, lastGoodVersionShown: newCodeKept, stateRestoredLogged: stateKept },
+    details: { kills, measured: times.length, lastGoodVersionShown: newCodeKept, stateRestoredLogged: stateKept, standbyNotReady: coldStarts },
   };
 }

@@ -12,6 +12,7 @@ import type { KilnPaths } from '../electron/core/paths';
 import type { RunnerProcess } from '../electron/core/runner-protocol';
 import { sampled, single, withTarget, type Figure } from './figures';
 import { BenchGame, compilerLabel, compilerSetting, frameShows, hrMs, nextColour, timeSpawn, withColour, type CompilerName, type Fixture } from './game';
+import { formatSteps, reloadSteps, stepsP50, type ReloadSteps } from './hops';
 import { summarise } from './stats';
 
 export interface LatencyResult {
@@ -30,6 +31,7 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
   const overhead: number[] = [];
   const ratio: number[] = [];
   const parts = { compileMs: [] as number[], loadMs: [] as number[], firstFrameMs: [] as number[], deliveryMs: [] as number[] };
+  const steps: Array<ReloadSteps & { frameToConsumer: number }> = [];
   let failures = 0;
   let stateKept = 0;
   try {
@@ -53,6 +55,11 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
         parts.firstFrameMs.push(t.firstFrameMs);
         parts.deliveryMs.push(r.ms - t.firstFrameMs);
       }
+      const s = reloadSteps(t?.hops);
+      if (s) {
+        const { frameSentMs, ...rest } = s;
+        steps.push({ ...rest, frameToConsumer: r.ms - frameSentMs });
+      }
     }
   } finally {
     await game.dispose();
@@ -67,6 +74,7 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
       { on: 'p50', limit: 30 },
       { on: 'p95', limit: 50 },
     ]);
+    over = withTarget(over, 'issue 16: Kiln\'s own overhead over the bare compiler, tcc: p50 ≤ 2 ms', [{ on: 'p50', limit: 2 }]);
   } else if (compiler === 'gcc') {
     over = withTarget(over, 'same with gcc -O0: ≤ bare compiler time of that file + 20 ms', [{ on: 'p95', limit: 20 }]);
   }
@@ -83,8 +91,11 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
     saveToRunnerFirstFrameMs: median(parts.firstFrameMs),
     runnerFrameToConsumerMs: median(parts.deliveryMs),
     otherMs: median(parts.firstFrameMs.map((v, i) => v - (parts.compileMs[i] ?? 0) - (parts.loadMs[i] ?? 0))),
+    /** Each step of ReloadEvent.timings.hops, p50: they add up to save → frame at the consumer. */
+    steps: stepsP50(steps),
   };
   log(`  ${label}: p50 ${latency.stats!.p50} ms (bare ${figures[1].stats!.p50} ms), ${kiln.length} edits`);
+  log(`    steps p50 (ms): ${formatSteps(breakdown.steps)}`);
   return {
     figures,
     details: { edits: kiln.length, failures, stateKept, breakdownP50: breakdown },

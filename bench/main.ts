@@ -9,7 +9,7 @@ import { checkBuilt, findKilnRoot, kilnPaths } from '../electron/core/paths';
 import type { Figure } from './figures';
 import { BenchGame, fixtures, removeBenchData, tempProject } from './game';
 import { saveToFrame, restartPerEdit } from './latency';
-import { machineInfo } from './machine';
+import { machineInfo, missingForBench } from './machine';
 import { nativeCosts } from './native';
 import { historyCosts } from './history';
 import { framePacing } from './pacing';
@@ -18,7 +18,7 @@ import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
 import { incrementalBuilds } from './incremental';
-import { browserSaveToPaint } from './browser';
+import { browserSaveToPaint, CHROMIUM } from './browser';
 import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
 import { assetReloadLatency } from './assets';
@@ -30,6 +30,9 @@ const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
 const only = onlyArg ? new Set(onlyArg.split(',').map(Number)) : null;
 const want = (section: number) => !only || only.has(section);
+/** `--cc tcc` (or tcc,gcc): only these compilers in the sections that loop over compilers (§1, §9). */
+const ccArg = args.find((a) => a.startsWith('--cc='))?.slice(5) ?? (args.includes('--cc') ? args[args.indexOf('--cc') + 1] : undefined);
+const wantCc = (cc: string) => !ccArg || ccArg.split(',').includes(cc);
 
 /**
  * How much of each section runs; --quick keeps every section but few samples (under a minute).
@@ -52,6 +55,12 @@ async function main(): Promise<void> {
     log(`bench: Kiln is not built:\n  ${missing.join('\n  ')}`);
     process.exit(2);
   }
+  const machine = machineInfo(root);
+  const lacking = missingForBench(machine.compilers, CHROMIUM);
+  if (lacking.length) {
+    log(`bench: this machine lacks what the benchmark measures with:\n  ${lacking.join('\n  ')}`);
+    process.exit(2);
+  }
   const fx = fixtures(root);
   const loadAtStart = loadAverage();
   log(`load average at start: ${loadAtStart.join(' ')} (${os.cpus().length} cores)`);
@@ -70,7 +79,7 @@ async function main(): Promise<void> {
   if (want(1)) {
     log('§1 save → first frame');
     const s1: Record<string, unknown> = {};
-    for (const [id, cc] of plan.configs) {
+    for (const [id, cc] of plan.configs.filter(([, c]) => wantCc(c))) {
       const r = await saveToFrame(paths, fx[id], cc, cc === 'zig' ? plan.zigEdits : plan.edits, log);
       figures.push(...r.figures);
       s1[`${id}.${cc}`] = r.details;
@@ -131,7 +140,7 @@ async function main(): Promise<void> {
   if (want(9)) {
     log('§9 what the user sees: Ctrl+S in the editor → painted canvas, in Chromium');
     const s9: Record<string, unknown> = {};
-    for (const cc of ['tcc', 'gcc'] as const) {
+    for (const cc of (['tcc', 'gcc'] as const).filter(wantCc)) {
       const r = await browserSaveToPaint(paths, fx.pong, cc, plan.browserEdits, log);
       figures.push(...r.figures);
       s9[`pong.${cc}`] = r.details;
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
     createdAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-    machine: machineInfo(root),
+    machine,
     figures,
     targets: figures.filter((f) => f.target).map((f) => ({ target: f.target!.text, figure: f.id, met: f.target!.met, checks: f.target!.checks })),
     details,

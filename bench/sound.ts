@@ -10,10 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startWebShell, stopWebShell, type WebShell } from '../e2e/web-shell';
 import { addBeeper } from '../e2e/pages/game-sound';
-import { editorReady } from './browser';
+import { CHROMIUM, editorReady } from './browser';
 import { sampled, withTarget, type Figure } from './figures';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 export async function soundLatency(root: string, presses: number, log: (s: string) => void): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-sound-'));

@@ -4,7 +4,7 @@
  * real process groups read from /proc.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { ReloadEvent } from '../shared/contract';
 import { KilnBackend } from './backend';
 import { compile, findCompiler, runningCompilers, type BuildLimits } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
+import { findKilnRoot } from './paths';
 import { groupMembers, pgidOf, processesIn, sessionSource, testPaths, writeProject } from './test-support';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-limits-'));
@@ -135,5 +136,33 @@ describe('the back end with a build stuck on a FIFO', () => {
     expect(pgid).not.toBe(pgidOf(process.pid));
     await backend.stop();
     await expect.poll(() => groupMembers(pgid), { timeout: 10_000 }).toEqual([]);
+  });
+});
+
+describe('the compiler process started ahead of the next build', () => {
+  it('after a build, the next compile runs in the kiln-limit process that was already waiting, in its own folder and group', async () => {
+    const c = await findCompiler('tcc');
+    const ok = path.join(dir, 'ahead.c');
+    writeFileSync(ok, 'int answer(void) { return 42; }\n');
+    expect((await compile({ compiler: c, sources: [ok], output: path.join(dir, 'ahead.so'), includeDirs: [], profile: 'fast', extraFlags: [], cwd: dir })).ok).toBe(true);
+    const limiter = path.join(findKilnRoot(__dirname), 'native', 'build', 'kiln-limit');
+    const cmdline = (p: string) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return ''; // gone meanwhile
+      }
+    };
+    const waitingPid = () => readdirSync('/proc').find((p) => /^\d+$/.test(p) && cmdline(p) === `${limiter}\0--wait\0`);
+    await expect.poll(waitingPid, { timeout: 10_000 }).toBeDefined();
+    const waiting = Number(waitingPid());
+    const src = stuckSource('stuck-ahead');
+    const building = compile({ compiler: c, sources: [src], output: path.join(dir, 'ahead2.so'), includeDirs: [], profile: 'fast', extraFlags: [], cwd: dir, limits: { timeLimitSeconds: 1, memoryLimitMb: 512 } });
+    await expect.poll(() => runningCompilers(), { timeout: 10_000 }).toEqual([waiting]);
+    await expect.poll(() => cmdline(String(waiting)).split('\0')[0], { timeout: 10_000 }).toBe('tcc'); // exec'd the compiler
+    expect(realpathSync(readlinkSync(`/proc/${waiting}/cwd`))).toBe(realpathSync(dir));
+    expect(pgidOf(waiting)).toBe(waiting);
+    expect(readFileSync(`/proc/${waiting}/limits`, 'utf8')).toMatch(/Max address space\s+536870912/);
+    expect((await building).stopped).toBe('time-limit');
   });
 });

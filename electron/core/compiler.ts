@@ -4,8 +4,8 @@
  * Zig that npm installs with Kiln, so a machine without a system C compiler still works).
  * Zig plugins (.zig sources) build with `zig build-lib`: $KILN_ZIG, zig on PATH, then the npm Zig.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, promises as fs } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -341,7 +341,7 @@ async function compileZig(req: CompileRequest): Promise<CompileResult> {
 async function readDepFile(file: string, cwd: string): Promise<string[]> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // a few hundred bytes, on the save's path: no thread-pool round trip
   } catch {
     return [];
   }
@@ -370,15 +370,15 @@ interface RunResult {
  */
 const LIMITER = process.platform === 'linux' ? findLimiter() : null;
 
-function findLimiter(): { file: string; args: (bytes: number) => string[] } | null {
+function findLimiter(): { file: string; args: (bytes: number) => string[]; wait: boolean } | null {
   try {
     const own = path.join(findKilnRoot(__dirname), 'native', 'build', 'kiln-limit');
-    if (existsSync(own)) return { file: own, args: (bytes) => [String(bytes)] };
+    if (existsSync(own)) return { file: own, args: (bytes) => [String(bytes)], wait: true };
   } catch {
     /* not inside Kiln's folders (a test harness elsewhere): prlimit */
   }
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
-  return prlimit ? { file: prlimit, args: (bytes) => [`--as=${bytes}`, '--'] } : null;
+  return prlimit ? { file: prlimit, args: (bytes) => [`--as=${bytes}`, '--'], wait: false } : null;
 }
 
 /** Compilers running now, by pid (= their process group on POSIX), with the folder they build in. */
@@ -423,6 +423,54 @@ function killTree(pid: number): void {
   }
 }
 
+/** How every compiler process starts: its own process group (detached), so one kill reaches all it starts. */
+function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore' | 'pipe'): ChildProcess {
+  return spawn(file, argv, { cwd, stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: process.platform !== 'win32', windowsHide: true });
+}
+
+/**
+ * A `kiln-limit --wait` started ahead of the next build (after the last one ended, off the save's path): the
+ * next compile writes its request to it instead of forking the back end then, which blocked the event loop
+ * 17-34 ms per spawn on a busy machine. Only with Kiln's own kiln-limit; one waits at a time.
+ */
+let waiting: { child: ChildProcess; exited: boolean } | null = null;
+
+/** Its pipes and itself, held or not held by this process's event loop (an idle one must not keep `kiln build` alive). */
+function holdLoop(child: ChildProcess, hold: boolean): void {
+  for (const stream of [child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>) {
+    if (hold) stream?.ref?.();
+    else stream?.unref?.();
+  }
+  if (hold) child.ref();
+  else child.unref();
+}
+
+function takeWaiting(): ChildProcess | null {
+  const w = waiting;
+  waiting = null;
+  if (!w || w.exited || w.child.pid === undefined) return null;
+  holdLoop(w.child, true);
+  return w.child;
+}
+
+/** Whether this kiln-limit reads requests from stdin (one built before --wait does not): asked once. */
+let waitWorks: boolean | undefined;
+
+function startWaiting(): void {
+  if (waiting || !LIMITER?.wait || shuttingDown) return;
+  waitWorks ??= spawnSync(LIMITER.file, ['--wait'], { input: '', timeout: 5000 }).status === 0;
+  if (!waitWorks) return;
+  const child = spawnCompiler(LIMITER.file, ['--wait'], os.tmpdir(), 'pipe');
+  const w = { child, exited: false };
+  child.on('exit', () => (w.exited = true));
+  child.on('error', () => (w.exited = true));
+  child.stdin!.on('error', () => undefined); // it died before its request: that compile reports the exit
+  holdLoop(child, false);
+  waiting = w;
+}
+
+let shuttingDown = false;
+
 function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'limits' | 'signal'>): Promise<RunResult> {
   const limits = req.limits ?? DEFAULT_BUILD_LIMITS;
   const memoryLimited = LIMITER !== null && limits.memoryLimitMb > 0;
@@ -430,18 +478,24 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // A compiler must not outlive Kiln (no orphans): exit runs synchronous code only, and kill is.
-    process.on('exit', () => killCompilers());
-  }
-  const [file, argv] = memoryLimited ? [LIMITER!.file, [...LIMITER!.args(limits.memoryLimitMb * 1024 * 1024), exe, ...args]] : [exe, args];
-  return new Promise((resolve) => {
-    // Its own process group (detached), so one kill reaches the compiler and every process it started.
-    const child = spawn(file, argv, {
-      cwd: req.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C' },
-      detached: process.platform !== 'win32',
-      windowsHide: true,
+    process.on('exit', () => {
+      shuttingDown = true;
+      const w = takeWaiting();
+      if (w?.pid) killTree(w.pid);
+      killCompilers();
     });
+  }
+  const limitArgs = memoryLimited ? LIMITER!.args(limits.memoryLimitMb * 1024 * 1024) : [];
+  const ready = memoryLimited && LIMITER!.wait ? takeWaiting() : null;
+  const [file, argv] = memoryLimited ? [LIMITER!.file, [...limitArgs, exe, ...args]] : [exe, args];
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    if (ready) {
+      child = ready;
+      child.stdin!.end(Buffer.from([req.cwd, ...limitArgs, exe, ...args].map((a) => `${a}\0`).join(''))); // kiln-limit --wait's request
+    } else {
+      child = spawnCompiler(file, argv, req.cwd, 'ignore');
+    }
     let stdout = '';
     let stderr = '';
     let stopped: RunResult['stopped'];
@@ -466,9 +520,10 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
         if (process.platform !== 'win32') killTree(pid); // a grandchild the compiler left behind goes with it
       }
       resolve({ ...r, stopped, memoryLimited });
+      setImmediate(startWaiting); // the next build's process, started now that this one is done
     };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => done({ code: -1, signal: null, stdout, stderr: `${stderr}${err.message}` }));
     child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });

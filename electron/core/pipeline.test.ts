@@ -97,3 +97,28 @@ describe('Zig plugins', () => {
     expect(events.at(-1)!.diagnostics[0]).toMatchObject({ file: 'orbit.zig', line: source.split('\n').findIndex((l) => l.includes('st.laps += 1;')) + 1 });
   }, 240_000); // the first Zig build on a machine fills Zig's cache (~25 s, longer on a busy one)
 });
+
+describe('where a reload spent its time', () => {
+  it('a save\'s log entry has every step, from the build starting to its first frame leaving the runner, in order', async () => {
+    const dir = tempProject({
+      'kiln.json': JSON.stringify({ name: 'hops', width: 16, height: 16, plugins: [{ name: 'p', sources: ['p.c'] }] }),
+      'p.c': painter('p', '0x000000FF', 0),
+    });
+    const { backend, events } = await open(dir);
+    await backend.save('p.c', painter('p', '0x00002AFF', 0));
+    await backend.idle();
+    const entry = events.filter((e) => e.trigger === 'save').at(-1)!;
+    expect(entry.outcome).toBe('ok');
+    const h = entry.timings.hops!;
+    // The back end's steps, then the runner's (another clock: compared among themselves).
+    const backendSteps = [h.buildStartMs, h.compilerSpawnMs, h.compilerExitMs, h.imageReadyMs, h.loadSentMs, h.loadReplyMs!];
+    const runnerSteps = [h.runnerLoadStartMs!, h.runnerLoadDoneMs!, h.firstFrameMs!, h.frameSentMs!];
+    for (const steps of [backendSteps, runnerSteps]) {
+      for (const v of steps) expect(Number.isFinite(v) && v >= 0).toBe(true);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    }
+    expect(h.compilerExitMs - h.compilerSpawnMs).toBeGreaterThanOrEqual(entry.timings.compileMs! - 0.02); // it holds the compile the log reports
+    expect(entry.timings.firstFrameMs).toBe(h.firstFrameMs);
+    expect(h.firstFrameMs!).toBeLessThanOrEqual(entry.timings.totalMs! + 5);
+  });
+});

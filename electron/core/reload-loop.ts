@@ -4,9 +4,9 @@
  * KilnBackend feeds it changes and forwards what it says; it never talks to the UI itself.
  */
 import { EventEmitter } from 'node:events';
-import { promises as fs } from 'node:fs';
+import { promises as fs, renameSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildProfile, CrashRecord, Diagnostic, ReloadEvent, ReloadStatus, ReloadTrigger } from '../shared/contract';
+import type { BuildProfile, CrashRecord, Diagnostic, ReloadEvent, ReloadHops, ReloadStatus, ReloadTrigger } from '../shared/contract';
 import { symbolizeCrash } from './crash-site';
 import { BuildQueue, type QueuedBuild } from './build-queue';
 import { compile, CompilerNotFoundError, findCompilerFor, type Compiler } from './compiler';
@@ -162,6 +162,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   }
 
   private async buildAndReload(build: QueuedBuild): Promise<void> {
+    const buildStartAt = nowMs();
     const plugin = this.pluginConfig(build.plugin);
     const base = { plugin: plugin.name, trigger: build.trigger, at: Math.round(build.at), savesFolded: build.savesFolded || undefined };
     const current = () => this.versions.get(plugin.name) ?? null;
@@ -183,6 +184,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const output = path.join(buildDir, `${plugin.name}-b${buildNo}${ext}`);
     const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
     const sources = plugin.sources.map((s) => this.project.resolve(s));
+    const compilerSpawnAt = nowMs();
     const result = await compile({
       compiler,
       sources,
@@ -194,6 +196,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       limits: { timeLimitSeconds: this.project.config.build.timeLimitSeconds, memoryLimitMb: this.project.config.build.memoryLimitMb },
       signal: build.signal,
     });
+    const compilerExitAt = nowMs();
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
       build.cancelled();
@@ -218,7 +221,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message: `compile error: ${message}` });
       return;
     }
-    await fs.rename(tmpOutput, output); // the runner only ever sees a complete image
+    renameSync(tmpOutput, output); // the runner only ever sees a complete image (sync: one syscall, no thread-pool round trip)
+    const imageReadyAt = nowMs();
 
     this.setStatus({ state: 'loading', plugin: plugin.name, version: current(), message: `loading ${plugin.name}` });
     this.supervisor.ensureRunning();
@@ -227,6 +231,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     // Set before the load is sent: the new code's first frame (and a crash in it) can arrive with the reply.
     this.awaitingFirstFrame.set(plugin.name, version);
     this.builtImages.set(`${plugin.name}@${version}`, output); // what a crash of this version is symbolized against
+    const loadSentAt = nowMs();
     const loaded = await this.supervisor.load(plugin.name, output, version);
     const loadMs = round(loaded.loadMs);
     if (!loaded.ok) {
@@ -253,7 +258,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const previous = current();
     this.lastVersion.set(plugin.name, version);
     this.versions.set(plugin.name, version);
-    const firstFrameAt = await loaded.firstFrameAt;
+    const firstFrame = await loaded.firstFrame;
     this.awaitingFirstFrame.delete(plugin.name);
     const crash = this.crashedOnArrival.get(plugin.name);
     this.crashedOnArrival.delete(plugin.name);
@@ -267,12 +272,20 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       this.emit('versions');
       return;
     }
-    const timings = {
-      compileMs,
-      loadMs,
-      firstFrameMs: firstFrameAt !== null ? round(firstFrameAt - build.at) : undefined,
-      totalMs: round(nowMs() - build.at),
+    const since = (t: number | undefined) => (t === undefined ? undefined : round(t - build.at));
+    const hops: ReloadHops = {
+      buildStartMs: since(buildStartAt)!,
+      compilerSpawnMs: since(compilerSpawnAt)!,
+      compilerExitMs: since(compilerExitAt)!,
+      imageReadyMs: since(imageReadyAt)!,
+      loadSentMs: since(loadSentAt)!,
+      runnerLoadStartMs: since(loaded.clock.startedAt),
+      runnerLoadDoneMs: since(loaded.clock.doneAt),
+      loadReplyMs: since(loaded.clock.replyAt),
+      firstFrameMs: since(firstFrame?.at),
+      frameSentMs: since(firstFrame?.sentAt),
     };
+    const timings = { compileMs, loadMs, firstFrameMs: hops.firstFrameMs, totalMs: round(nowMs() - build.at), hops };
     const outcome = loaded.stateAction === 'reset' ? 'state-reset' : loaded.stateAction === 'migrated' ? 'state-migrated' : 'ok';
     const stateWords = { new: 'fresh state', kept: 'state kept', restored: 'state restored from disk', reset: 'state layout changed: state reset', migrated: 'state layout changed: state migrated' }[loaded.stateAction];
     const world = loaded.world?.length ? { world: loaded.world } : {};

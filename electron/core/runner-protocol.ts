@@ -48,9 +48,17 @@ export interface LoadTimes {
   totalMs: number;
 }
 
-export type LoadReply =
-  | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes; world?: WorldMigration[] }
-  | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash };
+/** When the runner read a load message and when kiln_load_plugin returned (nowMs() epoch clock): ReloadHops. */
+export interface LoadClock {
+  startedAt?: number;
+  doneAt?: number;
+}
+
+export type LoadReply = LoadClock &
+  (
+    | { type: 'loaded'; requestId: number; plugin: string; ok: true; version: number; loadMs: number; stateAction: StateAction; needsRestart: boolean; times?: LoadTimes; world?: WorldMigration[] }
+    | { type: 'loaded'; requestId: number; plugin: string; ok: false; loadMs: number; error: string; code: number; needsRestart: boolean; crash?: RunnerCrash }
+  );
 
 /** Runner limits: the watchdog for plugin callbacks, the sandbox's memory limit, the heartbeat file. */
 export interface RunnerLimits {
@@ -100,6 +108,10 @@ export type HostToRunner =
   /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
   | ({ type: 'world'; requestId: number } & WorldRequest)
   | { type: 'frame-ack' }
+  /** Electron: a window's MessagePort for frames travels beside this message (electron/runner/port-frame-sink.ts). */
+  | { type: 'frame-port' }
+  /** A standby runner (started ahead of need) loads libkiln's bindings now, so a restart skips it; answered by 'prepared'. */
+  | { type: 'prepare'; libkiln: string }
   | { type: 'stop' };
 
 /** What the state inspector asks the runner. */
@@ -149,7 +161,8 @@ export type RunnerToHost =
       sandboxError?: string;
     }
   | LoadReply
-  | { type: 'first-frame'; requestId: number; plugin: string; at: number }
+  /** `at`: the new code's first frame was drawn; `sentAt`: it left the runner (nowMs() epoch clock). */
+  | { type: 'first-frame'; requestId: number; plugin: string; at: number; sentAt?: number }
   /** The version ran PROBATION_FRAMES frames after its swap without a crash. */
   | { type: 'proven'; plugin: string; version: number }
   | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array; sounds?: SoundCommand[]; soundsAt?: number }
@@ -161,7 +174,9 @@ export type RunnerToHost =
   /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
   | { type: 'asset'; requestId: number; asset: AssetReload | null }
   | ({ type: 'world'; requestId: number } & WorldReply)
-  | { type: 'fatal'; error: string };
+  | { type: 'fatal'; error: string }
+  /** The standby has libkiln loaded and waits for 'init': a restart now costs no Node start. */
+  | { type: 'prepared' };
 
 /** The runner process as the supervisor sees it, whichever API started it (child_process or utilityProcess). */
 export interface RunnerProcess {

@@ -147,6 +147,19 @@ KILN_PLUGIN(.name = "held", .state_size = 4, .state_version = 1, .draw = draw)
     await nextFrameOf(game.backend, (f) => colour(f) === NEXT);
   });
 
+  it('a runner killed after the warm standby is up is replaced by that standby, libkiln already loaded', async () => {
+    const game = await startGame();
+    await waitProven(game.backend, 'game', 1);
+    await expect.poll(() => game.backend.supervisor.standbyReady, { timeout: 30_000 }).toBe(true);
+    const pid = game.backend.supervisor.pid!;
+    const [standby] = runnerChildren().filter((p) => p !== pid);
+    expect(standby).toBeDefined();
+    process.kill(pid, 'SIGKILL');
+    await nextFrameOf(game.backend, (f) => colour(f) === GOOD && game.backend.supervisor.pid !== pid);
+    expect(game.backend.supervisor.pid).toBe(standby); // no Node start on the way back
+    expect(game.events.at(-1)).toMatchObject({ outcome: 'runner-restarted', version: 1 });
+  });
+
   it('a good save right after a runner death is loaded, not refused', async () => {
     const game = await startGame();
     process.kill(game.backend.supervisor.pid!, 'SIGKILL');

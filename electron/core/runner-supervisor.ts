@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo, WorldMigration } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
-import type { HistoryCommand, HostToRunner } from './runner-protocol';
+import { nowMs, type HistoryCommand, type HostToRunner, type LoadClock } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
 import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
@@ -37,8 +37,14 @@ export interface RunnerConfig {
   sound?: boolean;
 }
 
+/** The new code's first frame: drawn and sent by the runner (its clock, epoch ms). */
+export interface FirstFrame {
+  at: number;
+  sentAt?: number;
+}
+
 export type LoadOutcome =
-  | { ok: true; version: number; loadMs: number; stateAction: StateAction; firstFrameAt: Promise<number | null>; world?: WorldMigration[] }
+  | { ok: true; version: number; loadMs: number; stateAction: StateAction; firstFrame: Promise<FirstFrame | null>; world?: WorldMigration[]; clock: LoadClock & { replyAt: number } }
   /** `crash`: the load itself crashed (entry, constructors) or killed, hung or timed out the runner. */
   | { ok: false; loadMs: number; error: string; crash?: CrashRecord };
 
@@ -92,7 +98,6 @@ interface LoadRequest {
   image: PluginImage;
   /** null: the supervisor's own reload of an image that was on probation when an innocent runner died. */
   resolve: ((outcome: LoadOutcome) => void) | null;
-  firstFrame: ((at: number | null) => void) | null;
   /** When it became the load the runner works on (loads run one at a time, in order). */
   headSince: number;
 }
@@ -103,6 +108,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   /** A runner started ahead and waiting for 'init' (warm standby): a restart skips Node's start-up. */
   private standby: RunnerProcess | null = null;
   private standbyTimer: NodeJS.Timeout | null = null;
+  /** The standby answered 'prepared'. */
+  private standbyWarm = false;
   private childReady = false;
   private readonly images = new RunnerImages();
   private nextRequest = 1;
@@ -110,7 +117,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private queue: LoadRequest[] = [];
   /** Loads sent to the current runner and not answered, in order: [0] is the one it works on. */
   private inFlight: LoadRequest[] = [];
-  private readonly pendingFirstFrames = new Map<number, (at: number | null) => void>();
+  private readonly pendingFirstFrames = new Map<number, (frame: FirstFrame | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
   /** State and world inspector requests waiting for the runner, by requestId. */
   private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply) => void>();
@@ -177,7 +184,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
    */
   load(plugin: string, path: string, version: number): Promise<LoadOutcome> {
     return new Promise<LoadOutcome>((resolve) => {
-      const request: LoadRequest = { id: this.nextRequest++, image: { name: plugin, path, version }, resolve, firstFrame: null, headSince: 0 };
+      const request: LoadRequest = { id: this.nextRequest++, image: { name: plugin, path, version }, resolve, headSince: 0 };
       this.queue.push(request);
       this.ensureRunning();
       this.pump();
@@ -374,7 +381,13 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private takeStandby(): RunnerProcess | null {
     const standby = this.standby;
     this.standby = null;
+    this.standbyWarm = false;
     return standby;
+  }
+
+  /** A standby runner is up with libkiln loaded: the next restart skips Node's start (bench §6 waits for it). */
+  get standbyReady(): boolean {
+    return this.standby !== null && this.standbyWarm;
   }
 
   /** Start the next runner ahead of need, once this one is up (not competing with its start). */
@@ -385,9 +398,14 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       if (this.standby || this.stopping) return;
       const standby = this.launch();
       this.standby = standby;
+      this.standbyWarm = false;
+      standby.onMessage((msg) => {
+        if (msg.type === 'prepared' && this.standby === standby) this.standbyWarm = true;
+      });
       standby.onExit(() => {
         if (this.standby === standby) this.standby = null;
       });
+      standby.send({ type: 'prepare', libkiln: this.config.libkiln }); // read once its Node is up
     }, STANDBY_DELAY_MS);
     this.standbyTimer.unref();
   }
@@ -414,7 +432,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.onLoaded(msg);
         break;
       case 'first-frame':
-        this.pendingFirstFrames.get(msg.requestId)?.(msg.at);
+        this.pendingFirstFrames.get(msg.requestId)?.({ at: msg.at, sentAt: msg.sentAt });
         this.pendingFirstFrames.delete(msg.requestId);
         break;
       case 'proven':
@@ -457,13 +475,14 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const [request] = this.inFlight.splice(index, 1);
     if (this.inFlight[0]) this.inFlight[0].headSince = Date.now();
     if (msg.ok) {
-      const firstFrameAt = new Promise<number | null>((resolve) => {
+      const clock = { startedAt: msg.startedAt, doneAt: msg.doneAt, replyAt: nowMs() };
+      const firstFrame = new Promise<FirstFrame | null>((resolve) => {
         this.pendingFirstFrames.set(request.id, resolve);
         setTimeout(() => {
           if (this.pendingFirstFrames.delete(request.id)) resolve(null);
         }, 5000).unref();
       });
-      request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrameAt, world: msg.world });
+      request.resolve?.({ ok: true, version: msg.version, loadMs: msg.loadMs, stateAction: msg.stateAction, firstFrame, world: msg.world, clock });
     } else {
       this.images.refused(request.image);
       const crash = msg.crash ? { ...this.caughtRecord(msg.crash), state: 'kept' as const } : undefined; // a refused load changed no state
@@ -587,7 +606,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     const reload: LoadRequest[] = this.images
       .takeProbation()
       .filter((image) => !resend.some((r) => r.image === image))
-      .map((image) => ({ id: this.nextRequest++, image, resolve: null, firstFrame: null, headSince: 0 }));
+      .map((image) => ({ id: this.nextRequest++, image, resolve: null, headSince: 0 }));
     this.queue = [...reload, ...resend, ...this.queue];
     for (const c of crashes) this.emit('crash', c);
     // First frames still awaited will not come from this runner (crash events are out first: one log entry).

@@ -11,6 +11,7 @@ import { ProjectHost } from '../core/project-host';
 import { checkBuilt, findKilnRoot, kilnPaths } from '../core/paths';
 import { menuTemplate } from './menu';
 import { utilityRunnerLauncher } from './utility-runner-launcher';
+import { windowFrames } from './window-frames';
 import { gameWindowOptions, gameWindowQuery, isAllowedNavigation, kilnWindowOptions, loadWindowState, saveWindowState } from './window-options';
 
 // Packaged: resources/ holds plugins/ and native/build/ (extraResources), resources/app.asar the bundles.
@@ -36,6 +37,8 @@ async function projectToOpen(argv: string[], userData: string): Promise<string> 
 }
 
 let mainWindow: BrowserWindow | null = null;
+/** Runner → window MessagePorts: frames skip this process's event loop. */
+const directFrames = windowFrames(() => new MessageChannelMain());
 
 async function createWindow(): Promise<void> {
   const problems = checkBuilt(paths);
@@ -45,7 +48,7 @@ async function createWindow(): Promise<void> {
   const projectDir = await projectToOpen(process.argv, userData);
   const host = new ProjectHost({
     paths,
-    launcher: utilityRunnerLauncher(paths.runnerScript),
+    launcher: utilityRunnerLauncher(paths.runnerScript, directFrames),
     dataDir: userData,
     // The user's own copy of an example is as trusted as the example; --trust trusts what the command line names.
     trustProject: process.argv.includes('--trust') || (app.isPackaged && projectDir === path.join(userData, 'projects', 'pong')),
@@ -85,8 +88,13 @@ async function createWindow(): Promise<void> {
     const { port1, port2 } = new MessageChannelMain();
     framePorts.add(port1);
     port1.start();
-    w.webContents.once('did-finish-load', () => w.webContents.postMessage(ipcChannels.framePort, null, [port2]));
+    let direct: { closed(): void } | null = null;
+    w.webContents.once('did-finish-load', () => {
+      w.webContents.postMessage(ipcChannels.framePort, null, [port2]); // frames of a runner without ports come this way
+      direct = directFrames.windowReady(w.webContents);
+    });
     w.once('closed', () => {
+      direct?.closed();
       framePorts.delete(port1);
       port1.close();
       windows.delete(w);

@@ -11,6 +11,8 @@ export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 export interface FramePortLike {
   onmessage: ((e: { data: unknown }) => void) | null;
   start(): void;
+  /** Acks: a runner writing to this port directly counts the frames its window has not taken yet. */
+  postMessage?(message: unknown): void;
 }
 
 export function createKilnApi(ipc: IpcLike): { api: KilnApi; attachFramePort(port: FramePortLike): void } {
@@ -42,6 +44,7 @@ export function createKilnApi(ipc: IpcLike): { api: KilnApi; attachFramePort(por
   };
   const attachFramePort = (port: FramePortLike) => {
     port.onmessage = (e) => {
+      port.postMessage?.(0); // taken: the runner may send the next one
       const frame = decodeFrame(e.data as Uint8Array);
       if (frame) for (const l of frameListeners) l(frame);
     };

@@ -10,6 +10,7 @@ import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCr
 import { nowMs, PROBATION_FRAMES, STEP_SECONDS, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
 import { parentChannel } from './parent-channel';
 import { connectFrameSink, type FrameSink } from './frame-sink';
+import { portFrameSink } from './port-frame-sink';
 import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
@@ -37,6 +38,9 @@ let frameNo = 0;
 let framesInFlight = 0;
 /** The web shell's frame relay, when the back end named one: frames skip the back end's event loop. */
 let frameSink: FrameSink | null = null;
+/** Electron's windows, each on its own MessagePort from the main process. */
+const windowFrames = portFrameSink(MAX_FRAMES_IN_FLIGHT);
+channel.onFramePort((port) => windowFrames.add(port));
 let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
 let nextDue = 0;
@@ -187,14 +191,17 @@ function runFrame(liveDt: number): void {
   if (dt > 0) countProbation(); // a frame with no time passing (paused) proves nothing
   drainSounds(!paused || stepped); // a paused game makes no new sounds (a step or a restart while paused stays silent)
   drainLogs();
-  if (awaitingFirstFrame.length) {
-    const at = nowMs();
-    for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
-    awaitingFirstFrame = [];
-    sendFrame(true);
-  } else {
-    sendFrame(false);
-  }
+  if (awaitingFirstFrame.length) sendFirstFrame();
+  else sendFrame(false);
+}
+
+/** The new code's first frame: out to the page first, then the drawn/sent times to the back end (ReloadHops). */
+function sendFirstFrame(): void {
+  const at = nowMs();
+  sendFrame(true);
+  const sentAt = nowMs();
+  for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at, sentAt });
+  awaitingFirstFrame = [];
 }
 
 function tick(): void {
@@ -213,10 +220,7 @@ function showNewCode(): void {
   drainSounds(false);
   drainCrashes();
   drainLogs();
-  const at = nowMs();
-  for (const w of awaitingFirstFrame) send({ type: 'first-frame', requestId: w.requestId, plugin: w.plugin, at });
-  awaitingFirstFrame = [];
-  sendFrame(true);
+  sendFirstFrame();
 }
 
 /** The timeline's seek / step / replay / play. Seeking pauses; the loop replay, if any, stops. */
@@ -242,14 +246,16 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
 }
 
 function sendFrame(force: boolean): void {
+  const toWindows = windowFrames.ports > 0; // Electron: straight to the windows, which keep their own counts
   // A slow consumer gets fewer frames, never a growing queue; a frame with sounds always goes (they must not vanish).
-  if (!force && !pendingSounds.length && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
+  if (!toWindows && !force && !pendingSounds.length && framesInFlight >= MAX_FRAMES_IN_FLIGHT) return;
   const pixels = new Uint8Array(width * height * 4);
   lib!.copyFramebuffer(rt, pixels, pixels.length);
-  framesInFlight += 1;
   const frame: Frame = { frame: frameNo, width, height, pixels };
   if (pendingSounds.length) Object.assign(frame, { sounds: pendingSounds, soundsAt: pendingSoundsAt });
   pendingSounds = [];
+  if (toWindows && windowFrames.write(frame, force)) return;
+  framesInFlight += 1;
   if (frameSink?.write(frame)) return;
   send({ type: 'frame', ...frame });
 }
@@ -313,8 +319,11 @@ function loadReply(requestId: number, plugin: string, r: NativeLoadResult, loadM
   };
 }
 
+/** The libkiln a standby loaded ahead ('prepare'), by path. */
+let preparedPath: string | null = null;
+
 function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
-  lib = loadLibKiln(msg.libkiln);
+  if (!lib || preparedPath !== msg.libkiln) lib = loadLibKiln(msg.libkiln);
   const notCaptured = captureOutput(lib); // before any plugin runs: its printf belongs in the game log
   if (notCaptured && process.platform !== 'win32') send({ type: 'log', level: 'warn', text: notCaptured, at: Date.now() });
   rt = lib.create(msg.width, msg.height, msg.workDir);
@@ -365,7 +374,7 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
 /** Loads run one at a time, off the game loop, in the order they were asked for (the supervisor relies on it). */
 let loading: Promise<void> = Promise.resolve();
 
-async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Promise<void> {
+async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>, receivedAt: number): Promise<void> {
   const started = performance.now();
   let r: NativeLoadResult;
   try {
@@ -373,7 +382,7 @@ async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>): Prom
   } catch (err) {
     r = { code: -1, error: `load failed: ${(err as Error).message}` } as NativeLoadResult;
   }
-  const reply = loadReply(msg.requestId, msg.plugin, r, performance.now() - started);
+  const reply = { ...loadReply(msg.requestId, msg.plugin, r, performance.now() - started), startedAt: receivedAt, doneAt: nowMs() };
   if (reply.ok) {
     loadedPlugins.add(msg.plugin);
     probation.set(msg.plugin, { version: reply.version, frames: 0 });
@@ -466,8 +475,16 @@ function onMessage(msg: HostToRunner): void {
     case 'init':
       init(msg);
       break;
+    case 'prepare':
+      if (!rt) {
+        lib = loadLibKiln(msg.libkiln);
+        preparedPath = msg.libkiln;
+        send({ type: 'prepared' });
+      }
+      break;
     case 'load': {
-      loading = loading.then(() => loadOffThread(msg));
+      const receivedAt = nowMs();
+      loading = loading.then(() => loadOffThread(msg, receivedAt));
       break;
     }
     case 'input': {

@@ -121,6 +121,35 @@ export interface ReloadTimings {
   loadMs?: number; // copy + dlopen + swap, inside the runner
   firstFrameMs?: number; // save received -> first frame drawn by the new code
   totalMs?: number;
+  /** Where the time went (issue 16): each step's end, in ms after the save reached the back end. */
+  hops?: ReloadHops;
+}
+
+/**
+ * A reload's steps on one time line: ms after `ReloadEvent.at`, read from the epoch clocks
+ * (performance.timeOrigin + now) of the back end and the runner, which agree to well under a millisecond.
+ */
+export interface ReloadHops {
+  /** The build queue started the build. */
+  buildStartMs: number;
+  /** The compiler was found and its process asked for. */
+  compilerSpawnMs: number;
+  /** The compiler exited and its output and -MD file were read. */
+  compilerExitMs: number;
+  /** The image was renamed into .kiln/build/. */
+  imageReadyMs: number;
+  /** The load message left the back end. */
+  loadSentMs: number;
+  /** The runner read the load message. */
+  runnerLoadStartMs?: number;
+  /** kiln_load_plugin returned in the runner. */
+  runnerLoadDoneMs?: number;
+  /** The runner drew the first frame of the new code (= firstFrameMs). */
+  firstFrameMs?: number;
+  /** That frame left the runner (written to the frame relay or the IPC channel). */
+  frameSentMs?: number;
+  /** The back end read the runner's 'loaded' reply. */
+  loadReplyMs?: number;
 }
 
 /** One entry of the reload log. */
