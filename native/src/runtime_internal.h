@@ -11,6 +11,7 @@
 #include "kiln_runtime.h"
 #include "platform.h"
 #include "image.h"
+#include "project_path.h"
 #include "world_store.h" /* KILN_NAME_MAX, KILN_FIELD_NAME, kiln_field_rec: the web host has them too */
 
 #ifdef __MINGW32__
@@ -175,11 +176,8 @@ void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((form
 kiln_runtime *kiln__host_runtime(void);
 kiln_slot *kiln__host_slot(void);
 
-/* project_files.c: the project folder images and sounds are read from (kiln_set_project_dir) */
-#define KILN_PROJECT_PATH_MAX 256 /* = KILN_IMAGE_PATH_MAX = KILN_SOUND_PATH */
-/* A path a plugin names, made canonical: relative, '/'-separated, "." and empty parts dropped ("./a//b" -> "a/b").
-   0, or -1 with why: empty, absolute, a backslash or ':', a ".." part, too long, the folder itself. */
-int kiln__project_path(const char *in, char out[KILN_PROJECT_PATH_MAX], char *why, size_t why_len);
+/* project_files.c: the project folder images and sounds are read from (kiln_set_project_dir); the path rule is
+   project_path.h */
 /* Reads the first `cap` bytes of project file `rel` (canonical) into a malloc'd *data (*got of them; *size = the
    whole file), if it is a regular file inside the project folder of at most `max` bytes. 0, or -1 with err. */
 int kiln__project_read(kiln_runtime *rt, const char *rel, size_t cap, uint64_t max, uint8_t **data, size_t *got,

@@ -10,6 +10,7 @@
 #include "asset_decode.h"
 #include "draw.h"
 #include "kiln.h"
+#include "project_path.h"
 #include "rng.h"
 #include "host_web.h"
 #include "web_plugins.h"
@@ -87,14 +88,19 @@ static uint8_t *placeholder(int32_t *w, int32_t *h) {
     return px;
 }
 
-static int32_t h_image_load(const char *path) {
-    if (!path) return -1;
+static int32_t h_image_load(const char *given) {
+    char path[KILN_PROJECT_PATH_MAX], why[300] = "no such file in the export's assets";
+    if (kiln__project_path(given, path, why, sizeof why) != 0) { /* libkiln's rule: the same paths work in both */
+        char line[600];
+        snprintf(line, sizeof line, "image_load(\"%.256s\") refused: %s.", given ? given : "", why);
+        kiln_web__log(KILN_LOG_ERROR, line);
+        return -1;
+    }
     for (int i = 0; i < image_count; i++) if (!strcmp(images[i].path, path)) return i;
     web_image *grown = realloc(images, sizeof *images * (size_t)(image_count + 1));
     if (!grown) return -1;
     images = grown;
     web_image *im = &images[image_count];
-    char why[300] = "no such file in the export's assets";
     im->rgba = NULL;
     for (int i = 0; i < file_count; i++)
         if (!strcmp(files[i].path, path)) im->rgba = kiln_decode_image(files[i].bytes, files[i].len, &im->w, &im->h, why, sizeof why);
@@ -108,9 +114,10 @@ static int32_t h_image_load(const char *path) {
     im->path = strdup(path);
     return image_count++;
 }
-int kiln_web__has_file(const char *path) {
-    for (int i = 0; i < file_count; i++) if (!strcmp(files[i].path, path)) return 1;
-    return 0;
+const uint8_t *kiln_web__file(const char *path, size_t *len) {
+    for (int i = 0; i < file_count; i++)
+        if (!strcmp(files[i].path, path)) { *len = files[i].len; return files[i].bytes; }
+    return NULL;
 }
 static web_image *image_at(int32_t i) { return i >= 0 && i < image_count ? &images[i] : NULL; }
 static void h_draw_sprite_part(int32_t image, int32_t sx, int32_t sy, int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags) {

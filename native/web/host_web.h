@@ -3,6 +3,7 @@
 #ifndef KILN_HOST_WEB_H
 #define KILN_HOST_WEB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kiln.h"
@@ -12,8 +13,8 @@
 
 /* A log line from the host, tagged with the plugin whose callback runs. */
 void kiln_web__log(int32_t level, const char *text);
-/* 1 when the export's assets hold `path` (relative to the project folder). */
-int kiln_web__has_file(const char *path);
+/* The bytes of `path` (canonical, relative to the project folder: kiln__project_path) in the export's assets, or NULL. */
+const uint8_t *kiln_web__file(const char *path, size_t *len);
 /* Frames run so far (kiln_frame_count()). */
 uint64_t kiln_web__frame(void);
 

@@ -8,6 +8,8 @@
 
 #include "host_web.h"
 #include "kiln_runtime.h"
+#include "project_path.h"
+#include "sound_header.h"
 
 static char *sound_paths[KILN_SOUND_MAX];
 static int32_t sound_count;
@@ -15,15 +17,22 @@ static kiln_sound_command sound_queue[KILN_SOUND_QUEUE];
 static int32_t sound_queued;
 static uint32_t sound_dropped;
 
-static int32_t h_sound_load(const char *path) {
-    if (!path) return -1;
-    for (int32_t i = 0; i < sound_count; i++) if (!strcmp(sound_paths[i], path)) return i;
-    int found = kiln_web__has_file(path);
-    if (!found || sound_count == KILN_SOUND_MAX) {
-        char line[400];
-        snprintf(line, sizeof line, "sound_load(\"%s\") refused: %s", path, found ? "the sound table is full (256 files)" : "no such file in the export's assets");
+/* libkiln's rules (project_path.c, sound_header.c): a path and a file refused in the editor are refused here too. */
+static int32_t h_sound_load(const char *given) {
+    char path[KILN_PROJECT_PATH_MAX], problem[200], line[600];
+    const char *why = NULL;
+    if (kiln__project_path(given, path, problem, sizeof problem) != 0) why = problem;
+    for (int32_t i = 0; !why && i < sound_count; i++) if (!strcmp(sound_paths[i], path)) return i;
+    size_t len = 0;
+    const uint8_t *bytes = why ? NULL : kiln_web__file(path, &len);
+    int32_t rc = KILN_ERR_INVALID;
+    if (!why && !bytes) { why = "no such file in the export's assets"; rc = KILN_ERR_NOT_FOUND; }
+    if (!why) kiln_sound_header_format(bytes, len, &why); /* a file it does not take: 0 and why set */
+    if (!why && sound_count == KILN_SOUND_MAX) why = "the sound table is full (256 files)";
+    if (why) {
+        snprintf(line, sizeof line, "sound_load(\"%.256s\") refused: %s", given ? given : "", why);
         kiln_web__log(KILN_LOG_ERROR, line);
-        return found ? -1 : KILN_ERR_NOT_FOUND;
+        return rc;
     }
     if (!(sound_paths[sound_count] = strdup(path))) return -1;
     return sound_count++;

@@ -131,13 +131,32 @@ describe('web export of several Zig plugins', () => {
 
 describe('web export with sound', () => {
   it('breakout: after the click to play, space serves and the hits are heard (sound files from the export\'s assets)', async () => {
-    const project = await example('breakout');
+    const copy = await example('breakout');
+    // libkiln's rules on the web too: a text file named .wav, a path out of the folder, "./a" and "a" one file
+    await fs.writeFile(path.join(copy.root, 'sounds', 'broken.wav'), 'not a sound at all, just text');
+    await fs.writeFile(path.join(copy.root, 'checks.c'), `#include "kiln.h"
+typedef struct { int frames; } S;
+static void update(void *p, float dt) { S *s = p; (void)dt; if (s->frames++ % 30) return;
+  sound_load("sounds/broken.wav"); sound_load("../outside.wav");
+  log_printf("same handle: %d", sound_load("./sounds//paddle.wav") == sound_load("sounds/paddle.wav")); }
+KILN_PLUGIN(.name = "checks", .state_size = sizeof(S), .state_version = 1, .update = update)
+`);
+    const config = JSON.parse(await fs.readFile(path.join(copy.root, 'kiln.json'), 'utf8'));
+    config.plugins.push({ name: 'checks', sources: ['checks.c'] });
+    await fs.writeFile(path.join(copy.root, 'kiln.json'), JSON.stringify(config));
+    const project = await Project.open(copy.root);
     const report = await exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'breakout-web') });
     expect(report.files.map((f) => f.path)).toEqual(expect.arrayContaining(['assets/sounds/paddle.wav', 'assets/sounds/wall.wav']));
     const site = await serveFolder(report.dir);
     try {
       const page = await openPage(site.url);
+      const logged: string[] = [];
+      page.on('console', (m) => logged.push(m.text()));
       await page.waitForSelector('body[data-ready="1"]');
+      await expect.poll(() => logged.join('\n'), { timeout: 30_000 }).toContain('same handle: 1');
+      const log = logged.join('\n');
+      expect(log).toContain('sound_load("sounds/broken.wav") refused: it is neither a WAV');
+      expect(log).toContain('sound_load("../outside.wav") refused: it leaves the project folder');
       const stats = () => page.evaluate('({ ...window.kilnSound })') as Promise<{ started: number; plays: number; reads: number; errors: number; context: string }>;
       expect((await stats()).context).toBe('none'); // no gesture yet: Chromium's autoplay rule
       await page.getByRole('button', { name: 'Click to play' }).click();

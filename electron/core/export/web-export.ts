@@ -90,7 +90,7 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
   const hostObjects: string[] = [];
   const decoder = path.join(nativeDir, 'src', 'asset_decode.c');
   // world_store.c is libkiln's world storage: the same entity ids and query order as in the editor
-  const hostSources = [...['host_web.c', 'host_web_world.c', 'host_web_sound.c'].map((f) => path.join(nativeDir, 'web', f)), path.join(nativeDir, 'src', 'draw.c'), path.join(nativeDir, 'src', 'world_store.c'), decoder, table];
+  const hostSources = [...['host_web.c', 'host_web_world.c', 'host_web_sound.c'].map((f) => path.join(nativeDir, 'web', f)), ...['draw.c', 'world_store.c', 'project_path.c', 'sound_header.c'].map((f) => path.join(nativeDir, 'src', f)), decoder, table];
   for (const source of hostSources) {
     const object = path.join(build, `host-${path.basename(source, '.c')}.o`);
     // stb_image is Debian's header (libstb-dev) in /usr/include/stb: searched after wasi-libc's headers, never before
