@@ -4,19 +4,9 @@
  * table holds for it). libkiln owns the table; the editor plays the sounds.
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import { soundWaves, type SoundCommand } from '../shared/contract';
+import type { NativeSoundCommand } from '../shared/sound-command';
 
-/** struct kiln_sound_command. */
-export interface NativeSoundCommand {
-  op: number;
-  sound: number;
-  wave: number;
-  ms: number;
-  volume: number;
-  pan: number;
-  hz: number;
-  frame: number;
-}
+export { soundCommand, type NativeSoundCommand } from '../shared/sound-command';
 
 export interface NativeSound {
   setEnabled(rt: unknown, on: number): void;
@@ -29,11 +19,6 @@ export interface NativeSound {
 type KFunc = ReturnType<LibraryHandle['func']>;
 /** KILN_SOUND_QUEUE: one poll takes everything a frame can queue. */
 const QUEUE = 64;
-/** kiln_sound_op */
-const OP_PLAY = 1;
-const OP_MUSIC = 2;
-const OP_MUSIC_STOP = 3;
-const OP_TONE = 4;
 
 /** The bindings, or undefined for a libkiln that predates sound. */
 export function bindSound(lib: LibraryHandle): NativeSound | undefined {
@@ -62,18 +47,4 @@ export function bindSound(lib: LibraryHandle): NativeSound | undefined {
       return info(rt, sound, out) === 0 ? out.path : null;
     },
   };
-}
-
-/** kiln_sound_command -> the contract's record; null for one this runner does not know (a newer libkiln). */
-export function soundCommand(c: NativeSoundCommand, pathOf: (sound: number) => string | null): SoundCommand | null {
-  const round = (v: number) => Math.round(v * 1000) / 1000; // float32 noise out of the JSON
-  if (c.op === OP_MUSIC_STOP) return { kind: 'music-stop' };
-  if (c.op === OP_TONE) {
-    const wave = soundWaves[c.wave];
-    return wave ? { kind: 'tone', hz: round(c.hz), ms: c.ms, wave, volume: round(c.volume) } : null;
-  }
-  if (c.op !== OP_PLAY && c.op !== OP_MUSIC) return null;
-  const path = pathOf(c.sound);
-  if (!path) return null;
-  return c.op === OP_PLAY ? { kind: 'play', path, volume: round(c.volume), pan: round(c.pan) } : { kind: 'music', path, volume: round(c.volume) };
 }

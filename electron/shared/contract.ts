@@ -9,6 +9,7 @@
  * nothing but zod.
  */
 import { z } from 'zod';
+import { soundWaves, type SoundWave } from './sound-command';
 
 // ---------------------------------------------------------------- domain types
 
@@ -798,9 +799,8 @@ export function decodeFrame(data: ArrayBuffer | Uint8Array): Frame | null {
 
 // ---------------------------------------------------------------- sound
 
-/** sfx_tone's waves, in the order of kiln.h's SFX_SQUARE, SFX_TRIANGLE, SFX_SAW, SFX_NOISE. */
-export const soundWaves = ['square', 'triangle', 'saw', 'noise'] as const;
-export type SoundWave = (typeof soundWaves)[number];
+// sfx_tone's waves live in sound-command.ts: the web export's player reads them without bundling zod
+export { soundWaves, type SoundWave };
 
 const soundCommandSchema = z.discriminatedUnion('kind', [
   /** sound_play: once, volume 0..1, pan -1 (left) .. 1 (right). `path` is relative to the project folder. */

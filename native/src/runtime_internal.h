@@ -11,6 +11,8 @@
 #include "kiln_runtime.h"
 #include "platform.h"
 #include "image.h"
+#include "project_path.h"
+#include "world_store.h" /* KILN_NAME_MAX, KILN_FIELD_NAME, kiln_field_rec: the web host has them too */
 
 #ifdef __MINGW32__
 #define KILN_PRINTF_FMT __MINGW_PRINTF_FORMAT /* %zu etc. with __USE_MINGW_ANSI_STDIO */
@@ -19,7 +21,6 @@
 #endif
 
 #define KILN_MAX_PLUGINS 32
-#define KILN_NAME_MAX 64
 #define KILN_PATH_MAX 4096
 #define KILN_ERROR_MAX 1024
 #define KILN_MSG_QUEUE 256
@@ -29,13 +30,6 @@
 #define KILN_STATE_SIZE_MAX (64u << 20)
 #define KILN_ARENA_SIZE ((size_t)64 << 20)   /* per plugin, sparse */
 #define KILN_FIELDS_MAX 256
-#define KILN_FIELD_NAME 48
-
-/* A state field as stored in the state file after the state bytes (and copied from the plugin's table). */
-typedef struct kiln_field_rec {
-    char name[KILN_FIELD_NAME];
-    uint32_t type, offset, count, reserved;
-} kiln_field_rec;
 
 /* Host-owned copy of a plugin's kiln_plugin: the table the frame loop calls through. */
 typedef struct kiln_callbacks {
@@ -182,11 +176,8 @@ void kiln__set_error(kiln_runtime *rt, const char *fmt, ...) __attribute__((form
 kiln_runtime *kiln__host_runtime(void);
 kiln_slot *kiln__host_slot(void);
 
-/* project_files.c: the project folder images and sounds are read from (kiln_set_project_dir) */
-#define KILN_PROJECT_PATH_MAX 256 /* = KILN_IMAGE_PATH_MAX = KILN_SOUND_PATH */
-/* A path a plugin names, made canonical: relative, '/'-separated, "." and empty parts dropped ("./a//b" -> "a/b").
-   0, or -1 with why: empty, absolute, a backslash or ':', a ".." part, too long, the folder itself. */
-int kiln__project_path(const char *in, char out[KILN_PROJECT_PATH_MAX], char *why, size_t why_len);
+/* project_files.c: the project folder images and sounds are read from (kiln_set_project_dir); the path rule is
+   project_path.h */
 /* Reads the first `cap` bytes of project file `rel` (canonical) into a malloc'd *data (*got of them; *size = the
    whole file), if it is a regular file inside the project folder of at most `max` bytes. 0, or -1 with err. */
 int kiln__project_read(kiln_runtime *rt, const char *rel, size_t cap, uint64_t max, uint8_t **data, size_t *got,

@@ -17,31 +17,10 @@
 #include "commit.h"
 #include "world.h"
 
-#define WORLD_MAGIC "KILNWRLD"
-#define WORLD_FORMAT 1u
-#define ALIVE 0x80000000u
-#define ENTITIES_MAX (1u << 24)
+#define WORLD_MAGIC KILN_WORLD_MAGIC
+#define WORLD_FORMAT KILN_WORLD_FORMAT
+#define ALIVE KILN_WORLD_ALIVE
 #define MIGRATIONS 32
-
-typedef struct world_comp {
-    char name[KILN_FIELD_NAME];
-    char owner[KILN_NAME_MAX];
-    uint32_t size, field_count, layout_hash, count, cap, reserved;
-    kiln_field_rec *fields;   /* arena */
-    uint8_t *defaults;        /* arena, size bytes */
-    uint32_t *dense;          /* arena: entity index of each row */
-    uint8_t *data;            /* arena: cap rows of size bytes */
-    uint32_t *sparse;         /* arena: per entity index, row + 1 (0: none); root->cap entries */
-} world_comp;
-
-typedef struct world_root {
-    char magic[8];
-    uint32_t format, ncomps;
-    uint32_t alive, cap, top, free_head; /* top: indices ever used; free list of dead indices through next[] (+1) */
-    uint32_t *gen;            /* arena: generation | ALIVE */
-    uint32_t *next;           /* arena */
-    world_comp comps[KILN_WORLD_COMPONENTS];
-} world_root;
 
 /* The runtime's view of its world (heap; the world itself is in the slot). */
 typedef struct kiln_world {
@@ -81,116 +60,11 @@ static void copy_back(kiln_world *w, const uint8_t *bytes, uint64_t len) {
         kiln__arena_restore(w->slot->arena, bytes + sizeof(world_root), len - sizeof(world_root));
 }
 
-/* --- arena arrays ---------------------------------------------------------------------------------------------- */
-static void *grow_array(kiln_world *w, void *old, size_t old_bytes, size_t new_bytes) {
-    void *p = kiln__arena_alloc(w->slot->arena, new_bytes); /* zeroed */
-    if (!p) return NULL;
-    if (old) { memcpy(p, old, old_bytes); kiln__arena_free(w->slot->arena, old); }
-    return p;
-}
-
-static int grow_entities(kiln_world *w, world_root *r) {
-    uint32_t cap = r->cap ? r->cap * 2 : 256;
-    if (cap > ENTITIES_MAX) return -1;
-    uint32_t *gen = grow_array(w, r->gen, r->cap * 4u, cap * 4u);
-    uint32_t *next = gen ? grow_array(w, r->next, r->cap * 4u, cap * 4u) : NULL;
-    if (!next) return -1; /* a half-grown world is put back by the turn's copy; nothing here dangles */
-    r->gen = gen; r->next = next;
-    for (uint32_t c = 0; c < r->ncomps; c++) {
-        world_comp *k = &r->comps[c];
-        uint32_t *sp = grow_array(w, k->sparse, r->cap * 4u, cap * 4u);
-        if (!sp) return -1;
-        k->sparse = sp;
-    }
-    r->cap = cap;
-    return 0;
-}
-
-static int grow_rows(kiln_world *w, world_comp *k) {
-    uint32_t cap = k->cap ? k->cap * 2 : 64;
-    uint8_t *data = grow_array(w, k->data, (size_t)k->cap * k->size, (size_t)cap * (k->size ? k->size : 1));
-    uint32_t *dense = data ? grow_array(w, k->dense, k->cap * 4u, cap * 4u) : NULL;
-    if (!dense) return -1;
-    k->data = data; k->dense = dense; k->cap = cap;
-    return 0;
-}
-
-/* --- entities -------------------------------------------------------------------------------------------------- */
-static int live_index(const world_root *r, uint64_t e, uint32_t *index) {
-    uint32_t i = (uint32_t)e, g = (uint32_t)(e >> 32);
-    if (!r || e == 0 || i >= r->top || r->gen[i] != (g | ALIVE)) return 0;
-    *index = i;
-    return 1;
-}
-
-static uint64_t world_spawn(kiln_world *w) {
-    world_root *r = root_of(w);
-    uint32_t i;
-    if (r->free_head) {
-        i = r->free_head - 1;
-        r->free_head = r->next[i];
-    } else {
-        if (r->top == r->cap && grow_entities(w, r) != 0) return 0;
-        i = r->top++;
-        r->gen[i] = 1;
-    }
-    r->gen[i] |= ALIVE;
-    r->alive++;
-    return ((uint64_t)(r->gen[i] & ~ALIVE) << 32) | i;
-}
-
-static void row_remove(world_comp *k, uint32_t i) {
-    uint32_t row = k->sparse[i] - 1, last = k->count - 1;
-    if (row != last) {
-        memcpy(k->data + (size_t)row * k->size, k->data + (size_t)last * k->size, k->size);
-        k->dense[row] = k->dense[last];
-        k->sparse[k->dense[row]] = row + 1;
-    }
-    k->sparse[i] = 0;
-    k->count--;
-}
-
-static int world_despawn(kiln_world *w, uint64_t e) {
-    world_root *r = root_of(w);
-    uint32_t i;
-    if (!live_index(r, e, &i)) return KILN_ERR_NOT_FOUND;
-    for (uint32_t c = 0; c < r->ncomps; c++) if (r->comps[c].sparse[i]) row_remove(&r->comps[c], i);
-    uint32_t g = (r->gen[i] & ~ALIVE) + 1;
-    r->gen[i] = g & ~ALIVE ? g & ~ALIVE : 1; /* a stale id never matches the index's next entity */
-    r->next[i] = r->free_head;
-    r->free_head = i + 1;
-    r->alive--;
-    return KILN_OK;
-}
-
-static void *world_add(kiln_world *w, uint64_t e, int32_t c) {
-    world_root *r = root_of(w);
-    uint32_t i;
-    if (!live_index(r, e, &i) || c < 0 || (uint32_t)c >= r->ncomps) return NULL;
-    world_comp *k = &r->comps[c];
-    if (k->sparse[i]) return k->data + (size_t)(k->sparse[i] - 1) * k->size;
-    if (k->count == k->cap && grow_rows(w, k) != 0) return NULL;
-    uint32_t row = k->count++;
-    k->dense[row] = i;
-    k->sparse[i] = row + 1;
-    uint8_t *p = k->data + (size_t)row * k->size;
-    memcpy(p, k->defaults, k->size);
-    return p;
-}
-
-static void *world_get(kiln_world *w, uint64_t e, int32_t c) {
-    world_root *r = root_of(w);
-    uint32_t i;
-    if (!live_index(r, e, &i) || c < 0 || (uint32_t)c >= r->ncomps) return NULL;
-    world_comp *k = &r->comps[c];
-    return k->sparse[i] ? k->data + (size_t)(k->sparse[i] - 1) * k->size : NULL;
-}
-
-static int32_t find_comp(const world_root *r, const char *name) {
-    if (!r || !name) return -1;
-    for (uint32_t c = 0; c < r->ncomps; c++) if (strncmp(r->comps[c].name, name, KILN_FIELD_NAME) == 0) return (int32_t)c;
-    return -1;
-}
+/* --- the store's memory: the slot's arena -------------------------------------------------------------------- */
+static void *arena_alloc(void *arena, size_t bytes) { return kiln__arena_alloc(arena, bytes); }
+static void arena_free(void *arena, void *p) { kiln__arena_free(arena, p); }
+static world_mem mem_of(kiln_world *w) { return (world_mem){arena_alloc, arena_free, w->slot->arena}; }
+static void *world_get(kiln_world *w, uint64_t e, int32_t c) { return kiln__component_get(root_of(w), e, c); }
 
 /* --- the host table -------------------------------------------------------------------------------------------- */
 static kiln_world *host_world(void) {
@@ -202,58 +76,26 @@ static int32_t host_component_id(const char *name) {
     kiln_world *w = host_world();
     char n[KILN_FIELD_NAME] = "";
     if (name) for (size_t i = 0; i < sizeof n - 1 && name[i]; i++) n[i] = name[i]; /* bounded read of plugin memory */
-    return w ? find_comp(root_of(w), n) : -1;
+    return w ? kiln__component_find(root_of(w), n) : -1;
 }
-static kiln_entity host_spawn(void) { kiln_world *w = host_world(); return w ? world_spawn(w) : 0; }
-static int32_t host_despawn(kiln_entity e) { kiln_world *w = host_world(); return w ? world_despawn(w, e) : KILN_ERR_NOT_FOUND; }
-static int32_t host_alive(kiln_entity e) { uint32_t i; kiln_world *w = host_world(); return w && live_index(root_of(w), e, &i); }
-static void *host_add(kiln_entity e, int32_t c) { kiln_world *w = host_world(); return w ? world_add(w, e, c) : NULL; }
+static kiln_entity host_spawn(void) {
+    kiln_world *w = host_world();
+    world_mem m = w ? mem_of(w) : (world_mem){0};
+    return w ? kiln__entity_spawn(root_of(w), &m) : 0;
+}
+static int32_t host_despawn(kiln_entity e) { kiln_world *w = host_world(); return w ? kiln__entity_despawn(root_of(w), e) : KILN_ERR_NOT_FOUND; }
+static int32_t host_alive(kiln_entity e) { uint32_t i; kiln_world *w = host_world(); return w && kiln__entity_index(root_of(w), e, &i); }
+static void *host_add(kiln_entity e, int32_t c) {
+    kiln_world *w = host_world();
+    world_mem m = w ? mem_of(w) : (world_mem){0};
+    return w ? kiln__component_add(root_of(w), &m, e, c) : NULL;
+}
 static void *host_get(kiln_entity e, int32_t c) { kiln_world *w = host_world(); return w ? world_get(w, e, c) : NULL; }
 static uint32_t host_count(void) { kiln_world *w = host_world(); return w ? root_of(w)->alive : 0; }
-
-static int32_t host_remove(kiln_entity e, int32_t c) {
-    kiln_world *w = host_world();
-    world_root *r = root_of(w);
-    uint32_t i;
-    if (!w || !live_index(r, e, &i) || c < 0 || (uint32_t)c >= r->ncomps) return KILN_ERR_NOT_FOUND;
-    if (!r->comps[c].sparse[i]) return KILN_ERR_NOT_FOUND;
-    row_remove(&r->comps[c], i);
-    return KILN_OK;
-}
-
+static int32_t host_remove(kiln_entity e, int32_t c) { kiln_world *w = host_world(); return w ? kiln__component_remove(root_of(w), e, c) : KILN_ERR_NOT_FOUND; }
 static int32_t host_query_next(kiln_query *q) {
     kiln_world *w = host_world();
-    world_root *r = root_of(w);
-    if (!w || !q || q->count == 0 || q->count > KILN_QUERY_MAX) return 0;
-    if (!q->started_) {
-        q->started_ = 1;
-        uint32_t best = 0, best_count = UINT32_MAX;
-        for (uint32_t k = 0; k < q->count; k++) {
-            int32_t c = q->comps[k];
-            if (c < 0 || (uint32_t)c >= r->ncomps) { q->cursor_ = 0; return 0; }
-            if (r->comps[c].count < best_count) { best_count = r->comps[c].count; best = k; }
-        }
-        q->driver_ = best;
-        q->cursor_ = best_count;
-    }
-    const world_comp *d = &r->comps[q->comps[q->driver_]];
-    if (q->cursor_ > d->count) q->cursor_ = d->count; /* rows removed while iterating */
-    while (q->cursor_ > 0) {
-        uint32_t i = d->dense[--q->cursor_];
-        uint32_t k = 0;
-        for (; k < q->count; k++) {
-            const world_comp *c = &r->comps[q->comps[k]];
-            uint32_t row = c->sparse[i];
-            if (!row) break;
-            q->data[k] = c->data + (size_t)(row - 1) * c->size;
-        }
-        if (k == q->count) {
-            q->entity = ((uint64_t)(r->gen[i] & ~ALIVE) << 32) | i;
-            return 1;
-        }
-    }
-    q->entity = 0;
-    return 0;
+    return w ? kiln__query_next(root_of(w), q) : 0;
 }
 
 void kiln__world_host_init(kiln_host *h) {
@@ -471,7 +313,7 @@ static void push_migration(kiln_world *w, const kiln_world_migration *m) {
 /* Registers or updates one component of a loading system. */
 static int32_t register_comp(kiln_runtime *rt, kiln_world *w, const char *plugin, int32_t version, const kiln_component_copy *nc) {
     world_root *r = root_of(w);
-    int32_t c = find_comp(r, nc->name);
+    int32_t c = kiln__component_find(r, nc->name);
     kiln_field_rec *nf = NULL;
     if (nc->field_count) {
         nf = kiln__arena_alloc(w->slot->arena, nc->field_count * sizeof *nf);
@@ -487,11 +329,8 @@ static int32_t register_comp(kiln_runtime *rt, kiln_world *w, const char *plugin
                             KILN_WORLD_COMPONENTS, nc->name);
             return KILN_ERR_STATE;
         }
-        world_comp *k = &r->comps[r->ncomps];
-        memset(k, 0, sizeof *k);
-        snprintf(k->name, sizeof k->name, "%s", nc->name);
-        if (r->cap && !(k->sparse = kiln__arena_alloc(w->slot->arena, r->cap * 4u))) goto full;
-        r->ncomps++;
+        world_mem m = mem_of(w);
+        if (!kiln__component_create(r, &m, nc->name)) goto full;
     }
     world_comp *k = &r->comps[c < 0 ? (int32_t)r->ncomps - 1 : c];
     int changed = c >= 0 && (k->size != nc->size || k->layout_hash != nc->layout_hash);
@@ -692,7 +531,7 @@ int32_t kiln_world_entities(kiln_runtime *rt, int32_t with, uint32_t from_index,
         for (uint32_t i = 0; i < r->top; i++) {
             if (!(r->gen[i] & ALIVE) || (k && !k->sparse[i])) continue;
             total++;
-            if (i >= from_index && copied < cap) ids[copied++] = ((uint64_t)(r->gen[i] & ~ALIVE) << 32) | i;
+            if (i >= from_index && copied < cap) ids[copied++] = kiln__entity_id(r, i);
         }
     }
     pthread_mutex_unlock(&rt->lock);

@@ -6,7 +6,6 @@
 #include "runtime_internal.h"
 
 #define KILN_WORLD_SLOT "@world"      /* its slot's name: not a valid plugin name, so no plugin can take it */
-#define KILN_WORLD_COMPONENTS 64
 #define KILN_SYSTEM_COMPONENTS 32
 #define KILN_SYSTEM_ACCESS 32
 

@@ -1,5 +1,5 @@
-/* host_web.c — the kiln_host table in the browser: the web export links this, draw.c and the game's plugins into one
-   WebAssembly module (wasm32-wasi reactor). Drawing is draw.c and random() is rng.h, the same code libkiln runs, so
+/* host_web.c — the kiln_host table in the browser: the web export links this (with host_web_world.c and
+   host_web_sound.c), draw.c, world_store.c and the game's plugins into one WebAssembly module (wasm32-wasi reactor). Drawing is draw.c and random() is rng.h, the same code libkiln runs, so
    a seed and the same input give the same frames; kiln-web.js feeds the input and shows the framebuffer. */
 #define KILN_NO_SHORT_NAMES /* the host, not a plugin: kiln.h's short names would clash with ours */
 #include <stdint.h>
@@ -10,10 +10,11 @@
 #include "asset_decode.h"
 #include "draw.h"
 #include "kiln.h"
+#include "project_path.h"
 #include "rng.h"
+#include "host_web.h"
 #include "web_plugins.h"
 
-#define WEB_EXPORT(name) __attribute__((export_name(name)))
 /* kiln-web.js: one log line of a plugin (level, plugin name, text), to the page's console. */
 __attribute__((import_module("kiln"), import_name("log"))) void kiln_js_log(int32_t level, const char *plugin,
                                                                              size_t plugin_len, const char *msg, size_t len);
@@ -22,13 +23,17 @@ typedef struct web_plugin {
     const kiln_plugin *desc;
     void *state;
     const char *name;
+    int32_t phase, order; /* its KILN_SYSTEM's, or SYSTEM_UPDATE and 0 */
 } web_plugin;
 
 static kiln_host host;
 static kiln_canvas canvas;
 static web_plugin *plugins;
+static int *frame_order; /* plugin indices in the order a frame runs them (libkiln's frame_order) */
 static int current = -1; /* the plugin whose callback runs: its name tags its log lines */
 static double game_time;
+static uint64_t frame_count; /* kiln_frame_count(): the frame a sound command was asked in */
+uint64_t kiln_web__frame(void) { return frame_count; }
 static uint32_t rng = KILN_RNG_DEFAULT_SEED;
 
 /* Input as libkiln keeps it: held now, and presses / releases latched between frames and seen by one frame. */
@@ -67,7 +72,7 @@ static int file_count;
 static web_image *images;
 static int image_count;
 
-static void log_from_host(int32_t level, const char *text) {
+void kiln_web__log(int32_t level, const char *text) {
     const char *name = current >= 0 ? plugins[current].name : "";
     kiln_js_log(level, name, strlen(name), text, strlen(text));
 }
@@ -83,26 +88,36 @@ static uint8_t *placeholder(int32_t *w, int32_t *h) {
     return px;
 }
 
-static int32_t h_image_load(const char *path) {
-    if (!path) return -1;
+static int32_t h_image_load(const char *given) {
+    char path[KILN_PROJECT_PATH_MAX], why[300] = "no such file in the export's assets";
+    if (kiln__project_path(given, path, why, sizeof why) != 0) { /* libkiln's rule: the same paths work in both */
+        char line[600];
+        snprintf(line, sizeof line, "image_load(\"%.256s\") refused: %s.", given ? given : "", why);
+        kiln_web__log(KILN_LOG_ERROR, line);
+        return -1;
+    }
     for (int i = 0; i < image_count; i++) if (!strcmp(images[i].path, path)) return i;
     web_image *grown = realloc(images, sizeof *images * (size_t)(image_count + 1));
     if (!grown) return -1;
     images = grown;
     web_image *im = &images[image_count];
-    char why[300] = "no such file in the export's assets";
     im->rgba = NULL;
     for (int i = 0; i < file_count; i++)
         if (!strcmp(files[i].path, path)) im->rgba = kiln_decode_image(files[i].bytes, files[i].len, &im->w, &im->h, why, sizeof why);
     if (!im->rgba) {
         char line[512];
         snprintf(line, sizeof line, "image_load(\"%s\"): %s; a 16x16 placeholder is drawn", path, why);
-        log_from_host(KILN_LOG_WARN, line);
+        kiln_web__log(KILN_LOG_WARN, line);
         im->rgba = placeholder(&im->w, &im->h);
         if (!im->rgba) return -1;
     }
     im->path = strdup(path);
     return image_count++;
+}
+const uint8_t *kiln_web__file(const char *path, size_t *len) {
+    for (int i = 0; i < file_count; i++)
+        if (!strcmp(files[i].path, path)) { *len = files[i].len; return files[i].bytes; }
+    return NULL;
 }
 static web_image *image_at(int32_t i) { return i >= 0 && i < image_count ? &images[i] : NULL; }
 static void h_draw_sprite_part(int32_t image, int32_t sx, int32_t sy, int32_t sw, int32_t sh, int32_t x, int32_t y, int32_t flags) {
@@ -144,6 +159,20 @@ static void *h_alloc(size_t size) {
 }
 static void h_free(void *p) { free(p); }
 
+/* The order of a frame, as libkiln's frame_order: by phase, then order, then kiln.json order (a stable sort). */
+static void sort_frame_order(void) {
+    for (int i = 0; i < kiln_web_plugin_count; i++) {
+        int k = i;
+        while (k > 0) {
+            const web_plugin *t = &plugins[frame_order[k - 1]], *s = &plugins[i];
+            if (t->phase < s->phase || (t->phase == s->phase && t->order <= s->order)) break;
+            frame_order[k] = frame_order[k - 1];
+            k--;
+        }
+        frame_order[k] = i;
+    }
+}
+
 /* Sizes the canvas, seeds random(), then loads every plugin in kiln.json's order (the runner's): entry, zeroed state,
    init(). Returns the number of plugins, or -1 when memory ran out. */
 WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t height, uint32_t seed) {
@@ -151,7 +180,8 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
     canvas.height = height;
     canvas.fb = calloc((size_t)width * (size_t)height, 4);
     plugins = calloc((size_t)kiln_web_plugin_count + 1, sizeof *plugins);
-    if (!canvas.fb || !plugins) return -1;
+    frame_order = calloc((size_t)kiln_web_plugin_count + 1, sizeof *frame_order);
+    if (!canvas.fb || !plugins || !frame_order) return -1;
     rng = kiln_rng_seed(seed);
     host.abi_version = KILN_ABI_VERSION;
     host.size = sizeof host;
@@ -168,7 +198,8 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
     host.image_width = h_image_width; host.image_height = h_image_height;
     host.pad_connected = h_pad_connected; host.pad_down = h_pad_down; host.pad_pressed = h_pad_pressed;
     host.pad_released = h_pad_released; host.pad_axis = h_pad_axis;
-    /* sound is played by the editor's Web Audio player: not in the web export yet (the members stay NULL) */
+    kiln_web__sound_host(&host);
+    kiln_web__world_host(&host);
     for (int i = 0; i < kiln_web_plugin_count; i++) {
         web_plugin *p = &plugins[i];
         p->name = kiln_web_plugin_names[i];
@@ -180,15 +211,17 @@ WEB_EXPORT("kiln_web_start") int32_t kiln_web_start(int32_t width, int32_t heigh
             p->desc = NULL;
             continue;
         }
+        if (kiln_web__system_load(p->name, kiln_web_plugin_systems[i], &p->phase, &p->order) != 0) { p->desc = NULL; continue; }
         p->state = calloc(1, p->desc->state_size ? p->desc->state_size : 1);
         if (!p->state) return -1;
         if (p->desc->init) p->desc->init(p->state);
     }
     current = -1;
+    sort_frame_order();
     return kiln_web_plugin_count;
 }
 
-/* One frame as kiln_frame runs it: latch input, advance the clock, then update + draw each plugin in order. */
+/* One frame as kiln_frame runs it: latch input, advance the clock, then update + draw each plugin in the frame's order. */
 WEB_EXPORT("kiln_web_frame") void kiln_web_frame(double dt) {
     if (!(dt >= 0)) dt = 0;
     if (dt > 1) dt = 1;
@@ -204,7 +237,8 @@ WEB_EXPORT("kiln_web_frame") void kiln_web_frame(double dt) {
     memset(pad_press_latch, 0, sizeof pad_press_latch);
     memset(pad_release_latch, 0, sizeof pad_release_latch);
     game_time += dt;
-    for (int i = 0; i < kiln_web_plugin_count; i++) {
+    for (int n = 0; n < kiln_web_plugin_count; n++) {
+        int i = frame_order[n];
         web_plugin *p = &plugins[i];
         if (!p->desc) continue;
         current = i;
@@ -212,6 +246,7 @@ WEB_EXPORT("kiln_web_frame") void kiln_web_frame(double dt) {
         if (p->desc->draw) p->desc->draw(p->state);
     }
     current = -1;
+    frame_count++;
 }
 
 /* A plugin that trapped (kiln-web.js caught it) is skipped from then on; the others keep running. */

@@ -8,5 +8,7 @@
 extern const int kiln_web_plugin_count;
 extern const kiln_entry_fn kiln_web_plugin_entries[];
 extern const char *const kiln_web_plugin_names[];
+/* Each plugin's KILN_SYSTEM (its renamed kiln_system_desc), or NULL for a plugin without one. */
+extern const kiln_system *const kiln_web_plugin_systems[];
 
 #endif

@@ -1,7 +1,8 @@
 /**
  * The web export: every plugin compiled to WebAssembly with the npm Zig (`zig cc -target wasm32-wasi
- * -mexec-model=reactor`), linked with the browser host (native/web/host_web.c) and the canvas drawing libkiln
- * uses (native/src/draw.c) into one game.wasm, beside index.html, kiln-web.js and the assets.
+ * -mexec-model=reactor`), linked with the browser host (native/web/host_web.c), the canvas drawing and the world
+ * storage libkiln uses (native/src/draw.c, world_store.c) into one game.wasm, beside index.html, kiln-web.js and
+ * the assets (images and sound files).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -10,6 +11,7 @@ import type { ExportProblem, ExportReport } from '../../shared/contract';
 import { findZig, zigGlobalCache } from '../compiler';
 import { parseTextDiagnostics } from '../diagnostics';
 import { copyAssets, describeExport, ExportError, type ExportRequest, prepareOutDir } from './export-files';
+import { renameWasmSymbols } from './wasm-object';
 
 /** The seed the runner's libkiln starts with (KILN_RNG_DEFAULT_SEED, native/src/rng.h); 0 means the same there. */
 const DEFAULT_SEED = 0;
@@ -27,6 +29,8 @@ interface ToolRun {
 interface PluginObjects {
   plugin: string;
   entry: string;
+  /** Its KILN_SYSTEM's symbol (declared weak in plugins.c: a plugin without one leaves it NULL). */
+  system: string;
   objects: string[];
 }
 
@@ -44,25 +48,30 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
 
   const problems: ExportProblem[] = [];
   const plugins: PluginObjects[] = [];
-  let zigEntryTaken = '';
   for (const plugin of project.config.plugins) {
     const id = plugin.name.replace(/-/g, '_');
     const sources = plugin.sources.map((s) => project.resolve(s));
+    const entry = `kiln_plugin_entry__${id}`;
+    const system = `kiln_system_desc__${id}`;
     if (sources.some((s) => s.endsWith('.zig'))) {
-      // A Zig plugin exports kiln_plugin_entry by its own `export fn`: no -D can rename it, so one per game.
-      if (zigEntryTaken) {
-        problems.push({ plugin: plugin.name, message: `the web export takes one Zig plugin per game (${zigEntryTaken} is one): write this one in C or merge them` });
-        continue;
-      }
-      zigEntryTaken = plugin.name;
       const object = path.join(build, `${id}.o`);
       const ran = await tool(['build-obj', ...TARGET, '-O', 'ReleaseSmall', '-fstrip', '-lc', ...includes, `-femit-bin=${object}`, sources[0]]);
-      if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
-      plugins.push({ plugin: plugin.name, entry: 'kiln_plugin_entry', objects: [object] });
+      if (ran.code !== 0) {
+        problems.push(...compileProblems(plugin.name, ran.output, project.root));
+        continue;
+      }
+      // A Zig `export fn` keeps its name whatever -D says: the object's symbol table gets the plugin's own names.
+      const renamed = renameWasmSymbols(await fs.readFile(object), new Map([['kiln_plugin_entry', entry], ['kiln_system_desc', system]]));
+      if (!renamed.renamed.includes('kiln_plugin_entry')) {
+        problems.push({ plugin: plugin.name, symbol: 'kiln_plugin_entry', message: 'the Zig plugin exports no kiln_plugin_entry: add `export fn kiln_plugin_entry(...)` as in plugins/templates' });
+        continue;
+      }
+      await fs.writeFile(object, renamed.bytes);
+      plugins.push({ plugin: plugin.name, entry, system, objects: [object] });
       continue;
     }
-    // Each plugin's entry and `kiln` pointer get names of its own, so several plugins share one module.
-    const rename = [`-Dkiln_plugin_entry=kiln_plugin_entry__${id}`, `-Dkiln=kiln__${id}`];
+    // Each plugin's entry, system and `kiln` pointer get names of its own, so several plugins share one module.
+    const rename = [`-Dkiln_plugin_entry=${entry}`, `-Dkiln_system_desc=${system}`, `-Dkiln=kiln__${id}`];
     const flags = project.config.build.flags.filter((f) => /^-(D|I|U|std=|W)/.test(f)); // -shared, -l... are native-only
     const objects: string[] = [];
     for (const [k, source] of sources.entries()) {
@@ -71,16 +80,18 @@ export async function exportWeb(req: ExportRequest): Promise<ExportReport> {
       if (ran.code !== 0) problems.push(...compileProblems(plugin.name, ran.output, project.root));
       objects.push(object);
     }
-    plugins.push({ plugin: plugin.name, entry: `kiln_plugin_entry__${id}`, objects });
+    plugins.push({ plugin: plugin.name, entry, system, objects });
   }
   if (problems.length) throw new ExportError(problems);
 
   const table = path.join(build, 'plugins.c');
   await fs.writeFile(table, pluginTable(plugins));
-  const hostIncludes = [...includes, '-I', path.join(nativeDir, 'src'), '-I', path.join(nativeDir, 'web')];
+  const hostIncludes = [...includes, '-I', path.join(nativeDir, 'src'), '-I', path.join(nativeDir, 'web'), '-I', path.join(nativeDir, 'include')];
   const hostObjects: string[] = [];
   const decoder = path.join(nativeDir, 'src', 'asset_decode.c');
-  for (const source of [path.join(nativeDir, 'web', 'host_web.c'), path.join(nativeDir, 'src', 'draw.c'), decoder, table]) {
+  // world_store.c is libkiln's world storage: the same entity ids and query order as in the editor
+  const hostSources = [...['host_web.c', 'host_web_world.c', 'host_web_sound.c'].map((f) => path.join(nativeDir, 'web', f)), ...['draw.c', 'world_store.c', 'project_path.c', 'sound_header.c'].map((f) => path.join(nativeDir, 'src', f)), decoder, table];
+  for (const source of hostSources) {
     const object = path.join(build, `host-${path.basename(source, '.c')}.o`);
     // stb_image is Debian's header (libstb-dev) in /usr/include/stb: searched after wasi-libc's headers, never before
     const system = source === decoder ? ['-idirafter', '/usr/include'] : [];
@@ -119,9 +130,11 @@ function pluginTable(plugins: PluginObjects[]): string {
     '/* generated by the web export: the game\'s plugins in the order they run */',
     '#include "web_plugins.h"',
     ...plugins.map((p) => `const kiln_plugin *${p.entry}(const kiln_host *host);`),
+    ...plugins.map((p) => `extern const kiln_system ${p.system} __attribute__((weak));`),
     `const int kiln_web_plugin_count = ${plugins.length};`,
     `const kiln_entry_fn kiln_web_plugin_entries[] = {${plugins.map((p) => p.entry).join(', ')}};`,
     `const char *const kiln_web_plugin_names[] = {${plugins.map((p) => JSON.stringify(p.plugin)).join(', ')}};`,
+    `const kiln_system *const kiln_web_plugin_systems[] = {${plugins.map((p) => `&${p.system}`).join(', ')}};`,
     '',
   ].join('\n');
 }
@@ -140,17 +153,27 @@ function compileProblems(plugin: string, output: string, root: string): ExportPr
   }));
 }
 
-/** wasm-ld's "<object>: undefined symbol: <name>" lines, as (plugin, symbol) records. */
+/** wasm-ld's "<object>: undefined symbol: <name>" and "duplicate symbol: <name>" (">>> defined in <object>") errors,
+    as (plugin, symbol) records. */
 export function linkProblems(output: string, plugins: { plugin: string; objects: string[] }[]): ExportProblem[] {
   const byObject = new Map(plugins.flatMap((p) => p.objects.map((o) => [path.basename(o), p.plugin] as const)));
+  const pluginOf = (object: string | undefined) => (object ? byObject.get(path.basename(object)) : undefined);
   const problems: ExportProblem[] = [];
   const seen = new Set<string>();
   for (const m of output.matchAll(/^(?:wasm-ld: )?error: (?:(\S+?): )?undefined symbol: (\S+)/gm)) {
-    const plugin = m[1] ? byObject.get(path.basename(m[1])) : undefined;
+    const plugin = pluginOf(m[1]);
     const key = `${plugin}/${m[2]}`;
     if (seen.has(key)) continue;
     seen.add(key);
     problems.push({ plugin, symbol: m[2], message: `calls ${m[2]}, which neither WebAssembly's libc (WASI) nor the web host offers: remove the call or guard it with #ifndef __wasm__` });
+  }
+  for (const m of output.matchAll(/^(?:wasm-ld: )?error: duplicate symbol: (\S+)\n((?:>>> .*\n?)+)/gm)) {
+    const owners = [...m[2].matchAll(/>>> defined in (\S+)/g)].map((d) => pluginOf(d[1]) ?? 'the web host');
+    // each plugin is its own library in the editor, but one module on the web: a global name must be unique
+    for (const plugin of new Set(owners)) {
+      const others = owners.filter((o) => o !== plugin).join(' and ') || 'itself';
+      problems.push({ plugin: plugin === 'the web host' ? undefined : plugin, symbol: m[1], message: `defines ${m[1]}, as ${others} does: on the web all plugins are one module, so make it static or give it a name of its own` });
+    }
   }
   return problems.length ? problems : [{ message: `the WebAssembly link failed: ${output.trim()}` }];
 }

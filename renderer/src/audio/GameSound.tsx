@@ -5,6 +5,13 @@ import { useSettingsStore } from '../stores/settingsStore';
 import { SoundPlayer, type SoundStats } from './player';
 import { useSoundStore } from './soundStore';
 
+function base64Bytes(b64: string): ArrayBuffer {
+  const text = atob(b64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes.buffer;
+}
+
 declare global {
   interface Window {
     /** The sound player's counters (read-only use: e2e tests and the benchmark). */
@@ -20,7 +27,7 @@ export function GameSound() {
 
   useEffect(() => {
     const p = new SoundPlayer(
-      (path) => kiln().invoke('sound.read', { path }),
+      (path) => kiln().invoke('sound.read', { path }).then((file) => base64Bytes(file.base64)),
       (stats) => useSoundStore.getState().set(stats),
     );
     player.current = p;

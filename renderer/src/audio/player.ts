@@ -1,12 +1,13 @@
 /**
  * The game's sound, played with Web Audio (the same in Electron and the web shell). Frames bring the sound commands
- * the game asked for (contract SoundCommand); files come through the `sound.read` request, are decoded with the
- * browser's decodeAudioData and cached until the project watcher says the file changed. sfx_tone is a tiny synth:
- * an oscillator (square, triangle, sawtooth) or a noise buffer with a short envelope. One music track loops at a time.
+ * the game asked for (contract SoundCommand); a file's bytes come from `read` (the editor's `sound.read` request, or
+ * the web export's assets folder), are decoded with the browser's decodeAudioData and cached until `forget`.
+ * sfx_tone is a tiny synth: an oscillator (square, triangle, sawtooth) or a noise buffer with a short envelope. One music track loops at a time.
  * The AudioContext starts on the first user gesture (Chromium's autoplay rule); muted or paused, it is suspended
- * (music keeps its place) and no new sounds start.
+ * (music keeps its place) and no new sounds start. The editor (GameSound.tsx) and the web export's player
+ * (export-player/player.ts) both play through this class.
  */
-import type { SoundCommand, SoundFile, SoundWave } from '../../../electron/shared/contract';
+import type { SoundCommand, SoundWave } from '../../../electron/shared/contract';
 
 /** What was started in this page: tests and the benchmark read it (window.kilnSound). */
 export interface SoundStats {
@@ -41,13 +42,6 @@ const ATTACK_S = 0.005;
 const RELEASE_S = 0.02;
 const MUSIC_FADE_S = 0.05;
 
-function base64Bytes(b64: string): ArrayBuffer {
-  const text = atob(b64);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes.buffer;
-}
-
 export class SoundPlayer {
   private ctx: AudioContext | null = null;
   private master: GainNode | null = null;
@@ -61,7 +55,8 @@ export class SoundPlayer {
   readonly stats = emptySoundStats();
 
   constructor(
-    private readonly read: (path: string) => Promise<SoundFile>,
+    /** A sound file's bytes by its path relative to the project folder. */
+    private readonly read: (path: string) => Promise<ArrayBuffer>,
     private readonly changed: (stats: SoundStats) => void,
   ) {}
 
@@ -146,7 +141,7 @@ export class SoundPlayer {
       const ctx = this.ctx!;
       this.stats.reads++;
       b = this.read(path)
-        .then((file) => ctx.decodeAudioData(base64Bytes(file.base64)))
+        .then((bytes) => ctx.decodeAudioData(bytes))
         .catch((err: Error) => {
           this.stats.errors++;
           this.stats.lastError = `${path}: ${err.message || err.name}`;

@@ -2,9 +2,12 @@
  * kiln-web.js — plays an exported game in a browser (the web export's index.html loads it; no framework).
  * The game is one WebAssembly module: the plugins + native/web/host_web.c + draw.c. This file gives it input
  * (the editor's key mapping), time in fixed 1/60 s steps, a canvas at the project's size scaled by whole
- * numbers (crisp pixels), a click-to-focus overlay, and the few WASI calls wasi-libc makes.
+ * numbers (crisp pixels), a click-to-focus overlay, sound through the editor's Web Audio player, and the few WASI
+ * calls wasi-libc makes.
  */
 import { keyCodeFromDom } from '../../../electron/shared/keys';
+import { readSoundCommands, soundCommand } from '../../../electron/shared/sound-command';
+import { SoundPlayer } from '../audio/player';
 
 interface GameConfig {
   name: string;
@@ -29,6 +32,10 @@ interface GameExports {
   kiln_web_set_pad(pad: number, connected: number, buttons: number, lx: number, ly: number, rx: number, ry: number): void;
   kiln_web_alloc(n: number): number;
   kiln_web_add_file(path: number, bytes: number, len: number): number;
+  kiln_web_sounds(): number;
+  kiln_web_sound_count(): number;
+  kiln_web_sounds_taken(): number;
+  kiln_web_sound_path(sound: number): number;
 }
 
 /** The step the runner's fixed-step replays use; the same every machine, so frames repeat. */
@@ -48,6 +55,16 @@ canvas.height = config.height;
 
 let game: GameExports;
 let frame = 0;
+const assetUrl = (file: string) => `assets/${file.split('/').map(encodeURIComponent).join('/')}`;
+/** The editor's player; the game's sound files are the export's assets. */
+const sound = new SoundPlayer(
+  async (file) => {
+    const response = await fetch(assetUrl(file));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.arrayBuffer();
+  },
+  () => {},
+);
 const decoder = new TextDecoder();
 const text = (ptr: number, len: number) => decoder.decode(new Uint8Array(game.memory.buffer, ptr, len));
 const cString = (ptr: number) => {
@@ -121,6 +138,19 @@ function step(dt: number): void {
     showError(`${plugin} crashed and was stopped: ${(err as Error).message}`);
   }
   frame += 1;
+  playSounds();
+}
+
+/** The step's sound commands (libkiln's kiln_sound_command structs, read from the game's memory) to the player. */
+function playSounds(): void {
+  const count = game.kiln_web_sound_count();
+  if (!count) return;
+  const taken = readSoundCommands(new DataView(game.memory.buffer), game.kiln_web_sounds(), count);
+  const dropped = game.kiln_web_sounds_taken();
+  if (dropped) report(1, '', `${dropped} sound commands were dropped (more than 64 in a frame)`);
+  const pathOf = (handle: number) => cString(game.kiln_web_sound_path(handle)) || null;
+  const commands = taken.map((c) => soundCommand(c, pathOf)).filter((c) => c !== null);
+  sound.play(commands, performance.timeOrigin + performance.now());
 }
 
 function present(): void {
@@ -170,6 +200,7 @@ function wireInput(): void {
   });
   overlay.addEventListener('click', () => {
     overlay.hidden = true;
+    sound.unlock(); // the click is the gesture Chromium's autoplay rule asks for
     canvas.focus();
   });
 }
@@ -183,7 +214,7 @@ async function loadAssets(): Promise<void> {
     return ptr;
   };
   for (const file of config.assets ?? []) {
-    const response = await fetch(`assets/${file.split('/').map(encodeURIComponent).join('/')}`);
+    const response = await fetch(assetUrl(file));
     if (!response.ok) continue; // image_load then says the file is missing
     const bytes = new Uint8Array(await response.arrayBuffer());
     game.kiln_web_add_file(copyIn(encoder.encode(`${file}\0`)), copyIn(bytes), bytes.length);
@@ -245,6 +276,8 @@ async function main(): Promise<void> {
   wireInput();
   present();
   // For automated checks: ?manual stops the clock; steps, input and pixels are driven from outside.
+  // the player's counters, as the editor shows them (window.kilnSound): for automated checks
+  (window as unknown as { kilnSound: object }).kilnSound = sound.stats;
   (window as unknown as { kilnGame: object }).kilnGame = {
     step: (n = 1, dt = STEP) => {
       for (let i = 0; i < n; i++) step(dt);
