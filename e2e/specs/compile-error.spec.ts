@@ -19,7 +19,7 @@ test('a syntax error is reported at its line, the old version keeps running, and
   // The previous version is still running: frames keep changing and the ball keeps its colour.
   const before = await kiln.canvasHash();
   await expect.poll(() => kiln.canvasHash(), { timeout: 5000 }).not.toBe(before);
-  expect((await kiln.findColor(ball)).count).toBeGreaterThan(4);
+  await expect.poll(async () => (await kiln.findColor(ball)).count, { timeout: 10_000 }).toBeGreaterThan(4);
 
   // Fix it: the broken line goes, status ok, version + 1.
   await kiln.replaceLine(errorLine, '');

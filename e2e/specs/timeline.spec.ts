@@ -90,5 +90,5 @@ test('scrub back to an earlier frame, fix the code there, replay to now with the
   await page.getByTestId('timeline-play').click();
   await kiln.waitForPaused(false);
   await expect.poll(() => timeline.last(), { timeout: 30_000 }).toBeGreaterThan(newest + 30);
-  expect((await kiln.findColor(fixed)).count).toBeGreaterThan(10);
+  await expect.poll(async () => (await kiln.findColor(fixed)).count, { timeout: 10_000 }).toBeGreaterThan(10);
 });
