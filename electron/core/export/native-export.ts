@@ -65,7 +65,7 @@ export async function exportNative(req: ExportRequest): Promise<ExportReport> {
 
 /** Debug info is for the editor's crash reports; a shipped game is a third of the size without it. No strip: kept as is. */
 function stripDebugInfo(files: string[]): Promise<void> {
-  return new Promise((resolve) => execFile('strip', ['--strip-debug', ...files], () => resolve()));
+  return new Promise((resolve) => execFile('strip', ['--strip-debug', ...files], { timeout: 60_000 }, () => resolve()));
 }
 
 function readme(name: string, program: string): string {

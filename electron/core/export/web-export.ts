@@ -4,7 +4,7 @@
  * storage libkiln uses (native/src/draw.c, world_store.c) into one game.wasm, beside index.html, kiln-web.js and
  * the assets (images and sound files).
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ExportProblem, ExportReport } from '../../shared/contract';
@@ -178,12 +178,64 @@ export function linkProblems(output: string, plugins: { plugin: string; objects:
   return problems.length ? problems : [{ message: `the WebAssembly link failed: ${output.trim()}` }];
 }
 
+/**
+ * One zig command, at most this long: the first fills Zig's cache (its wasi-libc build, a minute or two on a busy
+ * 2-core machine); one silent for longer is stuck (zig processes sharing a cache can deadlock on its file locks,
+ * ziglang/zig#22453) and is stopped with a message naming it.
+ */
+const TOOL_MS = 300_000;
+/** Process groups of the zig commands running now: ended with this process, as compilers are (no orphans). */
+const liveTools = new Set<number>();
+let exitHook = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* the group is gone already */
+  }
+}
+
 function runTool(exe: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ToolRun> {
-  return new Promise((resolve) => {
-    // The first run fills Zig's cache (its wasi-libc build): minutes on a busy 2-core machine.
-    execFile(exe, args, { cwd, env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => liveTools.forEach(killGroup));
+  }
+  return new Promise((resolve, reject) => {
+    // Its own process group: `zig cc` runs `zig clang` as a child, which a stuck run's kill must reach too (and
+    // which would otherwise hold the output pipes open, so the run never ends).
+    const posix = process.platform !== 'win32';
+    const child = spawn(exe, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: posix, windowsHide: true });
+    const pid = child.pid;
+    if (posix && pid !== undefined) liveTools.add(pid);
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    let finished = false;
+    const finish = () => {
+      finished = true;
+      clearTimeout(timer);
+      if (posix && pid !== undefined) {
+        liveTools.delete(pid);
+        killGroup(pid); // a grandchild it left behind goes with it
+      }
+    };
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finish();
+      if (!posix) child.kill();
+      const command = [path.basename(exe), ...args].join(' ');
+      reject(new ExportError([{ message: `the web export stopped \`${command}\` after ${TOOL_MS / 1000} s without an answer (in ${cwd}): export again (the first export fills Zig's cache, slow on a busy machine); zig runs sharing a cache can deadlock on its locks (ziglang/zig#22453), so let other exports and Zig builds finish first${output.trim() ? `\nits output so far:\n${output.trim()}` : ''}` }]));
+    }, TOOL_MS);
+    child.on('error', (err) => {
+      if (finished) return;
+      finish();
+      resolve({ code: -1, output: `${output}${err.message}` });
+    });
+    child.on('close', (code) => {
+      if (finished) return;
+      finish();
+      resolve({ code: code ?? 1, output });
     });
   });
 }
