@@ -58,7 +58,7 @@ export async function closeBrowser(): Promise<void> {
  * pixels cross over (120 whole frames as JSON take minutes on a busy machine). One evaluate per frame, each
  * bounded, so a stall names its frame.
  */
-export async function framesDifferingFromRunner(page: Page, runner: Uint8Array[], keys: KeysByFrame): Promise<[number, number][]> {
+export async function framesDifferingFromRunner(page: Page, runner: Uint8Array[], keys: KeysByFrame, frameMs = PAGE_MS): Promise<[number, number][]> {
   await page.waitForSelector('body[data-ready="1"]', { timeout: PAGE_MS }).catch((err: Error) => {
     throw new Error(`page: the exported game did not start (no body[data-ready]) in ${PAGE_MS / 1000} s: ${err.message}\npage log:\n${pageLog(page)}`);
   });
@@ -79,7 +79,7 @@ export async function framesDifferingFromRunner(page: Page, runner: Uint8Array[]
         for (let i = 0; i < px.length; i += 0x8000) bin += String.fromCharCode(...px.subarray(i, i + 0x8000));
         return btoa(bin);
       })(${JSON.stringify(keys[f] ?? [])}, ${JSON.stringify(hash)})`),
-      PAGE_MS,
+      frameMs,
       `stepping and hashing frame ${f} of ${runner.length}`,
       page,
     );

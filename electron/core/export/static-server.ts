@@ -32,7 +32,9 @@ export function serveFolder(dir: string, port = 0): Promise<StaticServer> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const { port: bound } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${bound}/`, close: () => new Promise((done) => server.close(() => done())) });
+      // a browser's keep-alive connections would hold close() open as long as its page stays
+      const close = () => new Promise<void>((done) => (server.close(() => done()), server.closeAllConnections()));
+      resolve({ url: `http://127.0.0.1:${bound}/`, close });
     });
   });
 }
