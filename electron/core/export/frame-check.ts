@@ -23,9 +23,10 @@ export async function runnerFrames(paths: KilnPaths, project: Project, tmp: stri
 const PAGE_MS = 60_000;
 
 /** `work`, or a rejection naming `what` once `ms` passed without it (a page that stops answering is named, not waited on). */
-function bounded<T>(work: Promise<T>, ms: number, what: string, page: Page): Promise<T> {
+function bounded<T>(work: Promise<T>, ms: number, what: string, page?: Page): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`page: ${what} did not finish in ${ms / 1000} s; page log:\n${pageLog(page)}`)), ms)));
+  const log = () => (page ? `; page log:\n${pageLog(page)}` : '');
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`page: ${what} did not finish in ${ms / 1000} s${log()}`)), ms)));
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
@@ -37,7 +38,7 @@ const pageLog = (page: Page) => (pageLogs.get(page) ?? []).slice(-10).join('\n')
 /** A page of Debian's Chromium (one browser for the test file; closeBrowser at the end). */
 export async function openPage(url: string): Promise<Page> {
   browser ??= await chromium.launch({ executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--autoplay-policy=user-gesture-required'], timeout: PAGE_MS });
-  const page = await browser.newPage();
+  const page = await bounded(browser.newPage(), PAGE_MS, 'opening a tab in Chromium');
   const log: string[] = [];
   pageLogs.set(page, log);
   page.on('console', (m) => m.type() === 'error' && log.push(`[console] ${m.text()}`));

@@ -179,11 +179,16 @@ export function linkProblems(output: string, plugins: { plugin: string; objects:
 }
 
 /**
- * One zig command, at most this long: the first fills Zig's cache (its wasi-libc build, a minute or two on a busy
- * 2-core machine); one silent for longer is stuck (zig processes sharing a cache can deadlock on its file locks,
- * ziglang/zig#22453) and is stopped with a message naming it.
+ * One zig command, at most this long: the first fills Zig's cache (its wasi-libc build: 1 min 45 s on the 2-core VM,
+ * 5 min 30 s at load 30). A runaway one is stopped with a message naming it.
  */
-const TOOL_MS = 300_000;
+const TOOL_MS = 600_000;
+/**
+ * A zig command stuck, not slow: neither its processes nor any other zig used CPU this long. Zig runs sharing a cache
+ * can deadlock on its file locks (ziglang/zig#22453), and a blocked flock uses no CPU; one waiting for another's
+ * cache fill is not stuck, as that one keeps using CPU.
+ */
+const TOOL_IDLE_MS = 60_000;
 /** Process groups of the zig commands running now: ended with this process, as compilers are (no orphans). */
 const liveTools = new Set<number>();
 let exitHook = false;
@@ -194,6 +199,21 @@ function killGroup(pid: number): void {
   } catch {
     /* the group is gone already */
   }
+}
+
+/** CPU time (clock ticks) of group `pgid` and of every process named `name`, their reaped children's included; null without /proc. */
+async function cpuTicks(pgid: number, name: string): Promise<number | null> {
+  const pids = await fs.readdir('/proc').catch(() => null);
+  if (!pids) return null;
+  let ticks = 0;
+  for (const pid of pids.filter((p) => /^\d+$/.test(p))) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid pgrp ...": utime, stime, cutime, cstime are fields 14-17, counted from 1 with pid
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) === pgid || comm === name) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return ticks;
 }
 
 function runTool(exe: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<ToolRun> {
@@ -215,18 +235,36 @@ function runTool(exe: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     const finish = () => {
       finished = true;
       clearTimeout(timer);
+      clearInterval(watch);
       if (posix && pid !== undefined) {
         liveTools.delete(pid);
         killGroup(pid); // a grandchild it left behind goes with it
       }
     };
-    const timer = setTimeout(() => {
+    const stop = (why: string) => {
       if (finished) return;
       finish();
       if (!posix) child.kill();
       const command = [path.basename(exe), ...args].join(' ');
-      reject(new ExportError([{ message: `the web export stopped \`${command}\` after ${TOOL_MS / 1000} s without an answer (in ${cwd}): export again (the first export fills Zig's cache, slow on a busy machine); zig runs sharing a cache can deadlock on its locks (ziglang/zig#22453), so let other exports and Zig builds finish first${output.trim() ? `\nits output so far:\n${output.trim()}` : ''}` }]));
-    }, TOOL_MS);
+      const said = output.trim() ? `\nits output so far:\n${output.trim()}` : '';
+      reject(new ExportError([{ message: `the web export stopped \`${command}\` (in ${cwd}): it ${why}. Export again; zig runs sharing a cache (${env.ZIG_GLOBAL_CACHE_DIR}) can deadlock on its locks (ziglang/zig#22453), so let other exports and Zig builds finish first${said}` }]));
+    };
+    const timer = setTimeout(() => stop(`did not finish in ${TOOL_MS / 1000} s`), TOOL_MS);
+    let cpu = -1;
+    let busyAt = performance.now();
+    let looking = false; // one /proc scan at a time, however slow the machine
+    const watch = setInterval(async () => {
+      if (looking) return;
+      looking = true;
+      const now = pid === undefined || !posix ? null : await cpuTicks(pid, path.basename(exe).slice(0, 15));
+      looking = false;
+      if (now === null || now > cpu) {
+        cpu = now ?? cpu;
+        busyAt = performance.now();
+      } else if (performance.now() - busyAt >= TOOL_IDLE_MS) {
+        stop(`and every other zig used no CPU for ${TOOL_IDLE_MS / 1000} s (waiting on something that never came: a lock of Zig's cache?)`);
+      }
+    }, 5000);
     child.on('error', (err) => {
       if (finished) return;
       finish();
