@@ -55,6 +55,16 @@ async function example(name: string): Promise<Project> {
   return Project.open(dir);
 }
 
+/** Each phase's time in the test's output: a run that reaches the test's own limit shows the phases it finished. */
+async function phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    console.info(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'kiln-web-export-'));
 });
@@ -69,16 +79,16 @@ describe('web export of a world game', () => {
     const project = await example('asteroids');
     // thrust and turn, then fire: the ship, bullets and rocks all move through the world
     const keys = { 5: [[KEY_UP, true], [KEY_LEFT, true]], 40: [[KEY_LEFT, false], [KEY_SPACE, true]], 70: [[KEY_SPACE, false], [KEY_UP, false]] } as Record<number, [number, boolean][]>;
-    const runner = await runnerFrames(paths, project, tmp, FRAMES, keys, 'asteroids');
-    const report = await exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'asteroids-web') });
+    const runner = await phase('runner frames', () => runnerFrames(paths, project, tmp, FRAMES, keys, 'asteroids'));
+    const report = await phase('web export', () => exportGame({ project, paths, target: 'web', dir: path.join(tmp, 'asteroids-web') }));
     const site = await serveFolder(report.dir);
     try {
-      const page = await openPage(`${site.url}index.html?manual`);
-      const differing = await framesDifferingFromRunner(page, runner, keys);
+      const page = await phase('page', () => openPage(`${site.url}index.html?manual`));
+      const differing = await phase('page frames', () => framesDifferingFromRunner(page, runner, keys));
       expect(differing, '[frame, pixels] where the web export differs from the runner').toEqual([]);
       // the game moved: the last frame is not the first, and the keys changed it (the runner's own run without keys differs)
       expect(differingPixels(runner[0], runner[FRAMES - 1])).toBeGreaterThan(0);
-      const still = await runnerFrames(paths, project, tmp, FRAMES, {}, 'asteroids-still');
+      const still = await phase('runner frames without keys', () => runnerFrames(paths, project, tmp, FRAMES, {}, 'asteroids-still'));
       expect(differingPixels(still[FRAMES - 1], runner[FRAMES - 1])).toBeGreaterThan(0);
     } finally {
       await site.close();
