@@ -80,11 +80,11 @@ export async function runStepped(run: SteppedRun): Promise<SteppedFrame[]> {
     }
   });
   runner.onExit((code, signal) => fail(new Error(`the runner ended (${signal ?? code}) after ${frames.length} frames:\n${log.join('\n')}`)));
-  /** Sends `message` and waits for its answer, at most `ms`: a runner that stops answering is named, never waited on forever. */
+  /** Runs `send` and waits for its answer, at most `ms`: a runner that stops answering is named, never waited on forever. */
   const ask = (what: string, requestId: number | undefined, ms: number, send: () => void) =>
     new Promise<void>((resolve, reject) => {
       if (broken) return reject(broken);
-      const timer = setTimeout(() => reject(new Error(`stepped runner: ${what} after ${ms / 1000} s; ${described()}`)), ms);
+      const timer = setTimeout(() => awaited?.reject(new Error(`stepped runner: ${what} after ${ms / 1000} s; ${described()}`)), ms);
       const settle = () => {
         clearTimeout(timer);
         awaited = null;
