@@ -1,9 +1,10 @@
 /**
  * The frame relay's thread: frames go from the runner to the page without waiting on the back end's event loop
  * (which is busy spawning compilers and answering requests during a reload). The runner writes each frame to a
- * Unix socket as [u32 length][16-byte frame header][RGBA pixels][sounds]; this thread sends it on to every page's frame
- * stream (dropped, never queued, for a page that falls behind) and answers each frame with one ack byte, the
- * runner's flow control. Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...)
+ * Unix socket as [u32 length][frame], the frame a change to the one before (shared/frame-codec.ts); this thread
+ * sends it on to every page's frame stream (dropped, never queued, for a page that falls behind), again as a change
+ * to what that page was last sent, and answers each frame with one ack byte, the runner's flow control. Pong's
+ * 230 KB frames become a few hundred bytes each way: bytes were what the frames waited on (docs/PLATFORM.md). Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...)
  * rather than a WebSocket: under automation Chromium copies every WebSocket message, base64, into DevTools events
  * (14 MB/s of them for a 320x180 game), which slowed a Playwright-driven page's every command to seconds on a busy
  * machine; a streamed body is reported by its length only. The stream has the editor server's checks: Host,
@@ -13,24 +14,24 @@ import http from 'node:http';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { cookieToken, tokenMatches } from './auth';
-import { frameHasSounds } from '../shared/contract';
+import { FrameDeltaDecoder, FrameDeltaEncoder, type RawFrame } from '../shared/frame-codec';
 import { FRAME_RELAY_PATH, type RelayToMain, type MainToRelay, type RelayWorkerData } from './frame-relay-protocol';
 
 const { socketPath, token, maxBufferedBytes } = workerData as RelayWorkerData;
-const ACK = Buffer.from([1]);
 const LENGTH_BYTES = 4;
 /** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
 const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
 let port = 0;
 let origins = new Set<string>();
-const clients = new Set<http.ServerResponse>();
+/** Each page's stream, with the encoder that knows the last frame that page was sent. */
+const clients = new Map<http.ServerResponse, FrameDeltaEncoder>();
 const post = (msg: RelayToMain) => parentPort!.postMessage(msg);
 
 parentPort!.on('message', (msg: MainToRelay) => {
   if (msg.type === 'allow-origins') origins = new Set(msg.origins);
   else if (msg.type === 'close') {
-    for (const res of clients) res.destroy();
+    for (const res of clients.keys()) res.destroy();
     runners.close();
     server.close(() => process.exit(0));
   }
@@ -58,54 +59,65 @@ const server = http.createServer((req, res) => {
     'access-control-allow-credentials': 'true',
   });
   res.flushHeaders();
-  clients.add(res);
+  clients.set(res, new FrameDeltaEncoder());
   res.on('close', () => clients.delete(res));
   res.on('error', () => clients.delete(res));
 });
 
-/** `framed` is [u32 length][frame], as the page's reader expects. */
-function broadcast(framed: Buffer): void {
-  const keep = frameHasSounds(framed.subarray(LENGTH_BYTES)); // its sounds must not vanish with its pixels
-  for (const res of clients) {
+/** Sends a frame to every page, as a change to what that page was last sent. */
+function broadcast(frame: RawFrame): void {
+  const keep = frame.sounds.length > 0; // its sounds must not vanish with its pixels
+  for (const [res, encoder] of clients) {
     if (res.destroyed || (res.writableLength > maxBufferedBytes && !keep)) continue; // drop, never queue
-    res.write(framed);
+    res.write(encoder.encode(frame));
   }
 }
 
-/** One runner's stream: length-prefixed frames, reassembled across chunks without re-concatenating. */
+/**
+ * One runner's stream: length-prefixed frames (deltas, see frame-sink.ts), reassembled across chunks. Of the frames
+ * one read brings, pages get those with sounds and the newest: the others are already late.
+ */
 const runners = net.createServer((sock) => {
   sock.setNoDelay(true);
-  let lengthBytes = Buffer.alloc(0);
-  let frame: Buffer | null = null;
-  let filled = 0;
-  sock.on('data', (chunk: Buffer) => {
+  const decoder = new FrameDeltaDecoder(true); // in place: each frame is sent on before the next is decoded
+  let pending: Buffer = Buffer.alloc(0);
+  const read = (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     let at = 0;
-    while (at < chunk.length) {
+    let newest: RawFrame | null = null;
+    let acks = 0;
+    while (pending.length - at >= LENGTH_BYTES) {
+      const length = pending.readUInt32LE(at);
+      if (length < 16 || length > MAX_FRAME_BYTES) {
+        console.warn(`kiln web: frame relay dropped a runner connection that sent a ${length}-byte frame`);
+        sock.destroy();
+        return;
+      }
+      if (pending.length - at - LENGTH_BYTES < length) break;
+      const frame = decoder.decodeRaw(pending.subarray(at + LENGTH_BYTES, at + LENGTH_BYTES + length));
+      at += LENGTH_BYTES + length;
+      acks++;
       if (!frame) {
-        const take = Math.min(LENGTH_BYTES - lengthBytes.length, chunk.length - at);
-        lengthBytes = Buffer.concat([lengthBytes, chunk.subarray(at, at + take)]);
-        at += take;
-        if (lengthBytes.length < LENGTH_BYTES) break;
-        const length = lengthBytes.readUInt32LE(0);
-        lengthBytes = Buffer.alloc(0);
-        if (length < 16 || length > MAX_FRAME_BYTES) {
-          console.warn(`kiln web: frame relay dropped a runner connection that sent a ${length}-byte frame`);
-          sock.destroy();
-          return;
-        }
-        frame = Buffer.allocUnsafe(LENGTH_BYTES + length); // the length stays in front: the page's stream is framed the same way
-        frame.writeUInt32LE(length, 0);
-        filled = LENGTH_BYTES;
+        console.warn('kiln web: frame relay dropped a runner connection whose frame did not decode');
+        sock.destroy();
+        return;
       }
-      const take = Math.min(frame.length - filled, chunk.length - at);
-      chunk.copy(frame, filled, at, at + take);
-      filled += take;
-      at += take;
-      if (filled === frame.length) {
-        broadcast(frame);
-        frame = null;
-        sock.write(ACK);
-      }
+      if (frame.sounds.length) {
+        broadcast(frame); // its pixels are the newest so far, so the frames before it need not go
+        newest = null;
+      } else newest = frame;
+    }
+    if (newest) broadcast(newest);
+    pending = at === pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at)); // a copy: the chunk is not kept
+    if (acks) sock.write(Buffer.alloc(acks, 1));
+  };
+  sock.on('data', (chunk: Buffer) => {
+    try {
+      read(chunk);
+    } catch (err) {
+      // One runner's bad stream must not end the thread every page's frames go through.
+      console.warn(`kiln web: frame relay dropped a runner connection: ${(err as Error).message}`);
+      sock.destroy();
     }
   });
   sock.on('error', () => undefined); // a runner that dies mid-frame: its replacement connects anew

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
-import { decodeFrame } from '../shared/contract';
+import { FrameDeltaDecoder } from '../shared/frame-codec';
 import { startFrameRelay, type FrameRelay } from './frame-relay';
 import { startWebShell, MAX_BUFFERED_BYTES, type WebShell } from './server';
 
@@ -49,7 +49,10 @@ describe('frame relay', () => {
     const res = await connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` });
     expect(res.headers['access-control-allow-origin']).toBe(editorOrigin()); // the page's fetch may read it
     const frames: number[] = [];
+    const bytes: number[] = [];
+    const decoder = new FrameDeltaDecoder();
     let size = '';
+    let background = 0;
     let buf = Buffer.alloc(0);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${frames.length} frames in 60 s`)), 60_000);
@@ -57,11 +60,13 @@ describe('frame relay', () => {
         buf = Buffer.concat([buf, chunk]);
         while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
           const length = buf.readUInt32LE(0);
-          const f = decodeFrame(new Uint8Array(buf.subarray(4, 4 + length)));
+          const f = decoder.decode(new Uint8Array(buf.subarray(4, 4 + length)));
           buf = buf.subarray(4 + length);
-          if (!f) continue;
+          if (!f) return reject(new Error(`frame ${frames.length + 1} on the stream did not decode`));
           frames.push(f.frame);
+          bytes.push(length);
           size = `${f.width}x${f.height}`;
+          background = new DataView(f.pixels.buffer, f.pixels.byteOffset).getUint32(0, false); // pong's top-left pixel, RGBA
         }
         if (frames.length >= 10) {
           clearTimeout(timer);
@@ -71,7 +76,9 @@ describe('frame relay', () => {
     });
     res.destroy();
     expect(size).toBe('320x180');
+    expect(background.toString(16)).toBe('101822ff'); // the decoded picture is pong's (its background colour)
     expect(frames.every((n, i) => i === 0 || n > frames[i - 1])).toBe(true); // in order, the game advancing
+    expect(Math.max(...bytes.slice(1))).toBeLessThan(20_000); // after the first, changes only: not 230 KB frames
     expect(backendFrames).toBe(0);
   }, 90_000);
 
