@@ -2,7 +2,9 @@
  * The frame relay with a real back end, runner and compiler: pong's frames reach a page's frame stream without
  * passing through the back end, and the stream has the editor server's checks (Host, Origin, token cookie).
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
@@ -100,4 +102,31 @@ describe('frame relay', () => {
     await expect(connect({ origin: editorOrigin(), cookie: 'kiln_token=wrong' })).rejects.toThrow('refused with 403');
     await expect(connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` }, `attacker.example:${relay.port}`)).rejects.toThrow('refused with 421');
   });
+
+  it('runs in a process of its own that ends with the shell, even a killed one', async () => {
+    expect(relay.pid).toBeGreaterThan(0);
+    expect(relay.pid).not.toBe(process.pid); // not a thread of the back end's process: its forks stall every thread
+    const script = `require(${JSON.stringify(path.join(__dirname, 'frame-relay.ts'))}).startFrameRelay({ token: 't', maxBufferedBytes: 1 }).then((r) => console.log('relay ' + r.pid))`;
+    const shellProcess = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      shellProcess.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /relay (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      shellProcess.on('exit', (code) => reject(new Error(`the shell exited (${code}) before its relay started: ${out}`)));
+    });
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    shellProcess.kill('SIGKILL');
+    await expect.poll(alive, { timeout: 20_000 }).toBe(false);
+  }, 60_000);
 });

@@ -123,7 +123,7 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
 
   let framesAttempt = 0;
   /**
-   * The relay's frame stream: one long GET whose body is [u32 length][frame] ... (see frame-relay-worker.ts for why
+   * The relay's frame stream: one long GET whose body is [u32 length][frame] ... (see frame-relay-process.ts for why
    * not a WebSocket), each frame a change to the one before (shared/frame-codec.ts). A frame that does not decode
    * ends the stream: the next one starts from a full frame.
    */

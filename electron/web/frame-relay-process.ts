@@ -1,6 +1,9 @@
 /**
- * The frame relay's thread: frames go from the runner to the page without waiting on the back end's event loop
- * (which is busy spawning compilers and answering requests during a reload). The runner writes each frame to a
+ * The frame relay's process: frames go from the runner to the page without waiting on the back end (whose event
+ * loop is busy spawning compilers and answering requests during a reload). A process of its own, not a thread of
+ * the back end's: each compiler the back end forks stalls every thread of that process (the fork copies its page
+ * tables, and then each page it writes is copied), so a relay thread ran 30-40 ms late at p99 around reloads
+ * (docs/PLATFORM.md, "Frames as changes"). The runner writes each frame to a
  * Unix socket as [u32 length][frame], the frame a change to the one before (shared/frame-codec.ts); this thread
  * sends it on to every page's frame stream (dropped, never queued, for a page that falls behind), again as a change
  * to what that page was last sent, and answers each frame with one ack byte, the runner's flow control. Pong's
@@ -12,12 +15,11 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { parentPort, workerData } from 'node:worker_threads';
 import { cookieToken, tokenMatches } from './auth';
 import { FrameDeltaDecoder, FrameDeltaEncoder, type RawFrame } from '../shared/frame-codec';
-import { FRAME_RELAY_PATH, type RelayToMain, type MainToRelay, type RelayWorkerData } from './frame-relay-protocol';
+import { FRAME_RELAY_PATH, type RelayConfig, type RelayToMain, type MainToRelay } from './frame-relay-protocol';
 
-const { socketPath, token, maxBufferedBytes } = workerData as RelayWorkerData;
+let config: RelayConfig = { socketPath: '', token: '', maxBufferedBytes: 0 };
 const LENGTH_BYTES = 4;
 /** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
 const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
@@ -26,16 +28,21 @@ let port = 0;
 let origins = new Set<string>();
 /** Each page's stream, with the encoder that knows the last frame that page was sent. */
 const clients = new Map<http.ServerResponse, FrameDeltaEncoder>();
-const post = (msg: RelayToMain) => parentPort!.postMessage(msg);
+const post = (msg: RelayToMain) => process.send!(msg);
 
-parentPort!.on('message', (msg: MainToRelay) => {
-  if (msg.type === 'allow-origins') origins = new Set(msg.origins);
-  else if (msg.type === 'close') {
-    for (const res of clients.keys()) res.destroy();
-    runners.close();
-    server.close(() => process.exit(0));
-  }
+function close(): void {
+  for (const res of clients.keys()) res.destroy();
+  runners.close();
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+
+process.on('message', (msg: MainToRelay) => {
+  if (msg.type === 'start') start(msg.config);
+  else if (msg.type === 'allow-origins') origins = new Set(msg.origins);
+  else if (msg.type === 'close') close();
 });
+process.on('disconnect', close); // the web shell is gone: so are its pages
 
 const server = http.createServer((req, res) => {
   const refuse = (code: number, why: string) => {
@@ -49,7 +56,7 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'GET') return refuse(405, 'frames are read with GET');
   const origin = req.headers.origin ?? '';
   if (!origins.has(origin)) return refuse(403, 'cross-origin frame stream refused');
-  if (!tokenMatches(token, cookieToken(req))) return refuse(cookieToken(req) === undefined ? 401 : 403, 'missing or wrong token');
+  if (!tokenMatches(config.token, cookieToken(req))) return refuse(cookieToken(req) === undefined ? 401 : 403, 'missing or wrong token');
   req.socket.setNoDelay(true);
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
@@ -68,7 +75,7 @@ const server = http.createServer((req, res) => {
 function broadcast(frame: RawFrame): void {
   const keep = frame.sounds.length > 0; // its sounds must not vanish with its pixels
   for (const [res, encoder] of clients) {
-    if (res.destroyed || (res.writableLength > maxBufferedBytes && !keep)) continue; // drop, never queue
+    if (res.destroyed || (res.writableLength > config.maxBufferedBytes && !keep)) continue; // drop, never queue
     res.write(encoder.encode(frame));
   }
 }
@@ -123,9 +130,12 @@ const runners = net.createServer((sock) => {
   sock.on('error', () => undefined); // a runner that dies mid-frame: its replacement connects anew
 });
 
-runners.listen(socketPath, () => {
-  server.listen(0, '127.0.0.1', () => {
-    port = (server.address() as net.AddressInfo).port;
-    post({ type: 'ready', port });
+function start(c: RelayConfig): void {
+  config = c;
+  runners.listen(config.socketPath, () => {
+    server.listen(0, '127.0.0.1', () => {
+      port = (server.address() as net.AddressInfo).port;
+      post({ type: 'ready', port });
+    });
   });
-});
+}
