@@ -2,15 +2,18 @@
  * The frame relay's process: frames go from the runner to the page without waiting on the back end (whose event
  * loop is busy spawning compilers and answering requests during a reload). A process of its own, not a thread of
  * the back end's: each compiler the back end forks stalls every thread of that process (the fork copies its page
- * tables, and then each page it writes is copied), so a relay thread ran 30-40 ms late at p99 around reloads
- * (docs/PLATFORM.md, "Frames as changes"). The runner writes each frame to a
- * Unix socket as [u32 length][frame], the frame a change to the one before (shared/frame-codec.ts); this thread
- * sends it on to every page's frame stream (dropped, never queued, for a page that falls behind), again as a change
- * to what that page was last sent, and answers each frame with one ack byte, the runner's flow control. Pong's
- * 230 KB frames become a few hundred bytes each way: bytes were what the frames waited on (docs/PLATFORM.md). Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...)
- * rather than a WebSocket: under automation Chromium copies every WebSocket message, base64, into DevTools events
- * (14 MB/s of them for a 320x180 game), which slowed a Playwright-driven page's every command to seconds on a busy
- * machine; a streamed body is reported by its length only. The stream has the editor server's checks: Host,
+ * tables, then each page it writes is copied), so a relay thread ran 30-40 ms late at p99 around reloads
+ * (docs/PLATFORM.md, "Frames as changes, and a relay process of its own").
+ *
+ * The runner writes each frame to a Unix socket as [u32 length][frame], the frame a change to the one before
+ * (shared/frame-codec.ts); the relay sends it on to every page's frame stream (dropped, never queued, for a page that
+ * falls behind), again as a change to what that page was last sent, and answers each frame with one ack byte, the
+ * runner's flow control. Pong's 230 KB frames become a few hundred bytes each way.
+ *
+ * Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...) rather than a WebSocket:
+ * under automation Chromium copies every WebSocket message, base64, into DevTools events (14 MB/s of them for a
+ * 320x180 game before frames were deltas), which slowed a Playwright-driven page's every command to seconds on a
+ * busy machine; a streamed body is reported by its length only. The stream has the editor server's checks: Host,
  * Origin, token cookie.
  */
 import http from 'node:http';
@@ -122,7 +125,7 @@ const runners = net.createServer((sock) => {
     try {
       read(chunk);
     } catch (err) {
-      // One runner's bad stream must not end the thread every page's frames go through.
+      // One runner's bad stream must not end the process every page's frames go through.
       console.warn(`kiln web: frame relay dropped a runner connection: ${(err as Error).message}`);
       sock.destroy();
     }
