@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
-import type { ReloadEvent } from '../electron/shared/contract';
+import { FRAME_MAGIC, type ReloadEvent } from '../electron/shared/contract';
+import { applyFrameOps, FRAME_DELTA_MAGIC } from '../electron/shared/frame-codec';
 import { startWebShell, stopWebShell, type WebShell } from '../e2e/web-shell';
 import { sampled, withTarget, type Figure } from './figures';
 import { bareCompile, compilerLabel, nextColour, tempProject, withColour, type CompilerName, type Fixture } from './game';
@@ -25,7 +26,11 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Runs in the page before Kiln's own scripts. */
 export const INSTRUMENT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], probe: [0, 0] });
+  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], longTasks: [], probe: [0, 0] });
+  // Tasks over 50 ms on the page's main thread (start, duration): a frame read on that thread waits for them.
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) kb.longTasks.push([performance.timeOrigin + e.startTime, e.duration]);
+  }).observe({ type: 'longtask' });
   addEventListener('keydown', (e) => {
     if ((e.ctrlKey || e.metaKey) && (e.key === 's' || e.key === 'S')) kb.keys.push(now());
   }, true);
@@ -36,12 +41,33 @@ export const INSTRUMENT = `(() => {
     return send.call(this, data);
   };
   const pixel = (bytes, offset) => ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
+  const push = (t, number, rgba) => {
+    kb.frames.push([t, number, rgba]);
+    if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
+  };
   const frame = (t, bytes) => {
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.byteLength <= 16 || v.getUint32(0, true) !== 0x4d52464b) return;
+    if (bytes.byteLength <= 16 || v.getUint32(0, true) !== ${FRAME_MAGIC}) return;
     const w = v.getUint16(4, true);
-    kb.frames.push([t, v.getUint32(8, true), pixel(bytes, 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4)]);
-    if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
+    push(t, v.getUint32(8, true), pixel(bytes, 16 + ((kb.probe[1] * w) + kb.probe[0]) * 4));
+  };
+  // The frame relay's stream carries changes to the frame before (electron/shared/frame-codec.ts): decoded with
+  // the page's own function, so the probe pixel is read from the frame the page gets.
+  const applyFrameOps = ${applyFrameOps.toString()};
+  let ref = null;
+  const streamFrame = (t, bytes) => {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength >= 16 && v.getUint32(0, true) === ${FRAME_MAGIC}) {
+      const w = v.getUint16(4, true), h = v.getUint16(6, true);
+      ref = new Uint32Array(bytes.slice(16, 16 + w * h * 4).buffer);
+      return frame(t, bytes);
+    }
+    if (bytes.byteLength < 20 || v.getUint32(0, true) !== ${FRAME_DELTA_MAGIC}) return;
+    const w = v.getUint16(4, true), h = v.getUint16(6, true), opWords = v.getUint32(16, true);
+    const out = new Uint32Array(w * h);
+    if (!applyFrameOps(ref, new Uint32Array(bytes.slice(20, 20 + opWords * 4).buffer), out)) { ref = null; return; }
+    ref = out;
+    push(t, v.getUint32(8, true), pixel(new Uint8Array(out.buffer), ((kb.probe[1] * w) + kb.probe[0]) * 4));
   };
   const record = (ev) => {
     const t = now();
@@ -66,7 +92,7 @@ export const INSTRUMENT = `(() => {
         while (b.length - at >= 4) {
           const len = new DataView(b.buffer, at, 4).getUint32(0, true);
           if (b.length - at - 4 < len) break;
-          frame(t, b.subarray(at + 4, at + 4 + len));
+          streamFrame(t, b.subarray(at + 4, at + 4 + len));
           at += 4 + len;
         }
         buf = b.slice(at);
@@ -97,6 +123,7 @@ interface PageLog {
   frames: Array<[number, number, number]>;
   draws: Array<[number, number]>;
   reloads: Array<[number, string]>;
+  longTasks: Array<[number, number]>;
 }
 
 /** One edit's hops in ms, each from the step before it, so they add up to keyToPaint (the middle ones: ReloadSteps). */
@@ -167,7 +194,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       await goToLine(page, line);
       await page.keyboard.press('Shift+End');
       await page.keyboard.insertText(source.split('\n')[line - 1]);
-      await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; })()');
+      await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; k.longTasks = []; })()');
       await page.keyboard.press('Control+s');
       const shown = await page
         // A function, not a string: the page's policy forbids eval.
@@ -198,6 +225,11 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       bare.push(b);
       const { frameSentMs, ...backendSteps } = steps;
       const backend = reload.at; // whole ms: the hops on either side of it carry its rounding (< 0.5 ms)
+      if (process.env.KILN_BENCH_DEBUG) {
+        const sent = backend + frameSentMs;
+        const busy = pageLog.longTasks.filter(([t, d]) => t + d > key && t < arrived[0]).map(([t, d]) => `${(t - key).toFixed(0)}+${d.toFixed(0)}`);
+        log(`    edit ${i}: frame ${arrived[1]} sent ${sent.toFixed(1)} page ${arrived[0].toFixed(1)}: key→sent ${(sent - key).toFixed(1)}, sent→page ${(arrived[0] - sent).toFixed(1)} ms; long tasks (ms after key + duration): ${busy.join(' ') || 'none'}`);
+      }
       hops.push({
         keyToPaint: drawn[0] - key,
         keyToSend: send - key,
@@ -210,6 +242,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
   } finally {
     await browser?.close().catch(() => undefined);
     if (shell) await stopWebShell(shell);
+    if (shell && process.env.KILN_BENCH_DEBUG) log(shell.output().split('\n').filter((l) => /relay|frame|runner/i.test(l)).join('\n'));
     rmSync(dir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
  * A Kiln back end driven the way the editor drives it, on a temp copy of a project: save a source,
  * watch the frames the back end emits, and tell the new version's frames apart by a colour the edit sets.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,9 @@ import { bundledZig, compilerFlags, findCompiler } from '../electron/core/compil
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
 import type { KilnPaths } from '../electron/core/paths';
 import type { Frame, ReloadEvent } from '../electron/shared/contract';
+import { FrameDeltaDecoder } from '../electron/shared/frame-codec';
+import { startFrameRelay, type FrameRelay } from '../electron/web/frame-relay';
+import { MAX_BUFFERED_BYTES } from '../electron/web/server';
 
 export type CompilerName = 'tcc' | 'gcc' | 'zig';
 
@@ -108,6 +111,8 @@ export function tempProject(f: Fixture, compiler: CompilerName): string {
   return dir;
 }
 
+const RELAY_TOKEN = 'kiln-bench-relay';
+
 interface FrameWaiter {
   test: (frame: Frame) => boolean;
   resolve: (at: { ms: number; frame: Frame }) => void;
@@ -131,14 +136,7 @@ export class BenchGame {
     private readonly paths: KilnPaths,
   ) {
     this.base = readFileSync(path.join(dir, fixture.source), 'utf8');
-    backend.on('frame', (frame) => {
-      const ms = hrMs();
-      this.lastFrameNo = frame.frame;
-      for (const tap of this.frameTaps) tap(frame, ms);
-      const done = this.waiters.filter((w) => w.test(frame));
-      this.waiters = this.waiters.filter((w) => !done.includes(w));
-      for (const w of done) w.resolve({ ms, frame });
-    });
+    backend.on('frame', (frame) => this.frameArrived(frame));
     backend.on('reload', (e) => this.reloads.push(e));
     backend.on('game-log', (m) => {
       const ms = hrMs();
@@ -147,13 +145,30 @@ export class BenchGame {
     });
   }
 
+  /** `ms`: when it reached the consumer (hrMs clock). */
+  private frameArrived(frame: Frame, ms = hrMs()): void {
+    this.lastFrameNo = frame.frame;
+    for (const tap of this.frameTaps) tap(frame, ms);
+    const done = this.waiters.filter((w) => w.test(frame));
+    this.waiters = this.waiters.filter((w) => !done.includes(w));
+    for (const w of done) w.resolve({ ms, frame });
+  }
+
+  /** The web shell's frame relay when the game was opened with `viaRelay`: frames come from its stream, as a page's do. */
+  private relay: FrameRelay | null = null;
+  private relayReader: ChildProcess | null = null;
+
   /** Start attempts that failed (runner did not come up) and were retried; reported in results.json. */
   static startRetries = 0;
 
-  static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[] = []): Promise<BenchGame> {
+  /**
+   * `viaRelay`: the runner's frames go to a frame relay (the web shell's thread, started in this process) and this
+   * consumer reads them from its HTTP stream as a page does, not from the back end's 'frame' events.
+   */
+  static async open(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[] = [], options: { viaRelay?: boolean } = {}): Promise<BenchGame> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await BenchGame.openOnce(f, compiler, paths, extra);
+        return await BenchGame.openOnce(f, compiler, paths, extra, options.viaRelay ?? false);
       } catch (err) {
         if (attempt >= 3) throw err;
         BenchGame.startRetries++;
@@ -162,10 +177,12 @@ export class BenchGame {
     }
   }
 
-  private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[]): Promise<BenchGame> {
+  private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[], viaRelay: boolean): Promise<BenchGame> {
     const dir = tempProject(f, compiler);
-    const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true });
+    const relay = viaRelay ? await startFrameRelay({ token: RELAY_TOKEN, maxBufferedBytes: MAX_BUFFERED_BYTES }) : null;
+    const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true, runner: relay ? { frameSocket: relay.socketPath } : undefined });
     const game = new BenchGame(f, compiler, dir, backend, paths);
+    if (relay) await game.readRelay(relay);
     await backend.start();
     await backend.idle();
     const first = game.reloads.filter((e) => e.plugin === f.plugin).at(-1);
@@ -252,8 +269,28 @@ export class BenchGame {
     return bareCompile(this.paths, this.fixture, this.compiler, this.dir, outDir);
   }
 
+  /** Reads the relay's frame stream as the editor's page does (same checks: Host, Origin, token cookie), in a process of its own. */
+  private async readRelay(relay: FrameRelay): Promise<void> {
+    this.relay = relay;
+    const origin = 'http://127.0.0.1:1';
+    relay.allowOrigins([origin]);
+    const decoder = new FrameDeltaDecoder();
+    const reader = fork(path.join(__dirname, 'relay-reader.ts'), [String(relay.port), origin, RELAY_TOKEN], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    this.relayReader = reader;
+    reader.on('message', (m: { ms: number; bytes: Uint8Array } | { error: string }) => {
+      if ('error' in m) {
+        process.stderr.write(`  (bench relay reader: ${m.error})\n`);
+        return;
+      }
+      const frame = decoder.decode(m.bytes);
+      if (frame) this.frameArrived(frame, m.ms);
+    });
+  }
+
   async dispose(): Promise<void> {
+    this.relayReader?.kill();
     await this.backend.stop().catch(() => undefined);
+    await this.relay?.close().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 /**
- * §2 Frame pacing at the frame consumer: the gaps between 'frame' events while pong runs at 60 fps,
- * first with nothing happening (baseline), then while reloads happen one after another.
+ * §2 Frame pacing at the frame consumer: the gaps between frames reaching it while pong runs at 60 fps, first with
+ * nothing happening (baseline), then while reloads happen one after another. The consumer reads the web shell's
+ * frame relay stream, as the editor's page does (the frames a user sees never pass the back end's event loop).
  *
  * The same run also measures how long the runner's game thread is held up by a reload (§3's runner figures).
  * The runner calls kiln_load_plugin through koffi's .async on a worker thread, so the reload log's loadMs is
@@ -89,7 +90,7 @@ class GameThreadLog {
 
 export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number, baselineMs: number, log: (s: string) => void) {
   const probe = { name: 'probe', file: path.join(paths.root, 'bench', 'fixtures', 'probe', 'probe.c') };
-  const game = await BenchGame.open(f, 'tcc', paths, [probe]);
+  const game = await BenchGame.open(f, 'tcc', paths, [probe], { viaRelay: true });
   const threadLog = new GameThreadLog(game);
   try {
     await sleep(500);

@@ -15,7 +15,7 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { 'web/main': 'electron/web/main.ts', 'web/frame-relay-worker': 'electron/web/frame-relay-worker.ts', 'runner/main': 'electron/runner/main.ts', 'cli/main': 'electron/cli/main.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { 'web/main': 'electron/web/main.ts', 'web/frame-relay-process': 'electron/web/frame-relay-process.ts', 'runner/main': 'electron/runner/main.ts', 'cli/main': 'electron/cli/main.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { 'electron-main/main': 'electron/electron-main/main.ts', 'electron-main/preload': 'electron/electron-main/preload.ts' }, outdir: 'dist' }),
   // The web export's player: browser code, copied beside each exported game's index.html.
   build({ entryPoints: { 'export-player/kiln-web': 'renderer/src/export-player/player.ts' }, outdir: 'dist', bundle: true, platform: 'browser', format: 'iife', target: 'es2020', minify: true, logLevel: 'warning' }),

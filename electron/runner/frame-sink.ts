@@ -1,11 +1,13 @@
 /**
  * Frames to the web shell's frame relay over a Unix socket (RunnerLimits.frameSocket), so they never wait on the
- * back end's event loop. Each frame is [u32 length][16-byte frame header][RGBA pixels][sounds]; the relay answers each
- * with one byte (the runner's in-flight count). Until connected, or after the relay goes away, write() returns
+ * back end's event loop. Each frame is [u32 length][frame], the frame a change to the one sent before
+ * (shared/frame-codec.ts: a few hundred bytes for pong, where a 230 KB frame waited for the relay to read it); the
+ * relay answers each with one byte (the runner's in-flight count). Until connected, or after the relay goes away, write() returns
  * false and the caller sends the frame to the back end as before.
  */
 import net from 'node:net';
-import { encodeFrameParts, type Frame } from '../shared/contract';
+import type { Frame } from '../shared/contract';
+import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
 
 export interface FrameSink {
   /** false: not connected (send the frame the other way). */
@@ -14,6 +16,7 @@ export interface FrameSink {
 
 export function connectFrameSink(socketPath: string, onAcks: (count: number) => void, onGone: (why: string) => void): FrameSink {
   let connected = false;
+  const encoder = new FrameDeltaEncoder();
   const socket = net.connect(socketPath);
   socket.setNoDelay(true);
   socket.on('connect', () => (connected = true));
@@ -28,13 +31,7 @@ export function connectFrameSink(socketPath: string, onAcks: (count: number) => 
   return {
     write(frame) {
       if (!connected) return false;
-      const parts = encodeFrameParts(frame);
-      const length = Buffer.allocUnsafe(4);
-      length.writeUInt32LE(parts.reduce((n, p) => n + p.length, 0), 0);
-      socket.cork();
-      socket.write(length);
-      for (const part of parts) socket.write(part);
-      socket.uncork();
+      socket.write(encoder.encode(rawFrame(frame)));
       return true;
     },
   };

@@ -2,11 +2,13 @@
  * The frame relay with a real back end, runner and compiler: pong's frames reach a page's frame stream without
  * passing through the back end, and the stream has the editor server's checks (Host, Origin, token cookie).
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
-import { decodeFrame } from '../shared/contract';
+import { FrameDeltaDecoder } from '../shared/frame-codec';
 import { startFrameRelay, type FrameRelay } from './frame-relay';
 import { startWebShell, MAX_BUFFERED_BYTES, type WebShell } from './server';
 
@@ -49,7 +51,10 @@ describe('frame relay', () => {
     const res = await connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` });
     expect(res.headers['access-control-allow-origin']).toBe(editorOrigin()); // the page's fetch may read it
     const frames: number[] = [];
+    const bytes: number[] = [];
+    const decoder = new FrameDeltaDecoder();
     let size = '';
+    let background = 0;
     let buf = Buffer.alloc(0);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${frames.length} frames in 60 s`)), 60_000);
@@ -57,11 +62,13 @@ describe('frame relay', () => {
         buf = Buffer.concat([buf, chunk]);
         while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
           const length = buf.readUInt32LE(0);
-          const f = decodeFrame(new Uint8Array(buf.subarray(4, 4 + length)));
+          const f = decoder.decode(new Uint8Array(buf.subarray(4, 4 + length)));
           buf = buf.subarray(4 + length);
-          if (!f) continue;
+          if (!f) return reject(new Error(`frame ${frames.length + 1} on the stream did not decode`));
           frames.push(f.frame);
+          bytes.push(length);
           size = `${f.width}x${f.height}`;
+          background = new DataView(f.pixels.buffer, f.pixels.byteOffset).getUint32(0, false); // pong's top-left pixel, RGBA
         }
         if (frames.length >= 10) {
           clearTimeout(timer);
@@ -71,7 +78,9 @@ describe('frame relay', () => {
     });
     res.destroy();
     expect(size).toBe('320x180');
+    expect(background.toString(16)).toBe('101822ff'); // the decoded picture is pong's (its background colour)
     expect(frames.every((n, i) => i === 0 || n > frames[i - 1])).toBe(true); // in order, the game advancing
+    expect(Math.max(...bytes.slice(1))).toBeLessThan(20_000); // after the first, changes only: not 230 KB frames
     expect(backendFrames).toBe(0);
   }, 90_000);
 
@@ -93,4 +102,31 @@ describe('frame relay', () => {
     await expect(connect({ origin: editorOrigin(), cookie: 'kiln_token=wrong' })).rejects.toThrow('refused with 403');
     await expect(connect({ origin: editorOrigin(), cookie: `kiln_token=${TOKEN}` }, `attacker.example:${relay.port}`)).rejects.toThrow('refused with 421');
   });
+
+  it('runs in a process of its own that ends with the shell, even a killed one', async () => {
+    expect(relay.pid).toBeGreaterThan(0);
+    expect(relay.pid).not.toBe(process.pid); // not a thread of the back end's process: its forks stall every thread
+    const script = `require(${JSON.stringify(path.join(__dirname, 'frame-relay.ts'))}).startFrameRelay({ token: 't', maxBufferedBytes: 1 }).then((r) => console.log('relay ' + r.pid))`;
+    const shellProcess = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      shellProcess.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /relay (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      shellProcess.on('exit', (code) => reject(new Error(`the shell exited (${code}) before its relay started: ${out}`)));
+    });
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    shellProcess.kill('SIGKILL');
+    await expect.poll(alive, { timeout: 20_000 }).toBe(false);
+  }, 60_000);
 });

@@ -1,54 +1,72 @@
 /**
- * The web shell's frame relay, main-thread side: starts frame-relay-worker on its own thread with a Unix socket
- * for runners (in a private 0700 folder) and a WebSocket port for pages. Runners get the socket's path in their
+ * The web shell's frame relay, the shell's side: starts frame-relay-process as a process of its own with a Unix
+ * socket for runners (in a private 0700 folder) and an HTTP port for pages' frame streams. Runners get the socket's path in their
  * init message (RunnerConfig.frameSocket); pages find the port in index.html's `kiln-frames` meta tag.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { MainToRelay, RelayToMain, RelayWorkerData } from './frame-relay-protocol';
+import { fork, type ChildProcess } from 'node:child_process';
+import type { MainToRelay, RelayConfig, RelayToMain } from './frame-relay-protocol';
 
 export interface FrameRelay {
   /** Where runners connect (give it to RunnerConfig.frameSocket). */
   socketPath: string;
-  /** The pages' frame WebSocket port on 127.0.0.1. */
+  /** The pages' frame stream port on 127.0.0.1. */
   port: number;
+  /** The relay process (it ends when the shell's IPC channel closes, a killed shell included). */
+  pid: number;
   /** Pages from these origins may connect (the editor server's, once it listens). */
   allowOrigins(origins: string[]): void;
   close(): Promise<void>;
 }
 
-/** The bundled worker next to this file (dist/web), or the TypeScript source through tsx's require hook (tests). */
-function startWorker(data: RelayWorkerData): Worker {
-  const js = path.join(__dirname, 'frame-relay-worker.js');
-  if (existsSync(js)) return new Worker(js, { workerData: data });
-  const ts = path.join(__dirname, 'frame-relay-worker.ts');
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(ts)});`, { eval: true, workerData: data });
+/** The bundled script next to this file (dist/web), or the TypeScript source through tsx (tests). */
+function startProcess(): ChildProcess {
+  const js = path.join(__dirname, 'frame-relay-process.js');
+  const script = existsSync(js) ? js : path.join(__dirname, 'frame-relay-process.ts');
+  return fork(script, [], {
+    execArgv: script === js ? [] : ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'], // its warnings (a refused page, a bad runner stream) in the shell's output
+    serialization: 'json',
+  });
 }
 
 export async function startFrameRelay(options: { token: string; maxBufferedBytes: number }): Promise<FrameRelay> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-frames-')); // 0700: only this user's runners connect
   const socketPath = path.join(dir, 'frames.sock');
-  const worker = startWorker({ socketPath, token: options.token, maxBufferedBytes: options.maxBufferedBytes });
+  const child = startProcess();
+  const send = (msg: MainToRelay) => {
+    if (child.connected) child.send(msg);
+  };
+  const config: RelayConfig = { socketPath, token: options.token, maxBufferedBytes: options.maxBufferedBytes };
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the frame relay thread exited (${code}) before it was ready`)));
-    worker.on('message', (msg: RelayToMain) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`the frame relay process exited (${signal ?? code}) before it was ready`)));
+    child.on('message', (msg: RelayToMain) => {
       if (msg.type === 'ready') resolve(msg.port);
     });
+    send({ type: 'start', config });
   });
-  worker.on('error', (err) => console.warn(`kiln web: frame relay thread failed: ${err.message}`));
-  const send = (msg: MainToRelay) => worker.postMessage(msg);
+  child.removeAllListeners('exit');
+  child.on('error', (err) => console.warn(`kiln web: frame relay process failed: ${err.message}`));
+  child.on('exit', (code, signal) => {
+    if (!closing) console.warn(`kiln web: the frame relay process ended (${signal ?? code}); game frames go through the back end's WebSocket now`);
+  });
+  let closing = false;
   return {
     socketPath,
     port,
+    pid: child.pid ?? 0,
     allowOrigins: (origins) => send({ type: 'allow-origins', origins }),
     close: async () => {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      send({ type: 'close' });
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      await worker.terminate();
+      closing = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        send({ type: 'close' });
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+        child.kill('SIGKILL');
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

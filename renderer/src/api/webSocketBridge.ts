@@ -11,6 +11,7 @@ import {
   type RequestResult,
   type ServerMessage,
 } from '../../../electron/shared/contract';
+import { FrameDeltaDecoder } from '../../../electron/shared/frame-codec';
 import type { Bridge, ConnectionState } from './bridge';
 
 interface Pending {
@@ -90,7 +91,9 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
 
   function onBinary(data: ArrayBuffer): void {
     const frame = decodeFrame(data);
-    if (!frame) return;
+    if (frame) emitFrame(frame);
+  }
+  function emitFrame(frame: Frame): void {
     for (const l of frameListeners) l(frame);
   }
 
@@ -119,12 +122,17 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
   };
 
   let framesAttempt = 0;
-  /** The relay's frame stream: one long GET whose body is [u32 length][frame] ... (see frame-relay-worker.ts for why not a WebSocket). */
+  /**
+   * The relay's frame stream: one long GET whose body is [u32 length][frame] ... (see frame-relay-process.ts for why
+   * not a WebSocket), each frame a change to the one before (shared/frame-codec.ts). A frame that does not decode
+   * ends the stream: the next one starts from a full frame.
+   */
   async function readFrames(relay: string): Promise<void> {
     const res = await fetch(relay, { credentials: 'include', cache: 'no-store' });
     if (!res.ok || !res.body) throw new Error(`frame stream refused: ${res.status}`);
     framesAttempt = 0;
     const reader = res.body.getReader();
+    const decoder = new FrameDeltaDecoder();
     let buf: Uint8Array = new Uint8Array(0);
     for (;;) {
       const { value, done } = await reader.read();
@@ -134,7 +142,12 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
       while (buf.length - at >= 4) {
         const length = new DataView(buf.buffer, buf.byteOffset + at, 4).getUint32(0, true);
         if (buf.length - at - 4 < length) break;
-        onBinary(buf.slice(at + 4, at + 4 + length).buffer); // its own ArrayBuffer: listeners may keep it
+        const frame = decoder.decode(buf.subarray(at + 4, at + 4 + length));
+        if (!frame) {
+          await reader.cancel();
+          throw new Error('a frame on the frame stream did not decode');
+        }
+        emitFrame(frame);
         at += 4 + length;
       }
       buf = at === buf.length ? new Uint8Array(0) : buf.subarray(at);

@@ -1,0 +1,144 @@
+/**
+ * The frame relay's process: frames go from the runner to the page without waiting on the back end (whose event
+ * loop is busy spawning compilers and answering requests during a reload). A process of its own, not a thread of
+ * the back end's: each compiler the back end forks stalls every thread of that process (the fork copies its page
+ * tables, then each page it writes is copied), so a relay thread ran 30-40 ms late at p99 around reloads
+ * (docs/PLATFORM.md, "Frames as changes, and a relay process of its own").
+ *
+ * The runner writes each frame to a Unix socket as [u32 length][frame], the frame a change to the one before
+ * (shared/frame-codec.ts); the relay sends it on to every page's frame stream (dropped, never queued, for a page that
+ * falls behind), again as a change to what that page was last sent, and answers each frame with one ack byte, the
+ * runner's flow control. Pong's 230 KB frames become a few hundred bytes each way.
+ *
+ * Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...) rather than a WebSocket:
+ * under automation Chromium copies every WebSocket message, base64, into DevTools events (14 MB/s of them for a
+ * 320x180 game before frames were deltas), which slowed a Playwright-driven page's every command to seconds on a
+ * busy machine; a streamed body is reported by its length only. The stream has the editor server's checks: Host,
+ * Origin, token cookie.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { cookieToken, tokenMatches } from './auth';
+import { FrameDeltaDecoder, FrameDeltaEncoder, type RawFrame } from '../shared/frame-codec';
+import { FRAME_RELAY_PATH, type RelayConfig, type RelayToMain, type MainToRelay } from './frame-relay-protocol';
+
+let config: RelayConfig = { socketPath: '', token: '', maxBufferedBytes: 0 };
+const LENGTH_BYTES = 4;
+/** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
+const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
+
+let port = 0;
+let origins = new Set<string>();
+/** Each page's stream, with the encoder that knows the last frame that page was sent. */
+const clients = new Map<http.ServerResponse, FrameDeltaEncoder>();
+const post = (msg: RelayToMain) => process.send!(msg);
+
+function close(): void {
+  for (const res of clients.keys()) res.destroy();
+  runners.close();
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+}
+
+process.on('message', (msg: MainToRelay) => {
+  if (msg.type === 'start') start(msg.config);
+  else if (msg.type === 'allow-origins') origins = new Set(msg.origins);
+  else if (msg.type === 'close') close();
+});
+process.on('disconnect', close); // the web shell is gone: so are its pages
+
+const server = http.createServer((req, res) => {
+  const refuse = (code: number, why: string) => {
+    console.warn(`kiln web: frame relay refused ${req.url?.split('?')[0]} with ${code} (${why}), Origin ${req.headers.origin ?? '-'}`);
+    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+    res.end(`Kiln: ${why}\n`);
+  };
+  const host = req.headers.host ?? '';
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return refuse(421, 'wrong Host header');
+  if ((req.url ?? '').split('?')[0] !== FRAME_RELAY_PATH) return refuse(404, 'this port serves game frames to the editor only');
+  if (req.method !== 'GET') return refuse(405, 'frames are read with GET');
+  const origin = req.headers.origin ?? '';
+  if (!origins.has(origin)) return refuse(403, 'cross-origin frame stream refused');
+  if (!tokenMatches(config.token, cookieToken(req))) return refuse(cookieToken(req) === undefined ? 401 : 403, 'missing or wrong token');
+  req.socket.setNoDelay(true);
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+  });
+  res.flushHeaders();
+  clients.set(res, new FrameDeltaEncoder());
+  res.on('close', () => clients.delete(res));
+  res.on('error', () => clients.delete(res));
+});
+
+/** Sends a frame to every page, as a change to what that page was last sent. */
+function broadcast(frame: RawFrame): void {
+  const keep = frame.sounds.length > 0; // its sounds must not vanish with its pixels
+  for (const [res, encoder] of clients) {
+    if (res.destroyed || (res.writableLength > config.maxBufferedBytes && !keep)) continue; // drop, never queue
+    res.write(encoder.encode(frame));
+  }
+}
+
+/**
+ * One runner's stream: length-prefixed frames (deltas, see frame-sink.ts), reassembled across chunks. Of the frames
+ * one read brings, pages get those with sounds and the newest: the others are already late.
+ */
+const runners = net.createServer((sock) => {
+  sock.setNoDelay(true);
+  const decoder = new FrameDeltaDecoder(true); // in place: each frame is sent on before the next is decoded
+  let pending: Buffer = Buffer.alloc(0);
+  const read = (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let at = 0;
+    let newest: RawFrame | null = null;
+    let acks = 0;
+    while (pending.length - at >= LENGTH_BYTES) {
+      const length = pending.readUInt32LE(at);
+      if (length < 16 || length > MAX_FRAME_BYTES) {
+        console.warn(`kiln web: frame relay dropped a runner connection that sent a ${length}-byte frame`);
+        sock.destroy();
+        return;
+      }
+      if (pending.length - at - LENGTH_BYTES < length) break;
+      const frame = decoder.decodeRaw(pending.subarray(at + LENGTH_BYTES, at + LENGTH_BYTES + length));
+      at += LENGTH_BYTES + length;
+      acks++;
+      if (!frame) {
+        console.warn('kiln web: frame relay dropped a runner connection whose frame did not decode');
+        sock.destroy();
+        return;
+      }
+      if (frame.sounds.length) {
+        broadcast(frame); // its pixels are the newest so far, so the frames before it need not go
+        newest = null;
+      } else newest = frame;
+    }
+    if (newest) broadcast(newest);
+    pending = at === pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at)); // a copy: the chunk is not kept
+    if (acks) sock.write(Buffer.alloc(acks, 1));
+  };
+  sock.on('data', (chunk: Buffer) => {
+    try {
+      read(chunk);
+    } catch (err) {
+      // One runner's bad stream must not end the process every page's frames go through.
+      console.warn(`kiln web: frame relay dropped a runner connection: ${(err as Error).message}`);
+      sock.destroy();
+    }
+  });
+  sock.on('error', () => undefined); // a runner that dies mid-frame: its replacement connects anew
+});
+
+function start(c: RelayConfig): void {
+  config = c;
+  runners.listen(config.socketPath, () => {
+    server.listen(0, '127.0.0.1', () => {
+      port = (server.address() as net.AddressInfo).port;
+      post({ type: 'ready', port });
+    });
+  });
+}
