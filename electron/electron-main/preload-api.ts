@@ -3,7 +3,8 @@
  * IpcRenderer, imported as a type only, so the wiring is testable without the Electron binary.
  */
 import type { IpcRenderer } from 'electron';
-import { decodeFrame, ipcChannels, type EventName, type Frame, type KilnApi } from '../shared/contract';
+import { FRAME_ACK_RESET, FRAME_ACK_TAKEN, ipcChannels, type EventName, type Frame, type KilnApi } from '../shared/contract';
+import { FrameDeltaDecoder } from '../shared/frame-codec';
 
 export type IpcLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 
@@ -43,9 +44,10 @@ export function createKilnApi(ipc: IpcLike): { api: KilnApi; attachFramePort(por
     },
   };
   const attachFramePort = (port: FramePortLike) => {
+    const decoder = new FrameDeltaDecoder(); // each frame a change to the one before on this port
     port.onmessage = (e) => {
-      port.postMessage?.(0); // taken: the runner may send the next one
-      const frame = decodeFrame(e.data as Uint8Array);
+      const frame = e.data instanceof Uint8Array ? decoder.decode(e.data) : null;
+      port.postMessage?.(frame ? FRAME_ACK_TAKEN : FRAME_ACK_RESET); // taken (the runner may send the next), or lost: send the next whole
       if (frame) for (const l of frameListeners) l(frame);
     };
     port.start();

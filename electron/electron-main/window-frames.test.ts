@@ -8,6 +8,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ipcChannels, type Frame } from '../shared/contract';
 import { portFrameSink, type FramePortMain } from '../runner/port-frame-sink';
+import { FRAME_DELTA_MAGIC } from '../shared/frame-codec';
 import { createKilnApi, type FramePortLike, type IpcLike } from './preload-api';
 import { windowFrames } from './window-frames';
 
@@ -47,10 +48,15 @@ function fakeRunner() {
 function fakeWindow() {
   const { api, attachFramePort } = createKilnApi(ipc);
   const frames: number[] = [];
-  api.onFrame((f) => frames.push(f.frame));
+  const pictures: Uint8Array[] = [];
+  api.onFrame((f) => {
+    frames.push(f.frame);
+    pictures.push(f.pixels);
+  });
   let ports = 0;
   return {
     frames,
+    pictures,
     ports: () => ports,
     postMessage(channel: string, _m: unknown, transfer?: MessagePortMain[]) {
       expect(channel).toBe(ipcChannels.framePort);
@@ -103,5 +109,50 @@ describe('frames from the runner straight to the window', () => {
     await settle();
     expect(b.frames).toEqual([9]);
     expect(a.frames).toEqual([]);
+  });
+
+  it('sends each window the changes to its last frame, and a window that cannot decode one gets the next whole', async () => {
+    const wiring = windowFrames(newChannel);
+    const window = fakeWindow();
+    wiring.windowReady(window);
+    const runner = fakeRunner();
+    wiring.runnerStarted(runner);
+    const sent: number[] = [];
+    const port = runner.ports[0];
+    const post = port.postMessage.bind(port);
+    port.postMessage = (m: unknown) => {
+      sent.push((m as Uint8Array).byteLength);
+      post(m);
+    };
+    const sink = portFrameSink(6);
+    sink.add(port);
+    // 320x180, a flat background with a square moving 3 px a frame (pong's kind of picture)
+    const picture = (t: number) => {
+      const px = new Uint32Array(320 * 180).fill(0xff302010);
+      for (let y = 40; y < 60; y++) for (let x = 3 * t; x < 3 * t + 20; x++) px[y * 320 + x] = 0xffffffff;
+      return new Uint8Array(px.buffer);
+    };
+    for (let t = 1; t <= 4; t++) {
+      sink.write({ frame: t, width: 320, height: 180, pixels: picture(t) }, false);
+      await settle();
+    }
+    expect(window.frames).toEqual([1, 2, 3, 4]);
+    window.pictures.forEach((p, i) => expect(Buffer.from(p).equals(Buffer.from(picture(i + 1)))).toBe(true));
+    expect(Math.max(...sent.slice(1))).toBeLessThan(1000); // of 230,416 bytes a whole frame takes
+    // A message the window cannot decode (a change to a frame it never had): it asks for the next one whole, which
+    // then needs nothing before it (without the reset it would be a change to frame 4, which the window dropped).
+    const bad = new DataView(new ArrayBuffer(24)); // 'KFRD', 1x1, frame 99, no sounds, one op: SKIP 1 (of a 320x180 frame)
+    bad.setUint32(0, FRAME_DELTA_MAGIC, true);
+    bad.setUint16(4, 1, true);
+    bad.setUint16(6, 1, true);
+    bad.setUint32(8, 99, true);
+    bad.setUint32(16, 1, true);
+    bad.setUint32(20, 1, true);
+    port.postMessage(new Uint8Array(bad.buffer));
+    await settle();
+    sink.write({ frame: 5, width: 320, height: 180, pixels: picture(5) }, false);
+    await settle();
+    expect(window.frames).toEqual([1, 2, 3, 4, 5]);
+    expect(Buffer.from(window.pictures[4]).equals(Buffer.from(picture(5)))).toBe(true);
   });
 });

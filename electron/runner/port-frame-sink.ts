@@ -2,9 +2,12 @@
  * Frames straight to the Electron renderer over MessagePorts the main process hands the runner (one per window),
  * so they never wait on the back end's event loop (the main process, busy spawning compilers during a reload).
  * Each port's page answers every frame with one ack message; a window that falls MAX_IN_FLIGHT behind gets fewer
- * frames, never a growing queue. A frame with sounds always goes (they must not vanish).
+ * frames, never a growing queue. A frame with sounds always goes (they must not vanish). Each port's frames are
+ * changes to the last frame sent on it (shared/frame-codec.ts): a few hundred bytes for pong where a whole frame was
+ * 230 KB to copy between processes; an ack of FRAME_ACK_RESET (the window could not decode one) sends the next whole.
  */
-import { encodeFrameParts, type Frame } from '../shared/contract';
+import { FRAME_ACK_RESET, type Frame } from '../shared/contract';
+import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
 
 /** The part of Electron's MessagePortMain the runner uses (a utilityProcess gets them in its 'message' event's ports). */
 export interface FramePortMain {
@@ -24,21 +27,29 @@ export interface PortFrameSink {
 
 export function portFrameSink(maxInFlight: number): PortFrameSink {
   const inFlight = new Map<FramePortMain, number>();
+  const encoders = new Map<FramePortMain, FrameDeltaEncoder>();
   return {
     add(port) {
       inFlight.set(port, 0);
-      port.on('message', () => inFlight.has(port) && inFlight.set(port, Math.max(0, inFlight.get(port)! - 1)));
-      port.on('close', () => inFlight.delete(port)); // the window closed, or the main process replaced the port
+      encoders.set(port, new FrameDeltaEncoder());
+      port.on('message', (e) => {
+        if (!inFlight.has(port)) return;
+        inFlight.set(port, Math.max(0, inFlight.get(port)! - 1));
+        if (e.data === FRAME_ACK_RESET) encoders.get(port)!.reset();
+      });
+      port.on('close', () => {
+        inFlight.delete(port); // the window closed, or the main process replaced the port
+        encoders.delete(port);
+      });
       port.start();
     },
     write(frame, force) {
       if (!inFlight.size) return false;
       const keep = force || !!frame.sounds?.length;
-      let bytes: Uint8Array | null = null;
+      const raw = rawFrame(frame);
       for (const [port, n] of inFlight) {
         if (!keep && n >= maxInFlight) continue;
-        bytes ??= Buffer.concat(encodeFrameParts(frame));
-        port.postMessage(bytes);
+        port.postMessage(encoders.get(port)!.encode(raw).subarray(4)); // a message has its length: no prefix
         inFlight.set(port, n + 1);
       }
       return true;

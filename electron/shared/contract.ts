@@ -755,6 +755,9 @@ export interface Frame {
  * little-endian. A frame with sounds is never dropped on the way (its pixels may be late; its sounds must not vanish).
  */
 export const FRAME_MAGIC = 0x4d52464b; // 'KFRM'
+/** A window's answer to each frame on its MessagePort (Electron): taken, or taken but not decodable (send the next whole). */
+export const FRAME_ACK_TAKEN = 0;
+export const FRAME_ACK_RESET = 1;
 export const FRAME_HEADER_BYTES = 16;
 
 export function encodeFrameHeader(width: number, height: number, frame: number, soundBytes = 0): Uint8Array {

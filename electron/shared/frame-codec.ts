@@ -128,6 +128,11 @@ export class FrameDeltaEncoder {
   private ref: Uint32Array | null = null;
   private scratch = new Uint32Array(0);
 
+  /** The next frame goes whole (the receiver lost track: it says so, and starts over from it). */
+  reset(): void {
+    this.ref = null;
+  }
+
   encode(raw: RawFrame): Uint8Array {
     const { width, height, pixels, sounds } = raw;
     const cur = words(pixels);
