@@ -5,6 +5,7 @@
  * argv: port, origin, token. Messages to the parent: { ms, bytes } per frame message (still delta-encoded: small).
  */
 import http from 'node:http';
+import { LengthPrefixedReader } from '../electron/shared/frame-codec';
 
 const [port, origin, token] = process.argv.slice(2);
 const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -15,17 +16,10 @@ http
       process.send!({ error: `the frame relay refused the stream: ${res.statusCode}` });
       return;
     }
-    let buf: Buffer = Buffer.alloc(0);
+    const messages = new LengthPrefixedReader();
     res.on('data', (chunk: Buffer) => {
       const ms = hrMs();
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      let at = 0;
-      while (buf.length - at >= 4 && buf.length - at - 4 >= buf.readUInt32LE(at)) {
-        const length = buf.readUInt32LE(at);
-        process.send!({ ms, bytes: buf.subarray(at + 4, at + 4 + length) });
-        at += 4 + length;
-      }
-      buf = at === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+      for (const bytes of messages.push(chunk)) process.send!({ ms, bytes });
     });
   })
   .on('error', (err) => process.send!({ error: err.message }));

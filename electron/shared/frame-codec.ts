@@ -213,3 +213,37 @@ export class FrameDeltaDecoder {
     return sounds ? { width, height, frame, pixels, sounds: sounds.commands, soundsAt: sounds.at } : null;
   }
 }
+
+/**
+ * A stream of [u32 length][message] ... (the runner → relay socket, the relay → page body) cut back into messages,
+ * whatever the chunks it arrives in. Messages are views that stay valid: chunks are never written to, and what is
+ * left over is copied, so a chunk is not kept alive by its tail.
+ */
+export class LengthPrefixedReader {
+  private pending = new Uint8Array(0);
+
+  /** `maxLength`: a longer message is a broken writer, refused (thrown) before waiting for its bytes. */
+  constructor(private readonly maxLength = Infinity) {}
+
+  /** The messages this chunk completes, in order. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    let buf = chunk;
+    if (this.pending.length) {
+      buf = new Uint8Array(this.pending.length + chunk.length);
+      buf.set(this.pending);
+      buf.set(chunk, this.pending.length);
+    }
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const messages: Uint8Array[] = [];
+    let at = 0;
+    while (buf.length - at >= 4) {
+      const length = view.getUint32(at, true);
+      if (length > this.maxLength) throw new Error(`a ${length}-byte message on a stream that allows ${this.maxLength}`);
+      if (buf.length - at - 4 < length) break;
+      messages.push(buf.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    this.pending = buf.slice(at);
+    return messages;
+  }
+}

@@ -1,7 +1,7 @@
 /** Frames as deltas (the web shell's frame stream): whatever the frames, the page decodes exactly what was sent. */
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../shared/contract';
-import { applyFrameOps, encodeFrameOps, FrameDeltaDecoder, FrameDeltaEncoder, FRAME_DELTA_MAGIC, rawFrame } from '../shared/frame-codec';
+import { applyFrameOps, encodeFrameOps, FrameDeltaDecoder, FrameDeltaEncoder, FRAME_DELTA_MAGIC, LengthPrefixedReader, rawFrame } from '../shared/frame-codec';
 
 /** A deterministic generator, so a failure repeats. */
 function rng(seed: number): () => number {
@@ -128,5 +128,28 @@ describe('frame codec', () => {
     const decoder = new FrameDeltaDecoder();
     decoder.decode(unframe(first));
     expect(decoder.decode(truncated)).toBeNull();
+  });
+
+  it('cuts a length-prefixed stream back into its messages, however it was chunked, and refuses an oversized one', () => {
+    const random = rng(13);
+    const sent = [3, 0, 70, 1, 200].map((n, i) => new Uint8Array(n).fill(i + 1));
+    const stream = new Uint8Array(sent.reduce((n, m) => n + 4 + m.length, 0));
+    let at = 0;
+    for (const m of sent) {
+      new DataView(stream.buffer).setUint32(at, m.length, true);
+      stream.set(m, at + 4);
+      at += 4 + m.length;
+    }
+    for (let trial = 0; trial < 50; trial++) {
+      const reader = new LengthPrefixedReader();
+      const got: Uint8Array[] = [];
+      for (let from = 0; from < stream.length; ) {
+        const to = Math.min(stream.length, from + 1 + Math.floor(random() * 40));
+        got.push(...reader.push(stream.slice(from, to)));
+        from = to;
+      }
+      expect(got.map((m) => Array.from(m))).toEqual(sent.map((m) => Array.from(m)));
+    }
+    expect(() => new LengthPrefixedReader(100).push(stream)).toThrow('a 200-byte message on a stream that allows 100');
   });
 });

@@ -19,11 +19,10 @@
 import http from 'node:http';
 import net from 'node:net';
 import { cookieToken, tokenMatches } from './auth';
-import { FrameDeltaDecoder, FrameDeltaEncoder, type RawFrame } from '../shared/frame-codec';
+import { FrameDeltaDecoder, FrameDeltaEncoder, LengthPrefixedReader, type RawFrame } from '../shared/frame-codec';
 import { FRAME_RELAY_PATH, type RelayConfig, type RelayToMain, type MainToRelay } from './frame-relay-protocol';
 
 let config: RelayConfig = { socketPath: '', token: '', maxBufferedBytes: 0 };
-const LENGTH_BYTES = 4;
 /** A frame larger than this is a broken writer, not a game (4096 × 4096 RGBA + header + a frame's sounds). */
 const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
@@ -90,36 +89,20 @@ function broadcast(frame: RawFrame): void {
 const runners = net.createServer((sock) => {
   sock.setNoDelay(true);
   const decoder = new FrameDeltaDecoder(true); // in place: each frame is sent on before the next is decoded
-  let pending: Buffer = Buffer.alloc(0);
+  const messages = new LengthPrefixedReader(MAX_FRAME_BYTES);
   const read = (chunk: Buffer) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    let at = 0;
     let newest: RawFrame | null = null;
-    let acks = 0;
-    while (pending.length - at >= LENGTH_BYTES) {
-      const length = pending.readUInt32LE(at);
-      if (length < 16 || length > MAX_FRAME_BYTES) {
-        console.warn(`kiln web: frame relay dropped a runner connection that sent a ${length}-byte frame`);
-        sock.destroy();
-        return;
-      }
-      if (pending.length - at - LENGTH_BYTES < length) break;
-      const frame = decoder.decodeRaw(pending.subarray(at + LENGTH_BYTES, at + LENGTH_BYTES + length));
-      at += LENGTH_BYTES + length;
-      acks++;
-      if (!frame) {
-        console.warn('kiln web: frame relay dropped a runner connection whose frame did not decode');
-        sock.destroy();
-        return;
-      }
+    const got = messages.push(chunk); // throws for a frame no game makes: the runner is dropped below
+    for (const message of got) {
+      const frame = decoder.decodeRaw(message);
+      if (!frame) throw new Error('a frame did not decode');
       if (frame.sounds.length) {
         broadcast(frame); // its pixels are the newest so far, so the frames before it need not go
         newest = null;
       } else newest = frame;
     }
     if (newest) broadcast(newest);
-    pending = at === pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at)); // a copy: the chunk is not kept
-    if (acks) sock.write(Buffer.alloc(acks, 1));
+    if (got.length) sock.write(Buffer.alloc(got.length, 1));
   };
   sock.on('data', (chunk: Buffer) => {
     try {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
-import { FrameDeltaDecoder } from '../shared/frame-codec';
+import { FrameDeltaDecoder, LengthPrefixedReader } from '../shared/frame-codec';
 import { startFrameRelay, type FrameRelay } from './frame-relay';
 import { startWebShell, MAX_BUFFERED_BYTES, type WebShell } from './server';
 
@@ -55,18 +55,15 @@ describe('frame relay', () => {
     const decoder = new FrameDeltaDecoder();
     let size = '';
     let background = 0;
-    let buf = Buffer.alloc(0);
+    const messages = new LengthPrefixedReader();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${frames.length} frames in 60 s`)), 60_000);
       res.on('data', (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
-          const length = buf.readUInt32LE(0);
-          const f = decoder.decode(new Uint8Array(buf.subarray(4, 4 + length)));
-          buf = buf.subarray(4 + length);
+        for (const message of messages.push(chunk)) {
+          const f = decoder.decode(message);
           if (!f) return reject(new Error(`frame ${frames.length + 1} on the stream did not decode`));
           frames.push(f.frame);
-          bytes.push(length);
+          bytes.push(message.length);
           size = `${f.width}x${f.height}`;
           background = new DataView(f.pixels.buffer, f.pixels.byteOffset).getUint32(0, false); // pong's top-left pixel, RGBA
         }

@@ -11,7 +11,7 @@ import {
   type RequestResult,
   type ServerMessage,
 } from '../../../electron/shared/contract';
-import { FrameDeltaDecoder } from '../../../electron/shared/frame-codec';
+import { FrameDeltaDecoder, LengthPrefixedReader } from '../../../electron/shared/frame-codec';
 import type { Bridge, ConnectionState } from './bridge';
 
 interface Pending {
@@ -133,24 +133,18 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
     framesAttempt = 0;
     const reader = res.body.getReader();
     const decoder = new FrameDeltaDecoder();
-    let buf: Uint8Array = new Uint8Array(0);
+    const messages = new LengthPrefixedReader();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buf = buf.length ? concatBytes(buf, value) : value;
-      let at = 0;
-      while (buf.length - at >= 4) {
-        const length = new DataView(buf.buffer, buf.byteOffset + at, 4).getUint32(0, true);
-        if (buf.length - at - 4 < length) break;
-        const frame = decoder.decode(buf.subarray(at + 4, at + 4 + length));
+      for (const message of messages.push(value)) {
+        const frame = decoder.decode(message);
         if (!frame) {
           await reader.cancel();
           throw new Error('a frame on the frame stream did not decode');
         }
         emitFrame(frame);
-        at += 4 + length;
       }
-      buf = at === buf.length ? new Uint8Array(0) : buf.subarray(at);
     }
   }
   function openFrames(relay: string): void {
@@ -185,11 +179,4 @@ function frameRelayUrl(): string | null {
   if (typeof document === 'undefined') return null;
   const port = document.querySelector('meta[name="kiln-frames"]')?.getAttribute('content');
   return port && /^\d+$/.test(port) ? `${location.protocol}//${location.hostname}:${port}/frames` : null;
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
