@@ -68,8 +68,9 @@ export function encodeFrameOps(ref: Uint32Array | null, cur: Uint32Array, out: U
 
 /**
  * Applies `ops` to `ref` into `out` (every pixel of it written); false for ops that do not describe exactly
- * out.length pixels, or that SKIP with no reference. Self-contained (no imports, no closures): the benchmark puts
- * its source into the page it measures.
+ * out.length pixels, or that SKIP with no reference. `out` may be `ref` itself (in place): a SKIP then costs
+ * nothing, so a frame costs what changed, not a copy of the whole frame. Self-contained (no imports, no
+ * closures): the benchmark puts its source into the page it measures.
  */
 export function applyFrameOps(ref: Uint32Array | null, ops: Uint32Array, out: Uint32Array): boolean {
   const n = out.length;
@@ -82,7 +83,7 @@ export function applyFrameOps(ref: Uint32Array | null, ops: Uint32Array, out: Ui
     if (count === 0 || i + count > n) return false;
     if (kind === 0) {
       if (!ref || ref.length !== n) return false;
-      out.set(ref.subarray(i, i + count), i);
+      if (ref !== out) out.set(ref.subarray(i, i + count), i);
     } else if (kind === 1) {
       if (w >= ops.length) return false;
       out.fill(ops[w++], i, i + count);
@@ -167,9 +168,10 @@ export class FrameDeltaDecoder {
   private ref: Uint32Array | null = null;
 
   /**
-   * `inPlace`: each delta is applied to the one buffer the last frame is in (no 230 KB allocation per frame, which
-   * a relay at 60 frames a second would otherwise hand to the garbage collector); a frame's pixels are then only
-   * good until the next decode. Otherwise each frame has its own pixels, which listeners may keep.
+   * `inPlace`: each delta is applied to the one buffer the last frame is in (no 230 KB allocation and copy per
+   * frame, which a relay or a page at 60 frames a second would otherwise spend and hand to the garbage collector);
+   * a frame's pixels are then only good until the next decode. Otherwise each frame has its own pixels, which
+   * listeners may keep.
    */
   constructor(private readonly inPlace = false) {}
 

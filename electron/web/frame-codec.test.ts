@@ -102,6 +102,9 @@ describe('frame codec', () => {
       const back = new Uint32Array(n);
       expect(applyFrameOps(ref, out.subarray(0, words), back)).toBe(true);
       expect(Array.from(back)).toEqual(Array.from(cur));
+      const inPlace = ref.slice(); // the page's and the relay's way: the reference becomes the new frame
+      expect(applyFrameOps(inPlace, out.subarray(0, words), inPlace)).toBe(true);
+      expect(Array.from(inPlace)).toEqual(Array.from(cur));
     }
   });
 

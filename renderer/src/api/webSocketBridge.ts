@@ -132,7 +132,9 @@ export function createWebSocketBridge(url: string = defaultSocketUrl(), framesUr
     if (!res.ok || !res.body) throw new Error(`frame stream refused: ${res.status}`);
     framesAttempt = 0;
     const reader = res.body.getReader();
-    const decoder = new FrameDeltaDecoder();
+    // In place: a frame costs the page what changed (pong: a ball and two paddles), not a new 230 KB buffer and a
+    // copy of it on the main thread 60 times a second (KilnApi.onFrame: pixels are good until the next frame).
+    const decoder = new FrameDeltaDecoder(true);
     const messages = new LengthPrefixedReader();
     for (;;) {
       const { value, done } = await reader.read();
