@@ -194,6 +194,12 @@ export interface CompileRequest {
   signal?: AbortSignal;
   /** Where a plugin of several C files keeps its cached objects; default: obj/ beside the output. */
   objectDir?: string;
+  /**
+   * A plugin of several C files, on Linux: when this build recompiles one unit, link only that unit, against a
+   * copy of the other units' cached link written to `othersCopy` (a path no image loaded in the runner has used:
+   * the loader reuses a library it already has by name). See incremental-build.ts.
+   */
+  split?: { othersCopy: string };
 }
 
 export interface BuildLimits {
@@ -221,6 +227,7 @@ export interface CompileResult {
   units?: UnitBuild['units'];
   parallelPeak?: UnitBuild['parallelPeak'];
   linkMs?: UnitBuild['linkMs'];
+  split?: UnitBuild['split'];
 }
 
 /** A diagnostic with the file path as the compiler printed it (mapped to the project later). */

@@ -183,6 +183,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const ext = process.platform === 'win32' ? '.dll' : '.so';
     const output = path.join(buildDir, `${plugin.name}-b${buildNo}${ext}`);
     const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
+    // A split build's copy of the other units, named for this build and this back end: no library loaded in the runner has that name.
+    const othersCopy = path.join(buildDir, `${plugin.name}-b${buildNo}-others-${process.pid}${ext}`);
     const sources = plugin.sources.map((s) => this.project.resolve(s));
     const compilerSpawnAt = nowMs();
     const result = await compile({
@@ -195,12 +197,13 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       cwd: this.project.root,
       limits: { timeLimitSeconds: this.project.config.build.timeLimitSeconds, memoryLimitMb: this.project.config.build.memoryLimitMb },
       signal: build.signal,
+      split: process.platform === 'win32' ? undefined : { othersCopy },
     });
     const compilerExitAt = nowMs();
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
       build.cancelled();
-      await fs.rm(tmpOutput, { force: true });
+      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
       return;
     }
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
@@ -208,13 +211,14 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       compiled: result.units.filter((u) => u.compiled).map((u) => this.project.relative(u.source)),
       reused: result.units.filter((u) => !u.compiled && u.ok).length,
       linkMs: round(result.linkMs ?? 0),
+      ...(result.split ? { split: true } : {}),
     };
     const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
     if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
     const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
     const compileMs = round(result.ms);
     if (!result.ok) {
-      await fs.rm(tmpOutput, { force: true });
+      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
       const first = diagnostics.find((d) => d.severity === 'error');
       const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
       this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, units, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
@@ -349,6 +353,12 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     for (const e of mine.slice(KEEP_BUILDS_PER_PLUGIN)) {
       const file = path.join(dir, e.name);
       if (file !== keep) await fs.rm(file, { force: true });
+    }
+    // A split build's copy of the others goes with its image (a restarted runner loads the image, and it, again).
+    const kept = new Set(mine.slice(0, KEEP_BUILDS_PER_PLUGIN).map((e) => e.n));
+    for (const name of entries) {
+      const m = new RegExp(`^${plugin}-b(\\d+)-others-(\\d+)\\.so$`).exec(name);
+      if (m && (!kept.has(Number(m[1])) || Number(m[2]) !== process.pid)) await fs.rm(path.join(dir, name), { force: true });
     }
   }
 }
