@@ -15,7 +15,7 @@
  * already loaded is bound to the previous image.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readFileSync, renameSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BuildStop, CompileRequest, CompileResult, CompilerFamily, RawDiagnostic } from './compiler';
@@ -60,18 +60,19 @@ interface Manifest {
 /** file -> its hash, valid while stat says the file is the same one (saves are atomic renames: a new inode). */
 const hashes = new Map<string, { ino: number; size: number; mtimeMs: number; ctimeMs: number; sha1: string }>();
 
-async function hashOf(file: string): Promise<string | null> {
-  let st;
-  try {
-    st = await fs.stat(file);
-  } catch {
-    return null;
-  }
+/**
+ * Synchronous on purpose: a save of a 50-file game checks ~200 inputs, and each stat through the thread pool
+ * waited behind the others (10-30 ms before the compiler started); statSync is a few microseconds, and only a
+ * changed file is read.
+ */
+function hashOf(file: string): string | null {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st) return null;
   const hit = hashes.get(file);
   if (hit && hit.ino === st.ino && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ctimeMs === st.ctimeMs) return hit.sha1;
   let data: Buffer;
   try {
-    data = await fs.readFile(file);
+    data = readFileSync(file);
   } catch {
     return null;
   }
@@ -83,11 +84,11 @@ async function hashOf(file: string): Promise<string | null> {
 /** Manifests read this session, so a save does not re-read fifty JSON files (the disk copy survives restarts). */
 const manifests = new Map<string, Manifest>();
 
-async function readManifest(file: string): Promise<Manifest | null> {
+function readManifest(file: string): Manifest | null {
   const hit = manifests.get(file);
   if (hit) return hit;
   try {
-    const m = JSON.parse(await fs.readFile(file, 'utf8')) as Manifest;
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
     if (typeof m.key !== 'string' || !Array.isArray(m.inputs)) return null;
     manifests.set(file, m);
     return m;
@@ -97,10 +98,8 @@ async function readManifest(file: string): Promise<Manifest | null> {
 }
 
 /** Whether every input recorded for an object still has the hash it was built from. */
-async function upToDate(m: Manifest | null, key: string): Promise<boolean> {
-  if (!m || m.key !== key) return false;
-  const now = await Promise.all(m.inputs.map(([f]) => hashOf(f)));
-  return m.inputs.every(([, h], i) => now[i] === h);
+function upToDate(m: Manifest | null, key: string): boolean {
+  return !!m && m.key === key && m.inputs.every(([f, h]) => hashOf(f) === h);
 }
 
 /** Flags for one unit: the image flags without -shared, plus -c. */
@@ -126,99 +125,128 @@ function release(): void {
 }
 
 export async function compileUnits(req: CompileRequest, imageFlags: string[], tools: UnitTools): Promise<CompileResult & UnitBuild> {
+  /** Manifests being written while the link runs: the build's result waits for them. */
+  const writes: Array<Promise<unknown>> = [];
+  try {
+    return await buildUnits(req, imageFlags, tools, writes);
+  } finally {
+    await Promise.allSettled(writes);
+  }
+}
+
+/** What a build knows of one unit before compiling anything: where its object lives and whether it is current. */
+interface UnitPlan {
+  source: string;
+  object: string;
+  manifestFile: string;
+  manifest: Manifest | null;
+  current: boolean;
+}
+
+/**
+ * Objects to compile after a split build's one call, by file. A build that comes first cancels one not started
+ * (it compiles the unit itself if it needs it) and waits for one running.
+ */
+const refreshing = new Map<string, { cancel(): boolean; done: Promise<void> }>();
+/** How long after a one-call build its object is compiled: not on top of the new image's first frames. */
+const REFRESH_AFTER_MS = 300;
+
+async function buildUnits(req: CompileRequest, imageFlags: string[], tools: UnitTools, writes: Array<Promise<unknown>>): Promise<CompileResult & UnitBuild> {
   const started = performance.now();
   const [exe, ...pre] = req.compiler.command;
   const flags = objectFlags(imageFlags);
   const includes = req.includeDirs.flatMap((d) => ['-I', d]);
   const objDir = req.objectDir ?? path.join(path.dirname(req.output), 'obj');
-  await fs.mkdir(objDir, { recursive: true });
+  mkdirSync(objDir, { recursive: true });
   // Identity of the command: the compiler and its version, the flags, the include folders (in order).
   const key = createHash('sha1').update(JSON.stringify([req.compiler.command, req.compiler.version, flags, req.includeDirs])).digest('hex');
+  const objectOf = (source: string) => {
+    const id = createHash('sha1').update(`${source}\0${key}`).digest('hex').slice(0, 16);
+    return path.join(objDir, `${path.basename(source, path.extname(source))}-${id}.o`);
+  };
+  await Promise.all(req.sources.map((s) => {
+    const r = refreshing.get(objectOf(s));
+    return r && !r.cancel() ? r.done : undefined;
+  }));
+  const plans = new Map<string, UnitPlan>();
+  for (const source of req.sources) {
+    const object = objectOf(source);
+    const manifestFile = `${object}.json`;
+    const manifest = readManifest(manifestFile);
+    plans.set(source, { source, object, manifestFile, manifest, current: upToDate(manifest, key) && existsSync(object) });
+  }
+  const job: ObjectJob = { req, exe, pre, flags, includes, key, tools };
+
+  // A save that changed one unit, when the other units' library is ready: one call compiles it into the image.
+  const stale = [...plans.values()].filter((p) => !p.current);
+  if (req.split && stale.length === 1 && plans.size > 1 && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32') {
+    const hot = stale[0];
+    const others = [...plans.values()].filter((p) => p !== hot);
+    const othersLib = othersLibFor(objDir, hot, others, key, imageFlags);
+    const one = await compileAgainstOthers(job, imageFlags, hot, othersLib, req.split.othersCopy);
+    if (one) {
+      const units: UnitRecord[] = req.sources.map((s) => ({ source: s, object: plans.get(s)!.object, compiled: s === hot.source, ok: s === hot.source ? one.ok : true, ms: s === hot.source ? one.ms : 0 }));
+      const dependencies = [...new Set([...others.flatMap((o) => o.manifest!.inputs.map(([f]) => f)), ...one.dependencies])];
+      const base = { ms: performance.now() - started, flags: imageFlags, dependencies, output: one.output, units, parallelPeak: 1, linkMs: one.ms };
+      if (one.stopped) return { ...tools.stopped({ ...req, sources: [hot.source] }, one.stopped, { ...base, diagnostics: one.diagnostics }), units, parallelPeak: 1, linkMs: one.ms };
+      if (!one.ok) return { ...base, ok: false, diagnostics: one.diagnostics };
+      // The cache follows: the unit's object is compiled now, off the save's path, for the next link of every object.
+      refreshObject(job, hot);
+      return { ...base, ok: true, diagnostics: one.diagnostics, split: { unit: hot.source, othersCopy: req.split.othersCopy, copyMs: one.copyMs } };
+    }
+  }
 
   // A stop of one unit (limit, cancel) stops them all; the caller's cancel reaches every compiler.
   const stopAll = new AbortController();
   const onAbort = () => stopAll.abort();
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) stopAll.abort();
-  // The time limit holds per compiler, as for a one-file build: it is there to stop one that never ends, and
-  // the cold build of fifty files on a busy machine may rightly take longer than one file's limit.
-  const limits = req.limits;
   let stop: BuildStop | undefined;
   /** The unit whose compiler a limit stopped: the error is shown on it. */
   let stopSource = req.sources[0];
 
   let peak = 0;
-  const slot = async () => {
-    await acquire();
-    peak = Math.max(peak, pool.running);
-  };
-
   const outputs: string[] = [];
   const diagnostics: RawDiagnostic[] = [];
   const deps = new Set<string>();
-  /** object -> the inputs its manifest vouches for (null: none, so it cannot key a split build's others). */
-  const vouched = new Map<string, Manifest['inputs'] | null>();
 
   const unit = async (source: string): Promise<UnitRecord> => {
-    const id = createHash('sha1').update(`${source}\0${key}`).digest('hex').slice(0, 16);
-    const object = path.join(objDir, `${path.basename(source, path.extname(source))}-${id}.o`);
-    const manifestFile = `${object}.json`;
-    const manifest = await readManifest(manifestFile);
-    if ((await upToDate(manifest, key)) && (await exists(object))) {
+    const plan = plans.get(source)!;
+    const { object, manifest } = plan;
+    if (plan.current) {
       for (const [f] of manifest!.inputs) deps.add(f);
-      vouched.set(object, manifest!.inputs);
       return { source, object, compiled: false, ok: true, ms: 0 };
     }
-    await slot();
-    const t0 = performance.now();
+    await acquire();
+    peak = Math.max(peak, pool.running);
     try {
       if (stopAll.signal.aborted) return { source, object, compiled: false, ok: false, ms: 0 };
-      const tmp = `${object}.${process.pid}-${++tmpSerial}.tmp`;
-      const depFile = `${tmp}.d`;
-      const ran = await tools.run(exe, [...pre, ...flags, '-MD', '-MF', depFile, ...includes, '-o', tmp, source], { cwd: req.cwd, limits, signal: stopAll.signal });
-      const ms = performance.now() - t0;
-      const output = `${ran.stdout}${ran.stderr}`;
-      if (output) outputs.push(output);
-      const read = await tools.readDepFile(depFile, req.cwd);
-      if (ran.stopped) {
+      const c = await compileObject(job, plan, stopAll.signal);
+      if (c.output) outputs.push(c.output);
+      if (c.stopped) {
         // The first stop names the reason; the units it then cancelled are not the cause.
         if (!stop || stop === 'cancelled') {
-          stop = ran.stopped;
+          stop = c.stopped;
           stopSource = source;
         }
         stopAll.abort();
-        await fs.rm(tmp, { force: true });
-        return { source, object, compiled: true, ok: false, ms };
+        return { source, object, compiled: true, ok: false, ms: c.ms };
       }
-      const found = tools.diagnose(ran.stderr, output, source, ran.code);
-      diagnostics.push(...found);
-      if (ran.code !== 0) {
-        await fs.rm(tmp, { force: true });
-        if (tools.outOfMemory(ran, output)) {
+      diagnostics.push(...c.diagnostics);
+      if (!c.ok) {
+        if (c.outOfMemory) {
           stop = 'memory-limit';
           stopSource = source;
           stopAll.abort();
         }
         // What the unit read last time still tells the loop which headers belong to this plugin.
         for (const f of manifest?.inputs ?? []) deps.add(f[0]);
-        for (const f of read) deps.add(f);
-        return { source, object, compiled: true, ok: false, ms };
+        for (const f of c.read) deps.add(f);
+        return { source, object, compiled: true, ok: false, ms: c.ms };
       }
-      const inputs = read.length ? read : [source];
-      const hashed = await Promise.all(inputs.map(async (f) => [f, await hashOf(f)] as [string, string | null]));
-      await fs.rename(tmp, object);
-      for (const f of inputs) deps.add(f);
-      // An input that vanished mid-build cannot be vouched for: no manifest, so the next build recompiles.
-      if (hashed.every(([, h]) => h !== null)) {
-        const m: Manifest = { key, inputs: hashed as Array<[string, string]> };
-        manifests.set(manifestFile, m);
-        vouched.set(object, m.inputs);
-        await fs.writeFile(manifestFile, JSON.stringify(m));
-      } else {
-        manifests.delete(manifestFile);
-        await fs.rm(manifestFile, { force: true });
-      }
-      return { source, object, compiled: true, ok: true, ms };
+      for (const f of c.read.length ? c.read : [source]) deps.add(f);
+      writes.push(c.written);
+      return { source, object, compiled: true, ok: true, ms: c.ms };
     } finally {
       release();
     }
@@ -241,36 +269,13 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
     return { ok: false, ms: performance.now() - started, flags: imageFlags, diagnostics, output: compileOutput, dependencies, units, parallelPeak: peak, linkMs: 0 };
   }
 
-  // A save that recompiled one unit: link it alone against the others' library when that is ready.
-  const fresh = units.filter((u) => u.compiled);
-  let prepareAfterLink: (() => void) | undefined;
-  if (req.split && fresh.length === 1 && units.length > 1 && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32') {
-    const hot = fresh[0];
-    const others = units.filter((u) => u !== hot);
-    const inputs = others.map((o) => vouched.get(o.object) ?? null);
-    if (inputs.every((i) => i !== null) && vouched.get(hot.object)) {
-      const identity = createHash('sha1').update(JSON.stringify([key, imageFlags, others.map((o, i) => [o.object, inputs[i]])])).digest('hex');
-      const othersLib = path.join(objDir, `${SPLIT_PREFIX}${path.basename(hot.object, '.o')}-${identity.slice(0, 16)}.so`);
-      const alone = await linkAlone(req, imageFlags, tools, hot, othersLib, req.split.othersCopy);
-      if (alone && 'stopped' in alone) {
-        const r = tools.stopped(req, alone.stopped, { ms: performance.now() - started, flags: imageFlags, output: compileOutput + alone.output, dependencies, diagnostics });
-        return { ...r, units, parallelPeak: peak, linkMs: alone.linkMs };
-      }
-      if (alone) {
-        const output = compileOutput + alone.output;
-        return { ok: true, ms: performance.now() - started, flags: imageFlags, diagnostics, output, dependencies, units, parallelPeak: peak, linkMs: alone.linkMs, split: { unit: hot.source, othersCopy: req.split.othersCopy, copyMs: alone.copyMs } };
-      }
-      if (!(await exists(othersLib))) prepareAfterLink = () => prepareOthers(req, imageFlags, tools, others, othersLib);
-    }
-  }
-
   // The link: the same driver and flags (-shared among them), every object in the order of kiln.json.
   // The linker takes a compiler slot too: it is a process on a core like any other.
   await acquire();
   const l0 = performance.now();
   let ran;
   try {
-    ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], { cwd: req.cwd, limits, signal: req.signal });
+    ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, ...units.map((u) => u.object)], { cwd: req.cwd, limits: req.limits, signal: req.signal });
   } finally {
     release();
   }
@@ -293,8 +298,77 @@ export async function compileUnits(req: CompileRequest, imageFlags: string[], to
     }
     return { ok: false, ms, flags: imageFlags, diagnostics: [...diagnostics, ...linkDiagnostics], output, dependencies, units, parallelPeak: peak, linkMs };
   }
-  prepareAfterLink?.();
+  // A save that compiled one unit: link the others for its next save, in the background.
+  const fresh = units.filter((u) => u.compiled);
+  if (req.split && fresh.length === 1 && units.length > 1 && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32') {
+    const hot = plans.get(fresh[0].source)!;
+    const others = [...plans.values()].filter((p) => p !== hot).map((p) => ({ ...p, manifest: readManifest(p.manifestFile) }));
+    if (others.every((o) => o.manifest)) prepareOthers(req, imageFlags, tools, others, othersLibFor(objDir, hot, others, key, imageFlags));
+  }
   return { ok: true, ms, flags: imageFlags, diagnostics, output, dependencies, units, parallelPeak: peak, linkMs };
+}
+
+/** The command a unit's object is compiled with, and what runs it. */
+interface ObjectJob {
+  req: CompileRequest;
+  exe: string;
+  pre: string[];
+  flags: string[];
+  includes: string[];
+  key: string;
+  tools: UnitTools;
+}
+
+interface ObjectCompile {
+  ok: boolean;
+  ms: number;
+  output: string;
+  read: string[];
+  diagnostics: RawDiagnostic[];
+  stopped?: BuildStop;
+  outOfMemory: boolean;
+  /** The manifest's disk copy being written (the in-memory one is set already). */
+  written: Promise<unknown>;
+}
+
+/**
+ * Compiles one unit to its object (a temp name renamed into place) and records what it was built from. The
+ * source is hashed before and after: a save landing during the compile leaves no manifest, so the next build
+ * compiles it again rather than trusting an object of the older text.
+ */
+async function compileObject(job: ObjectJob, plan: UnitPlan, signal: AbortSignal | undefined): Promise<ObjectCompile> {
+  const { req, exe, pre, flags, includes, key, tools } = job;
+  const { source, object, manifestFile } = plan;
+  const before = hashOf(source);
+  const tmp = `${object}.${process.pid}-${++tmpSerial}.tmp`;
+  const depFile = `${tmp}.d`;
+  const t0 = performance.now();
+  const ran = await tools.run(exe, [...pre, ...flags, '-MD', '-MF', depFile, ...includes, '-o', tmp, source], { cwd: req.cwd, limits: req.limits, signal });
+  const ms = performance.now() - t0;
+  const output = `${ran.stdout}${ran.stderr}`;
+  const read = await tools.readDepFile(depFile, req.cwd);
+  const failed = (r: Partial<ObjectCompile>): ObjectCompile => {
+    void fs.rm(tmp, { force: true }).catch(() => undefined);
+    return { ok: false, ms, output, read, diagnostics: [], outOfMemory: false, written: Promise.resolve(), ...r };
+  };
+  if (ran.stopped) return failed({ stopped: ran.stopped });
+  const diagnostics = tools.diagnose(ran.stderr, output, source, ran.code);
+  if (ran.code !== 0) return failed({ diagnostics, outOfMemory: tools.outOfMemory(ran, output) });
+  const inputs = read.length ? read : [source];
+  const hashed = inputs.map((f) => [f, hashOf(f)] as [string, string | null]);
+  renameSync(tmp, object);
+  // An input that vanished mid-build, or a source saved again during it, cannot be vouched for: no manifest.
+  // The disk copy is written while the link runs (this process reads the map); a manifest never outlives its object.
+  let written: Promise<unknown>;
+  if (before !== null && hashed.every(([f, h]) => h !== null && (f !== source || h === before))) {
+    const m: Manifest = { key, inputs: hashed as Array<[string, string]> };
+    manifests.set(manifestFile, m);
+    written = fs.writeFile(manifestFile, JSON.stringify(m));
+  } else {
+    manifests.delete(manifestFile);
+    written = fs.rm(manifestFile, { force: true });
+  }
+  return { ok: true, ms, output, read, diagnostics, outOfMemory: false, written };
 }
 
 // --- split builds ----------------------------------------------------------------------------------------------
@@ -310,40 +384,110 @@ const pendingOthers = new Map<string, Promise<void>>();
 /** The names each others' library defines (its .dynsym), by file; null: not an ELF file this module reads. */
 const othersNames = new Map<string, Set<string> | null>();
 
-type AloneLink = { linkMs: number; copyMs: number; output: string } | { stopped: BuildStop; linkMs: number; output: string };
+/** The others' library for `hot`: named by the unit left out and by every input of the others' objects. */
+function othersLibFor(objDir: string, hot: UnitPlan, others: UnitPlan[], key: string, imageFlags: string[]): string {
+  const identity = createHash('sha1').update(JSON.stringify([key, imageFlags, others.map((o) => [o.object, o.manifest?.inputs ?? null])])).digest('hex');
+  return path.join(objDir, `${SPLIT_PREFIX}${path.basename(hot.object, '.o')}-${identity.slice(0, 16)}.so`);
+}
+
+/** Names a -shared link defines in every image, whatever its code: not the code's own. */
+const LINKER_NAMES = new Set(['_init', '_fini', '_DYNAMIC', '_GLOBAL_OFFSET_TABLE_', '_etext', '_edata', '_end', '__bss_start', '__preinit_array_start', '__preinit_array_end', '__init_array_start', '__init_array_end', '__fini_array_start', '__fini_array_end']);
+
+interface OneCall {
+  ok: boolean;
+  stopped?: BuildStop;
+  ms: number;
+  copyMs: number;
+  output: string;
+  diagnostics: RawDiagnostic[];
+  dependencies: string[];
+}
 
 /**
- * The image as `hot` linked alone, naming a fresh copy of `othersLib` (at `othersCopy`) as a needed library;
- * null when that cannot stand for the link of every object: no others' library yet, a name both define (the full
- * link says what is wrong with that), or a link that failed (the full link reports it).
+ * The image from one compiler call: `hot`'s source compiled and linked against a fresh copy of `othersLib` (at
+ * `othersCopy`), named as a needed library. A compile error is this build's answer. null when the call cannot stand
+ * for the link of every object: no others' library yet, or a name both define (the link of every object says what
+ * is wrong with that).
  */
-async function linkAlone(req: CompileRequest, imageFlags: string[], tools: UnitTools, hot: UnitRecord, othersLib: string, othersCopy: string): Promise<AloneLink | null> {
+async function compileAgainstOthers(job: ObjectJob, imageFlags: string[], hot: UnitPlan, othersLib: string, othersCopy: string): Promise<OneCall | null> {
+  const { req, exe, pre, includes, tools } = job;
   await pendingOthers.get(othersLib);
-  if (!(await exists(othersLib))) return null;
+  if (!existsSync(othersLib)) return null;
   let theirs = othersNames.get(othersLib);
   if (theirs === undefined) {
-    theirs = definedSymbols(await fs.readFile(othersLib), 'dynsym');
+    theirs = definedSymbols(readFileSync(othersLib), 'dynsym');
     othersNames.set(othersLib, theirs);
   }
-  const mine = definedSymbols(await fs.readFile(hot.object), 'symtab');
-  if (!theirs || !mine || [...mine].some((n) => theirs.has(n))) return null;
+  if (!theirs) return null;
   const c0 = performance.now();
   await fs.copyFile(othersLib, othersCopy);
   const copyMs = performance.now() - c0;
-  const [exe, ...pre] = req.compiler.command;
+  const depFile = `${req.output}.${process.pid}-${++tmpSerial}.d`;
   await acquire();
-  const l0 = performance.now();
+  const t0 = performance.now();
   let ran;
   try {
-    ran = await tools.run(exe, [...pre, ...imageFlags, '-o', req.output, hot.object, othersCopy, `-Wl,-rpath,${path.dirname(othersCopy)}`], { cwd: req.cwd, limits: req.limits, signal: req.signal });
+    ran = await tools.run(exe, [...pre, ...imageFlags, '-MD', '-MF', depFile, ...includes, '-o', req.output, hot.source, othersCopy, `-Wl,-rpath,${path.dirname(othersCopy)}`], { cwd: req.cwd, limits: req.limits, signal: req.signal });
   } finally {
     release();
   }
-  const linkMs = performance.now() - l0;
+  const ms = performance.now() - t0;
   const output = `${ran.stdout}${ran.stderr}`;
-  if (ran.stopped || ran.code !== 0) await fs.rm(othersCopy, { force: true });
-  if (ran.stopped) return { stopped: ran.stopped, linkMs, output };
-  return ran.code === 0 ? { linkMs, copyMs, output } : null;
+  const read = await tools.readDepFile(depFile, req.cwd);
+  const dependencies = read.length ? read : [hot.source];
+  const discard = () => Promise.all([fs.rm(othersCopy, { force: true }), fs.rm(req.output, { force: true })]);
+  if (ran.stopped) {
+    await discard();
+    return { ok: false, stopped: ran.stopped, ms, copyMs, output, diagnostics: [], dependencies };
+  }
+  const diagnostics = tools.diagnose(ran.stderr, output, hot.source, ran.code);
+  if (ran.code !== 0) {
+    await discard();
+    return { ok: false, ms, copyMs, output, diagnostics, dependencies: [...dependencies, ...(hot.manifest?.inputs.map(([f]) => f) ?? [])] };
+  }
+  const mine = definedSymbols(readFileSync(req.output), 'dynsym');
+  if (!mine || [...mine].some((n) => !LINKER_NAMES.has(n) && theirs.has(n))) {
+    await discard();
+    return null;
+  }
+  return { ok: true, ms, copyMs, output, diagnostics, dependencies };
+}
+
+/** After a one-call build: the unit's object for the cache, compiled in the background a little later. */
+function refreshObject(job: ObjectJob, hot: UnitPlan): void {
+  let started = false;
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      started = true;
+      void (async () => {
+        await acquire();
+        try {
+          const c = await compileObject({ ...job, req: { ...job.req, signal: undefined } }, hot, undefined);
+          await c.written;
+        } finally {
+          release();
+        }
+      })()
+        .catch((err: Error) => console.warn(`kiln: compiling ${hot.source} for the object cache failed (${err.message}); the next build compiles it`))
+        .finally(() => {
+          if (refreshing.get(hot.object) === entry) refreshing.delete(hot.object);
+          resolve();
+        });
+    }, REFRESH_AFTER_MS);
+    timer.unref();
+  });
+  const entry = {
+    done,
+    cancel: () => {
+      if (started) return false;
+      clearTimeout(timer);
+      refreshing.delete(hot.object);
+      return true;
+    },
+  };
+  refreshing.get(hot.object)?.cancel();
+  refreshing.set(hot.object, entry);
 }
 
 /** What a file is now (a build renames a new object into place: a new inode), null if it is gone. */
@@ -356,7 +500,7 @@ async function stamp(file: string): Promise<string | null> {
  * Links `others` into `othersLib` in the background, for the next save of the unit left out. Kept only if no
  * object changed while the linker read them (a save of another file renames its new object into place).
  */
-function prepareOthers(req: CompileRequest, imageFlags: string[], tools: UnitTools, others: UnitRecord[], othersLib: string): void {
+function prepareOthers(req: CompileRequest, imageFlags: string[], tools: UnitTools, others: UnitPlan[], othersLib: string): void {
   if (pendingOthers.has(othersLib)) return;
   const [exe, ...pre] = req.compiler.command;
   const job = (async () => {
@@ -395,14 +539,5 @@ async function pruneOthers(dir: string, kept: string): Promise<void> {
     if (keep.has(n)) continue;
     othersNames.delete(path.join(dir, n));
     await fs.rm(path.join(dir, n), { force: true });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }

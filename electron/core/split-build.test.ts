@@ -5,7 +5,8 @@
  * is still an error. Real tcc and gcc, the real back end and runner, pixels read from the frames.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReloadEvent } from '../shared/contract';
@@ -54,6 +55,7 @@ function bFile(tint: string, kind: number, extra = ''): string {
 }
 
 const rgb = (rgba: string) => Number(rgba) >>> 8;
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { timeout: 120_000 }, (compiler) => {
   it('the second save of a file links it alone; globals, crash lines and a name defined twice behave as in one link', async () => {
@@ -101,6 +103,13 @@ describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { tim
     expect(last().message).toMatch(/row_of/);
     expect(await pixelAt(backend, 2, 0)).toBe(rgb('0x6080C0FF')); // v3 still runs
 
+    // A compile error in the one call that builds the image is reported at its line; v3 still runs.
+    await backend.save('b.c', bFile('0x80A0E0FF', 3, 'int broken(void) { return nope; }\n'));
+    await backend.idle();
+    expect(last()).toMatchObject({ outcome: 'compile-error' });
+    expect(last().diagnostics.find((d) => d.severity === 'error')).toMatchObject({ file: 'b.c', line: 6 });
+    expect(await pixelAt(backend, 2, 0)).toBe(rgb('0x6080C0FF'));
+
     // Each kept image keeps the copy of the others it names; no copy outlives its image.
     await backend.save('b.c', bFile('0x80A0E0FF', 4));
     await backend.idle();
@@ -110,5 +119,15 @@ describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { tim
     const copies = files.filter((f) => /^game-b\d+-others-\d+\.so$/.test(f));
     for (const copy of copies) expect(existsSync(path.join(buildDir, copy.replace(/-others-\d+\.so$/, '.so')))).toBe(true);
     expect(copies.length).toBeGreaterThan(0);
+
+    // The object cache follows a one-call build (b.c's object is compiled after it, off the save's path): a save
+    // of c.c then compiles c.c alone and links every object, and the image has both files' latest code.
+    const objDir = path.join(buildDir, 'obj');
+    const bObject = () => readdirSync(objDir).find((f) => /^b-[0-9a-f]{16}\.o\.json$/.test(f));
+    await expect.poll(() => readFileSync(path.join(objDir, bObject()!), 'utf8'), { timeout: 10_000 }).toContain(sha1(bFile('0x80A0E0FF', 4)));
+    await backend.save('c.c', game(compiler)['c.c'].replace('0x3050A0FFu', '0x70B030FFu'));
+    await backend.idle();
+    expect(last()).toMatchObject({ outcome: 'ok', units: { compiled: ['c.c'], reused: 2 } });
+    await expect.poll(() => rows(4), { timeout: 10_000 }).toEqual([rgb('0x80A0E0FF'), rgb('0x80A0E0FF'), 0x70b030]);
   });
 });
