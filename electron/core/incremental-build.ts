@@ -144,12 +144,12 @@ interface UnitPlan {
 }
 
 /**
- * Objects to compile after a split build's one call, by file. A build that comes first cancels one not started
- * (it compiles the unit itself if it needs it) and waits for one running.
+ * Objects to compile after a split build's one call, by file. A build that needs one first stops it: it is
+ * stale by then if the file was saved again, and a build that needs it compiles it itself.
  */
-const refreshing = new Map<string, { cancel(): boolean; done: Promise<void> }>();
+const refreshing = new Map<string, { cancel(): void }>();
 /** How long after a one-call build its object is compiled: not on top of the new image's first frames. */
-const REFRESH_AFTER_MS = 300;
+const REFRESH_AFTER_MS = 500;
 
 async function buildUnits(req: CompileRequest, imageFlags: string[], tools: UnitTools, writes: Array<Promise<unknown>>): Promise<CompileResult & UnitBuild> {
   const started = performance.now();
@@ -164,10 +164,7 @@ async function buildUnits(req: CompileRequest, imageFlags: string[], tools: Unit
     const id = createHash('sha1').update(`${source}\0${key}`).digest('hex').slice(0, 16);
     return path.join(objDir, `${path.basename(source, path.extname(source))}-${id}.o`);
   };
-  await Promise.all(req.sources.map((s) => {
-    const r = refreshing.get(objectOf(s));
-    return r && !r.cancel() ? r.done : undefined;
-  }));
+  for (const s of req.sources) refreshing.get(objectOf(s))?.cancel();
   const plans = new Map<string, UnitPlan>();
   for (const source of req.sources) {
     const object = objectOf(source);
@@ -455,35 +452,29 @@ async function compileAgainstOthers(job: ObjectJob, imageFlags: string[], hot: U
 
 /** After a one-call build: the unit's object for the cache, compiled in the background a little later. */
 function refreshObject(job: ObjectJob, hot: UnitPlan): void {
-  let started = false;
-  let timer: NodeJS.Timeout | undefined;
-  const done = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      started = true;
-      void (async () => {
-        await acquire();
-        try {
-          const c = await compileObject({ ...job, req: { ...job.req, signal: undefined } }, hot, undefined);
-          await c.written;
-        } finally {
-          release();
-        }
-      })()
-        .catch((err: Error) => console.warn(`kiln: compiling ${hot.source} for the object cache failed (${err.message}); the next build compiles it`))
-        .finally(() => {
-          if (refreshing.get(hot.object) === entry) refreshing.delete(hot.object);
-          resolve();
-        });
-    }, REFRESH_AFTER_MS);
-    timer.unref();
-  });
+  const stop = new AbortController();
+  const timer = setTimeout(() => {
+    void (async () => {
+      await acquire();
+      try {
+        if (stop.signal.aborted) return;
+        const c = await compileObject({ ...job, req: { ...job.req, signal: undefined } }, hot, stop.signal);
+        await c.written;
+      } finally {
+        release();
+      }
+    })()
+      .catch((err: Error) => console.warn(`kiln: compiling ${hot.source} for the object cache failed (${err.message}); the next build compiles it`))
+      .finally(() => {
+        if (refreshing.get(hot.object) === entry) refreshing.delete(hot.object);
+      });
+  }, REFRESH_AFTER_MS);
+  timer.unref();
   const entry = {
-    done,
     cancel: () => {
-      if (started) return false;
       clearTimeout(timer);
-      refreshing.delete(hot.object);
-      return true;
+      stop.abort();
+      if (refreshing.get(hot.object) === entry) refreshing.delete(hot.object);
     },
   };
   refreshing.get(hot.object)?.cancel();
