@@ -305,7 +305,11 @@ async function buildUnits(req: CompileRequest, imageFlags: string[], tools: Unit
   return { ok: true, ms, flags: imageFlags, diagnostics, output, dependencies, units, parallelPeak: peak, linkMs };
 }
 
-/** The command a unit's object is compiled with, and what runs it. */
+/**
+ * The command a unit's object is compiled with, and what runs it. The time limit (req.limits) holds per compiler,
+ * as for a one-file build: it is there to stop one that never ends, and the cold build of fifty files on a busy
+ * machine may rightly take longer than one file's limit.
+ */
 interface ObjectJob {
   req: CompileRequest;
   exe: string;
