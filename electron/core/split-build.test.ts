@@ -58,7 +58,7 @@ const rgb = (rgba: string) => Number(rgba) >>> 8;
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { timeout: 120_000 }, (compiler) => {
-  it('the second save of a file links it alone; globals, crash lines and a name defined twice behave as in one link', async () => {
+  it('a save of a file opened in the editor, or saved before, links it alone; globals, crash lines and a name defined twice behave as in one link', async () => {
     const dir = writeProject(game(compiler), `kiln-split-${compiler}-`);
     const { backend, events } = await openTestBackend(dir);
     const last = () => events.at(-1)!;
@@ -121,13 +121,16 @@ describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { tim
     expect(copies.length).toBeGreaterThan(0);
 
     // The object cache follows a one-call build (b.c's object is compiled after it, off the save's path): a save
-    // of c.c then compiles c.c alone and links every object, and the image has both files' latest code.
+    // of c.c then compiles c.c alone, and the image has both files' latest code.
     const objDir = path.join(buildDir, 'obj');
     const bObject = () => readdirSync(objDir).find((f) => /^b-[0-9a-f]{16}\.o\.json$/.test(f));
     await expect.poll(() => readFileSync(path.join(objDir, bObject()!), 'utf8'), { timeout: 10_000 }).toContain(sha1(bFile('0x80A0E0FF', 4)));
+    // Opening c.c in the editor links a.c and b.c's objects in the background: even its first save is split.
+    await backend.request('file.read', { path: 'c.c' });
+    await expect.poll(() => readdirSync(objDir).some((f) => /^split-c-[0-9a-f]{16}-[0-9a-f]{16}\.so$/.test(f)), { timeout: 10_000 }).toBe(true);
     await backend.save('c.c', game(compiler)['c.c'].replace('0x3050A0FFu', '0x70B030FFu'));
     await backend.idle();
-    expect(last()).toMatchObject({ outcome: 'ok', units: { compiled: ['c.c'], reused: 2 } });
+    expect(last()).toMatchObject({ outcome: 'ok', units: { compiled: ['c.c'], reused: 2, split: true } });
     await expect.poll(() => rows(4), { timeout: 10_000 }).toEqual([rgb('0x80A0E0FF'), rgb('0x80A0E0FF'), 0x70b030]);
   });
 });
