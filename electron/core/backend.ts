@@ -214,7 +214,11 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
       return { ok: true };
     },
     'draft.list': () => this.drafts.list(),
-    'file.read': async ({ path: file }) => ({ path: file, content: await this.project.readFile(file) }),
+    'file.read': async ({ path: file }) => {
+      const content = await this.project.readFile(file);
+      if (this.loop.enabled) this.loop.opened(file);
+      return { path: file, content };
+    },
     'sound.read': async ({ path: file }) => this.readSound(file),
     'file.save': ({ path: file, content }) => this.save(file, content),
     'reload.history': async () => this.loop.log.history(),

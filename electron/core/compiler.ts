@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { BuildProfile, Diagnostic, ProfileBuild } from '../shared/contract';
 import { parseGccJson, parseTextDiagnostics } from './diagnostics';
 import { findKilnRoot } from './paths';
-import { compileUnits, type UnitBuild, type UnitTools } from './incremental-build';
+import { compileUnits, prepareSplitFor, type UnitBuild, type UnitTools } from './incremental-build';
 
 const execFileAsync = promisify(execFile);
 
@@ -194,6 +194,12 @@ export interface CompileRequest {
   signal?: AbortSignal;
   /** Where a plugin of several C files keeps its cached objects; default: obj/ beside the output. */
   objectDir?: string;
+  /**
+   * A plugin of several C files, on Linux: when this build recompiles one unit, link only that unit, against a
+   * copy of the other units' cached link written to `othersCopy` (a path no image loaded in the runner has used:
+   * the loader reuses a library it already has by name). See incremental-build.ts.
+   */
+  split?: { othersCopy: string };
 }
 
 export interface BuildLimits {
@@ -221,6 +227,7 @@ export interface CompileResult {
   units?: UnitBuild['units'];
   parallelPeak?: UnitBuild['parallelPeak'];
   linkMs?: UnitBuild['linkMs'];
+  split?: UnitBuild['split'];
 }
 
 /** A diagnostic with the file path as the compiler printed it (mapped to the project later). */
@@ -241,6 +248,15 @@ export function compilerFlags(compiler: Compiler, profile: 'fast' | 'optimised')
     case 'zig':
       return ['-std=gnu11', '-shared', '-fPIC', profile === 'fast' ? '-O0' : '-O2', '-g', '-Wall', '-fno-color-diagnostics', '-fno-caret-diagnostics'];
   }
+}
+
+/**
+ * A plugin of several C files: link the library of every file but `hot` in the background, so that the first save
+ * of `hot` is a split build (incremental-build.ts). For when the editor opens `hot`; compiles nothing.
+ */
+export function prepareSplit(req: CompileRequest, hot: string): void {
+  if (req.sources.some((s) => s.endsWith('.zig'))) return;
+  prepareSplitFor(req, [...compilerFlags(req.compiler, req.profile), ...req.extraFlags], toolsFor(req.compiler), hot);
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {

@@ -40,9 +40,10 @@ export function faultWords(c: Pick<RunnerCrash, 'kind' | 'signal' | 'address' | 
 /** The runner's stack as the contract's frames (not yet symbolized): plugin frames name `pluginImage`. */
 export function crashFrames(c: RunnerCrash, pluginImage?: string): CrashFrame[] | undefined {
   return c.stack?.map((f) => ({
-    image: f.inPlugin && pluginImage ? pluginImage : (f.image ?? '?'),
+    image: f.inPlugin && !f.splitBase && pluginImage ? pluginImage : (f.image ?? '?'),
     offset: f.offset,
     ...(f.inPlugin ? { plugin: true } : {}),
+    ...(f.splitBase ? { splitBase: true } : {}),
   }));
 }
 
@@ -128,15 +129,20 @@ export function crashSiteFields(c: RunnerCrash): Pick<CrashRecord, 'stack' | 'ac
  */
 export async function symbolizeCrash(crash: CrashRecord, pluginImage: string | undefined, relative: (abs: string) => string | null): Promise<CrashRecord> {
   if (!crash.stack?.length || !pluginImage) return crash;
-  const stack = crash.stack.map((f) => (f.plugin ? { ...f, image: pluginImage } : { ...f }));
+  // The image's frames are read from its build output (the runner ran a temp copy); a split build's other units
+  // were loaded from the build folder as they are, so their frames are read from that file.
+  const stack = crash.stack.map((f) => (f.plugin && !f.splitBase ? { ...f, image: pluginImage } : { ...f }));
   const mine = stack.map((f, i) => ({ f, i })).filter(({ f }) => f.plugin);
-  const found = await addr2line(pluginImage, mine.map(({ f, i }) => ({ offset: f.offset, isReturn: i > 0 })));
-  mine.forEach(({ f }, k) => {
-    const s = found[k];
-    if (s.function) f.function = s.function;
-    if (s.file) f.file = relative(s.file) ?? s.file;
-    if (s.line) f.line = s.line;
-  });
+  for (const image of new Set(mine.map(({ f }) => f.image))) {
+    const ours = mine.filter(({ f }) => f.image === image);
+    const found = await addr2line(image, ours.map(({ f, i }) => ({ offset: f.offset, isReturn: i > 0 })));
+    ours.forEach(({ f }, k) => {
+      const s = found[k];
+      if (s.function) f.function = s.function;
+      if (s.file) f.file = relative(s.file) ?? s.file;
+      if (s.line) f.line = s.line;
+    });
+  }
   const top = stack.find((f) => f.plugin && f.line);
   return { ...crash, stack, ...(top ? { file: top.file, line: top.line, function: top.function } : {}) };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { BuildProfile, CrashRecord, Diagnostic, ReloadEvent, ReloadHops, ReloadStatus, ReloadTrigger } from '../shared/contract';
 import { symbolizeCrash } from './crash-site';
 import { BuildQueue, type QueuedBuild } from './build-queue';
-import { compile, CompilerNotFoundError, findCompilerFor, type Compiler } from './compiler';
+import { compile, CompilerNotFoundError, findCompilerFor, prepareSplit, type CompileRequest, type Compiler } from './compiler';
 import type { KilnPaths } from './paths';
 import { isInside, type PluginConfig, type Project } from './project';
 import type { ReloadLog } from './reload-log';
@@ -34,6 +34,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   enabled = false;
   private readonly queue: BuildQueue;
   private buildCounter = 0;
+  /** The file the editor opened last (project-relative), for prepareSplit. */
+  private openedFile: string | undefined;
   /** Project files each plugin's last build read (from the compiler's -MD output). */
   private readonly dependencies = new Map<string, Set<string>>();
   /** plugin -> the highest version number ever loaded. */
@@ -183,24 +185,15 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const ext = process.platform === 'win32' ? '.dll' : '.so';
     const output = path.join(buildDir, `${plugin.name}-b${buildNo}${ext}`);
     const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
-    const sources = plugin.sources.map((s) => this.project.resolve(s));
+    // A split build's copy of the other units, named for this build and this back end: no library loaded in the runner has that name.
+    const othersCopy = path.join(buildDir, `${plugin.name}-b${buildNo}-others-${process.pid}${ext}`);
     const compilerSpawnAt = nowMs();
-    const result = await compile({
-      compiler,
-      sources,
-      output: tmpOutput,
-      includeDirs: [this.paths.includeDir, this.project.root],
-      profile: this.profile,
-      extraFlags: this.project.config.build.flags,
-      cwd: this.project.root,
-      limits: { timeLimitSeconds: this.project.config.build.timeLimitSeconds, memoryLimitMb: this.project.config.build.memoryLimitMb },
-      signal: build.signal,
-    });
+    const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: process.platform === 'win32' ? undefined : { othersCopy } });
     const compilerExitAt = nowMs();
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
       build.cancelled();
-      await fs.rm(tmpOutput, { force: true });
+      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
       return;
     }
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
@@ -208,13 +201,14 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       compiled: result.units.filter((u) => u.compiled).map((u) => this.project.relative(u.source)),
       reused: result.units.filter((u) => !u.compiled && u.ok).length,
       linkMs: round(result.linkMs ?? 0),
+      ...(result.split ? { split: true } : {}),
     };
     const inProject = result.dependencies.filter((d) => isInside(this.project.root, d)).map((d) => this.project.relative(d));
     if (inProject.length) this.dependencies.set(plugin.name, new Set(inProject));
     const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
     const compileMs = round(result.ms);
     if (!result.ok) {
-      await fs.rm(tmpOutput, { force: true });
+      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
       const first = diagnostics.find((d) => d.severity === 'error');
       const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
       this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, units, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
@@ -293,6 +287,42 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     this.record({ ...base, version, outcome, compiler: compilerLabel, flags: result.flags, units, timings, diagnostics, ...world, message: `${plugin.name} v${version} running (${stateWords}${migrated ? `; world: ${migrated}` : ''})` });
     this.setStatus({ state: 'ok', plugin: plugin.name, version, message: `${plugin.name} v${version} running` });
     void this.pruneBuilds(plugin.name, output);
+    if (this.openedFile) void this.prepareSplit(this.openedFile).catch(() => undefined);
+  }
+
+  /** What every build of `plugin` compiles, and how (its sources, folders, profile, flags and limits). */
+  private compileRequest(plugin: PluginConfig, compiler: Compiler, output: string): CompileRequest {
+    return {
+      compiler,
+      sources: plugin.sources.map((s) => this.project.resolve(s)),
+      output,
+      includeDirs: [this.paths.includeDir, this.project.root],
+      profile: this.profile,
+      extraFlags: this.project.config.build.flags,
+      cwd: this.project.root,
+      limits: { timeLimitSeconds: this.project.config.build.timeLimitSeconds, memoryLimitMb: this.project.config.build.memoryLimitMb },
+    };
+  }
+
+  /** The editor opened `file` (project-relative): its first save can be a split build too (prepareSplit). */
+  opened(file: string): void {
+    this.openedFile = file;
+    void this.prepareSplit(file).catch((err: Error) => console.warn(`kiln: preparing a split build of ${file}: ${err.message}`));
+  }
+
+  /**
+   * When `file` is one of several C files of a plugin whose other objects are built, the library of those is linked
+   * in the background, so the first save of `file` is a split build too. After each build, for the file the editor
+   * opened last (its objects may not have been built when it was opened).
+   */
+  private async prepareSplit(file: string): Promise<void> {
+    if (process.platform === 'win32') return;
+    const abs = this.project.resolve(file);
+    for (const plugin of this.project.config.plugins) {
+      if (plugin.sources.length < 2 || !plugin.sources.some((s) => this.project.resolve(s) === abs)) continue;
+      const compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler, this.profile).catch(() => null);
+      if (compiler) prepareSplit(this.compileRequest(plugin, compiler, path.join(this.project.workDir, 'build', `${plugin.name}.so`)), abs);
+    }
   }
 
   private mapDiagnostic(d: Diagnostic): Diagnostic {
@@ -349,6 +379,12 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     for (const e of mine.slice(KEEP_BUILDS_PER_PLUGIN)) {
       const file = path.join(dir, e.name);
       if (file !== keep) await fs.rm(file, { force: true });
+    }
+    // A split build's copy of the others goes with its image (a restarted runner loads the image, and it, again).
+    const kept = new Set(mine.slice(0, KEEP_BUILDS_PER_PLUGIN).map((e) => e.n));
+    for (const name of entries) {
+      const m = new RegExp(`^${plugin}-b(\\d+)-others-(\\d+)\\.so$`).exec(name);
+      if (m && (!kept.has(Number(m[1])) || Number(m[2]) !== process.pid)) await fs.rm(path.join(dir, name), { force: true });
     }
   }
 }

@@ -36,8 +36,11 @@ export interface RunnerCrash {
   pc?: string;
   access?: CrashAccess;
   stackOverflow?: boolean;
-  /** Innermost first; `image` as loaded in the runner (the plugin's temp copy), `inPlugin` marks its own frames. */
-  stack?: Array<{ address: string; image?: string; offset: string; inPlugin: boolean }>;
+  /**
+   * Innermost first; `image` as loaded in the runner (the plugin's temp copy), `inPlugin` marks its own frames;
+   * `splitBase`: in the other units of a split build, loaded as is from the build folder (symbolized by that path).
+   */
+  stack?: Array<{ address: string; image?: string; offset: string; inPlugin: boolean; splitBase?: boolean }>;
 }
 
 /** kiln_load_result's phase times, in milliseconds. */

@@ -108,7 +108,8 @@ function crashSite(c: NativeCrash): Pick<RunnerCrash, 'pc' | 'access' | 'stackOv
     address: hex(f.address),
     image: f.image >= 0 ? c.images?.[f.image]?.path || undefined : undefined,
     offset: hex(f.offset),
-    inPlugin: f.in_plugin === 1,
+    inPlugin: f.in_plugin !== 0,
+    ...(f.in_plugin === 2 ? { splitBase: true } : {}),
   }));
   const access = (['read', 'write', 'execute'] as const)[(c.access ?? 0) - 1];
   return { pc: hex(c.pc ?? 0), access, stackOverflow: c.stack_overflow === 1, stack };

@@ -95,8 +95,13 @@ export interface CrashFrame {
   image: string;
   /** Offset in the image, hex ('0x4b8'): what addr2line takes. */
   offset: string;
-  /** In the crashed plugin's own image. */
+  /** In the crashed plugin's own code. */
   plugin?: boolean;
+  /**
+   * In the plugin's other units of a split build (a save that recompiled one C file links only that file, against
+   * a copy of the rest): `image` is that copy, symbolized as it is.
+   */
+  splitBase?: boolean;
   file?: string;
   line?: number;
   function?: string;
@@ -214,6 +219,8 @@ export interface BuildUnits {
   compiled: string[];
   reused: number;
   linkMs: number;
+  /** The link took the one unit compiled now, against a copy of the other units' cached link (a split build). */
+  split?: boolean;
 }
 
 export interface ReloadStatus {

@@ -200,7 +200,8 @@ typedef struct kiln_crash_frame {
     uint64_t address;
     uint64_t offset;          /* address - the image's load base (what addr2line takes), 0 if image < 0 */
     int32_t image;            /* index in kiln_crash.images, -1: in no loaded image (or more images than fit) */
-    int32_t in_plugin;        /* 1: in the crashed plugin's own image */
+    int32_t in_plugin;        /* 1: in the crashed plugin's own image; 2: in the library of its other units that a
+                                 split build linked the image against (loaded as is from the build folder); 0: neither */
 } kiln_crash_frame;
 
 typedef struct kiln_crash {
@@ -219,7 +220,7 @@ typedef struct kiln_crash {
     int32_t access;           /* kiln_access, for SIGSEGV / SIGBUS */
     int32_t stack_overflow;   /* 1: the fault address is at the end of the thread's stack */
     int32_t depth;            /* entries used in stack[] */
-    int32_t plugin_frame;     /* index in stack[] of the first entry in the crashed plugin's own image, -1: none */
+    int32_t plugin_frame;     /* index in stack[] of the first entry in the crashed plugin's code (in_plugin != 0), -1: none */
     kiln_crash_frame stack[KILN_CRASH_STACK_MAX]; /* [0] is the pc, then return addresses, innermost first */
     char images[KILN_CRASH_IMAGES][256]; /* paths of the images stack[].image names (as loaded: the temp copy) */
 } kiln_crash;

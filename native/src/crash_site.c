@@ -21,13 +21,23 @@ static int same_path(const char *a, const char *b) {
 
 typedef struct where { int image; uint64_t offset; int in_plugin; } where;
 
-static where locate(kiln_crash *k, uint64_t addr, const char *plugin_image) {
+/* The crashed plugin's code: its image, and the library of its other units a split build linked it against. */
+typedef struct plugin_code { const char *image, *companion; } plugin_code;
+
+/* 1: in the plugin's image, 2: in its companion, 0: elsewhere. */
+static int plugin_part(const char *path, plugin_code pc) {
+    if (pc.image && same_path(path, pc.image)) return 1;
+    if (pc.companion && pc.companion[0] && same_path(path, pc.companion)) return 2;
+    return 0;
+}
+
+static where locate(kiln_crash *k, uint64_t addr, plugin_code plugin) {
     where w = {-1, 0, 0};
     char path[256];
     uint64_t base;
     if (kiln_plat_addr_image(addr, path, sizeof path, &base) != 0) return w;
     w.offset = addr - base;
-    w.in_plugin = plugin_image && same_path(path, plugin_image);
+    w.in_plugin = plugin_part(path, plugin);
     for (int i = 0; i < KILN_CRASH_IMAGES; i++) {
         if (k->images[i][0] == '\0') { snprintf(k->images[i], sizeof k->images[i], "%s", path); w.image = i; break; }
         if (strcmp(k->images[i], path) == 0) { w.image = i; break; }
@@ -51,9 +61,9 @@ static int after_call(uint64_t ra) {
 #endif
 }
 
-static void add(kiln_crash *k, uint64_t addr, const char *plugin_image) {
+static void add(kiln_crash *k, uint64_t addr, plugin_code plugin) {
     if (k->depth >= KILN_CRASH_STACK_MAX) return;
-    where w = locate(k, addr, plugin_image);
+    where w = locate(k, addr, plugin);
     kiln_crash_frame *f = &k->stack[k->depth];
     f->address = addr;
     f->image = w.image;
@@ -63,7 +73,8 @@ static void add(kiln_crash *k, uint64_t addr, const char *plugin_image) {
     k->depth++;
 }
 
-void kiln__crash_site(kiln_crash *k, const char *plugin_image) {
+void kiln__crash_site(kiln_crash *k, const char *plugin_image, const char *companion) {
+    plugin_code plugin = {plugin_image, companion};
     kiln_plat_site s;
     kiln_plat_fault_site(&s);
     k->plugin_frame = -1;
@@ -72,7 +83,7 @@ void kiln__crash_site(kiln_crash *k, const char *plugin_image) {
     k->pc = s.frames[0];
     k->access = s.access;
     k->stack_overflow = s.stack_overflow;
-    add(k, s.frames[0], plugin_image);
+    add(k, s.frames[0], plugin);
     /* The pc is outside the plugin (libc's strlen, the host): a leaf there leaves the plugin's return address at
        sp, and its frame pointer still names the plugin function's caller. Take the first return address into the
        plugin from the top of the stack, so the plugin line that made the call comes next. */
@@ -83,8 +94,8 @@ void kiln__crash_site(kiln_crash *k, const char *plugin_image) {
             uint64_t v = s.words[i];
             if (v == s.frames[1 < s.depth ? 1 : 0]) break; /* reached the walked frames: they follow anyway */
             if (kiln_plat_addr_image(v, path, sizeof path, &base) != 0) continue;
-            if (plugin_image && same_path(path, plugin_image) && after_call(v)) add(k, v, plugin_image);
+            if (plugin_part(path, plugin) && after_call(v)) add(k, v, plugin);
         }
     }
-    for (int i = 1; i < s.depth; i++) add(k, s.frames[i], plugin_image);
+    for (int i = 1; i < s.depth; i++) add(k, s.frames[i], plugin);
 }

@@ -16,6 +16,13 @@ int kiln__image_copy(const char *src, const char *tmp_dir, const char *stem, kil
         out->temp_path[0] = '\0';
         return KILN_IMG_ERR_PATH;
     }
+    out->companion[0] = '\0';
+    snprintf(out->source_dir, sizeof out->source_dir, "%s", src);
+    char *sep = NULL;
+    for (char *c = out->source_dir; *c; c++)
+        if (*c == '/' || *c == '\\') sep = c;
+    if (sep) *sep = '\0';
+    else out->source_dir[0] = '\0';
     double t0 = kiln_plat_now();
     if (kiln_plat_copy_file(src, out->temp_path, err) != 0) { out->temp_path[0] = '\0'; return KILN_IMG_ERR_COPY; }
     double t1 = kiln_plat_now();
@@ -44,6 +51,7 @@ int kiln__image_dlopen(kiln_loaded_image *out, char err[KILN_PLAT_ERR]) {
         return KILN_IMG_ERR_DLOPEN;
     }
     out->open_seconds = kiln_plat_now() - t1;
+    if (kiln_plat_lib_companion(out->lib, out->source_dir, out->companion, sizeof out->companion) != 0) out->companion[0] = '\0';
     return KILN_IMG_OK;
 }
 
@@ -57,4 +65,5 @@ void kiln__image_close(kiln_loaded_image *im) {
     im->lib = NULL;
     if (im->temp_path[0]) kiln_plat_remove(im->temp_path);
     im->temp_path[0] = '\0';
+    im->companion[0] = '\0';
 }

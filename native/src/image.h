@@ -13,6 +13,8 @@
 typedef struct kiln_loaded_image {
     void *lib;                         /* NULL: nothing loaded */
     char temp_path[KILN_PATH_MAX];     /* the copy; removed by kiln__image_close */
+    char source_dir[KILN_PATH_MAX];    /* the folder the image was copied from (its build folder) */
+    char companion[KILN_PATH_MAX];     /* the library it brought from source_dir (a split build's other units), "" if none */
     double copy_seconds, open_seconds; /* timings of the last kiln__image_open (copy; check + dlopen) */
 } kiln_loaded_image;
 

@@ -99,6 +99,10 @@ typedef struct kiln_plat_site {
 } kiln_plat_site;
 /* This thread's last capture (valid 0: none); reading it clears it. */
 void kiln_plat_fault_site(kiln_plat_site *out);
+/* A library `lib`'s own dlopen brought in from `dir` (the folder its image was built in): a split build's other
+   units, which the image names as a needed library. Call right after the open (later opens follow it in the
+   loader's list). Writes its path as loaded into out; returns 0, or -1 if there is none (always -1 on Windows). */
+int kiln_plat_lib_companion(void *lib, const char *dir, char *out, size_t cap);
 /* The loaded image containing addr: its path (as loaded) and load base. Returns 0, or -1 if none. */
 int kiln_plat_addr_image(uint64_t addr, char *path, size_t cap, uint64_t *base);
 /* Threads of this process now (Linux: link count of /proc/self/task, one stat), -1 where unknown (Windows). */

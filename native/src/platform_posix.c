@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -170,6 +171,21 @@ void *kiln_plat_lib_open(const char *path, char err[KILN_PLAT_ERR]) {
     return h;
 }
 void *kiln_plat_lib_symbol(void *lib, const char *name) { return dlsym(lib, name); }
+/* The loader appends what one dlopen maps to its list in load order: the image, then the libraries it needs that
+   were not loaded yet. So right after the open, the entries after the image's are what it brought. */
+int kiln_plat_lib_companion(void *lib, const char *dir, char *out, size_t cap) {
+    struct link_map *lm = NULL;
+    if (!lib || !dir || !dir[0] || dlinfo(lib, RTLD_DI_LINKMAP, &lm) != 0 || !lm) return -1;
+    size_t n = strlen(dir);
+    for (struct link_map *l = lm->l_next; l; l = l->l_next) {
+        const char *name = l->l_name;
+        if (!name || strncmp(name, dir, n) != 0 || name[n] != '/' || strchr(name + n + 1, '/')) continue;
+        snprintf(out, cap, "%s", name);
+        return 0;
+    }
+    return -1;
+}
+
 void kiln_plat_lib_close(void *lib) { if (lib) dlclose(lib); }
 
 /* --- time --------------------------------------------------------------------------------------------------- */

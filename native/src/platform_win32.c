@@ -290,6 +290,12 @@ void *kiln_plat_lib_symbol(void *lib, const char *name) {
     return v;
 }
 void kiln_plat_lib_close(void *lib) { if (lib) FreeLibrary((HMODULE)lib); }
+/* A DLL cannot leave symbols for another to define, so there are no split builds on Windows. */
+int kiln_plat_lib_companion(void *lib, const char *dir, char *out, size_t cap) {
+    (void)lib; (void)dir; (void)out; (void)cap;
+    return -1;
+}
+
 
 /* --- time ---------------------------------------------------------------------------------------------------------- */
 double kiln_plat_now(void) {

@@ -227,7 +227,7 @@ static int guarded_ex(kiln_runtime *rt, kiln_slot *slot, call_ctx *c, int outcom
         k->crashed_version = version;
         k->running_version = running;
         k->frame = rt->frame_count;
-        kiln__crash_site(k, img ? img->img.temp_path : NULL);
+        kiln__crash_site(k, img ? img->img.temp_path : NULL, img ? img->img.companion : NULL);
         tl_crash_seq++;
     }
     return sig;
@@ -615,7 +615,7 @@ static int32_t load(kiln_runtime *rt, const kiln_load_desc *desc, kiln_load_resu
         tl_crash.address = kiln_plat_fault_address();
         tl_crash.crashed_version = version;
         tl_crash.frame = rt->frame_count;
-        kiln__crash_site(&tl_crash, img->img.temp_path);
+        kiln__crash_site(&tl_crash, img->img.temp_path, img->img.companion);
         kiln__set_error(rt, "%s: " KILN_ENTRY_SYMBOL " in %s returned a plugin description that cannot be read (its "
                         "pointer, field table or a field name points at unmapped memory, %s at 0x%llx); version %d was "
                         "not loaded and version %d keeps running. Return the KILN_PLUGIN(...) description.", name, path,

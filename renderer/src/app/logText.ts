@@ -11,11 +11,19 @@ export function diagnosticLine(d: Diagnostic): string {
 export function timingsText(e: ReloadEvent): string {
   const t = e.timings;
   const parts: string[] = [];
-  if (t.compileMs != null) parts.push(`compile ${millis(t.compileMs)}`);
+  if (t.compileMs != null) parts.push(`compile ${millis(t.compileMs)}${unitsText(e)}`);
   if (t.loadMs != null) parts.push(`load ${millis(t.loadMs)}`);
   if (t.firstFrameMs != null) parts.push(`first frame ${millis(t.firstFrameMs)}`);
   if (t.totalMs != null) parts.push(`total ${millis(t.totalMs)}`);
   return parts.join(' · ');
+}
+
+/** " (1 of 50 files, linked alone against the others)": what a plugin of several files compiled. */
+function unitsText(e: ReloadEvent): string {
+  const u = e.units;
+  if (!u) return '';
+  const total = u.compiled.length + u.reused;
+  return ` (${u.compiled.length} of ${total} files${u.split ? ', linked alone against the others' : ''})`;
 }
 
 /** The log as plain text, one entry per paragraph, for pasting into a bug report or a chat. */
