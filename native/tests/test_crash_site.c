@@ -2,17 +2,18 @@
  * by symbolizing the record's image offsets with binutils' addr2line against the image that was built, for gcc
  * (DWARF) and tcc (stabs) builds of tests/fixtures/crash_site.c. Included by test_runtime.c. */
 
-/* The 1-based line of tests/fixtures/crash_site.c holding `marker`. */
-static int site_line(const char *marker) {
+/* The 1-based line of tests/fixtures/<file> holding `marker`. */
+static int site_line_in(const char *file, const char *marker) {
     const char *srcdir = getenv("KILN_TEST_SRC");
     char path[512], line[512];
-    snprintf(path, sizeof path, "%s/crash_site.c", srcdir ? srcdir : "tests/fixtures");
+    snprintf(path, sizeof path, "%s/%s", srcdir ? srcdir : "tests/fixtures", file);
     FILE *f = fopen(path, "r");
     int n = 0, found = -1;
     while (f && fgets(line, sizeof line, f)) { n++; if (strstr(line, marker)) { found = n; break; } }
     if (f) fclose(f);
     return found;
 }
+static int site_line(const char *marker) { return site_line_in("crash_site.c", marker); }
 
 /* Builds the fixture with `MODE` by gcc (-O0 -g: frame pointers) or tcc (-g); NULL when tcc is missing. */
 static const char *site_build(const char *compiler, int mode) {
@@ -146,6 +147,36 @@ static void test_crash_site_read_exec_overflow(void) {
     CHECK_CONTAINS(fn, "dive");
 }
 
+/* A split build: the saved file's image is linked against a library of the other files from its build folder. A
+   crash in that library is the plugin's (in_plugin 2, the library's path as loaded), its line read from that file. */
+static void test_crash_site_split_library_tcc(void) {
+    if (system("command -v tcc >/dev/null 2>&1") != 0) { printf("     (no tcc: skipped)\n"); return; }
+    if (!build_root[0]) compile_plugin("crash_site_root", "crash_site.c", "-DMODE=0"); /* makes build_root */
+    const char *srcdir = getenv("KILN_TEST_SRC"), *inc = getenv("KILN_PLUGIN_INCLUDE");
+    if (!srcdir) srcdir = "tests/fixtures";
+    if (!inc) inc = "../plugins/include";
+    char others[512], image[512], cmd[4096];
+    snprintf(others, sizeof others, "%s/split-others-1.so", build_root);
+    snprintf(image, sizeof image, "%s/split-image.so", build_root);
+    snprintf(cmd, sizeof cmd,
+             "tcc -shared -fPIC -g -DPART=1 -I%s %s/split_site.c -o %s && "
+             "tcc -shared -fPIC -g -DPART=2 -I%s %s/split_site.c %s -Wl,-rpath,%s -o %s",
+             inc, srcdir, others, inc, srcdir, others, build_root, image);
+    CHECK_EQ(system(cmd), 0);
+    kiln_crash c;
+    char fn[256];
+    CHECK(site_crash(image, 0, &c));
+    CHECK_EQ(c.plugin_frame, 0);
+    CHECK_EQ(c.stack[0].in_plugin, 2);
+    CHECK(c.stack[0].image >= 0 && strcmp(c.images[c.stack[0].image], others) == 0);
+    CHECK_EQ(site_symbolize(others, c.stack[0].offset, fn, sizeof fn), site_line_in("split_site.c", "SPLIT_WRITE"));
+    CHECK_CONTAINS(fn, "split_poke");
+    CHECK_EQ(c.stack[1].in_plugin, 1); /* the saved file's update, at its call */
+    CHECK(c.stack[1].image >= 0 && strstr(c.images[c.stack[1].image], "/cs-") != NULL);
+    CHECK_EQ(site_symbolize(image, c.stack[1].offset - 1, fn, sizeof fn), site_line_in("split_site.c", "SPLIT_CALL"));
+    CHECK_CONTAINS(fn, "update");
+}
+
 #define CRASH_SITE_TESTS                                                                                  \
     {"crash_site_null_write_gcc", test_crash_site_null_write_gcc},                                       \
     {"crash_site_null_write_tcc", test_crash_site_null_write_tcc},                                       \
@@ -153,4 +184,5 @@ static void test_crash_site_read_exec_overflow(void) {
     {"crash_site_inside_libc_tcc", test_crash_site_inside_libc_tcc},                                     \
     {"crash_site_watchdog_gcc", test_crash_site_watchdog_gcc},                                           \
     {"crash_site_watchdog_tcc", test_crash_site_watchdog_tcc},                                           \
-    {"crash_site_read_exec_overflow", test_crash_site_read_exec_overflow},
+    {"crash_site_read_exec_overflow", test_crash_site_read_exec_overflow},                               \
+    {"crash_site_split_library_tcc", test_crash_site_split_library_tcc},

@@ -256,11 +256,18 @@ static void test_sandbox_refuses_foreign_signals(void) {
     usleep(20000); /* a signal that got through would have arrived by now */
     CHECK_EQ(sb_got_term, 0);
     CHECK_EQ(waitpid(victim, NULL, WNOHANG), 0); /* still alive */
+    /* Sleeping in pause(), not stopped ("T"). On a loaded machine the child may not have reached pause() yet
+       ("R"): wait for it, up to 10 s. */
     char vstat[64], vline[256];
     snprintf(vstat, sizeof vstat, "/proc/%d/stat", (int)victim);
-    FILE *vs = fopen(vstat, "r");
-    CHECK(vs && fgets(vline, sizeof vline, vs) && strstr(vline, ") S ")); /* sleeping in pause(): not stopped */
-    if (vs) fclose(vs);
+    int sleeping = 0;
+    for (int i = 0; i < 1000 && !sleeping; i++) {
+        FILE *vs = fopen(vstat, "r");
+        sleeping = vs && fgets(vline, sizeof vline, vs) && strstr(vline, ") S ");
+        if (vs) fclose(vs);
+        if (!sleeping) usleep(10000);
+    }
+    CHECK(sleeping);
     long mark = 0;
     struct iovec l = { &mark, sizeof mark }, r = { (void *)&sb_victim_mark, sizeof mark };
     CHECK_EQ(process_vm_readv(victim, &l, 1, &r, 1, 0), (long)sizeof mark); /* from out here it works */
