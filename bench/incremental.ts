@@ -1,8 +1,9 @@
 /**
  * §11 Games with many files (issue 16): save of one file → first new frame as the game grows, on games that
  * scripts/gen-big-fixture.ts writes (1, 10 and 50 files of ~1,000 lines: ~1k, 10k and 50k lines of C), tcc.
- * Measured like §1 (bench/latency.ts): KilnBackend.save of unit_00.c with a new HUD_COLOR → the first
- * 'frame' event showing it. Beside each edit, the bare commands a per-unit build runs for it (tcc -c of the
+ * KilnBackend.save of unit_00.c with a new HUD_COLOR → the first frame showing it at a reader of the frame
+ * relay's stream in a process of its own (as §2: the way the editor's page gets frames, not the back end's
+ * 'frame' events). Beside each edit, the bare commands a per-unit build runs for it (tcc -c of the
  * edited file, then the link of every object), and a few runs of the one-call build of the whole plugin
  * (what every save cost before per-unit builds). When Kiln built the save as a split build (the reload log's
  * `units.split`), also its bare commands: a copy of the other files' library and the one tcc call compiling
@@ -50,7 +51,9 @@ export async function incrementalBuilds(paths: KilnPaths, edits: number, log: (s
     let failures = 0;
     let game: BenchGame | null = null;
     try {
-      game = await BenchGame.open(fixture, 'tcc', paths);
+      // Frames reach the consumer the way they reach the editor's page (the relay, read in a process of its
+      // own), not through the back end's event loop, which builds them: as in the product.
+      game = await BenchGame.open(fixture, 'tcc', paths, [], { viaRelay: true });
       const g = game;
       const inc = ['-I', paths.includeDir, '-I', g.dir];
       const objDir = path.join(g.workDir, 'build', 'obj');

@@ -445,11 +445,13 @@ function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore
 }
 
 /**
- * A `kiln-limit --wait` started ahead of the next build (after the last one ended, off the save's path): the
- * next compile writes its request to it instead of forking the back end then, which blocked the event loop
- * 17-34 ms per spawn on a busy machine. Only with Kiln's own kiln-limit; one waits at a time.
+ * `kiln-limit --wait` processes started ahead of the next build (after the last one ended, off the save's path):
+ * the next compile writes its request to one instead of forking the back end then, which blocked the event loop
+ * 17-34 ms per spawn on a busy machine. Only with Kiln's own kiln-limit. Two wait: a split build's object refresh
+ * (incremental-build.ts) takes one, and the next save still finds one.
  */
-let waiting: { child: ChildProcess; exited: boolean } | null = null;
+const waiting: Array<{ child: ChildProcess; exited: boolean }> = [];
+const WAITING_MAX = 2;
 /** How long after a build ends the next one's process starts (a save sooner than that spawns its own, as before). */
 const START_NEXT_AFTER_MS = 100;
 
@@ -464,18 +466,20 @@ function holdLoop(child: ChildProcess, hold: boolean): void {
 }
 
 function takeWaiting(): ChildProcess | null {
-  const w = waiting;
-  waiting = null;
-  if (!w || w.exited || w.child.pid === undefined) return null;
-  holdLoop(w.child, true);
-  return w.child;
+  for (let w = waiting.shift(); w; w = waiting.shift()) {
+    if (w.exited || w.child.pid === undefined) continue;
+    holdLoop(w.child, true);
+    return w.child;
+  }
+  return null;
 }
 
 /** Whether this kiln-limit reads requests from stdin (one built before --wait does not): asked once. */
 let waitWorks: boolean | undefined;
 
+/** Starts one more waiting process (one fork per call: each blocks the event loop), up to WAITING_MAX. */
 function startWaiting(): void {
-  if (waiting || !LIMITER?.wait || shuttingDown) return;
+  if (waiting.length >= WAITING_MAX || !LIMITER?.wait || shuttingDown) return;
   waitWorks ??= spawnSync(LIMITER.file, ['--wait'], { input: '', timeout: 5000 }).status === 0;
   if (!waitWorks) return;
   const child = spawnCompiler(LIMITER.file, ['--wait'], os.tmpdir(), 'pipe');
@@ -484,7 +488,8 @@ function startWaiting(): void {
   child.on('error', () => (w.exited = true));
   child.stdin!.on('error', () => undefined); // it died before its request: that compile reports the exit
   holdLoop(child, false);
-  waiting = w;
+  waiting.push(w);
+  if (waiting.length < WAITING_MAX) setTimeout(startWaiting, START_NEXT_AFTER_MS).unref();
 }
 
 let shuttingDown = false;
@@ -498,8 +503,7 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     // A compiler must not outlive Kiln (no orphans): exit runs synchronous code only, and kill is.
     process.on('exit', () => {
       shuttingDown = true;
-      const w = takeWaiting();
-      if (w?.pid) killTree(w.pid);
+      for (let w = takeWaiting(); w; w = takeWaiting()) if (w.pid) killTree(w.pid);
       killCompilers();
     });
   }
