@@ -84,6 +84,13 @@ describe.each(['tcc', 'gcc'])('a three-file game, saves of one file (%s)', { tim
     expect(needed).toMatch(/NEEDED.*game-b3-others-\d+\.so/);
     await waitProven(backend, 'game', 3);
 
+    // A runner that dies is replaced, and the new one loads the split image, which finds its copy of the others.
+    const pid = backend.supervisor.pid!;
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(() => backend.supervisor.pid !== pid && backend.supervisor.runnerInfo.state === 'running', { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => rows(2), { timeout: 15_000 }).toEqual([rgb('0x6080C0FF'), rgb('0x6080C0FF'), 0x3050a0]);
+    expect(last()).toMatchObject({ outcome: 'runner-restarted', version: 3 });
+
     // New code in b.c makes c.c (not rebuilt) crash: the entry names c.c's line, and v3 keeps running.
     await backend.save('b.c', bFile('0x6080C0FF', 99));
     await expect.poll(() => events.find((e) => e.outcome === 'crash-rolled-back'), { timeout: 30_000, interval: 50 }).toBeTruthy();
