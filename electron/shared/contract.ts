@@ -858,7 +858,7 @@ export type Unsubscribe = () => void;
 export interface KilnApi {
   invoke<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): Unsubscribe;
-  /** A frame's pixels are good until the next frame arrives (the web bridge decodes in place): copy them to keep them. */
+  /** A frame's pixels are good until the next frame arrives (a bridge may decode in place): copy them to keep them. */
   onFrame(listener: (frame: Frame) => void): Unsubscribe;
   /** Electron only: a window with just the game (a pop-out for a second monitor), opened by the main process. */
   openGameWindow?(): Promise<void>;
