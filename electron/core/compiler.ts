@@ -474,6 +474,11 @@ function takeWaiting(): ChildProcess | null {
   return null;
 }
 
+/** Whether every waiting kiln-limit that will be started is up: their pipes are this process's descriptors (tests count them). */
+export function waitingLimitersUp(): boolean {
+  return !LIMITER?.wait || waitWorks === false || waiting.filter((w) => !w.exited).length >= WAITING_MAX;
+}
+
 /** Whether this kiln-limit reads requests from stdin (one built before --wait does not): asked once. */
 let waitWorks: boolean | undefined;
 

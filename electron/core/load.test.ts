@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sessionSource, type SessionKind } from './test-support';
 import type { ReloadEvent } from '../shared/contract';
 import { KilnBackend } from './backend';
+import { waitingLimitersUp } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
 import { findKilnRoot, kilnPaths } from './paths';
 
@@ -32,6 +33,8 @@ describe('a long editing session', () => {
     backend.on('reload', (e) => events.push(e));
     await backend.start();
     await backend.idle();
+    // The kiln-limit processes waiting for the next compile hold pipes here: counted once they are all up.
+    await expect.poll(waitingLimitersUp, { timeout: 10_000 }).toBe(true);
     const fdsBefore = fdCount();
 
     const lastGood: Record<string, number> = { a: 1, b: 1 };
@@ -78,6 +81,7 @@ describe('a long editing session', () => {
     expect(onDisk.slice(-events.length).map((e) => e.id)).toEqual(ids);
 
     // No leaked descriptors in the back end (watchers, pipes, build outputs).
+    await expect.poll(waitingLimitersUp, { timeout: 10_000 }).toBe(true);
     expect(fdCount()).toBeLessThanOrEqual(fdsBefore + 2);
     // Old build outputs are pruned; temp copies are cleaned by libkiln.
     expect(readdirSync(path.join(dir, '.kiln', 'build')).filter((f) => f.endsWith('.so')).length).toBeLessThanOrEqual(6);
