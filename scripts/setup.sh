@@ -10,6 +10,7 @@ for_tests=""; [ "${1:-}" = "--tests" ] && for_tests=1
 
 need_apt=()
 command -v tcc >/dev/null || need_apt+=(tcc)
+[ -f /usr/include/libtcc.h ] || need_apt+=(libtcc-dev) # kiln-limit compiles tcc builds in its own process (libtcc)
 command -v gcc >/dev/null || need_apt+=(gcc)
 command -v make >/dev/null || need_apt+=(make)
 command -v chromium >/dev/null || need_apt+=(chromium)

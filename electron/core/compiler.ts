@@ -255,13 +255,18 @@ export function compilerFlags(compiler: Compiler, profile: 'fast' | 'optimised')
  * of `hot` is a split build (incremental-build.ts). For when the editor opens `hot`; compiles nothing.
  */
 export function prepareSplit(req: CompileRequest, hot: string): void {
-  if (req.sources.some((s) => s.endsWith('.zig'))) return;
-  prepareSplitFor(req, [...compilerFlags(req.compiler, req.profile), ...req.extraFlags], toolsFor(req.compiler), hot);
+  prepareSplitFor(req, imageFlags(req), toolsFor(req.compiler), hot);
+}
+
+/** The flags an image of `req` is built with: the compiler's own for the profile, then kiln.json's. */
+function imageFlags(req: CompileRequest): string[] {
+  return [...compilerFlags(req.compiler, req.profile), ...req.extraFlags];
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
   if (req.sources.some((s) => s.endsWith('.zig'))) return compileZig(req);
-  const flags = [...compilerFlags(req.compiler, req.profile), ...req.extraFlags];
+  warmTcc = req.compiler.family === 'tcc';
+  const flags = imageFlags(req);
   // One unit: a single compile-and-link call is one process instead of two, so it stays the faster way.
   if (req.sources.length > 1) return compileUnits(req, flags, toolsFor(req.compiler));
   const [exe, ...pre] = req.compiler.command;
@@ -487,7 +492,8 @@ function startWaiting(): void {
   if (waiting.length >= WAITING_MAX || !LIMITER?.wait || shuttingDown) return;
   waitWorks ??= spawnSync(LIMITER.file, ['--wait'], { input: '', timeout: 5000 }).status === 0;
   if (!waitWorks) return;
-  const child = spawnCompiler(LIMITER.file, ['--wait'], os.tmpdir(), 'pipe');
+  // One for a tcc build compiles in its own process through libtcc, warmed up while it waits (kiln_limit.c).
+  const child = spawnCompiler(LIMITER.file, warmTcc ? ['--wait', '--warm-tcc'] : ['--wait'], os.tmpdir(), 'pipe');
   const w = { child, exited: false };
   child.on('exit', () => (w.exited = true));
   child.on('error', () => (w.exited = true));
@@ -498,6 +504,8 @@ function startWaiting(): void {
 }
 
 let shuttingDown = false;
+/** The last build was tcc's: the next waiting processes warm libtcc up (a kiln-limit built without it ignores that). */
+let warmTcc = false;
 
 function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'limits' | 'signal'>): Promise<RunResult> {
   const limits = req.limits ?? DEFAULT_BUILD_LIMITS;

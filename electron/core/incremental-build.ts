@@ -185,7 +185,7 @@ async function buildUnits(req: CompileRequest, imageFlags: string[], tools: Unit
 
   // A save that changed one unit, when the other units' library is ready: one call compiles it into the image.
   const stale = [...plans.values()].filter((p) => !p.current);
-  if (req.split && stale.length === 1 && plans.size > 1 && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32') {
+  if (req.split && stale.length === 1 && canSplit(req)) {
     const hot = stale[0];
     const others = [...plans.values()].filter((p) => p !== hot);
     const othersLib = othersLibFor(objDir, hot, others, key, imageFlags);
@@ -306,7 +306,7 @@ async function buildUnits(req: CompileRequest, imageFlags: string[], tools: Unit
   }
   // A save that compiled one unit: link the others for its next save, in the background.
   const fresh = units.filter((u) => u.compiled);
-  if (req.split && fresh.length === 1 && units.length > 1 && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32') {
+  if (req.split && fresh.length === 1 && canSplit(req)) {
     const hot = plans.get(fresh[0].source)!;
     const others = [...plans.values()].filter((p) => p !== hot).map((p) => ({ ...p, manifest: readManifest(p.manifestFile) }));
     if (others.every((o) => o.manifest)) prepareOthers(req, imageFlags, tools, others, othersLibFor(objDir, hot, others, key, imageFlags));
@@ -385,6 +385,11 @@ async function compileObject(job: ObjectJob, plan: UnitPlan, signal: AbortSignal
 
 /** Drivers whose -shared links leave a symbol for a needed library to define and name that library (ELF). */
 const SPLIT_FAMILIES = new Set<CompilerFamily>(['tcc', 'gcc', 'clang']);
+
+/** Whether a build of `req` may be split: several C files, a driver that links ELF libraries, not Windows. */
+export function canSplit(req: Pick<CompileRequest, 'sources' | 'compiler'>): boolean {
+  return req.sources.length > 1 && req.sources.every((s) => !s.endsWith('.zig')) && SPLIT_FAMILIES.has(req.compiler.family) && process.platform !== 'win32';
+}
 const SPLIT_PREFIX = 'split-';
 /** Others' libraries kept in an object folder (each is about the size of the game's image). */
 const KEEP_OTHERS = 4;
@@ -537,7 +542,7 @@ function refreshObject(job: ObjectJob, hot: UnitPlan): void {
  * build too. Nothing is compiled here.
  */
 export function prepareSplitFor(req: CompileRequest, imageFlags: string[], tools: UnitTools, hot: string): void {
-  if (req.sources.length < 2 || !req.sources.includes(hot) || !SPLIT_FAMILIES.has(req.compiler.family) || process.platform === 'win32') return;
+  if (!canSplit(req) || !req.sources.includes(hot)) return;
   const { job, objDir, plans } = planUnits(req, imageFlags, tools);
   const others = [...plans.values()].filter((p) => p.source !== hot);
   if (!others.every((o) => o.current)) return;

@@ -188,7 +188,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     // A split build's copy of the other units, named for this build and this back end: no library loaded in the runner has that name.
     const othersCopy = path.join(buildDir, `${plugin.name}-b${buildNo}-others-${process.pid}${ext}`);
     const compilerSpawnAt = nowMs();
-    const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: process.platform === 'win32' ? undefined : { othersCopy } });
+    const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: { othersCopy } });
     const compilerExitAt = nowMs();
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
@@ -316,7 +316,6 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
    * opened last (its objects may not have been built when it was opened).
    */
   private async prepareSplit(file: string): Promise<void> {
-    if (process.platform === 'win32') return;
     const abs = this.project.resolve(file);
     for (const plugin of this.project.config.plugins) {
       if (plugin.sources.length < 2 || !plugin.sources.some((s) => this.project.resolve(s) === abs)) continue;
