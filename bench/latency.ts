@@ -1,6 +1,8 @@
 /**
  * §1 Save → first frame of new code, and §7 the alternative: restart the game process on every change.
- * Kiln: KilnBackend.save → the first 'frame' event whose pixels show the colour the edit wrote.
+ * Kiln: KilnBackend.save → the first frame whose pixels show the colour the edit wrote, read from the frame relay's
+ * stream in a process of its own (as §2, §11 and the editor's page): neither shell's back end receives frames, and
+ * decoding each one on the back end's loop slowed the very build being timed (until session 24 §1 read them there).
  * Bare: the same compiler command on the same file, run right after each edit, so each edit has a pair.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ export interface LatencyResult {
 const median = (xs: number[]) => summarise(xs).p50;
 
 export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: CompilerName, edits: number, log: (s: string) => void): Promise<LatencyResult> {
-  const game = await BenchGame.open(f, compiler, paths);
+  const game = await BenchGame.open(f, compiler, paths, [], { viaRelay: true });
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-bare-'));
   const kiln: number[] = [];
   const bare: number[] = [];

@@ -375,10 +375,15 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       .map((name) => ({ name, n: Number(new RegExp(`^${plugin}-b(\\d+)\\.(so|dll)$`).exec(name)?.[1]) }))
       .filter((e) => Number.isFinite(e.n))
       .sort((a, b) => b.n - a.n);
+    const removed = new Set<string>();
     for (const e of mine.slice(KEEP_BUILDS_PER_PLUGIN)) {
       const file = path.join(dir, e.name);
-      if (file !== keep) await fs.rm(file, { force: true });
+      if (file === keep) continue;
+      await fs.rm(file, { force: true });
+      removed.add(file);
     }
+    // A crash of a version whose image is gone cannot be symbolized against it: the map stays as small as the folder.
+    for (const [version, image] of this.builtImages) if (removed.has(image)) this.builtImages.delete(version);
     // A split build's copy of the others goes with its image (a restarted runner loads the image, and it, again).
     const kept = new Set(mine.slice(0, KEEP_BUILDS_PER_PLUGIN).map((e) => e.n));
     for (const name of entries) {
