@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RELOAD_HISTORY_LIMIT } from '../shared/contract';
 import { ReloadLog } from './reload-log';
 
 describe('ReloadLog', () => {
@@ -19,6 +20,10 @@ describe('ReloadLog', () => {
       const again = new ReloadLog(file);
       await again.load();
       expect(again.history().at(-1)!.id).toBe(3000);
+      // In memory: what the editor's log shows, the newest, in order (an editor that connects gets these).
+      expect(log.history().map((e) => e.id)).toEqual(Array.from({ length: RELOAD_HISTORY_LIMIT }, (_, k) => 3000 - RELOAD_HISTORY_LIMIT + 1 + k));
+      expect(again.history()).toHaveLength(RELOAD_HISTORY_LIMIT);
+      expect(again.history()[0].message).toBe(base.message);
       expect(again.append(base).id).toBe(3001);
     } finally {
       rmSync(dir, { recursive: true, force: true });

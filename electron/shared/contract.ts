@@ -157,6 +157,9 @@ export interface ReloadHops {
   loadReplyMs?: number;
 }
 
+/** How many reload events the editor's log shows, and so how many the back end keeps in memory to send it. */
+export const RELOAD_HISTORY_LIMIT = 500;
+
 /** One entry of the reload log. */
 export interface ReloadEvent {
   id: number;

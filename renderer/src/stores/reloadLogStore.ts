@@ -1,7 +1,6 @@
 import { create } from 'zustand';
-import { loadedOutcomes, type Diagnostic, type GameLogMessage, type ReloadEvent, type ReloadOutcome } from '../../../electron/shared/contract';
+import { loadedOutcomes, RELOAD_HISTORY_LIMIT, type Diagnostic, type GameLogMessage, type ReloadEvent, type ReloadOutcome } from '../../../electron/shared/contract';
 
-const MAX_EVENTS = 500;
 const MAX_GAME_LOG = 500;
 
 /** A game log message with a number that stays its key in lists. */
@@ -48,12 +47,12 @@ export const useReloadLogStore = create<ReloadLogStore>()((set, get) => ({
     // Keep live events that arrived before the history answer.
     const byId = new Map<number, ReloadEvent>();
     for (const e of [...events, ...get().events]) byId.set(e.id, e);
-    set({ events: [...byId.values()].sort(newestFirst).slice(0, MAX_EVENTS) });
+    set({ events: [...byId.values()].sort(newestFirst).slice(0, RELOAD_HISTORY_LIMIT) });
   },
   append: (event) => {
     // A resync after a reconnect may deliver an event the history already held.
     const rest = get().events.filter((e) => e.id !== event.id);
-    set({ events: [event, ...rest].sort(newestFirst).slice(0, MAX_EVENTS) });
+    set({ events: [event, ...rest].sort(newestFirst).slice(0, RELOAD_HISTORY_LIMIT) });
   },
   appendGameLog: (message) => {
     // A repeat folded by the back end comes again with its entry's id and a higher count: it replaces that entry, on top.
