@@ -160,6 +160,31 @@ KILN_PLUGIN(.name = "held", .state_size = 4, .state_version = 1, .draw = draw)
     expect(game.events.at(-1)).toMatchObject({ outcome: 'runner-restarted', version: 1 });
   });
 
+  it('runners that were up and are killed again and again are each replaced at once by the standby: only failed starts back off', async () => {
+    const game = await startGame();
+    await waitProven(game.backend, 'game', 1);
+    // Each 'restarting' the editor is told, with the runner the supervisor has at that moment.
+    const said: Array<{ message: string; pid: number | undefined }> = [];
+    game.backend.supervisor.on('runner', (info) => {
+      if (info.state === 'restarting') said.push({ message: info.message, pid: game.backend.supervisor.pid });
+    });
+    const killed: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      await expect.poll(() => game.backend.supervisor.standbyReady, { timeout: 30_000 }).toBe(true);
+      const pid = game.backend.supervisor.pid!;
+      const [standby] = runnerChildren().filter((p) => p !== pid);
+      killed.push(pid);
+      process.kill(pid, 'SIGKILL');
+      await nextFrameOf(game.backend, (f) => colour(f) === GOOD && game.backend.supervisor.pid !== pid);
+      expect(game.backend.supervisor.pid).toBe(standby);
+    }
+    // Kills 3–5 are where a backoff (50, 100, 200 ms) would wait; the standby takes over in the turn the death is learned.
+    // Each time the runner that took over (the one killed next) is already the supervisor's when the editor is told.
+    expect(said.map((s) => s.message)).toEqual(Array(5).fill('restarting: the game runner was killed by SIGKILL'));
+    expect(said.map((s) => s.pid)).toEqual([...killed.slice(1), game.backend.supervisor.pid]);
+    expect(game.events.filter((e) => e.outcome === 'runner-restarted')).toHaveLength(5);
+  });
+
   it('a good save right after a runner death is loaded, not refused', async () => {
     const game = await startGame();
     process.kill(game.backend.supervisor.pid!, 'SIGKILL');

@@ -80,7 +80,10 @@ const DEFAULT_MEMORY_LIMIT_MB = 4096;
 /** After a rollback, a runner this far above its first RSS is replaced so the memory comes back. */
 const RSS_FACTOR = 3;
 const RSS_FLOOR_BYTES = 512 * 1024 * 1024;
-/** Restarts of the same images (no version to blame) back off; rollbacks never wait. */
+/**
+ * Runners that die before they are up (no 'ready': the start itself fails) are restarted with backoff. A runner that
+ * was up is replaced at once (by the warm standby, bench §6), and rollbacks never wait; both count toward the budget.
+ */
 const RESTART_BACKOFF_MS = [0, 0, 50, 100, 200, 400, 800];
 const MAX_RESTARTS_PER_MINUTE = 10;
 const STOP_GRACE_MS = 1000;
@@ -132,6 +135,8 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private stopping = false;
   private restarts = 0;
   private restartTimes: number[] = [];
+  /** Runners in a row that died before they were up: the restart backoff's step. */
+  private failedStarts = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private verdict: Verdict | null = null;
   private lastMessageAt = 0;
@@ -344,6 +349,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         this.lastMessageAt = Date.now();
         if (msg.type !== 'ready') return this.onRunnerMessage(msg);
         this.childReady = true;
+        this.failedStarts = 0;
         this.replayHeldInput(child);
         this.setInfo({ state: 'running', pid: child.pid, restarts: this.restarts, message: `running (pid ${child.pid})` });
         this.sandboxError = msg.sandboxError ?? null;
@@ -548,6 +554,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.verdict = null;
     const beat = this.heartbeat?.read() ?? null;
     this.closeHeartbeat();
+    const wasUp = this.childReady;
     this.child = null;
     this.childReady = false;
     for (const resolve of this.pendingControls.values()) resolve({ session: this.session, error: 'the game runner exited' });
@@ -619,10 +626,10 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       this.ready = this.spawn(cause, crashed);
       return;
     }
-    this.scheduleRestart(cause);
+    this.scheduleRestart(cause, wasUp);
   }
 
-  private scheduleRestart(why: string): void {
+  private scheduleRestart(why: string, wasUp: boolean): void {
     const now = Date.now();
     this.restartTimes = this.restartTimes.filter((t) => now - t < 60_000);
     if (this.restartTimes.length >= MAX_RESTARTS_PER_MINUTE) {
@@ -631,12 +638,18 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     }
     this.restartTimes.push(now);
     this.restarts += 1;
-    const delay = RESTART_BACKOFF_MS[Math.min(this.restartTimes.length - 1, RESTART_BACKOFF_MS.length - 1)];
+    if (wasUp) {
+      this.ready = this.spawn(why, []); // replaced in this turn, by the warm standby when it is up
+      return;
+    }
+    this.failedStarts += 1;
+    const delay = RESTART_BACKOFF_MS[Math.min(this.failedStarts - 1, RESTART_BACKOFF_MS.length - 1)];
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (!this.stopping && !this.child) this.ready = this.spawn(why, []);
     }, delay);
-    this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting` }); // after the timer: a load asked for now waits for it
+    const when = delay ? ` in ${delay} ms (${this.failedStarts} runners in a row did not start)` : '';
+    this.setInfo({ state: 'restarting', restarts: this.restarts, message: `${why}; restarting${when}` }); // after the timer: a load asked for now waits for it
   }
 
   private get watchdogMs(): number {
