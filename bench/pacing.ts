@@ -28,15 +28,19 @@ interface Window {
   intervals: number[];
   skippedFrameNumbers: number;
   over2x: number;
+  /** Each interval over 2×: its length and the runner frame numbers at its ends (a gap > 1: frames not sent). */
+  long: Array<{ ms: number; from: number; to: number }>;
 }
 
 function record(game: BenchGame): { stop: () => Window } {
   const intervals: number[] = [];
   let last: { ms: number; n: number } | null = null;
   let skipped = 0;
+  const long: Window['long'] = [];
   const off = game.onFrame((frame, ms) => {
     if (last) {
       intervals.push(ms - last.ms);
+      if (ms - last.ms > 2 * FRAME_MS) long.push({ ms: ms - last.ms, from: last.n, to: frame.frame });
       if (frame.frame > last.n + 1) skipped += frame.frame - last.n - 1;
     }
     last = { ms, n: frame.frame };
@@ -44,7 +48,7 @@ function record(game: BenchGame): { stop: () => Window } {
   return {
     stop() {
       off();
-      return { intervals, skippedFrameNumbers: skipped, over2x: intervals.filter((v) => v > 2 * FRAME_MS).length };
+      return { intervals, skippedFrameNumbers: skipped, over2x: long.length, long };
     },
   };
 }
@@ -162,6 +166,15 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
         baselineSkippedFrameNumbers: baseline.skippedFrameNumbers,
         reloadsSkippedFrameNumbers: withReloads.skippedFrameNumbers,
         longestIntervalsDuringReloadsMs: [...withReloads.intervals].sort((a, b) => b - a).slice(0, 5).map((v) => Math.round(v * 10) / 10),
+        // Where each interval over 2× came from: frames the runner did not send (gap > 1), its game loop late (the
+        // tick dt of the frame that ended it), or the way from the runner to the consumer (neither).
+        over2xDuringReloads: withReloads.long.map(({ ms, from, to }) => ({
+          ms: Math.round(ms * 10) / 10,
+          framesNotSent: to - from - 1,
+          tickMs: (threadLog.tickUs.get(to) ?? NaN) / 1000,
+          ticksBeforeMs: Array.from({ length: to - from - 1 }, (_, k) => (threadLog.tickUs.get(from + 1 + k) ?? NaN) / 1000),
+          inReloadWindow: windows.some(([a, b]) => to >= a && from <= b),
+        })),
         gameThread: {
           windowFrames: len,
           baselineWindows: baseWindows.length,
