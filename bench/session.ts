@@ -32,10 +32,33 @@ function collect(): void {
   gc();
 }
 
-function backEnd(): { rssKb: number; heapKb: number; fds: number } {
+interface BackEndMemory {
+  rssKb: number;
+  heapKb: number;
+  fds: number;
+  /** What V8 holds for its heap (used or not: a young generation grown under allocation stays committed). */
+  heapCommittedKb: number;
+  /** Of that, the young generation (new_space) and code. */
+  newSpaceKb: number;
+  codeSpaceKb: number;
+  /** Memory of buffers and other objects outside V8's heap that V8 knows of. */
+  externalKb: number;
+}
+
+function backEnd(): BackEndMemory {
   collect();
   const m = process.memoryUsage();
-  return { rssKb: Math.round(m.rss / 1024), heapKb: Math.round(m.heapUsed / 1024), fds: readdirSync('/proc/self/fd').length };
+  const kb = (n: number) => Math.round(n / 1024);
+  const space = (name: string) => kb(v8.getHeapSpaceStatistics().find((x) => x.space_name === name)?.physical_space_size ?? 0);
+  return {
+    rssKb: kb(m.rss),
+    heapKb: kb(m.heapUsed),
+    fds: readdirSync('/proc/self/fd').length,
+    heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size),
+    newSpaceKb: space('new_space'),
+    codeSpaceKb: space('code_space'),
+    externalKb: kb(m.external),
+  };
 }
 
 /**
@@ -156,6 +179,11 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
         'issue 7: back end memory flat (RSS +≤ 2 MB)', [{ on: 'value', limit: 2048 }]),
       withTarget(single('session.backend.rssKbAfterWarmup', 8, `  back end RSS from save ${warmAt} to save ${saves} (${beWarm.rssKb} → ${beAfter.rssKb} kB)`, 'kB', beAfter.rssKb - beWarm.rssKb, saves - warmAt),
         'issue 16: back-end RSS flat after warm-up (save 300 → 1,000: +≤ 5 MB)', [{ on: 'value', limit: 5120 }]),
+      // Where that went: V8 sizes its young generation by the allocation rate of the moment (1–16 MB semi-spaces,
+      // shrunk when allocation slows), so RSS moves by tens of MB between two samples with the same live heap.
+      single('session.backend.youngGenKbAfterWarmup', 8, `    of which V8's young generation (new space, committed: ${beWarm.newSpaceKb} → ${beAfter.newSpaceKb} kB)`, 'kB', beAfter.newSpaceKb - beWarm.newSpaceKb, saves - warmAt),
+      single('session.backend.outsideHeapKbAfterWarmup', 8, `    of which outside V8's heap (RSS − V8's committed heap: ${beWarm.rssKb - beWarm.heapCommittedKb} → ${beAfter.rssKb - beAfter.heapCommittedKb} kB)`, 'kB',
+        beAfter.rssKb - beAfter.heapCommittedKb - (beWarm.rssKb - beWarm.heapCommittedKb), saves - warmAt),
       withTarget(single('session.backend.fds', 8, `back end open fds (${beBefore.fds} → ${beAfter.fds})`, 'count', beAfter.fds - beBefore.fds, saves),
         'issue 7: back end fds flat (+0)', [{ on: 'value', limit: 0 }]),
       withTarget(single('session.runner.rssKb', 8, `runner RSS (${runBefore.rssKb} → ${runAfter.rssKb} kB${samePid ? '' : '; the runner was restarted'})`, 'kB', runAfter.rssKb - runBefore.rssKb, saves),
@@ -170,7 +198,7 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
         builds: builds.length, folded, compileErrors, crashesRolledBack: crashes, lastBuildOutcomes: lastOutcomes,
         finalRowColours: Object.fromEntries(plugins.map((p) => [p, rowColour(rowOf[p])])), lastGood,
         log: { events: ids.length, unaccounted, outOfOrder, diskMismatch, onDiskLines: onDisk.length },
-        backend: { before: beBefore, after: beAfter }, runner: { before: runBefore, after: runAfter, samePid },
+        backend: { before: beBefore, warm: beWarm, after: beAfter }, runner: { before: runBefore, after: runAfter, samePid },
       },
     };
   } finally {
