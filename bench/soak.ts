@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
+import type { RunnerMemory } from '../electron/core/runner-protocol';
 import { single, withTarget, type Figure } from './figures';
 import { BenchGame, sleep, type Fixture } from './game';
 import type { Snapshot } from './native';
@@ -26,13 +27,23 @@ export function snapshotProcess(pid: number, workDir: string): Snapshot & { buil
   return { rssKb, fds: count(`/proc/${pid}/fd`), mappedImages: images.size, tempFiles: count(tmp), buildFiles: count(path.join(workDir, 'build')) };
 }
 
+/** The runner's memory after full garbage collections, then its process snapshot: growth not yet collected is not growth. */
+async function settledSnapshot(game: BenchGame, pid: number): Promise<Snapshot & { buildFiles: number; heap: RunnerMemory | null }> {
+  // V8 hands freed pages back to the system a little after a collection: collect, wait, collect again, then read.
+  await game.backend.supervisor.memory();
+  await sleep(500);
+  const reply = await game.backend.supervisor.memory();
+  return { ...snapshotProcess(pid, game.workDir), heap: reply.memory ?? null };
+}
+
 export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (s: string) => void) {
   const game = await BenchGame.open(f, 'tcc', paths);
   try {
     for (let i = 0; i < 10; i++) await game.edit(); // warm-up: first reloads grow caches once
     await sleep(1000);
     const pid = game.backend.supervisor.pid!;
-    const before = snapshotProcess(pid, game.workDir);
+    const before = await settledSnapshot(game, pid);
+    const samples: Array<{ reloads: number } & Awaited<ReturnType<typeof settledSnapshot>>> = [];
     const t0 = performance.now();
     let ok = 0;
     for (let i = 0; i < reloads; i++) {
@@ -41,16 +52,19 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
       await game.backend.idle();
       if (game.reloads.slice(before).some((e) => e.outcome === 'ok')) ok++;
       if (i % 200 === 199) log(`  ${i + 1} reloads`);
+      if (i + 1 === 100 || i + 1 === 300) samples.push({ reloads: i + 1, ...(await settledSnapshot(game, pid)) });
     }
     const seconds = (performance.now() - t0) / 1000;
     const last = await game.edit(); // the game still answers with new code after the soak
     await sleep(1000);
     const samePid = game.backend.supervisor.pid === pid;
-    const after = snapshotProcess(pid, game.workDir);
+    const after = await settledSnapshot(game, pid);
     const n = ok;
+    const heapGrowth = before.heap && after.heap ? after.heap.heapUsedKb - before.heap.heapUsedKb : NaN;
     const figures: Figure[] = [
       withTarget(single('soak.rssKb', 5, `runner RSS growth over ${n} reloads (${before.rssKb} → ${after.rssKb} kB)`, 'kB', after.rssKb - before.rssKb, n),
         '1,000 reloads: RSS +≤ 2 MB', [{ on: 'value', limit: 2048 }]),
+      single('soak.heapUsedKb', 5, `runner V8 live heap growth after full collections (${before.heap?.heapUsedKb} → ${after.heap?.heapUsedKb} kB)`, 'kB', heapGrowth, n),
       withTarget(single('soak.fds', 5, `runner open fds growth (${before.fds} → ${after.fds})`, 'count', after.fds - before.fds, n), '1,000 reloads: open fds +0', [{ on: 'value', limit: 0 }]),
       withTarget(single('soak.mappedImages', 5, `mapped plugin images growth (${before.mappedImages} → ${after.mappedImages})`, 'count', after.mappedImages - before.mappedImages, n),
         '1,000 reloads: mapped images +0', [{ on: 'value', limit: 0 }]),
@@ -59,7 +73,7 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
     ];
     return {
       figures,
-      details: { reloads, succeeded: ok, seconds: Math.round(seconds * 10) / 10, samePid, newCodeShownAfter: last !== null, before, after },
+      details: { reloads, succeeded: ok, seconds: Math.round(seconds * 10) / 10, samePid, newCodeShownAfter: last !== null, before, samples, after },
     };
   } finally {
     await game.dispose();

@@ -115,6 +115,8 @@ export type HostToRunner =
   | { type: 'frame-port' }
   /** A standby runner (started ahead of need) loads libkiln's bindings now, so a restart skips it; answered by 'prepared'. */
   | { type: 'prepare'; libkiln: string }
+  /** The runner's memory after a full garbage collection, between two frames (bench §5/§8: growth V8 has not collected yet is not growth). */
+  | { type: 'memory'; requestId: number }
   | { type: 'stop' };
 
 /** What the state inspector asks the runner. */
@@ -133,6 +135,20 @@ export type WorldRequest =
 export interface WorldReply {
   view?: WorldView;
   write?: StateWriteResult;
+  error?: string;
+}
+
+/** The answer to 'memory', measured after two full garbage collections. */
+export interface RunnerMemory {
+  rssKb: number;
+  /** V8's live heap, and what it holds committed for it (used or not). */
+  heapUsedKb: number;
+  heapCommittedKb: number;
+  /** Buffers and other memory outside V8's heap that V8 knows of. */
+  externalKb: number;
+}
+export interface MemoryReply {
+  memory?: RunnerMemory;
   error?: string;
 }
 
@@ -177,6 +193,7 @@ export type RunnerToHost =
   /** The answer to 'asset': the reloaded image, or null when the game never loaded that path. */
   | { type: 'asset'; requestId: number; asset: AssetReload | null }
   | ({ type: 'world'; requestId: number } & WorldReply)
+  | ({ type: 'memory'; requestId: number } & MemoryReply)
   | { type: 'fatal'; error: string }
   /** The standby has libkiln loaded and waits for 'init': a restart now costs no Node start. */
   | { type: 'prepared' };

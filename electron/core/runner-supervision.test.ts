@@ -39,6 +39,24 @@ describe('the hang detector and restarts', { timeout: 90_000 }, () => {
     await nextFrameOf(game.backend, (f) => colour(f) === GOOD);
   });
 
+  it("the runner's memory, asked for between two frames, is read after collections and sees what a version holds", async () => {
+    const game = await startGame();
+    const pid = game.backend.supervisor.pid!;
+    const before = (await game.backend.supervisor.memory()).memory!;
+    expect(before.rssKb).toBeGreaterThan(0);
+    expect(before.heapUsedKb).toBeGreaterThan(0);
+    expect(before.heapUsedKb).toBeLessThanOrEqual(before.heapCommittedKb);
+    expect(Math.abs(before.rssKb - rssMiB(pid) * 1024)).toBeLessThan(32 * 1024);
+    // a version that keeps 64 MiB it has written to: the runner's RSS holds it, V8's heap does not
+    const holds = gameSource(NEXT).replace('s->n++;', 'static char *keep; if (!keep) { keep = malloc(64 << 20); if (keep) memset(keep, 7, 64 << 20); } s->n++;');
+    await game.backend.save('game.c', holds);
+    await game.backend.idle();
+    await nextFrameOf(game.backend, (f) => colour(f) === NEXT);
+    const after = (await game.backend.supervisor.memory()).memory!;
+    expect(after.rssKb - before.rssKb).toBeGreaterThan(60 * 1024);
+    expect(after.heapUsedKb - before.heapUsedKb).toBeLessThan(8 * 1024);
+  });
+
   it('a load waiting behind the one that kills the runner is sent again to the new runner', async () => {
     const plugin = (name: string, row: number, color: number, extra = '') => `#include "kiln.h"
 #include <signal.h>

@@ -13,7 +13,7 @@ import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo, World
 import { emptyTimeline } from '../shared/contract';
 import { nowMs, type HistoryCommand, type HostToRunner, type LoadClock } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
-import type { LoadReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
+import type { LoadReply, MemoryReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
 import { RunnerImages, type Ending } from './runner-images';
 
@@ -123,7 +123,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly pendingFirstFrames = new Map<number, (frame: FirstFrame | null) => void>();
   private readonly pendingControls = new Map<number, (reply: { session: RunnerSession; error?: string }) => void>();
   /** State and world inspector requests waiting for the runner, by requestId. */
-  private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply) => void>();
+  private readonly pendingStates = new Map<number, (reply: StateReply & WorldReply & MemoryReply) => void>();
   private readonly pendingAssets = new Map<number, (asset: AssetReload | null) => void>();
   private ready: Promise<void> | null = null;
   /** Input the player holds now (keys down, the mouse, connected pads): the one copy a restarted runner is given. */
@@ -271,7 +271,12 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     return this.betweenFrames((requestId) => ({ type: 'world', ...request, requestId }));
   }
 
-  private async betweenFrames(message: (requestId: number) => HostToRunner): Promise<StateReply & WorldReply> {
+  /** The runner's memory after a full garbage collection (what the benchmark's soak compares), answered between two frames. */
+  async memory(): Promise<MemoryReply> {
+    return this.betweenFrames((requestId) => ({ type: 'memory', requestId }));
+  }
+
+  private async betweenFrames(message: (requestId: number) => HostToRunner): Promise<StateReply & WorldReply & MemoryReply> {
     await this.ready;
     const child = this.child;
     if (!child || !this.childReady) return { error: 'the game runner is not running (it is restarting)' };
@@ -460,6 +465,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
         break;
       case 'state':
       case 'world':
+      case 'memory':
         this.pendingStates.get(msg.requestId)?.(msg);
         this.pendingStates.delete(msg.requestId);
         break;
