@@ -26,7 +26,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Runs in the page before Kiln's own scripts. */
 export const INSTRUMENT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], longTasks: [], probe: [0, 0] });
+  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], longTasks: [], rafs: [], probe: [0, 0] });
+  // When each animation frame's callbacks start (debug: how long a frame that has arrived waits for its draw).
+  const raf = window.requestAnimationFrame;
+  window.requestAnimationFrame = function (cb) { return raf.call(window, (ts) => { kb.rafs.push(now()); if (kb.rafs.length > 4000) kb.rafs.splice(0, 2000); return cb(ts); }); };
   // Tasks over 50 ms on the page's main thread (start, duration): a frame read on that thread waits for them.
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) kb.longTasks.push([performance.timeOrigin + e.startTime, e.duration]);
@@ -125,6 +128,7 @@ interface PageLog {
   draws: Array<[number, number]>;
   reloads: Array<[number, string]>;
   longTasks: Array<[number, number]>;
+  rafs: number[];
 }
 
 /** One edit's hops in ms, each from the step before it, so they add up to keyToPaint (the middle ones: ReloadSteps). */
@@ -195,7 +199,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       await goToLine(page, line);
       await page.keyboard.press('Shift+End');
       await page.keyboard.insertText(source.split('\n')[line - 1]);
-      await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; k.longTasks = []; })()');
+      await page.evaluate('(() => { const k = window.__kilnBench; k.keys = []; k.sends = []; k.reloads = []; k.frames = []; k.draws = []; k.longTasks = []; k.rafs = []; })()');
       await page.keyboard.press('Control+s');
       const shown = await page
         // A function, not a string: the page's policy forbids eval.
@@ -229,6 +233,9 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
       if (process.env.KILN_BENCH_DEBUG) {
         const sent = backend + frameSentMs;
         const busy = pageLog.longTasks.filter(([t, d]) => t + d > key && t < arrived[0]).map(([t, d]) => `${(t - key).toFixed(0)}+${d.toFixed(0)}`);
+        const rafsAfter = pageLog.rafs.filter((t) => t >= arrived[0] && t <= drawn[0] + 0.01).map((t) => (t - arrived[0]).toFixed(1));
+        const gaps = pageLog.rafs.slice(1).map((t, k) => t - pageLog.rafs[k]).sort((a, b) => a - b);
+        log(`    edit ${i}: animation frames after the frame arrived until its draw (ms): ${rafsAfter.join(' ')}; frame gaps p50 ${gaps[gaps.length >> 1]?.toFixed(1)} max ${gaps.at(-1)?.toFixed(1)}`);
         log(`    edit ${i}: frame ${arrived[1]} sent ${sent.toFixed(1)} page ${arrived[0].toFixed(1)}: key→sent ${(sent - key).toFixed(1)}, sent→page ${(arrived[0] - sent).toFixed(1)} ms; long tasks (ms after key + duration): ${busy.join(' ') || 'none'}`);
       }
       hops.push({

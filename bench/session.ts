@@ -17,7 +17,7 @@ import type { KilnPaths } from '../electron/core/paths';
 import type { ReloadEvent } from '../electron/shared/contract';
 import { single, withTarget, type Figure } from './figures';
 import { benchDataDir, sleep } from './game';
-import { snapshotProcess } from './soak';
+import { settledSnapshot } from './soak';
 
 type Kind = SessionKind;
 const SIZE = 16;
@@ -100,7 +100,7 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
     const runnerPid = backend.supervisor.pid!;
     const firstEvent = events.length;
     const beBefore = backEnd();
-    const runBefore = snapshotProcess(runnerPid, workDir);
+    const runBefore = await settledSnapshot(backend.supervisor, runnerPid, workDir);
 
     const lastGood: Record<string, number> = {};
     const count: Record<string, number> = { a: 0, b: 0 };
@@ -142,7 +142,7 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
     const finalWrong = plugins.filter((p) => rowColour(rowOf[p]) !== lastGood[p]);
 
     const beAfter = backEnd();
-    const runAfter = snapshotProcess(runnerPid, workDir);
+    const runAfter = await settledSnapshot(backend.supervisor, runnerPid, workDir);
     const samePid = backend.supervisor.pid === runnerPid;
 
     // The log: every save built or folded into a newer build, ids in order, the file on disk the same events.

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
 import type { RunnerMemory } from '../electron/core/runner-protocol';
+import type { RunnerSupervisor } from '../electron/core/runner-supervisor';
 import { single, withTarget, type Figure } from './figures';
 import { BenchGame, sleep, type Fixture } from './game';
 import type { Snapshot } from './native';
@@ -28,12 +29,12 @@ export function snapshotProcess(pid: number, workDir: string): Snapshot & { buil
 }
 
 /** The runner's memory after full garbage collections, then its process snapshot: growth not yet collected is not growth. */
-async function settledSnapshot(game: BenchGame, pid: number): Promise<Snapshot & { buildFiles: number; heap: RunnerMemory | null }> {
+export async function settledSnapshot(supervisor: RunnerSupervisor, pid: number, workDir: string): Promise<Snapshot & { buildFiles: number; heap: RunnerMemory | null }> {
   // V8 hands freed pages back to the system a little after a collection: collect, wait, collect again, then read.
-  await game.backend.supervisor.memory();
+  await supervisor.memory();
   await sleep(500);
-  const reply = await game.backend.supervisor.memory();
-  return { ...snapshotProcess(pid, game.workDir), heap: reply.memory ?? null };
+  const reply = await supervisor.memory();
+  return { ...snapshotProcess(pid, workDir), heap: reply.memory ?? null };
 }
 
 export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (s: string) => void) {
@@ -42,7 +43,7 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
     for (let i = 0; i < 10; i++) await game.edit(); // warm-up: first reloads grow caches once
     await sleep(1000);
     const pid = game.backend.supervisor.pid!;
-    const before = await settledSnapshot(game, pid);
+    const before = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
     const samples: Array<{ reloads: number } & Awaited<ReturnType<typeof settledSnapshot>>> = [];
     const t0 = performance.now();
     let ok = 0;
@@ -52,13 +53,13 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
       await game.backend.idle();
       if (game.reloads.slice(before).some((e) => e.outcome === 'ok')) ok++;
       if (i % 200 === 199) log(`  ${i + 1} reloads`);
-      if (i + 1 === 100 || i + 1 === 300) samples.push({ reloads: i + 1, ...(await settledSnapshot(game, pid)) });
+      if (i + 1 === 100 || i + 1 === 300) samples.push({ reloads: i + 1, ...(await settledSnapshot(game.backend.supervisor, pid, game.workDir)) });
     }
     const seconds = (performance.now() - t0) / 1000;
     const last = await game.edit(); // the game still answers with new code after the soak
     await sleep(1000);
     const samePid = game.backend.supervisor.pid === pid;
-    const after = await settledSnapshot(game, pid);
+    const after = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
     const n = ok;
     const heapGrowth = before.heap && after.heap ? after.heap.heapUsedKb - before.heap.heapUsedKb : NaN;
     const figures: Figure[] = [
