@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { KilnBackend } from '../electron/core/backend';
 import { sessionSource, type SessionKind } from '../electron/core/test-support';
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
@@ -18,19 +17,11 @@ import type { ReloadEvent } from '../electron/shared/contract';
 import { single, withTarget, type Figure } from './figures';
 import { benchDataDir, sleep } from './game';
 import { settledSnapshot } from './soak';
+import { collectFully } from '../electron/core/full-gc';
 
 type Kind = SessionKind;
 const SIZE = 16;
 
-let gc: (() => void) | null = null;
-function collect(): void {
-  if (!gc) {
-    v8.setFlagsFromString('--expose-gc');
-    gc = vm.runInNewContext('gc') as () => void;
-  }
-  gc();
-  gc();
-}
 
 interface BackEndMemory {
   rssKb: number;
@@ -46,7 +37,7 @@ interface BackEndMemory {
 }
 
 function backEnd(): BackEndMemory {
-  collect();
+  collectFully();
   const m = process.memoryUsage();
   const kb = (n: number) => Math.round(n / 1024);
   const space = (name: string) => kb(v8.getHeapSpaceStatistics().find((x) => x.space_name === name)?.physical_space_size ?? 0);

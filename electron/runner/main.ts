@@ -6,10 +6,10 @@
  */
 import { constants as osConstants } from 'node:os';
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import { crashCallbacks, faultKinds, type CrashCallback, type FaultKind } from '../shared/contract';
 import { loadLibKiln, KILN_ERR_CRASH, type LibKiln, type LoadDesc, type NativeCrash, type NativeLoadResult } from './libkiln';
 import { nowMs, PROBATION_FRAMES, STEP_SECONDS, type HostToRunner, type LoadReply, type RunnerCrash, type RunnerMemory, type RunnerSession, type RunnerToHost, type StateAction } from '../core/runner-protocol';
+import { collectFully } from '../core/full-gc';
 import { parentChannel } from './parent-channel';
 import { connectFrameSink, type FrameSink } from './frame-sink';
 import { portFrameSink } from './port-frame-sink';
@@ -442,16 +442,9 @@ function loopControl(msg: Extract<HostToRunner, { type: 'loop' }>): void {
   }
 }
 
-let collectGarbage: (() => void) | null = null;
-
 /** Memory after two full collections: what stays is what the runner holds (asked for by the benchmark's soak). */
 function memoryAfterGc(): RunnerMemory {
-  if (!collectGarbage) {
-    v8.setFlagsFromString('--expose-gc');
-    collectGarbage = vm.runInNewContext('gc') as () => void;
-  }
-  collectGarbage();
-  collectGarbage();
+  collectFully();
   const m = process.memoryUsage();
   const kb = (n: number) => Math.round(n / 1024);
   return { rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size), externalKb: kb(m.external) };
