@@ -425,6 +425,9 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private pump(): void {
     const child = this.child;
     if (!child || !this.childReady) return;
+    // A runner that died while this process was busy (a build) is learned of a turn later: a load sent to it now
+    // would look like that version's crash. It waits for the next runner instead.
+    if (this.queue.length && child.pid !== undefined && exitedUnreaped(child.pid)) return;
     for (const request of this.queue.splice(0)) {
       if (this.inFlight.length === 0) request.headSince = Date.now();
       this.inFlight.push(request);
@@ -721,6 +724,18 @@ function killHard(child: RunnerProcess): void {
   } catch {
     child.kill();
   }
+}
+
+/** The process has ended and its exit is not handled yet (Linux /proc: gone, or a zombie); false where /proc is not. */
+function exitedUnreaped(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' && process.platform === 'linux';
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** Resident memory of a process in bytes (Linux /proc), 0 where it cannot be read. */

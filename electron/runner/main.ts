@@ -125,12 +125,23 @@ function drainLogs(): void {
   }
 }
 
+/**
+ * A frame rolled a plugin back: the next frame (the previous version's) runs at once, not a frame interval later,
+ * so the game is on screen again within a millisecond or two. Once per scheduled frame, so a version that crashes
+ * as well waits for the next deadline like any frame.
+ */
+let recoverySoon = false;
+let recoveryRan = false;
+
 /** Every crash record libkiln queued: sent as is; a crashed version's probation ends there. */
 function drainCrashes(): void {
   if (!lib!.pollCrash) return;
   for (let c = lib!.pollCrash(rt); c; c = lib!.pollCrash(rt)) {
     const crash = crashRecord(c);
-    if (crash.kind !== 'thread') timeline?.noteCrash(c.frame); // a rollback: a mark on the timeline
+    if (crash.kind !== 'thread') {
+      timeline?.noteCrash(c.frame); // a rollback: a mark on the timeline
+      recoverySoon = true;
+    }
     if (probation.get(crash.plugin)?.version === crash.crashedVersion) probation.delete(crash.plugin);
     send({ type: 'crash', at: Date.now(), crash });
   }
@@ -196,6 +207,13 @@ function runFrame(liveDt: number): void {
   drainLogs();
   if (awaitingFirstFrame.length) sendFirstFrame();
   else sendFrame(false);
+  if (recoverySoon && !recoveryRan) {
+    recoveryRan = true;
+    setImmediate(() => {
+      if (!paused && rt) tickNow();
+    });
+  }
+  recoverySoon = false;
 }
 
 /** The new code's first frame: out to the page first, then the drawn/sent times to the back end (ReloadHops). */
@@ -289,6 +307,7 @@ function schedule(): void {
   const now = performance.now();
   nextDue = Math.max(nextDue + FRAME_MS, now);
   timer = setTimeout(() => {
+    recoveryRan = false;
     tick();
     schedule();
   }, nextDue - now);
