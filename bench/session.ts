@@ -22,7 +22,6 @@ import { collectFully } from '../electron/core/full-gc';
 type Kind = SessionKind;
 const SIZE = 16;
 
-
 interface BackEndMemory {
   rssKb: number;
   heapKb: number;
