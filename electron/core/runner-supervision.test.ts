@@ -73,8 +73,9 @@ ${extra}
     const { backend, events } = await openTestBackend(dir);
     await waitProven(backend, 'a', 1);
     await waitProven(backend, 'b', 1);
-    // a v2's constructor takes its time, then kills the runner: b v2's load waits behind it in the runner.
-    await backend.save('a.c', plugin('a', 0, 0xdd0000, '__attribute__((constructor)) static void slow_death(void) { sleep(4); raise(SIGKILL); }'));
+    // a v2's constructor takes its time (3 s: under libkiln's 4 s limit for a constructor, which would stop it as a
+    // watchdog fault instead), then kills the runner: b v2's load waits behind it in the runner.
+    await backend.save('a.c', plugin('a', 0, 0xdd0000, '__attribute__((constructor)) static void slow_death(void) { sleep(3); raise(SIGKILL); }'));
     await expect.poll(() => backend.supervisor.probationVersions('a'), { timeout: 20_000 }).toContain(2);
     await backend.save('b.c', plugin('b', 1, NEXT));
     await expect.poll(() => backend.supervisor.probationVersions('b'), { timeout: 20_000 }).toContain(2);
