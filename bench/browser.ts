@@ -10,7 +10,7 @@
  * page; the back end's ReloadEvent.at is Date.now() of the save arriving), so the hops line up across processes.
  */
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
@@ -46,6 +46,7 @@ export const INSTRUMENT = `(() => {
   const pixel = (bytes, offset) => ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0;
   const push = (t, number, rgba) => {
     kb.frames.push([t, number, rgba]);
+    if (kb.trace) performance.mark('kiln-frame-' + number + '-' + rgba.toString(16));
     if (kb.frames.length > 4000) kb.frames.splice(0, 2000);
   };
   const frame = (t, bytes) => {
@@ -76,7 +77,7 @@ export const INSTRUMENT = `(() => {
   const record = (ev) => {
     const t = now();
     if (ev.data instanceof ArrayBuffer) frame(t, new Uint8Array(ev.data));
-    else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) kb.reloads.push([t, ev.data]);
+    else if (typeof ev.data === 'string' && ev.data.includes('"reload"')) { kb.reloads.push([t, ev.data]); if (kb.trace) performance.mark('kiln-reload'); }
   };
   // The frame relay's stream ([u32 length][frame] ...): each frame is recorded as its last byte arrives.
   const nativeFetch = window.fetch;
@@ -193,6 +194,12 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
     let source = readFileSync(path.join(dir, f.source), 'utf8');
     const line = source.split('\n').findIndex((l) => l.startsWith(`#define ${f.colourDefine} `)) + 1;
     if (line < 1) throw new Error(`${f.source} has no #define ${f.colourDefine} line`);
+    // KILN_BENCH_TRACE=file: a Chrome trace of the edits (every process's tasks), with a user-timing mark where each
+    // frame (kiln-frame-<number>-<probe colour>) and each reload event (kiln-reload) reached the page.
+    if (process.env.KILN_BENCH_TRACE) {
+      await page.evaluate('window.__kilnBench.trace = true');
+      await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel', 'blink.user_timing', 'v8.execute'] });
+    }
     for (let i = -3; i < edits; i++) { // three warm-up edits: compiler binaries and headers in the page cache
       const colour = nextColour(f);
       source = withColour(source, f, colour);
@@ -236,7 +243,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
         const rafsAfter = pageLog.rafs.filter((t) => t >= arrived[0] && t <= drawn[0] + 0.01).map((t) => (t - arrived[0]).toFixed(1));
         const gaps = pageLog.rafs.slice(1).map((t, k) => t - pageLog.rafs[k]).sort((a, b) => a - b);
         log(`    edit ${i}: animation frames after the frame arrived until its draw (ms): ${rafsAfter.join(' ')}; frame gaps p50 ${gaps[gaps.length >> 1]?.toFixed(1)} max ${gaps.at(-1)?.toFixed(1)}`);
-        log(`    edit ${i}: frame ${arrived[1]} sent ${sent.toFixed(1)} page ${arrived[0].toFixed(1)}: key→sent ${(sent - key).toFixed(1)}, sent→page ${(arrived[0] - sent).toFixed(1)} ms; long tasks (ms after key + duration): ${busy.join(' ') || 'none'}`);
+        log(`    edit ${i}: frame ${arrived[1]} sent ${sent.toFixed(1)} page ${arrived[0].toFixed(1)}: key→sent ${(sent - key).toFixed(1)}, sent→page ${(arrived[0] - sent).toFixed(1)} ms; long tasks (ms after key + duration): ${busy.join(' ') || 'none'}; reload events at ${pageLog.reloads.map(([t]) => (t - arrived[0]).toFixed(1)).join(' ')} ms from the frame; rafs ${pageLog.rafs.filter((t) => t > arrived[0] - 40 && t < arrived[0] + 20).map((t) => (t - arrived[0]).toFixed(1)).join(' ')}`);
       }
       hops.push({
         keyToPaint: drawn[0] - key,
@@ -247,6 +254,7 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
         pageToPainted: drawn[0] - arrived[0],
       });
     }
+    if (process.env.KILN_BENCH_TRACE) writeFileSync(process.env.KILN_BENCH_TRACE, await browser.stopTracing());
   } finally {
     await browser?.close().catch(() => undefined);
     if (shell) await stopWebShell(shell);
