@@ -23,7 +23,16 @@ import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
 import { assetReloadLatency } from './assets';
 import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { worldCosts } from './world';
+import { hasBackEndMalloc, withBackEndMalloc } from '../electron/core/malloc-env';
+
+// The sections host back ends in this process (§8 measures its memory): run with the malloc settings the shells
+// start the back end with (electron/core/malloc-env.ts), as a process of its own when they are not set here.
+if (process.platform === 'linux' && !hasBackEndMalloc()) {
+  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withBackEndMalloc(process.env) });
+  process.exit(again.status ?? 1);
+}
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -63,7 +72,7 @@ async function main(): Promise<void> {
   }
   const fx = fixtures(root);
   const loadAtStart = loadAverage();
-  log(`load average at start: ${loadAtStart.join(' ')} (${os.cpus().length} cores)`);
+  log(`load average at start: ${loadAtStart.join(' ')} (${os.cpus().length} cores); MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`);
   const started = performance.now();
   const figures: Figure[] = [];
   const details: Record<string, unknown> = { plan };

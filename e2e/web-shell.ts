@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withBackEndMalloc } from '../electron/core/malloc-env';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -21,7 +22,7 @@ export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv =
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-data-'));
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, ...(options.trust === false ? [] : ['--trust'])], {
     cwd: ROOT,
-    env: { ...process.env, KILN_DATA_DIR: dataDir, ...env },
+    env: { ...withBackEndMalloc(process.env), KILN_DATA_DIR: dataDir, ...env }, // malloc as npm start sets it
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

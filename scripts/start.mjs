@@ -15,16 +15,22 @@ function electronBinary() {
   }
 }
 
+// The back end's malloc settings, for it and what it starts (electron/core/malloc-env.ts says why; a test keeps the
+// two the same). A value the user set stays.
+const env = { MALLOC_ARENA_MAX: '1', ...process.env };
+
 const electron = process.env.KILN_WEB ? null : electronBinary();
 if (electron) {
-  const child = spawn(electron, ['.', ...args], { stdio: 'inherit' });
+  const child = spawn(electron, ['.', ...args], { stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  console.log(
-    'Kiln: the Electron binary is not installed (its download host is unreachable or ELECTRON_SKIP_BINARY_DOWNLOAD was set),\n' +
-      '      so Kiln runs as the web shell: open the URL below in Chromium, Chrome, Firefox or Edge. Ctrl+C stops it.',
-  );
-  const child = spawn(process.execPath, ['dist/web/main.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'] });
+  if (!process.env.KILN_WEB) {
+    console.log(
+      'Kiln: the Electron binary is not installed (its download host is unreachable or ELECTRON_SKIP_BINARY_DOWNLOAD was set),\n' +
+        '      so Kiln runs as the web shell: open the URL below in Chromium, Chrome, Firefox or Edge. Ctrl+C stops it.',
+    );
+  }
+  const child = spawn(process.execPath, ['dist/web/main.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'], env });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text) => {
     process.stdout.write(text);

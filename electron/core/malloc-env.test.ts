@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BACK_END_MALLOC_ENV, hasBackEndMalloc, withBackEndMalloc } from './malloc-env';
+import { copyExample, testPaths } from './test-support';
+
+/** The live processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+
+describe('the back end\'s malloc settings', () => {
+  const cleanup: Array<() => void> = [];
+  afterEach(() => {
+    for (const c of cleanup.splice(0)) c();
+  });
+
+  it('are added where the environment does not set them, and a value the user set stays', () => {
+    expect(withBackEndMalloc({ PATH: '/bin' })).toEqual({ PATH: '/bin', ...BACK_END_MALLOC_ENV });
+    expect(withBackEndMalloc({ MALLOC_ARENA_MAX: '4' }).MALLOC_ARENA_MAX).toBe('4');
+    expect(hasBackEndMalloc({})).toBe(false);
+    expect(hasBackEndMalloc(withBackEndMalloc({}))).toBe(true);
+  });
+
+  it.runIf(process.platform === 'linux')('npm start\'s web shell runs with them, and so does the game runner it forks', async () => {
+    const project = copyExample('pong');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-malloc-data-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, KILN_WEB: '1', KILN_NO_OPEN: '1', KILN_DATA_DIR: dataDir };
+    for (const k of Object.keys(BACK_END_MALLOC_ENV)) delete env[k];
+    const start = spawn(process.execPath, [path.join(testPaths.root, 'scripts', 'start.mjs'), '--project', project, '--trust'], { cwd: testPaths.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup.push(() => {
+      start.kill('SIGTERM');
+      rmSync(project, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    let out = '';
+    start.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
+    start.stderr!.setEncoding('utf8').on('data', (t: string) => (out += t));
+    await expect.poll(() => out, { timeout: 60_000 }).toMatch(/Kiln editor: http/);
+    const [shell] = childrenOf(start.pid!);
+    expect(shell, out).toBeDefined();
+    const expected = Object.entries(BACK_END_MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(environOf(shell)).toEqual(expect.arrayContaining(expected));
+    // The runner: a child of the shell that runs dist/runner/main.js.
+    await expect
+      .poll(() => childrenOf(shell).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('runner')), { timeout: 60_000 })
+      .not.toHaveLength(0);
+    const runner = childrenOf(shell).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('runner'))!;
+    expect(environOf(runner)).toEqual(expect.arrayContaining(expected));
+  }, 120_000);
+});
