@@ -35,23 +35,7 @@ interface BackEndMemory {
   externalKb: number;
 }
 
-/**
- * Keeps V8 from taking the forced collections below for a quiet moment. At a full collection V8 shrinks its young
- * generation to 1 MB when its recent allocation rate is low but not zero, which a back end that is being used does
- * not see: a Node process kept it at 27-32 MB through 22 s idle when nothing forced a collection. Forced after the
- * benchmark's 1 s settle, it did shrink it (2 MB at the start of the 12-02 full run), and the session then spent its
- * first several hundred saves growing it back, inside the save 300 → 1,000 window. 20 ms of short-lived objects just
- * before makes the rate V8 sees a busy one, so each sample finds the young generation as the session left it.
- */
-function allocateBriefly(): void {
-  const until = performance.now() + 20;
-  let keep: unknown = null;
-  while (performance.now() < until) keep = Array.from({ length: 1000 }, (_, i) => ({ i }));
-  void keep;
-}
-
 function backEnd(): BackEndMemory {
-  allocateBriefly();
   collectFully();
   const m = process.memoryUsage();
   const kb = (n: number) => Math.round(n / 1024);
