@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
+// `npm run web`: the web shell only, and no browser opened.
+const webOnly = args[0] === '--web';
+if (webOnly) args.shift();
 
 function electronBinary() {
   try {
@@ -19,12 +22,12 @@ function electronBinary() {
 // two the same). A value the user set stays.
 const env = { MALLOC_ARENA_MAX: '1', ...process.env };
 
-const electron = process.env.KILN_WEB ? null : electronBinary();
+const electron = process.env.KILN_WEB || webOnly ? null : electronBinary();
 if (electron) {
   const child = spawn(electron, ['.', ...args], { stdio: 'inherit', env });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  if (!process.env.KILN_WEB) {
+  if (!process.env.KILN_WEB && !webOnly) {
     console.log(
       'Kiln: the Electron binary is not installed (its download host is unreachable or ELECTRON_SKIP_BINARY_DOWNLOAD was set),\n' +
         '      so Kiln runs as the web shell: open the URL below in Chromium, Chrome, Firefox or Edge. Ctrl+C stops it.',
@@ -35,7 +38,7 @@ if (electron) {
   child.stdout.on('data', (text) => {
     process.stdout.write(text);
     const url = /Kiln editor: (\S+)/.exec(text)?.[1];
-    if (url && (process.env.DISPLAY || process.platform === 'darwin') && !process.env.KILN_NO_OPEN) {
+    if (url && !webOnly && (process.env.DISPLAY || process.platform === 'darwin') && !process.env.KILN_NO_OPEN) {
       const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
       spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
     }

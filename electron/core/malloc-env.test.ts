@@ -35,12 +35,12 @@ describe('the back end\'s malloc settings', () => {
     expect(hasBackEndMalloc(withBackEndMalloc({}))).toBe(true);
   });
 
-  it.runIf(process.platform === 'linux')('npm start\'s web shell runs with them, and so does the game runner it forks', async () => {
+  it.runIf(process.platform === 'linux')('the web shell that npm start and npm run web start runs with them, and so does the game runner it forks', async () => {
     const project = copyExample('pong');
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-malloc-data-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, KILN_WEB: '1', KILN_NO_OPEN: '1', KILN_DATA_DIR: dataDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, KILN_NO_OPEN: '1', KILN_DATA_DIR: dataDir };
     for (const k of Object.keys(BACK_END_MALLOC_ENV)) delete env[k];
-    const start = spawn(process.execPath, [path.join(testPaths.root, 'scripts', 'start.mjs'), '--project', project, '--trust'], { cwd: testPaths.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(process.execPath, [path.join(testPaths.root, 'scripts', 'start.mjs'), '--web', '--project', project, '--trust'], { cwd: testPaths.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     cleanup.push(() => {
       start.kill('SIGTERM');
       rmSync(project, { recursive: true, force: true });
