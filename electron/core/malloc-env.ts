@@ -5,8 +5,8 @@
  * With glibc's default (up to 8 arenas a core) the back end's RSS outside V8's heap grew 8–10 MB from save 300 to
  * save 1,000 of bench §8 and stayed: V8's compiler and GC threads and libuv's pool each malloc and free in an arena of
  * their own, and what they free in the middle of one goes back to it, not to the system. One arena: +0.6–2.7 MB in
- * most runs (docs/PLATFORM.md, "glibc and Linux"; BENCHMARK.md §8). Set where those processes start (scripts/start.mjs,
- * e2e/web-shell.ts, bench/main.ts): glibc reads it once, before the first malloc.
+ * most runs (docs/PLATFORM.md, "glibc and Linux"; BENCHMARK.md §8). Set where those processes start
+ * (scripts/start.mjs, e2e/web-shell.ts, bench/main.ts): glibc reads it once, before the first malloc.
  */
 export const BACK_END_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
