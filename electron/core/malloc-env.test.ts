@@ -1,24 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACK_END_MALLOC_ENV, hasBackEndMalloc, withBackEndMalloc } from './malloc-env';
-import { copyExample, testPaths } from './test-support';
-
-/** The live processes whose parent is `pid`. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return Number(readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+import { childrenOf, copyExample, testPaths } from './test-support';
 
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 
@@ -55,10 +41,8 @@ describe('the back end\'s malloc settings', () => {
     const expected = Object.entries(BACK_END_MALLOC_ENV).map(([k, v]) => `${k}=${v}`);
     expect(environOf(shell)).toEqual(expect.arrayContaining(expected));
     // The runner: a child of the shell that runs dist/runner/main.js.
-    await expect
-      .poll(() => childrenOf(shell).filter((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('runner')), { timeout: 60_000 })
-      .not.toHaveLength(0);
-    const runner = childrenOf(shell).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('runner'))!;
+    await expect.poll(() => childrenOf(shell, 'runner'), { timeout: 60_000 }).not.toHaveLength(0);
+    const [runner] = childrenOf(shell, 'runner');
     expect(environOf(runner)).toEqual(expect.arrayContaining(expected));
   }, 120_000);
 });

@@ -3,11 +3,11 @@
  * (0,0) and whose version paints pixel (1,0), bad versions that mark the state before they attack, and
  * the checks that the game recovered (previous good version, state from before the bad one, next save).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { CrashRecord, Frame, ReloadEvent } from '../shared/contract';
 import type { KilnBackend } from './backend';
-import { openTestBackend, waitProven, writeProject } from './test-support';
+import { childrenOf, openTestBackend, waitProven, writeProject } from './test-support';
 
 /** Marks a state written by a bad version: the counter never reaches it by itself in a test. */
 export const MARK = 0x400000;
@@ -110,18 +110,7 @@ export async function expectRecovered(game: Game, before: number, crash: Partial
 
 /** Runner processes this test process started that are still alive (zombies are gone once reaped). */
 export function runnerChildren(): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('runner')) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
+  return childrenOf(process.pid, 'runner');
 }
 
 export function rssMiB(pid: number): number {

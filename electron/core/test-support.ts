@@ -108,6 +108,22 @@ export function groupMembers(pgid: number): number[] {
   return members;
 }
 
+/** Linux: live processes whose parent is `pid`, those whose command line includes `command` if given. */
+export function childrenOf(pid: number, command?: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && (command === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(command))) out.push(Number(entry));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return out;
+}
+
 /** Linux: the process group of `pid`. */
 export function pgidOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
