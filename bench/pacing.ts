@@ -57,6 +57,10 @@ function record(game: BenchGame): { stop: () => Window } {
 class GameThreadLog {
   readonly tickUs = new Map<number, number>();
   readonly frameCallUs = new Map<number, number>();
+  /** libkiln's split of the same calls (kiln_last_frame_timing): the wait for the frame lock, and lock wait + the
+   *  game thread's CPU time (the call less the time it was preempted). */
+  readonly lockWaitUs = new Map<number, number>();
+  readonly onCpuUs = new Map<number, number>();
   readonly probeOffsets = new Set<number>();
   private offs: Array<() => void> = [];
 
@@ -71,7 +75,12 @@ class GameThreadLog {
       for (let k = 0; k < PROBE_PIXELS && n - k > 1; k++) this.tickUs.set(frame.frame - k, px(k + 1));
     }));
     const onSession = (s: GameSession) => {
-      s.frameTimes.forEach((ms, i) => this.frameCallUs.set(s.frame - (s.frameTimes.length - 1 - i), ms * 1000));
+      const frameOf = (i: number, n: number) => s.frame - (n - 1 - i);
+      s.frameTimes.forEach((ms, i) => this.frameCallUs.set(frameOf(i, s.frameTimes.length), ms * 1000));
+      const waits = s.frameLockWaits ?? [];
+      waits.forEach((ms, i) => this.lockWaitUs.set(frameOf(i, waits.length), ms * 1000));
+      const cpu = s.frameCpuTimes ?? [];
+      cpu.forEach((ms, i) => { if (ms >= 0) this.onCpuUs.set(frameOf(i, cpu.length), (ms + (waits[i] ?? 0)) * 1000); });
     };
     game.backend.on('session', onSession);
     this.offs.push(() => game.backend.off('session', onSession));
@@ -131,10 +140,15 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
     const tickBase = maxes(threadLog.tickUs, baseWindows).map((us) => us / 1000);
     const tickReload = maxes(threadLog.tickUs, windows).map((us) => us / 1000);
     const callExcess = summarise(callReload).p95 - summarise(callBase).p95;
+    const waitBase = maxes(threadLog.lockWaitUs, baseWindows);
+    const waitReload = maxes(threadLog.lockWaitUs, windows);
+    const onCpuBase = maxes(threadLog.onCpuUs, baseWindows);
+    const onCpuReload = maxes(threadLog.onCpuUs, windows);
+    const onCpuExcess = summarise(onCpuReload).p95 - summarise(onCpuBase).p95;
     const tickExcess = summarise(tickReload).p95 - summarise(tickBase).p95;
 
     log(`  baseline ${baseline.intervals.length} intervals, ${baseline.over2x} over 2×; reloads ${withReloads.intervals.length} intervals, ${withReloads.over2x} over 2×`);
-    log(`  game thread, max per window: kiln_frame p95 ${summarise(callBase).p95} → ${summarise(callReload).p95} µs; tick interval p95 ${summarise(tickBase).p95} → ${summarise(tickReload).p95} ms`);
+    log(`  game thread, max per window: kiln_frame p95 ${summarise(callBase).p95} → ${summarise(callReload).p95} µs (lock wait ${summarise(waitBase).p95} → ${summarise(waitReload).p95}, lock wait + CPU ${summarise(onCpuBase).p95} → ${summarise(onCpuReload).p95}); tick interval p95 ${summarise(tickBase).p95} → ${summarise(tickReload).p95} ms`);
     const w = `${len}-frame windows`;
     const figures: Figure[] = [
       sampled('pacing.baseline', 2, 'frame interval at the consumer, no reloads', 'ms', baseline.intervals),
@@ -149,8 +163,12 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
         'the runner\'s own timing of kiln_frame (session frameTimes); pong + probe plugins'),
       sampled('blocked.runner.frameCall.reloads', 3, `runner game thread: longest kiln_frame call per reload window (§2 reloads)`, 'us', callReload,
         'window: last frame before the save → 2 frames after the first new frame; a wait on the frame lock would be in here'),
+      single('blocked.runner.frameCallExcess', 3, '  kiln_frame longer in reload windows (wall clock, preemption included): p95 reload − p95 baseline', 'us', callExcess, callReload.length,
+        'a compiler on the same 2 cores preempts the game thread; the next two rows take that out'),
+      sampled('blocked.runner.lockWait.reloads', 3, 'runner game thread: longest wait for libkiln\'s frame lock per reload window', 'us', waitReload,
+        'libkiln\'s own timing (kiln_last_frame_timing): the swap, state reads and resets hold the lock'),
       withTarget(
-        single('blocked.runner.frameCallExcess', 3, '  runner game thread blocked by a reload inside kiln_frame: p95 reload − p95 baseline', 'us', callExcess, callReload.length),
+        single('blocked.runner.onCpuExcess', 3, '  runner game thread blocked by a reload inside kiln_frame (lock wait + its CPU time): p95 reload − p95 baseline', 'us', onCpuExcess, onCpuReload.length),
         'game thread blocked ≤ 50 µs (runner, inside kiln_frame)', [{ on: 'value', limit: 50 }]),
       sampled('blocked.runner.tick.baseline', 3, `runner game thread: longest tick-to-tick interval per ${w}, no reloads`, 'ms', tickBase,
         'the dt the runner passes to kiln_frame, read back by the probe plugin; timer resolution ~1 ms'),

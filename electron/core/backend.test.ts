@@ -105,6 +105,23 @@ describe('crashes', () => {
   });
 });
 
+describe('the game session', () => {
+  it("carries libkiln's split of each kiln_frame call: its wait for the frame lock and its CPU time", async () => {
+    const { backend } = await startPong();
+    await expect.poll(() => backend.session().frameTimes.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
+    const s = backend.session();
+    expect(s.frameLockWaits).toHaveLength(s.frameTimes.length);
+    expect(s.frameCpuTimes).toHaveLength(s.frameTimes.length);
+    // Each is a part of the call the runner timed around it (rounded to the µs): the game thread runs pong, alone.
+    s.frameTimes.forEach((ms, i) => {
+      expect(s.frameCpuTimes![i]).toBeGreaterThan(0);
+      expect(s.frameCpuTimes![i]).toBeLessThanOrEqual(ms + 0.002);
+      expect(s.frameLockWaits![i]).toBeGreaterThanOrEqual(0);
+      expect(s.frameLockWaits![i] + s.frameCpuTimes![i]).toBeLessThanOrEqual(ms + 0.002);
+    });
+  });
+});
+
 describe('runner supervision', () => {
   it('a runner killed with SIGKILL is restarted on the last good version with its state', async () => {
     const { backend, events } = await startPong();

@@ -4,7 +4,7 @@
  * records (kiln_load_result, kiln_crash, kiln_log_message) travel as fields, never as sentences.
  */
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldMigration, WorldView } from '../shared/contract';
-import type { TimelineSession } from '../shared/contract';
+import type { GameSession } from '../shared/contract';
 import type { AssetReload, GameLogSource, SoundCommand } from '../shared/contract';
 
 export interface PluginImage {
@@ -156,15 +156,7 @@ export interface MemoryReply {
 export type HistoryCommand = { action: 'seek'; frame: number } | { action: 'step'; delta: number } | { action: 'replay' } | { action: 'play' };
 
 /** The runner's part of the contract's GameSession (the back end adds versions and profile). */
-export interface RunnerSession {
-  paused: boolean;
-  frame: number;
-  fps: number;
-  frameTimes: number[];
-  loop: 'off' | 'recording' | 'replaying';
-  loopSeconds: number;
-  timeline: TimelineSession;
-}
+export type RunnerSession = Pick<GameSession, 'paused' | 'frame' | 'fps' | 'frameTimes' | 'frameLockWaits' | 'frameCpuTimes' | 'loop' | 'loopSeconds' | 'timeline'>;
 
 export type StateAction = 'new' | 'kept' | 'reset' | 'restored' | 'migrated';
 

@@ -78,6 +78,8 @@ export interface LibKiln {
   pluginVersion(rt: unknown, name: string): number;
   pluginPaused(rt: unknown, name: string): number;
   frame(rt: unknown, dt: number): number;
+  /** kiln_last_frame_timing: how the last kiln_frame spent its time (ms); undefined when this libkiln predates it. */
+  lastFrameTiming?: (rt: unknown) => FrameTiming | null;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
   setKey(rt: unknown, key: number, down: number): void;
   resetState(rt: unknown, name: string): number;
@@ -102,6 +104,16 @@ export interface LibKiln {
   worldInspector?: WorldInspector;
   /** kiln_sound_* (sound.ts): the sound table and the per-frame sound commands. */
   sound?: NativeSound;
+}
+
+/** One kiln_frame call as libkiln timed it (kiln_frame_timing, in ms). */
+export interface FrameTiming {
+  frame: number;
+  wallMs: number;
+  /** Waiting for the frame lock (a load's swap, a state read, a reset held it). */
+  lockWaitMs: number;
+  /** The game thread's CPU time in the call; -1 where the platform has no per-thread clock (Windows). */
+  cpuMs: number;
 }
 
 export const KILN_ERR_CRASH = -7;
@@ -163,6 +175,10 @@ export function loadLibKiln(path: string): LibKiln {
   const pollMessage = lib.func('int32_t kiln_poll_message(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap, _Out_ int32_t *level)');
   const sandboxEnter = optional<KFunc>('int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, _Out_ uint8_t *error_out, int32_t cap)');
   const loadReport = lib.func('int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, _Out_ uint8_t *error_out, int32_t cap)');
+  // kiln_frame_timing { uint64_t frame; double wall_s, lock_wait_s, cpu_s; } read through a buffer of its 32 bytes:
+  // no struct object made per frame.
+  const frameTiming = optional<KFunc>('int32_t kiln_last_frame_timing(const kiln_runtime *rt, _Out_ uint8_t *out)');
+  const timingBuf = Buffer.alloc(32);
   const messageBuf = Buffer.alloc(4096);
   const levelBuf = new Int32Array(1);
 
@@ -263,6 +279,13 @@ export function loadLibKiln(path: string): LibKiln {
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),
     frame: lib.func('int32_t kiln_frame(kiln_runtime *rt, double dt)'),
+    lastFrameTiming: frameTiming
+      ? (rt) => {
+          if (frameTiming(rt, timingBuf) !== 0) return null;
+          const cpu = timingBuf.readDoubleLE(24);
+          return { frame: Number(timingBuf.readBigUInt64LE(0)), wallMs: timingBuf.readDoubleLE(8) * 1000, lockWaitMs: timingBuf.readDoubleLE(16) * 1000, cpuMs: cpu < 0 ? -1 : cpu * 1000 };
+        }
+      : undefined,
     copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),
     setKey: lib.func('void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down)'),
   };

@@ -51,6 +51,9 @@ let paused = false;
 let stepped = false;
 let lastSessionAt = 0;
 const frameTimes: number[] = [];
+/** Per frame of frameTimes: libkiln's own split of the call (kiln_last_frame_timing), when it has one. */
+const frameLockWaits: number[] = [];
+const frameCpuTimes: number[] = [];
 const frameStamps: number[] = [];
 /** Plugins loaded at least once (for restart-with-fresh-state). */
 const loadedPlugins = new Set<string>();
@@ -164,7 +167,7 @@ function legacyCrashes(): void {
 function session(): RunnerSession {
   const now = performance.now();
   while (frameStamps.length && now - frameStamps[0] > 1000) frameStamps.shift();
-  return { paused, frame: frameNo, fps: frameStamps.length, frameTimes: [...frameTimes], loop: loop.state, loopSeconds: Math.round(loop.seconds * 100) / 100, timeline: timeline?.session() ?? emptyTimeline };
+  return { paused, frame: frameNo, fps: frameStamps.length, frameTimes: [...frameTimes], ...(lib?.lastFrameTiming ? { frameLockWaits: [...frameLockWaits], frameCpuTimes: [...frameCpuTimes] } : {}), loop: loop.state, loopSeconds: Math.round(loop.seconds * 100) / 100, timeline: timeline?.session() ?? emptyTimeline };
 }
 
 function sendSession(requestId?: number, error?: string): void {
@@ -199,6 +202,14 @@ function runFrame(liveDt: number): void {
   frameNo += 1;
   frameTimes.push(Math.round((performance.now() - started) * 1000) / 1000);
   if (frameTimes.length > 60) frameTimes.shift();
+  const timing = looped ? null : lib!.lastFrameTiming?.(rt) ?? null;
+  if (lib!.lastFrameTiming) {
+    const us = (ms: number) => Math.round(ms * 1000) / 1000;
+    frameLockWaits.push(timing ? us(timing.lockWaitMs) : 0);
+    frameCpuTimes.push(timing ? (timing.cpuMs < 0 ? -1 : us(timing.cpuMs)) : 0);
+    if (frameLockWaits.length > 60) frameLockWaits.shift();
+    if (frameCpuTimes.length > 60) frameCpuTimes.shift();
+  }
   frameStamps.push(performance.now());
   if (lib!.pollCrash) drainCrashes();
   else if (result === KILN_ERR_CRASH) legacyCrashes();

@@ -316,6 +316,11 @@ export interface GameSession {
   fps: number;
   /** Recent frame times in ms (oldest first, up to 60), for a sparkline. */
   frameTimes: number[];
+  /** Per frame of frameTimes, libkiln's split of the call (absent when the runner's libkiln has none): ms waited
+   *  for the frame lock (a reload's swap, a state read held it) and the game thread's CPU ms in it (-1: unknown,
+   *  Windows). The call's time minus both is time the thread was preempted. */
+  frameLockWaits?: number[];
+  frameCpuTimes?: number[];
   /** Version now running per plugin (null: never loaded). */
   versions: Record<string, number | null>;
   loop: LoopState;

@@ -111,6 +111,18 @@ KILN_API int32_t kiln_reset_state(kiln_runtime *rt, const char *name);          
    Returns KILN_OK, or KILN_ERR_CRASH if a plugin callback crashed (see crash guard above). */
 KILN_API int32_t kiln_frame(kiln_runtime *rt, double dt);
 KILN_API uint64_t kiln_frame_count(const kiln_runtime *rt);
+/* How the last kiln_frame spent its time, for a host that times its frames: the whole call, its wait for the frame
+   lock (held by a load's swap, a state read, a reset: the time a reload blocks the game), and the calling thread's
+   CPU time in the call. The wall time minus the other two is time the thread was runnable but off the CPU
+   (preempted: a compiler on the same cores). Call it on the thread that calls kiln_frame. Returns KILN_OK, or
+   KILN_ERR_INVALID (no frame yet, or NULL arguments). */
+typedef struct kiln_frame_timing {
+    uint64_t frame;     /* kiln_frame_count after that frame */
+    double wall_s;      /* the call, lock wait included */
+    double lock_wait_s; /* 0 when the lock was free */
+    double cpu_s;       /* the thread's CPU time in the call (user + system); -1 where unknown (Windows) */
+} kiln_frame_timing;
+KILN_API int32_t kiln_last_frame_timing(const kiln_runtime *rt, kiln_frame_timing *out);
 KILN_API int32_t kiln_width(const kiln_runtime *rt);
 KILN_API int32_t kiln_height(const kiln_runtime *rt);
 /* Copies the framebuffer (RGBA8, row-major, width*height*4 bytes; byte order R,G,B,A in memory) into out.

@@ -64,6 +64,9 @@ void kiln_plat_lib_close(void *lib);
 
 /* --- time ---------------------------------------------------------------------------------------------- */
 double kiln_plat_now(void); /* monotonic seconds */
+/* CPU seconds the calling thread has run (user + system), -1 where unknown (Windows: its thread times move in
+   15.6 ms clock ticks, too coarse for one frame). */
+double kiln_plat_thread_cpu(void);
 
 /* --- crash guard ----------------------------------------------------------------------------------------- */
 typedef void (*kiln_plat_guarded_fn)(void *ctx);

@@ -194,6 +194,11 @@ double kiln_plat_now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+double kiln_plat_thread_cpu(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* --- crash guard ---------------------------------------------------------------------------------------------
  * Process-wide handlers for the fault signals; per-thread guard context. In the handler: if this thread is

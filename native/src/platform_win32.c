@@ -305,6 +305,7 @@ double kiln_plat_now(void) {
     QueryPerformanceCounter(&t);
     return (double)t.QuadPart / (double)freq.QuadPart;
 }
+double kiln_plat_thread_cpu(void) { return -1; }
 void kiln_plat_yield(void) { SwitchToThread(); }
 void kiln_plat_sleep_ms(int32_t ms) { Sleep((DWORD)ms); }
 int kiln_plat_file_stamp(const char *path, uint64_t stamp[3]) {

@@ -853,7 +853,11 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_frame was called from inside a plugin callback."); return KILN_ERR_INVALID; }
     if (!(dt >= 0)) dt = 0; /* also NaN */
     if (dt > 1) dt = 1;     /* a stalled runner must not teleport the game */
-    pthread_mutex_lock(&rt->lock);
+    double t0 = kiln_plat_now(), cpu0 = kiln_plat_thread_cpu(), waited = 0;
+    if (pthread_mutex_trylock(&rt->lock) != 0) { /* held: by a load's swap, a state read, ... time the wait */
+        pthread_mutex_lock(&rt->lock);
+        waited = kiln_plat_now() - t0;
+    }
     kiln_input *in = &rt->in;
     for (int k = 0; k < KEY_COUNT; k++) {
         in->pressed[k] = __atomic_exchange_n(&in->press_latch[k], 0, __ATOMIC_RELAXED);
@@ -866,8 +870,17 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
         in->pad_released[p] = __atomic_exchange_n(&in->pad_release_latch[p], 0, __ATOMIC_RELAXED);
     }
     int crashed = kiln__frame_locked(rt, dt);
+    uint64_t frame = rt->frame_count;
     pthread_mutex_unlock(&rt->lock);
+    double cpu1 = cpu0 < 0 ? -1 : kiln_plat_thread_cpu();
+    rt->last_frame = (kiln_frame_timing){ frame, kiln_plat_now() - t0, waited, cpu1 < 0 ? -1 : cpu1 - cpu0 };
     return crashed ? KILN_ERR_CRASH : KILN_OK;
+}
+
+int32_t kiln_last_frame_timing(const kiln_runtime *rt, kiln_frame_timing *out) {
+    if (!rt || !out || !rt->last_frame.frame) return KILN_ERR_INVALID;
+    *out = rt->last_frame;
+    return KILN_OK;
 }
 
 /* The frame's order: by system phase, then order, then load order (insertion sort: at most KILN_MAX_PLUGINS). */

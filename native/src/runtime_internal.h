@@ -129,6 +129,7 @@ struct kiln_runtime {
     int32_t last_state_action;
     double load_time[4];              /* kiln_load_phase */
     uint64_t frame_count;
+    kiln_frame_timing last_frame;     /* kiln_last_frame_timing: written by kiln_frame on the game thread */
     double time;
     uint32_t rng;
     kiln_input in;

@@ -707,6 +707,38 @@ static void test_reload_while_frames_run_on_another_thread(void) {
     kiln_destroy(rt);
 }
 
+/* kiln_last_frame_timing: a frame's wall time, its wait for the frame lock and its thread's CPU time. */
+static void *busy_frame_thread(void *p) { return (void *)(intptr_t)kiln_frame((kiln_runtime *)p, 1.0 / 60); }
+static void test_frame_timing_splits_lock_wait_and_cpu(void) {
+    const char *wd;
+    kiln_runtime *rt = make_rt(&wd);
+    kiln_frame_timing t;
+    CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_ERR_INVALID); /* no frame yet */
+    CHECK_EQ(kiln_last_frame_timing(rt, NULL), KILN_ERR_INVALID);
+    kiln_load_plugin(rt, "c", fixture("counter_v1"));
+    for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
+    CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_OK);
+    CHECK_EQ(t.frame, kiln_frame_count(rt));
+    CHECK(t.lock_wait_s == 0); /* nobody else held the lock */
+    CHECK(t.wall_s > 0 && t.wall_s < 1);
+    CHECK(t.cpu_s >= 0 && t.cpu_s <= t.wall_s + 1e-4);
+    /* A frame on another thread busy for 100 ms in update holds the lock: this thread's frame waits for it. */
+    CHECK_EQ(kiln_load_plugin(rt, "c", compile_plugin("busy_update", "counter.c", "-DCRASH=9 -DSLOW_MS=100")), 2);
+    int32_t before = state_field(wd, "c", F_FRAMES);
+    pthread_t th;
+    pthread_create(&th, NULL, busy_frame_thread, rt);
+    for (double t0 = now(); state_field(wd, "c", F_FRAMES) == before && now() - t0 < 10;) usleep(500); /* in update */
+    CHECK_EQ(kiln_frame(rt, 1.0 / 60), KILN_OK);
+    void *ret;
+    pthread_join(th, &ret); /* it ended before this thread's frame got the lock */
+    CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_OK);
+    CHECK_EQ(t.frame, kiln_frame_count(rt));
+    CHECK(t.lock_wait_s > 0.01 && t.lock_wait_s < 5);       /* most of the other frame's 100 ms */
+    CHECK(t.wall_s >= t.lock_wait_s + 0.099);                /* then its own 100 ms busy update */
+    CHECK(t.cpu_s > 0.001 && t.cpu_s <= t.wall_s - t.lock_wait_s + 1e-3); /* asleep while it waited */
+    kiln_destroy(rt);
+}
+
 /* A crash on a second thread is caught there too (it gets its own alternate signal stack). */
 static void *crash_thread(void *p) {
     kiln_runtime *rt = p;
@@ -767,6 +799,7 @@ int main(int argc, char **argv) {
         {"pong_plays_itself", test_pong_plays_itself},
         {"many_reloads_leak_nothing", test_many_reloads_leak_nothing},
         {"reload_while_frames_run_on_another_thread", test_reload_while_frames_run_on_another_thread},
+        {"frame_timing_splits_lock_wait_and_cpu", test_frame_timing_splits_lock_wait_and_cpu},
         FEATURE_TESTS
         HOT_RELOAD_TESTS
         COMMIT_TESTS
