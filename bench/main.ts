@@ -25,12 +25,13 @@ import { assetReloadLatency } from './assets';
 import { rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { worldCosts } from './world';
-import { hasBackEndMalloc, withBackEndMalloc } from '../electron/core/malloc-env';
+import { BACK_END_NODE_FLAGS, childExecArgv, startedAsBackEnd, withBackEndMalloc } from '../electron/core/back-end-launch';
 
-// The sections host back ends in this process (§8 measures its memory): run with the malloc settings the shells
-// start the back end with (electron/core/malloc-env.ts), as a process of its own when they are not set here.
-if (process.platform === 'linux' && !hasBackEndMalloc()) {
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: withBackEndMalloc(process.env) });
+// The sections host back ends in this process (§8 measures its memory): run with the malloc settings and V8 flags
+// the web shell's back end starts with (electron/core/back-end-launch.ts), as a process of its own when they are not
+// set here.
+if (!startedAsBackEnd()) {
+  const again = spawnSync(process.execPath, [...BACK_END_NODE_FLAGS, ...childExecArgv(), ...process.argv.slice(1)], { stdio: 'inherit', env: withBackEndMalloc(process.env) });
   process.exit(again.status ?? 1);
 }
 
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   }
   const fx = fixtures(root);
   const loadAtStart = loadAverage();
-  log(`load average at start: ${loadAtStart.join(' ')} (${os.cpus().length} cores); MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`);
+  log(`load average at start: ${loadAtStart.join(' ')} (${os.cpus().length} cores); MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}, node flags ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none'}`);
   const started = performance.now();
   const figures: Figure[] = [];
   const details: Record<string, unknown> = { plan };

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withBackEndMalloc } from '../electron/core/malloc-env';
+import { BACK_END_NODE_FLAGS, withBackEndMalloc } from '../electron/core/back-end-launch';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -20,9 +20,9 @@ export interface WebShell {
 export async function startWebShell(projectDir: string, env: NodeJS.ProcessEnv = {}, options: { trust?: boolean } = {}): Promise<WebShell> {
   // A fresh data folder per shell: the test's trust answer and drafts never touch the user's own.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-data-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, ...(options.trust === false ? [] : ['--trust'])], {
+  const child = spawn(process.execPath, [...BACK_END_NODE_FLAGS, path.join(ROOT, 'dist', 'web', 'main.js'), '--project', projectDir, ...(options.trust === false ? [] : ['--trust'])], {
     cwd: ROOT,
-    env: { ...withBackEndMalloc(process.env), KILN_DATA_DIR: dataDir, ...env }, // malloc as npm start sets it
+    env: { ...withBackEndMalloc(process.env), KILN_DATA_DIR: dataDir, ...env }, // malloc and V8 flags as npm start sets them
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

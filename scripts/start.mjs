@@ -18,9 +18,10 @@ function electronBinary() {
   }
 }
 
-// The back end's malloc settings, for it and what it starts (electron/core/malloc-env.ts says why; a test keeps the
-// two the same). A value the user set stays.
+// The back end's malloc settings, for it and what it starts, and its V8 flags, for the web shell only
+// (electron/core/back-end-launch.ts says why; a test keeps the two the same). A value the user set stays.
 const env = { MALLOC_ARENA_MAX: '1', ...process.env };
+const backEndNodeFlags = ['--max-semi-space-size=2'];
 
 const electron = process.env.KILN_WEB || webOnly ? null : electronBinary();
 if (electron) {
@@ -33,7 +34,7 @@ if (electron) {
         '      so Kiln runs as the web shell: open the URL below in Chromium, Chrome, Firefox or Edge. Ctrl+C stops it.',
     );
   }
-  const child = spawn(process.execPath, ['dist/web/main.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [...backEndNodeFlags, 'dist/web/main.js', ...args], { stdio: ['inherit', 'pipe', 'inherit'], env });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text) => {
     process.stdout.write(text);

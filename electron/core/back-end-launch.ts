@@ -1,0 +1,38 @@
+/**
+ * How a process that hosts Kiln's back end is started (the web shell, the benchmark), beyond its script: glibc's
+ * malloc settings and V8's flags. Set where those processes start (scripts/start.mjs, e2e/web-shell.ts,
+ * bench/main.ts); a test keeps start.mjs's copy the same. docs/PLATFORM.md, "glibc and Linux" and "V8's young
+ * generation in the back end", has the measurements.
+ *
+ * malloc: one arena. With glibc's default (up to 8 arenas a core) the back end's RSS outside V8's heap grew 8–10 MB
+ * from save 300 to save 1,000 of bench §8 and stayed: V8's compiler and GC threads and libuv's pool each malloc and
+ * free in an arena of their own, and what they free in the middle of one goes back to it, not to the system. One
+ * arena: +0.6–2.7 MB in most runs. glibc reads it once, before the first malloc; the runners and compilers the back
+ * end starts inherit it.
+ *
+ * V8: a young generation of 2 × 2 MB instead of up to 2 × 16. V8 shrinks it while the process idles and grows it
+ * back under the next saves, so the back end's RSS moved by up to 30 MB with the same live heap (bench §8 in a full
+ * run: +14–15 MB of its +16 MB from save 300 to 1,000). The cost, measured on the web shell's back end over §9's 28
+ * saves: 23 scavenges instead of 15, the same GC time (109–184 ms against 113), §9's figures unchanged. A V8 flag
+ * cannot be set once the process runs (V8 sizes the young generation when it makes the heap), so it goes on the
+ * back end's command line, and only there: the runners and the frame relay the back end forks get their own
+ * (`childExecArgv`), so the game loop keeps V8's default. Not in Electron: its main process takes V8 flags only from
+ * `--js-flags` on Electron's command line, which its renderers (the editor's page) would get too.
+ */
+export const BACK_END_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+export const BACK_END_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+
+/** `env` with the back end's malloc settings where it does not name its own. */
+export function withBackEndMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...BACK_END_MALLOC_ENV, ...env };
+}
+
+/** Whether this process started as a back end should: with the malloc settings (or its own choice of each) and the V8 flags. */
+export function startedAsBackEnd(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): boolean {
+  return Object.keys(BACK_END_MALLOC_ENV).every((k) => env[k] !== undefined) && BACK_END_NODE_FLAGS.every((f) => execArgv.includes(f));
+}
+
+/** Node flags for a Node child of the back end (a runner): the back end's own, less the V8 flags that are only its. */
+export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  return execArgv.filter((a) => !BACK_END_NODE_FLAGS.includes(a));
+}
