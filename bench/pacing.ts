@@ -14,6 +14,8 @@
  * Each is compared between windows around a reload (from the last frame the consumer had before the save to
  * two frames after the first frame of the new code) and windows of the same length without reloads.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { KilnPaths } from '../electron/core/paths';
 import type { GameSession } from '../electron/shared/contract';
@@ -127,6 +129,22 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
     }
     const withReloads = during.stop();
     const seconds = (hrMs() - t0) / 1000;
+    // Control: the same compiles with no reload after them (the bare command, spawned by the bench), windows from the
+    // last frame before the spawn to two frames after it exits: what a compiler on the other core does to the game
+    // thread by itself (cache and memory-bus contention make the same frame cost more CPU time).
+    const controls: Array<[number, number]> = [];
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-control-'));
+    try {
+      for (let i = 0; i < reloads; i++) {
+        const first = game.lastFrameNo + 1;
+        await game.bareCompile(outDir);
+        const last = game.lastFrameNo + 2;
+        await sleep(40);
+        controls.push([first, last]);
+      }
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
     await sleep(400); // the session report covering the last window
     threadLog.stop();
 
@@ -144,11 +162,18 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
     const waitReload = maxes(threadLog.lockWaitUs, windows);
     const onCpuBase = maxes(threadLog.onCpuUs, baseWindows);
     const onCpuReload = maxes(threadLog.onCpuUs, windows);
+    const onCpuControl = maxes(threadLog.onCpuUs, controls);
+    // Per frame from 3 before the first frame of the new code to 2 after it: lock wait + CPU time, p50 / p95 (µs).
+    const onCpuAroundFirstNew = Object.fromEntries([-3, -2, -1, 0, 1, 2].map((k) => {
+      const v = windows.map(([, b]) => threadLog.onCpuUs.get(b - 2 + k)).filter((x): x is number => x !== undefined);
+      return [k, [summarise(v).p50, summarise(v).p95]];
+    }));
     const onCpuExcess = summarise(onCpuReload).p95 - summarise(onCpuBase).p95;
+    const onCpuOverCompile = summarise(onCpuReload).p95 - summarise(onCpuControl).p95;
     const tickExcess = summarise(tickReload).p95 - summarise(tickBase).p95;
 
     log(`  baseline ${baseline.intervals.length} intervals, ${baseline.over2x} over 2×; reloads ${withReloads.intervals.length} intervals, ${withReloads.over2x} over 2×`);
-    log(`  game thread, max per window: kiln_frame p95 ${summarise(callBase).p95} → ${summarise(callReload).p95} µs (lock wait ${summarise(waitBase).p95} → ${summarise(waitReload).p95}, lock wait + CPU ${summarise(onCpuBase).p95} → ${summarise(onCpuReload).p95}); tick interval p95 ${summarise(tickBase).p95} → ${summarise(tickReload).p95} ms`);
+    log(`  game thread, max per window: kiln_frame p95 ${summarise(callBase).p95} → ${summarise(callReload).p95} µs (lock wait ${summarise(waitBase).p95} → ${summarise(waitReload).p95}, lock wait + CPU ${summarise(onCpuBase).p95} → ${summarise(onCpuReload).p95}, beside a bare compile ${summarise(onCpuControl).p95}; first new frame p50 ${onCpuAroundFirstNew[0][0]} against ${onCpuAroundFirstNew[-1][0]} before it); tick interval p95 ${summarise(tickBase).p95} → ${summarise(tickReload).p95} ms`);
     const w = `${len}-frame windows`;
     const figures: Figure[] = [
       sampled('pacing.baseline', 2, 'frame interval at the consumer, no reloads', 'ms', baseline.intervals),
@@ -167,8 +192,12 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
         'a compiler on the same 2 cores preempts the game thread; the next two rows take that out'),
       sampled('blocked.runner.lockWait.reloads', 3, 'runner game thread: longest wait for libkiln\'s frame lock per reload window', 'us', waitReload,
         'libkiln\'s own timing (kiln_last_frame_timing): the swap, state reads and resets hold the lock'),
+      sampled('blocked.runner.onCpu.reloads', 3, 'runner game thread: longest kiln_frame lock wait + CPU time per reload window', 'us', onCpuReload),
+      sampled('blocked.runner.onCpu.compileOnly', 3, `  the same per window around a bare compile with no reload (${controls.length} compiles)`, 'us', onCpuControl,
+        'a compiler on the other core makes the same frame cost more CPU time (caches, memory bus)'),
+      single('blocked.runner.onCpuExcess', 3, '  kiln_frame lock wait + CPU time in reload windows: p95 reload − p95 baseline (no compile)', 'us', onCpuExcess, onCpuReload.length),
       withTarget(
-        single('blocked.runner.onCpuExcess', 3, '  runner game thread blocked by a reload inside kiln_frame (lock wait + its CPU time): p95 reload − p95 baseline', 'us', onCpuExcess, onCpuReload.length),
+        single('blocked.runner.onCpuOverCompile', 3, '  runner game thread blocked by a reload inside kiln_frame: p95 reload − p95 beside a bare compile', 'us', onCpuOverCompile, onCpuReload.length),
         'game thread blocked ≤ 50 µs (runner, inside kiln_frame)', [{ on: 'value', limit: 50 }]),
       sampled('blocked.runner.tick.baseline', 3, `runner game thread: longest tick-to-tick interval per ${w}, no reloads`, 'ms', tickBase,
         'the dt the runner passes to kiln_frame, read back by the probe plugin; timer resolution ~1 ms'),
@@ -180,6 +209,7 @@ export async function framePacing(paths: KilnPaths, f: Fixture, reloads: number,
       figures,
       details: {
         reloads: done,
+        onCpuAroundFirstNew,
         reloadWindowSeconds: Math.round(seconds * 10) / 10,
         baselineSkippedFrameNumbers: baseline.skippedFrameNumbers,
         reloadsSkippedFrameNumbers: withReloads.skippedFrameNumbers,
