@@ -19,17 +19,25 @@ function count(dir: string): number {
   }
 }
 
-export function snapshotProcess(pid: number, workDir: string): Snapshot & { buildFiles: number } {
+/** RSS and its parts: anonymous memory (what the process allocated) and file pages (code, mapped state and images). */
+interface RssParts {
+  rssKb: number;
+  rssAnonKb: number;
+  rssFileKb: number;
+}
+
+export function snapshotProcess(pid: number, workDir: string): Snapshot & RssParts & { buildFiles: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  const rssKb = field('VmRSS');
   const tmp = path.join(workDir, 'tmp');
   const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
   const images = new Set(maps.map((l) => l.slice(l.indexOf('/'))).filter((p) => p.startsWith(tmp)));
-  return { rssKb, fds: count(`/proc/${pid}/fd`), mappedImages: images.size, tempFiles: count(tmp), buildFiles: count(path.join(workDir, 'build')) };
+  return { rssKb, rssAnonKb: field('RssAnon'), rssFileKb: field('RssFile'), fds: count(`/proc/${pid}/fd`), mappedImages: images.size, tempFiles: count(tmp), buildFiles: count(path.join(workDir, 'build')) };
 }
 
 /** The runner's memory after full garbage collections, then its process snapshot: growth not yet collected is not growth. */
-export async function settledSnapshot(supervisor: RunnerSupervisor, pid: number, workDir: string): Promise<Snapshot & { buildFiles: number; heap: RunnerMemory | null }> {
+export async function settledSnapshot(supervisor: RunnerSupervisor, pid: number, workDir: string): Promise<Snapshot & RssParts & { buildFiles: number; heap: RunnerMemory | null }> {
   // V8 hands freed pages back to the system a little after a collection: collect, wait, collect again, then read.
   await supervisor.memory();
   await sleep(500);
@@ -65,6 +73,8 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
     const figures: Figure[] = [
       withTarget(single('soak.rssKb', 5, `runner RSS growth over ${n} reloads (${before.rssKb} → ${after.rssKb} kB)`, 'kB', after.rssKb - before.rssKb, n),
         '1,000 reloads: RSS +≤ 2 MB', [{ on: 'value', limit: 2048 }]),
+      single('soak.rssAnonKb', 5, `  of which anonymous memory (${before.rssAnonKb} → ${after.rssAnonKb} kB; file pages ${before.rssFileKb} → ${after.rssFileKb} kB)`, 'kB', after.rssAnonKb - before.rssAnonKb, n,
+        'file pages are code (node, libkiln) and mapped state: a fresh runner faults in more of them as it runs new paths'),
       single('soak.heapUsedKb', 5, `runner V8 live heap growth after full collections (${before.heap?.heapUsedKb} → ${after.heap?.heapUsedKb} kB)`, 'kB', heapGrowth, n),
       withTarget(single('soak.fds', 5, `runner open fds growth (${before.fds} → ${after.fds})`, 'count', after.fds - before.fds, n), '1,000 reloads: open fds +0', [{ on: 'value', limit: 0 }]),
       withTarget(single('soak.mappedImages', 5, `mapped plugin images growth (${before.mappedImages} → ${after.mappedImages})`, 'count', after.mappedImages - before.mappedImages, n),
