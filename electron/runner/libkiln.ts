@@ -80,6 +80,8 @@ export interface LibKiln {
   frame(rt: unknown, dt: number): number;
   /** kiln_last_frame_timing: how the last kiln_frame spent its time (ms); undefined when this libkiln predates it. */
   lastFrameTiming?: (rt: unknown) => FrameTiming | null;
+  /** kiln_set_frame_cpu_timing: whether kiln_frame reads the thread's CPU clock (two system calls a frame). */
+  setFrameCpuTiming?: (rt: unknown, on: number) => void;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
   setKey(rt: unknown, key: number, down: number): void;
   resetState(rt: unknown, name: string): number;
@@ -178,6 +180,7 @@ export function loadLibKiln(path: string): LibKiln {
   // kiln_frame_timing { uint64_t frame; double wall_s, lock_wait_s, cpu_s; } read through a buffer of its 32 bytes:
   // no struct object made per frame.
   const frameTiming = optional<KFunc>('int32_t kiln_last_frame_timing(const kiln_runtime *rt, _Out_ uint8_t *out)');
+  const frameCpuTiming = optional<KFunc>('void kiln_set_frame_cpu_timing(kiln_runtime *rt, int32_t on)');
   const timingBuf = Buffer.alloc(32);
   const messageBuf = Buffer.alloc(4096);
   const levelBuf = new Int32Array(1);
@@ -279,6 +282,7 @@ export function loadLibKiln(path: string): LibKiln {
     createError: lib.func('const char *kiln_create_error(void)'),
     destroy: lib.func('void kiln_destroy(kiln_runtime *rt)'),
     frame: lib.func('int32_t kiln_frame(kiln_runtime *rt, double dt)'),
+    setFrameCpuTiming: frameCpuTiming,
     lastFrameTiming: frameTiming
       ? (rt) => {
           if (frameTiming(rt, timingBuf) !== 0) return null;

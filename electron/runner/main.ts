@@ -374,6 +374,7 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
   }
   width = msg.width;
   height = msg.height;
+  lib.setFrameCpuTiming?.(rt, 1); // the session's frameCpuTimes (two system calls a frame: a few µs)
   // Before any plugin loads: the images and sounds a previous runner loaded get their handles back (the state keeps them).
   if (msg.projectDir) {
     const refused = lib.setProjectDir ? (lib.setProjectDir(rt, msg.projectDir) < 0 ? lib.threadLastError() : undefined) : 'this libkiln predates project files (rebuild it: npm run build:native)';

@@ -853,7 +853,7 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     if (kiln_plat_in_guarded_call()) { kiln__set_error(rt, "kiln_frame was called from inside a plugin callback."); return KILN_ERR_INVALID; }
     if (!(dt >= 0)) dt = 0; /* also NaN */
     if (dt > 1) dt = 1;     /* a stalled runner must not teleport the game */
-    double t0 = kiln_plat_now(), cpu0 = kiln_plat_thread_cpu(), waited = 0;
+    double t0 = kiln_plat_now(), cpu0 = rt->frame_cpu_timing ? kiln_plat_thread_cpu() : -1, waited = 0;
     if (pthread_mutex_trylock(&rt->lock) != 0) { /* held: by a load's swap, a state read, ... time the wait */
         pthread_mutex_lock(&rt->lock);
         waited = kiln_plat_now() - t0;
@@ -875,6 +875,10 @@ int32_t kiln_frame(kiln_runtime *rt, double dt) {
     double cpu1 = cpu0 < 0 ? -1 : kiln_plat_thread_cpu();
     rt->last_frame = (kiln_frame_timing){ frame, kiln_plat_now() - t0, waited, cpu1 < 0 ? -1 : cpu1 - cpu0 };
     return crashed ? KILN_ERR_CRASH : KILN_OK;
+}
+
+void kiln_set_frame_cpu_timing(kiln_runtime *rt, int32_t on) {
+    if (rt) rt->frame_cpu_timing = on != 0;
 }
 
 int32_t kiln_last_frame_timing(const kiln_runtime *rt, kiln_frame_timing *out) {

@@ -130,6 +130,7 @@ struct kiln_runtime {
     double load_time[4];              /* kiln_load_phase */
     uint64_t frame_count;
     kiln_frame_timing last_frame;     /* kiln_last_frame_timing: written by kiln_frame on the game thread */
+    int frame_cpu_timing;             /* kiln_set_frame_cpu_timing */
     double time;
     uint32_t rng;
     kiln_input in;

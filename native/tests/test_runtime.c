@@ -716,6 +716,11 @@ static void test_frame_timing_splits_lock_wait_and_cpu(void) {
     CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_ERR_INVALID); /* no frame yet */
     CHECK_EQ(kiln_last_frame_timing(rt, NULL), KILN_ERR_INVALID);
     kiln_load_plugin(rt, "c", fixture("counter_v1"));
+    kiln_frame(rt, 1.0 / 60);
+    CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_OK);
+    CHECK(t.cpu_s == -1); /* the CPU clock is read only when asked for */
+    CHECK(t.wall_s > 0 && t.lock_wait_s == 0);
+    kiln_set_frame_cpu_timing(rt, 1);
     for (int i = 0; i < 3; i++) kiln_frame(rt, 1.0 / 60);
     CHECK_EQ(kiln_last_frame_timing(rt, &t), KILN_OK);
     CHECK_EQ(t.frame, kiln_frame_count(rt));
