@@ -114,7 +114,7 @@ export interface FrameTiming {
   wallMs: number;
   /** Waiting for the frame lock (a load's swap, a state read, a reset held it). */
   lockWaitMs: number;
-  /** The game thread's CPU time in the call; -1 where the platform has no per-thread clock (Windows). */
+  /** The game thread's CPU time in the call; -1 unless setFrameCpuTiming turned it on, and where the platform has no per-thread clock (Windows). */
   cpuMs: number;
 }
 
