@@ -45,6 +45,17 @@ export async function settledSnapshot(supervisor: RunnerSupervisor, pid: number,
   return { ...snapshotProcess(pid, workDir), heap: reply.memory ?? null };
 }
 
+/** Where the runner's memory stands between reloads (after full collections), to tell a leak from a high-water mark. */
+const SAMPLE_AT = [10, 50, 100, 300];
+
+function describe(s: RssParts & { heap: RunnerMemory | null }): string {
+  const mb = (kb: number | undefined) => (kb === undefined ? '?' : (kb / 1024).toFixed(1));
+  const m = s.heap?.malloc;
+  const heap = s.heap ? `V8 heap ${mb(s.heap.heapUsedKb)} used / ${mb(s.heap.heapCommittedKb)} committed, external ${mb(s.heap.externalKb)}` : 'no heap reply';
+  const malloc = m ? `; malloc: arena ${mb(m.arenaKb)} (in use ${mb(m.inUseKb)}, free ${mb(m.freeKb)}, of which at the top ${mb(m.topFreeKb)}), own mmaps ${mb(m.mmapKb)}` : '';
+  return `RSS ${mb(s.rssKb)} MB (anonymous ${mb(s.rssAnonKb)}, file ${mb(s.rssFileKb)}); ${heap}${malloc}`;
+}
+
 export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (s: string) => void) {
   const game = await BenchGame.open(f, 'tcc', paths);
   try {
@@ -52,6 +63,7 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
     await sleep(1000);
     const pid = game.backend.supervisor.pid!;
     const before = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
+    log(`  before: ${describe(before)}`);
     const samples: Array<{ reloads: number } & Awaited<ReturnType<typeof settledSnapshot>>> = [];
     const t0 = performance.now();
     let ok = 0;
@@ -61,13 +73,18 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
       await game.backend.idle();
       if (game.reloads.slice(before).some((e) => e.outcome === 'ok')) ok++;
       if (i % 200 === 199) log(`  ${i + 1} reloads`);
-      if (i + 1 === 100 || i + 1 === 300) samples.push({ reloads: i + 1, ...(await settledSnapshot(game.backend.supervisor, pid, game.workDir)) });
+      if (SAMPLE_AT.includes(i + 1)) {
+        const s = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
+        samples.push({ reloads: i + 1, ...s });
+        log(`  after ${i + 1} reloads: ${describe(s)}`);
+      }
     }
     const seconds = (performance.now() - t0) / 1000;
     const last = await game.edit(); // the game still answers with new code after the soak
     await sleep(1000);
     const samePid = game.backend.supervisor.pid === pid;
     const after = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
+    log(`  after: ${describe(after)}`);
     const n = ok;
     const heapGrowth = before.heap && after.heap ? after.heap.heapUsedKb - before.heap.heapUsedKb : NaN;
     const figures: Figure[] = [

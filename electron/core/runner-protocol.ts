@@ -138,6 +138,20 @@ export interface WorldReply {
   error?: string;
 }
 
+/** glibc's malloc heap as mallinfo2 reports it (electron/runner/malloc-stats.ts), in kB. */
+export interface MallocStats {
+  /** Bytes the arena (brk heap and mmap'd arenas) holds from the system. */
+  arenaKb: number;
+  /** Chunks allocated with mmap of their own (large ones), all in use. */
+  mmapKb: number;
+  /** Allocated and not freed. */
+  inUseKb: number;
+  /** Freed and kept in the arena. */
+  freeKb: number;
+  /** Of the free, what sits at the top of the heap and malloc_trim could return without splitting anything. */
+  topFreeKb: number;
+}
+
 /** The answer to 'memory', measured after two full garbage collections. */
 export interface RunnerMemory {
   rssKb: number;
@@ -146,6 +160,8 @@ export interface RunnerMemory {
   heapCommittedKb: number;
   /** Buffers and other memory outside V8's heap that V8 knows of. */
   externalKb: number;
+  /** glibc's malloc heap (electron/runner/malloc-stats.ts); null where there is no mallinfo2. */
+  malloc: MallocStats | null;
 }
 export interface MemoryReply {
   memory?: RunnerMemory;

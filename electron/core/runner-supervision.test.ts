@@ -55,6 +55,10 @@ describe('the hang detector and restarts', { timeout: 90_000 }, () => {
     const after = (await game.backend.supervisor.memory()).memory!;
     expect(after.rssKb - before.rssKb).toBeGreaterThan(60 * 1024);
     expect(after.heapUsedKb - before.heapUsedKb).toBeLessThan(8 * 1024);
+    // glibc's account (mallinfo2) puts it where it is: a chunk of its own, mapped for it, larger than malloc's arena
+    expect(before.malloc!.arenaKb).toBeGreaterThan(0);
+    expect(before.malloc!.inUseKb + before.malloc!.freeKb).toBeLessThanOrEqual(before.malloc!.arenaKb + 1);
+    expect(after.malloc!.mmapKb - before.malloc!.mmapKb).toBeGreaterThanOrEqual(64 * 1024);
   });
 
   it('a load waiting behind the one that kills the runner is sent again to the new runner', async () => {

@@ -18,6 +18,7 @@ import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
 import { emptyTimeline, type Frame, type SoundCommand } from '../shared/contract';
 import { soundCommand } from './sound';
+import { mallocStats } from './malloc-stats';
 
 const FRAME_MS = 1000 / 60;
 /** Frames sent but not yet acknowledged: enough to ride out a busy back end (a compiler starting) without a gap. */
@@ -478,7 +479,7 @@ function memoryAfterGc(): RunnerMemory {
   collectFully();
   const m = process.memoryUsage();
   const kb = (n: number) => Math.round(n / 1024);
-  return { rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size), externalKb: kb(m.external) };
+  return { rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size), externalKb: kb(m.external), malloc: mallocStats() };
 }
 
 /** The state inspector's read or write, between two frames; a write while paused is drawn at once. */
