@@ -108,10 +108,9 @@ export interface LibKiln {
   sound?: NativeSound;
 }
 
-/** One kiln_frame call as libkiln timed it (kiln_frame_timing, in ms). */
+/** The parts of one kiln_frame call that libkiln times and the runner cannot (kiln_frame_timing, in ms). The record's
+ *  frame count and wall time are not read: the runner counts its frames and times each whole call (frameTimes). */
 export interface FrameTiming {
-  frame: number;
-  wallMs: number;
   /** Waiting for the frame lock (a load's swap, a state read, a reset held it). */
   lockWaitMs: number;
   /** The game thread's CPU time in the call; -1 unless setFrameCpuTiming turned it on, and where the platform has no per-thread clock (Windows). */
@@ -287,7 +286,7 @@ export function loadLibKiln(path: string): LibKiln {
       ? (rt) => {
           if (frameTiming(rt, timingBuf) !== 0) return null;
           const cpu = timingBuf.readDoubleLE(24);
-          return { frame: Number(timingBuf.readBigUInt64LE(0)), wallMs: timingBuf.readDoubleLE(8) * 1000, lockWaitMs: timingBuf.readDoubleLE(16) * 1000, cpuMs: cpu < 0 ? -1 : cpu * 1000 };
+          return { lockWaitMs: timingBuf.readDoubleLE(16) * 1000, cpuMs: cpu < 0 ? -1 : cpu * 1000 };
         }
       : undefined,
     copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),
