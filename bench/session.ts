@@ -18,6 +18,8 @@ import { single, withTarget, type Figure } from './figures';
 import { benchDataDir, sleep } from './game';
 import { settledSnapshot } from './soak';
 import { collectFully } from '../electron/core/full-gc';
+import type { MallocStats } from '../electron/core/runner-protocol';
+import { mallocStats } from '../electron/runner/malloc-stats';
 
 type Kind = SessionKind;
 const SIZE = 16;
@@ -33,6 +35,8 @@ interface BackEndMemory {
   codeSpaceKb: number;
   /** Memory of buffers and other objects outside V8's heap that V8 knows of. */
   externalKb: number;
+  /** glibc's malloc heap: what is in use, and what is freed but kept (null without mallinfo2). */
+  malloc: MallocStats | null;
 }
 
 function backEnd(): BackEndMemory {
@@ -48,8 +52,11 @@ function backEnd(): BackEndMemory {
     newSpaceKb: space('new_space'),
     codeSpaceKb: space('code_space'),
     externalKb: kb(m.external),
+    malloc: mallocStats(),
   };
 }
+
+const mallocLine = (m: BackEndMemory) => (m.malloc ? `${m.malloc.inUseKb} / ${m.malloc.freeKb} / ${m.malloc.mmapKb}` : 'no mallinfo2');
 
 /**
  * Deterministic gaps (xorshift32), so a run is the same session every time: 30 % are bursts (0–5 ms, a save
@@ -174,6 +181,8 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
       single('session.backend.youngGenKbAfterWarmup', 8, `    of which V8's young generation (new space, committed: ${beWarm.newSpaceKb} → ${beAfter.newSpaceKb} kB)`, 'kB', beAfter.newSpaceKb - beWarm.newSpaceKb, saves - warmAt),
       single('session.backend.outsideHeapKbAfterWarmup', 8, `    of which outside V8's heap (RSS − V8's committed heap: ${beWarm.rssKb - beWarm.heapCommittedKb} → ${beAfter.rssKb - beAfter.heapCommittedKb} kB)`, 'kB',
         beAfter.rssKb - beAfter.heapCommittedKb - (beWarm.rssKb - beWarm.heapCommittedKb), saves - warmAt),
+      single('session.backend.mallocInUseKb', 8, `back end's malloc heap in use, start → end (${mallocLine(beBefore)} → ${mallocLine(beAfter)})`, 'kB',
+        (beAfter.malloc?.inUseKb ?? NaN) - (beBefore.malloc?.inUseKb ?? NaN), saves, 'glibc\'s mallinfo2: in use / freed and kept / own mmaps, kB'),
       withTarget(single('session.backend.fds', 8, `back end open fds (${beBefore.fds} → ${beAfter.fds})`, 'count', beAfter.fds - beBefore.fds, saves),
         'issue 7: back end fds flat (+0)', [{ on: 'value', limit: 0 }]),
       withTarget(single('session.runner.rssKb', 8, `runner RSS (${runBefore.rssKb} → ${runAfter.rssKb} kB${samePid ? '' : '; the runner was restarted'})`, 'kB', runAfter.rssKb - runBefore.rssKb, saves),

@@ -53,12 +53,14 @@ function describe(s: RssParts & { heap: RunnerMemory | null }): string {
   const m = s.heap?.malloc;
   const heap = s.heap ? `V8 heap ${mb(s.heap.heapUsedKb)} used / ${mb(s.heap.heapCommittedKb)} committed, external ${mb(s.heap.externalKb)}` : 'no heap reply';
   const malloc = m ? `; malloc: arena ${mb(m.arenaKb)} (in use ${mb(m.inUseKb)}, free ${mb(m.freeKb)}, of which at the top ${mb(m.topFreeKb)}), own mmaps ${mb(m.mmapKb)}` : '';
-  return `RSS ${mb(s.rssKb)} MB (anonymous ${mb(s.rssAnonKb)}, file ${mb(s.rssFileKb)}); ${heap}${malloc}`;
+  const peak = s.heap ? `; peaks so far: external ${mb(s.heap.peak.externalKb)}, arena ${mb(s.heap.peak.arenaKb)}` : '';
+  return `RSS ${mb(s.rssKb)} MB (anonymous ${mb(s.rssAnonKb)}, file ${mb(s.rssFileKb)}); ${heap}${malloc}${peak}`;
 }
 
 export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (s: string) => void) {
   const game = await BenchGame.open(f, 'tcc', paths);
   try {
+    log(`  started: ${describe(await settledSnapshot(game.backend.supervisor, game.backend.supervisor.pid!, game.workDir))}`);
     for (let i = 0; i < 10; i++) await game.edit(); // warm-up: first reloads grow caches once
     await sleep(1000);
     const pid = game.backend.supervisor.pid!;

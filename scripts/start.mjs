@@ -21,7 +21,7 @@ function electronBinary() {
 // The back end's malloc settings, for it and what it starts, and its V8 flags, for the web shell only
 // (electron/core/back-end-launch.ts says why; a test keeps the two the same). A value the user set stays.
 const env = { MALLOC_ARENA_MAX: '1', ...process.env };
-const backEndNodeFlags = ['--max-semi-space-size=2'];
+const backEndNodeFlags = ['--max-semi-space-size=2', '--min-semi-space-size=2'];
 
 const electron = process.env.KILN_WEB || webOnly ? null : electronBinary();
 if (electron) {

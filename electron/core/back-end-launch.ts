@@ -20,7 +20,7 @@
  * `--js-flags` on Electron's command line, which its renderers (the editor's page) would get too.
  */
 export const BACK_END_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
-export const BACK_END_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+export const BACK_END_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--min-semi-space-size=2'];
 
 /** `env` with the back end's malloc settings where it does not name its own. */
 export function withBackEndMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

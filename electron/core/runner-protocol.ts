@@ -5,7 +5,8 @@
  */
 import type { CrashAccess, CrashCallback, FaultKind, GameState, StateWriteResult, WorldMigration, WorldView } from '../shared/contract';
 import type { GameSession } from '../shared/contract';
-import type { AssetReload, GameLogSource, SoundCommand } from '../shared/contract';
+import type { AssetReload, Frame, GameLogSource } from '../shared/contract';
+import { FrameDeltaDecoder } from '../shared/frame-codec';
 
 export interface PluginImage {
   name: string;
@@ -110,7 +111,8 @@ export type HostToRunner =
   | ({ type: 'state'; requestId: number } & StateRequest)
   /** The entity inspector (issue 15): read the world, or write one field of an entity's component, between two frames. */
   | ({ type: 'world'; requestId: number } & WorldRequest)
-  | { type: 'frame-ack' }
+  /** A frame received. `resync`: it did not decode (the receiver lost track), so the next one must go whole. */
+  | { type: 'frame-ack'; resync?: boolean }
   /** Electron: a window's MessagePort for frames travels beside this message (electron/runner/port-frame-sink.ts). */
   | { type: 'frame-port' }
   /** A standby runner (started ahead of need) loads libkiln's bindings now, so a restart skips it; answered by 'prepared'. */
@@ -162,6 +164,9 @@ export interface RunnerMemory {
   externalKb: number;
   /** glibc's malloc heap (electron/runner/malloc-stats.ts); null where there is no mallinfo2. */
   malloc: MallocStats | null;
+  /** The largest seen since the runner started, sampled 4 times a second without collecting first: memory V8 knows of
+   *  outside its heap (live and garbage), and malloc's arena (0 without mallinfo2). */
+  peak: { externalKb: number; arenaKb: number };
 }
 export interface MemoryReply {
   memory?: RunnerMemory;
@@ -192,7 +197,13 @@ export type RunnerToHost =
   | { type: 'first-frame'; requestId: number; plugin: string; at: number; sentAt?: number }
   /** The version ran PROBATION_FRAMES frames after its swap without a crash. */
   | { type: 'proven'; plugin: string; version: number }
-  | { type: 'frame'; frame: number; width: number; height: number; pixels: Uint8Array; sounds?: SoundCommand[]; soundsAt?: number }
+  /**
+   * A frame on this channel (when no frame relay or window port takes it): shared/frame-codec's message without its
+   * length, a change to the frame sent before on the channel or a whole one. Read with a FrameDeltaDecoder per runner
+   * (`runnerFrameDecoder`). Whole 230 KB frames made 14 MB/s of serialized buffers in the runner at 60 fps; garbage
+   * until a collection, they piled up to 33 MB of malloc's arena, which did not all go back (bench §5).
+   */
+  | { type: 'frame'; message: Uint8Array }
   /** Sent about 4 times a second and in reply to control/loop requests (requestId set, error on refusal). */
   | { type: 'session'; requestId?: number; error?: string; session: RunnerSession }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; text: string; at: number; plugin?: string; source?: GameLogSource }
@@ -217,6 +228,15 @@ export interface RunnerProcess {
 }
 
 export type RunnerLauncher = () => RunnerProcess;
+
+/**
+ * One runner's 'frame' messages read back into frames, in the order they came: a new decoder for each runner process.
+ * null for a message that does not decode; answer it with `{ type: 'frame-ack', resync: true }` so the next goes whole.
+ */
+export function runnerFrameDecoder(): (msg: Extract<RunnerToHost, { type: 'frame' }>) => Frame | null {
+  const decoder = new FrameDeltaDecoder();
+  return (msg) => decoder.decode(msg.message);
+}
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 export function nowMs(): number {

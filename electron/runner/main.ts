@@ -17,6 +17,7 @@ import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
 import { emptyTimeline, type Frame, type SoundCommand } from '../shared/contract';
+import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
 import { soundCommand } from './sound';
 import { mallocStats } from './malloc-stats';
 
@@ -173,6 +174,7 @@ function session(): RunnerSession {
 
 function sendSession(requestId?: number, error?: string): void {
   lastSessionAt = performance.now();
+  samplePeakMemory();
   send({ type: 'session', requestId, error, session: session() });
 }
 
@@ -284,6 +286,8 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
  * buffer per frame was 14 MB/s for the allocator and the garbage collector at 60 fps.
  */
 let framePixels = new Uint8Array(0);
+/** Frames to the back end on the IPC channel (no relay, no window port): each a change to the one sent before on it. */
+const channelFrames = new FrameDeltaEncoder();
 
 function sendFrame(force: boolean): void {
   const toWindows = windowFrames.ports > 0; // Electron: straight to the windows, which keep their own counts
@@ -298,7 +302,7 @@ function sendFrame(force: boolean): void {
   if (toWindows && windowFrames.write(frame, force)) return;
   framesInFlight += 1;
   if (frameSink?.write(frame)) return;
-  send({ type: 'frame', ...frame });
+  send({ type: 'frame', message: channelFrames.encode(rawFrame(frame)).subarray(4) });
 }
 
 /** The frame's sound commands from libkiln, as contract records, kept for the next frame sent or dropped. */
@@ -479,7 +483,16 @@ function memoryAfterGc(): RunnerMemory {
   collectFully();
   const m = process.memoryUsage();
   const kb = (n: number) => Math.round(n / 1024);
-  return { rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size), externalKb: kb(m.external), malloc: mallocStats() };
+  return { rssKb: kb(m.rss), heapUsedKb: kb(m.heapUsed), heapCommittedKb: kb(v8.getHeapStatistics().total_physical_size), externalKb: kb(m.external), malloc: mallocStats(), peak: { ...memoryPeak } };
+}
+
+/** RunnerMemory.peak: sampled with each session report (4 times a second), before any collection. */
+const memoryPeak = { externalKb: 0, arenaKb: 0 };
+function samplePeakMemory(): void {
+  const externalKb = Math.round(v8.getHeapStatistics().external_memory / 1024);
+  if (externalKb > memoryPeak.externalKb) memoryPeak.externalKb = externalKb;
+  const arenaKb = mallocStats()?.arenaKb ?? 0;
+  if (arenaKb > memoryPeak.arenaKb) memoryPeak.arenaKb = arenaKb;
 }
 
 /** The state inspector's read or write, between two frames; a write while paused is drawn at once. */
@@ -584,6 +597,7 @@ function onMessage(msg: HostToRunner): void {
       break;
     case 'frame-ack':
       framesInFlight = Math.max(0, framesInFlight - 1);
+      if (msg.resync) channelFrames.reset();
       break;
     case 'stop':
       if (timer) clearTimeout(timer);
