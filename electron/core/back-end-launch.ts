@@ -10,7 +10,8 @@
  * arena: +0.6–2.7 MB in most runs. glibc reads it once, before the first malloc; the runners and compilers the back
  * end starts inherit it.
  *
- * V8: a young generation of 2 × 2 MB instead of up to 2 × 16. V8 shrinks it while the process idles and grows it
+ * V8: a young generation of 2 × 2 MB instead of up to 2 × 16, from the start (with only the cap V8 starts it at 2 × 1
+ * and grows it under the first saves). V8 shrinks it while the process idles and grows it
  * back under the next saves, so the back end's RSS moved by up to 30 MB with the same live heap (bench §8 in a full
  * run: +14–15 MB of its +16 MB from save 300 to 1,000). The cost, measured on the web shell's back end over §9's 28
  * saves: 23 scavenges instead of 15, the same GC time (109–184 ms against 113), §9's figures unchanged. A V8 flag
