@@ -42,6 +42,14 @@ export function reloadSteps(h: ReloadHops | undefined): (ReloadSteps & { frameSe
   };
 }
 
+/** The steps up to the frame leaving the runner, then its way to a consumer that had it `consumerMs` after the save. */
+export function stepsToConsumer(h: ReloadHops | undefined, consumerMs: number): (ReloadSteps & { frameToConsumer: number }) | null {
+  const s = reloadSteps(h);
+  if (!s) return null;
+  const { frameSentMs, ...rest } = s;
+  return { ...rest, frameToConsumer: consumerMs - frameSentMs };
+}
+
 /** p50 of every numeric field over the samples, rounded to 0.1 ms. */
 export function stepsP50<T extends object>(samples: T[]): Record<string, number> {
   if (!samples.length) return {};

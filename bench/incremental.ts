@@ -17,6 +17,7 @@ import type { KilnPaths } from '../electron/core/paths';
 import { genBigFixture } from '../scripts/gen-big-fixture';
 import { sampled, withTarget, type Figure } from './figures';
 import { BenchGame, timeSpawn, type Fixture } from './game';
+import { formatSteps, stepsP50, stepsToConsumer, type ReloadSteps } from './hops';
 import { summarise } from './stats';
 
 const SIZES = [
@@ -47,6 +48,7 @@ export async function incrementalBuilds(paths: KilnPaths, edits: number, log: (s
     let splitEdits = 0;
     const overhead: number[] = [];
     const compileMs: number[] = [];
+    const steps: Array<ReloadSteps & { frameToConsumer: number }> = [];
     const whole: number[] = [];
     let failures = 0;
     let game: BenchGame | null = null;
@@ -90,6 +92,8 @@ export async function incrementalBuilds(paths: KilnPaths, edits: number, log: (s
           overhead.push(r.ms - unit - link);
         }
         if (r.reload?.timings.compileMs !== undefined) compileMs.push(r.reload.timings.compileMs);
+        const s = stepsToConsumer(r.reload?.timings.hops, r.ms);
+        if (s) steps.push(s);
       }
       // Before per-unit builds: every save was one call compiling every file.
       const all = gen.files.map((f) => path.join(g.dir, f));
@@ -115,8 +119,9 @@ export async function incrementalBuilds(paths: KilnPaths, edits: number, log: (s
       latency = withTarget(sampled('incremental.big50.tcc', 11, `save of one of 50 files → first new frame (${gen.lines.toLocaleString('en')} lines), tcc`, 'ms', kiln), 'save of one file of a 50-file, ~50k-line game → first new frame, tcc: p50 ≤ 40 ms', [{ on: 'p50', limit: 40 }]);
       figures.push(latency);
     }
-    details[size.id] = { files: size.files, lines: gen.lines, edits: kiln.length, splitEdits, failures, compileMsP50: summarise(compileMs).p50 };
+    details[size.id] = { files: size.files, lines: gen.lines, edits: kiln.length, splitEdits, failures, compileMsP50: summarise(compileMs).p50, steps: stepsP50(steps) };
     log(`  ${label}: p50 ${summarise(kiln).p50} ms (bare unit ${summarise(bareUnit).p50} ms + link ${summarise(bareLink).p50} ms; ${splitEdits} of ${kiln.length} saves split, bare split ${summarise(bareSplit).p50} ms; one call for all files ${summarise(whole).p50} ms)`);
+    log(`    steps p50 (ms): ${formatSteps(stepsP50(steps))}`);
   }
   return { figures, details };
 }

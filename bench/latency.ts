@@ -14,7 +14,7 @@ import type { KilnPaths } from '../electron/core/paths';
 import { runnerFrameDecoder, type RunnerProcess } from '../electron/core/runner-protocol';
 import { sampled, single, withTarget, type Figure } from './figures';
 import { BenchGame, compilerLabel, compilerSetting, frameShows, hrMs, nextColour, timeSpawn, withColour, type CompilerName, type Fixture } from './game';
-import { formatSteps, reloadSteps, stepsP50, type ReloadSteps } from './hops';
+import { formatSteps, stepsP50, stepsToConsumer, type ReloadSteps } from './hops';
 import { summarise } from './stats';
 
 export interface LatencyResult {
@@ -57,11 +57,8 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
         parts.firstFrameMs.push(t.firstFrameMs);
         parts.deliveryMs.push(r.ms - t.firstFrameMs);
       }
-      const s = reloadSteps(t?.hops);
-      if (s) {
-        const { frameSentMs, ...rest } = s;
-        steps.push({ ...rest, frameToConsumer: r.ms - frameSentMs });
-      }
+      const s = stepsToConsumer(t?.hops, r.ms);
+      if (s) steps.push(s);
     }
   } finally {
     await game.dispose();
