@@ -11,7 +11,7 @@ import path from 'node:path';
 import { compilerFlags, findCompiler } from '../electron/core/compiler';
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
 import type { KilnPaths } from '../electron/core/paths';
-import { runnerFrameDecoder, type RunnerProcess } from '../electron/core/runner-protocol';
+import { runnerFrameReader, type RunnerProcess } from '../electron/core/runner-protocol';
 import { sampled, single, withTarget, type Figure } from './figures';
 import { BenchGame, compilerLabel, compilerSetting, frameShows, hrMs, nextColour, timeSpawn, withColour, type CompilerName, type Fixture } from './game';
 import { formatSteps, stepsP50, stepsToConsumer, type ReloadSteps } from './hops';
@@ -143,12 +143,11 @@ export async function restartPerEdit(
       const shown = await new Promise<{ ms: number; stateAction: string | undefined } | null>((resolve) => {
         let stateAction: string | undefined;
         const timer = setTimeout(() => resolve(null), 10_000);
-        const decodeFrame = runnerFrameDecoder();
+        const readFrame = runnerFrameReader(child);
         child.onMessage((msg) => {
           if (msg.type === 'ready') stateAction = msg.loaded[0]?.stateAction;
           if (msg.type !== 'frame') return;
-          const frame = decodeFrame(msg);
-          child.send({ type: 'frame-ack', resync: frame === null || undefined });
+          const frame = readFrame(msg);
           if (frame && frameShows(frame, f, colour)) {
             clearTimeout(timer);
             resolve({ ms: hrMs(), stateAction });

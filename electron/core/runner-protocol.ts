@@ -200,7 +200,7 @@ export type RunnerToHost =
   /**
    * A frame on this channel (when no frame relay or window port takes it): shared/frame-codec's message without its
    * length, a change to the frame sent before on the channel or a whole one. Read with a FrameDeltaDecoder per runner
-   * (`runnerFrameDecoder`). Whole 230 KB frames made 14 MB/s of serialized buffers in the runner at 60 fps; garbage
+   * (`runnerFrameReader`). Whole 230 KB frames made 14 MB/s of serialized buffers in the runner at 60 fps; garbage
    * until a collection, they piled up to 33 MB of malloc's arena, which did not all go back (bench §5).
    */
   | { type: 'frame'; message: Uint8Array }
@@ -230,12 +230,17 @@ export interface RunnerProcess {
 export type RunnerLauncher = () => RunnerProcess;
 
 /**
- * One runner's 'frame' messages read back into frames, in the order they came: a new decoder for each runner process.
- * null for a message that does not decode; answer it with `{ type: 'frame-ack', resync: true }` so the next goes whole.
+ * One runner's 'frame' messages read back into frames, in the order they came (one reader per runner process), each
+ * acknowledged to it (its flow control). null for a message that does not decode: its acknowledgement asks for the
+ * next frame whole (`resync`).
  */
-export function runnerFrameDecoder(): (msg: Extract<RunnerToHost, { type: 'frame' }>) => Frame | null {
+export function runnerFrameReader(runner: Pick<RunnerProcess, 'send'>): (msg: Extract<RunnerToHost, { type: 'frame' }>) => Frame | null {
   const decoder = new FrameDeltaDecoder();
-  return (msg) => decoder.decode(msg.message);
+  return (msg) => {
+    const frame = decoder.decode(msg.message);
+    runner.send({ type: 'frame-ack', ...(frame ? {} : { resync: true }) });
+    return frame;
+  };
 }
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AssetReload, CrashRecord, Frame, GameLogMessage, RunnerInfo, WorldMigration } from '../shared/contract';
 import { emptyTimeline } from '../shared/contract';
-import { nowMs, runnerFrameDecoder, type HistoryCommand, type HostToRunner, type LoadClock } from './runner-protocol';
+import { nowMs, runnerFrameReader, type HistoryCommand, type HostToRunner, type LoadClock } from './runner-protocol';
 import { crashSiteFields } from './crash-site';
 import type { LoadReply, MemoryReply, PluginImage, RunnerCrash, RunnerLauncher, RunnerProcess, RunnerSession, RunnerToHost, StateAction, StateReply, StateRequest, WorldReply, WorldRequest } from './runner-protocol';
 import { Heartbeat, type HeartbeatRecord } from './runner-heartbeat';
@@ -108,8 +108,8 @@ interface LoadRequest {
 
 export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
   private child: RunnerProcess | null = null;
-  /** The child's frames, each a change to the one before: decoded in order, from its first. */
-  private childFrames = runnerFrameDecoder();
+  /** The child's frames, each a change to the one before: decoded in order, from its first, and acknowledged. */
+  private childFrames: ReturnType<typeof runnerFrameReader> = () => null;
   /** A runner started ahead and waiting for 'init' (warm standby): a restart skips Node's start-up. */
   private standby: RunnerProcess | null = null;
   private standbyTimer: NodeJS.Timeout | null = null;
@@ -346,7 +346,7 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
     this.heartbeat = new Heartbeat(heartbeatPath);
     const child = this.takeStandby() ?? this.launch();
     this.child = child;
-    this.childFrames = runnerFrameDecoder();
+    this.childFrames = runnerFrameReader(child);
     this.childReady = false;
     this.lastMessageAt = this.spawnedAt = Date.now();
     // Told once the child is set: a listener that asks for a load now queues it for this runner.
@@ -444,7 +444,6 @@ export class RunnerSupervisor extends EventEmitter<SupervisorEvents> {
       case 'frame': {
         const frame = this.childFrames(msg);
         if (frame) this.emit('frame', frame);
-        this.child?.send({ type: 'frame-ack', resync: frame === null || undefined });
         break;
       }
       case 'loaded':

@@ -10,7 +10,7 @@ import { compile, findCompilerFor } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
 import type { KilnPaths } from './paths';
 import type { Project } from './project';
-import { runnerFrameDecoder, type PluginImage, type RunnerToHost } from './runner-protocol';
+import { runnerFrameReader, type PluginImage, type RunnerToHost } from './runner-protocol';
 
 /** Loading the plugins and saying 'ready': under a second on a quiet machine; generous for a loaded 2-core one. */
 const READY_MS = 60_000;
@@ -61,16 +61,15 @@ export async function runStepped(run: SteppedRun): Promise<SteppedFrame[]> {
     awaited?.reject(broken);
   };
   const described = () => `last frame received ${frames.at(-1)?.frame ?? 'none'}; runner log:\n${log.slice(-20).join('\n') || '(nothing logged)'}`;
-  const decodeFrame = runnerFrameDecoder();
+  const readFrame = runnerFrameReader(runner);
   runner.onMessage((m: RunnerToHost) => {
     if (m.type === 'ready') {
       const bad = m.loaded.filter((l) => !l.ok);
       if (bad.length) fail(new Error(`not loaded: ${bad.map((b) => `${b.plugin}: ${b.error}`).join('; ')}`));
       else if (awaited && awaited.requestId === undefined) awaited.resolve();
     } else if (m.type === 'frame') {
-      const f = decodeFrame(m);
+      const f = readFrame(m);
       if (f) frames.push({ frame: f.frame, pixels: f.pixels, sounds: f.sounds ?? [] });
-      runner.send({ type: 'frame-ack', resync: f === null || undefined });
     } else if (m.type === 'session' && awaited && m.requestId !== undefined && m.requestId === awaited.requestId) {
       // the runner sends a step's frame before its answer: an answer without it means the frame was dropped
       if (frames.length !== m.requestId) awaited.reject(new Error(`stepped runner: step ${m.requestId} was answered without its frame (${frames.length} frames received); ${described()}`));
