@@ -151,7 +151,9 @@ export class BenchGame {
     for (const tap of this.frameTaps) tap(frame, ms);
     const done = this.waiters.filter((w) => w.test(frame));
     this.waiters = this.waiters.filter((w) => !done.includes(w));
-    for (const w of done) w.resolve({ ms, frame });
+    if (!done.length) return;
+    const kept = this.relay ? { ...frame, pixels: frame.pixels.slice() } : frame; // the relay's decoder reuses its buffer
+    for (const w of done) w.resolve({ ms, frame: kept });
   }
 
   /** The web shell's frame relay when the game was opened with `viaRelay`: frames come from its stream, as a page's do. */
@@ -274,7 +276,10 @@ export class BenchGame {
     this.relay = relay;
     const origin = 'http://127.0.0.1:1';
     relay.allowOrigins([origin]);
-    const decoder = new FrameDeltaDecoder();
+    // In place: the bench's process is the back end's, and a new 230 KB buffer per frame (mmap, page faults, munmap
+    // at the next collection) took ~30% of its event loop in §11, work the editor's page does in its own process.
+    // Taps read a frame when it arrives; a waiter that keeps one gets its own copy (frameArrived).
+    const decoder = new FrameDeltaDecoder(true);
     const reader = fork(path.join(__dirname, 'relay-reader.ts'), [String(relay.port), origin, RELAY_TOKEN], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
     this.relayReader = reader;
     reader.on('message', (m: { ms: number; bytes: Uint8Array } | { error: string }) => {
