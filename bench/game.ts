@@ -2,7 +2,7 @@
  * A Kiln back end driven the way the editor drives it, on a temp copy of a project: save a source,
  * watch the frames the back end emits, and tell the new version's frames apart by a colour the edit sets.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -313,19 +313,72 @@ export async function bareCompile(paths: KilnPaths, f: Fixture, cc: CompilerName
   return timeSpawn(exe, args, dir);
 }
 
-/** Spawn a command the way Kiln's compile() does and time it to exit; throws if it fails. */
+/**
+ * A command run and timed the way a shell runs it (bench/native/spawn_timer.c: posix_spawn from a small process,
+ * timed from the spawn to the reaped exit), with LC_ALL=C as Kiln's compile() sets it. Not spawned from this
+ * process: it is the back end under test, and Node's fork of it cost 6-8 ms before the command ran and left every
+ * page of the back end write-protected, which its next collections (during Kiln's own saves) paid for in faults.
+ * Throws if the command fails.
+ */
 export function timeSpawn(exe: string, args: string[], cwd: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(exe, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    let err = '';
-    child.stdout.resume();
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${exe} exited with ${code}: ${err.slice(0, 400)}`));
+  return (spawnTimer ??= new SpawnTimer()).run(exe, args, cwd);
+}
+
+let spawnTimer: SpawnTimer | null = null;
+
+class SpawnTimer {
+  private readonly child: ChildProcess;
+  private readonly dir: string;
+  private pending = Buffer.alloc(0);
+  private readonly waiting: Array<{ exe: string; resolve: (ms: number) => void; reject: (err: Error) => void }> = [];
+
+  constructor() {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-spawn-'));
+    const exe = path.join(this.dir, 'spawn_timer');
+    execFileSync('gcc', ['-O2', '-Wall', '-o', exe, path.join(__dirname, 'native', 'spawn_timer.c')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    this.child = spawn(exe, [], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LC_ALL: 'C' } });
+    this.hold(false);
+    this.child.stdout!.on('data', (chunk: Buffer) => this.read(chunk));
+    this.child.on('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`the bench's spawn timer exited (${code})`));
+      spawnTimer = null;
     });
-  });
+    process.once('exit', () => {
+      this.child.kill();
+      rmSync(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  /** Idle, it does not keep the bench's process alive; a command being timed does. */
+  private hold(on: boolean): void {
+    for (const h of [this.child, this.child.stdin, this.child.stdout] as unknown as Array<{ ref(): void; unref(): void }>) {
+      if (on) h.ref();
+      else h.unref();
+    }
+  }
+
+  run(exe: string, args: string[], cwd: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (!this.waiting.length) this.hold(true);
+      this.waiting.push({ exe, resolve, reject });
+      this.child.stdin!.write(Buffer.from([cwd, exe, ...args].map((a) => `${a}\0`).join('') + '\0'));
+    });
+  }
+
+  /** "code ms stderr_bytes\n" then the stderr, per request, in order. */
+  private read(chunk: Buffer): void {
+    this.pending = Buffer.concat([this.pending, chunk]);
+    for (;;) {
+      const nl = this.pending.indexOf(10);
+      if (nl < 0) return;
+      const [code, ms, bytes] = this.pending.subarray(0, nl).toString('utf8').split(' ').map(Number);
+      if (this.pending.length < nl + 1 + bytes) return;
+      const err = this.pending.subarray(nl + 1, nl + 1 + bytes).toString('utf8');
+      this.pending = this.pending.subarray(nl + 1 + bytes);
+      const w = this.waiting.shift()!;
+      if (!this.waiting.length) this.hold(false);
+      if (code === 0) w.resolve(ms);
+      else w.reject(new Error(`${w.exe} exited with ${code}: ${err.slice(0, 400)}`));
+    }
+  }
 }
