@@ -13,7 +13,7 @@ import { KilnBackend } from './backend';
 import { compile, findCompiler, runningCompilers, type BuildLimits } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
 import { findKilnRoot } from './paths';
-import { groupMembers, niceOf, pgidOf, processesIn, sessionSource, testPaths, writeProject } from './test-support';
+import { groupMembers, pgidOf, processesIn, sessionSource, testPaths, writeProject } from './test-support';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-limits-'));
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kiln-limits-data-'));
@@ -174,8 +174,6 @@ describe.each(['tcc', 'gcc'] as const)('the compiler process started ahead of th
     }
     expect(realpathSync(readlinkSync(`/proc/${waiting}/cwd`))).toBe(realpathSync(dir));
     expect(pgidOf(waiting)).toBe(waiting);
-    // Compilers yield to the game (nice 5, or Kiln's own when that is lower): the back end keeps its priority.
-    expect(niceOf(waiting)).toBe(Math.max(5, niceOf(process.pid)));
     expect(readFileSync(`/proc/${waiting}/limits`, 'utf8')).toMatch(/Max address space\s+536870912/);
     expect((await building).stopped).toBe('time-limit');
   });

@@ -124,20 +124,10 @@ export function childrenOf(pid: number, command?: string): number[] {
   return out;
 }
 
-/** Linux: /proc/<pid>/stat's fields from the third (state) on: index k is field k + 3. */
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
 /** Linux: the process group of `pid`. */
 export function pgidOf(pid: number): number {
-  return Number(statFields(pid)[2]);
-}
-
-/** Linux: the nice value of `pid` (field 19). */
-export function niceOf(pid: number): number {
-  return Number(statFields(pid)[16]);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
 /** Linux: live processes (other than this one) working in folder `cwd` — a project's compilers build there. */

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define MAX_REQUEST (1 << 20)
@@ -297,22 +296,7 @@ static void warm_tcc(void) {
 }
 #endif
 
-/*
- * Compilers yield to the game: a build runs while the game keeps drawing (the runner, the frame relay, the page),
- * and on a machine with few cores a compiler at the same priority took the CPU from them, so frames came late
- * during reloads (bench §2). At nice 5 a compiler gets about a third of a CPU that one of them also wants, and all
- * of an idle one. A compiler started by `nice` at a lower priority keeps its own.
- */
-#define COMPILER_NICE 5
-
-static void yield_to_the_game(void) {
-    errno = 0;
-    int now = getpriority(PRIO_PROCESS, 0);
-    if (errno == 0 && now < COMPILER_NICE) setpriority(PRIO_PROCESS, 0, COMPILER_NICE);
-}
-
 int main(int argc, char **argv) {
-    yield_to_the_game();
     if (argc == 2 && strcmp(argv[1], "--wait") == 0) return wait_for_request();
     if (argc == 3 && strcmp(argv[1], "--wait") == 0 && strcmp(argv[2], "--warm-tcc") == 0) {
 #ifdef KILN_LIBTCC_TCC
