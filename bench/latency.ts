@@ -14,11 +14,11 @@ import type { KilnPaths } from '../electron/core/paths';
 import { runnerFrameReader, type RunnerProcess } from '../electron/core/runner-protocol';
 import { sampled, single, withTarget, type Figure } from './figures';
 import { BenchGame, compilerLabel, compilerSetting, frameShows, hrMs, nextColour, sleep, timeSpawn, withColour, type CompilerName, type Fixture } from './game';
+import { formatSteps, stepsP50, stepsToConsumer, type ReloadSteps } from './hops';
+import { summarise } from './stats';
 
 /** Idle time after each edit's bare compile, before the next save. */
 const SAVE_GAP_MS = 250;
-import { formatSteps, stepsP50, stepsToConsumer, type ReloadSteps } from './hops';
-import { summarise } from './stats';
 
 export interface LatencyResult {
   figures: Figure[];
