@@ -57,6 +57,10 @@ int main(void) {
     for (;;) {
         int n = read_request(buf, fields);
         if (n == 0) return 0;
+        if (n < 0) {
+            fprintf(stderr, "spawn_timer: a request over %d bytes or %d arguments\n", MAX_REQUEST, MAX_ARGS);
+            return 2;
+        }
         if (n < 2) {
             fprintf(stderr, "spawn_timer: a request needs a folder and a command\n");
             return 2;

@@ -90,16 +90,21 @@ const manifests = new Map<string, Manifest>();
  * names (2-9 ms of the event loop before its compile started) that are the same from one save to the next.
  */
 const nameDigests = new Map<string, string>();
-const NAME_DIGESTS_MAX = 4096;
+const REMEMBERED_MAX = 4096;
+
+/** `map`'s value for `key`, made once; a map that reaches REMEMBERED_MAX starts over (names of projects long closed). */
+function remembered(map: Map<string, string>, key: string, make: () => string): string {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    if (map.size >= REMEMBERED_MAX) map.clear();
+    map.set(key, value);
+  }
+  return value;
+}
 
 function nameDigest(text: string): string {
-  let hex = nameDigests.get(text);
-  if (hex === undefined) {
-    hex = createHash('sha1').update(text).digest('hex');
-    if (nameDigests.size >= NAME_DIGESTS_MAX) nameDigests.clear();
-    nameDigests.set(text, hex);
-  }
-  return hex;
+  return remembered(nameDigests, text, () => createHash('sha1').update(text).digest('hex'));
 }
 
 function readManifest(file: string): Manifest | null {
@@ -422,12 +427,9 @@ function othersLibFor(objDir: string, hot: UnitPlan, others: UnitPlan[], key: st
   // The identity hashes every input of every other object (~100 KB of JSON for 50 files): worked out once per set
   // of manifests (a rebuilt object gets a new manifest object), not on every save.
   const memo = JSON.stringify([key, imageFlags, others.map((o) => [o.object, o.manifest ? manifestSerial(o.manifest) : 0])]);
-  let identity = othersIdentities.get(memo);
-  if (identity === undefined) {
-    identity = createHash('sha1').update(JSON.stringify([key, imageFlags, others.map((o) => [o.object, o.manifest?.inputs ?? null])])).digest('hex');
-    if (othersIdentities.size >= NAME_DIGESTS_MAX) othersIdentities.clear();
-    othersIdentities.set(memo, identity);
-  }
+  const identity = remembered(othersIdentities, memo, () =>
+    createHash('sha1').update(JSON.stringify([key, imageFlags, others.map((o) => [o.object, o.manifest?.inputs ?? null])])).digest('hex'),
+  );
   return path.join(objDir, `${SPLIT_PREFIX}${path.basename(hot.object, '.o')}-${identity.slice(0, 16)}.so`);
 }
 
