@@ -155,7 +155,7 @@ describe.each(['tcc', 'gcc'] as const)('the compiler process started ahead of th
     };
     // After a tcc build the next ones warm libtcc up while they wait, and compile a tcc request themselves; one
     // started before (by the other compiler's test) may be first in line: either is a process started ahead.
-    const lines = [`${limiter}\0--wait\0--warm-tcc\0`, `${limiter}\0--wait\0`];
+    const lines = [`${limiter}\0--wait\0--warm-tcc\0--done-fd=3\0`, `${limiter}\0--wait\0--done-fd=3\0`];
     const waitingPids = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && lines.includes(cmdline(p))).map(Number);
     await expect.poll(() => waitingPids().length, { timeout: 10_000 }).toBeGreaterThan(0);
     const ahead = waitingPids();

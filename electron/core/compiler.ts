@@ -445,8 +445,30 @@ function killTree(pid: number): void {
 }
 
 /** How every compiler process starts: its own process group (detached), so one kill reaches all it starts. */
-function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore' | 'pipe'): ChildProcess {
-  return spawn(file, argv, { cwd, stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: process.platform !== 'win32', windowsHide: true });
+function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore' | 'pipe', donePipe = false): ChildProcess {
+  const stdio: Array<'ignore' | 'pipe'> = donePipe ? [stdin, 'pipe', 'pipe', 'pipe'] : [stdin, 'pipe', 'pipe'];
+  return spawn(file, argv, { cwd, stdio, env: { ...process.env, LC_ALL: 'C' }, detached: process.platform !== 'win32', windowsHide: true });
+}
+
+/**
+ * A waiting kiln-limit's `--done-fd`: after a compile made in its own process it ends stdout and stderr and writes
+ * 'K' and the exit code on fd 3, then exits. The code, once both streams have ended; null when fd 3 ends without
+ * one (it exec'd a compiler: the exit says how that ended).
+ */
+function doneRecord(child: ChildProcess, onDone: (code: number) => void): void {
+  const pipe = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+  if (!pipe) return;
+  let record: number | null = null;
+  let open = 2;
+  const settle = () => {
+    if (record !== null && open === 0) onDone(record);
+  };
+  for (const stream of [child.stdout!, child.stderr!]) stream.once('end', () => (open--, settle()));
+  pipe.on('data', (chunk: Buffer) => {
+    if (record === null && chunk.length >= 2 && chunk[0] === 0x4b) record = chunk[1];
+    settle();
+  });
+  pipe.on('error', () => undefined); // the process died: its exit reports it
 }
 
 /**
@@ -462,7 +484,7 @@ const START_NEXT_AFTER_MS = 100;
 
 /** Its pipes and itself, held or not held by this process's event loop (an idle one must not keep `kiln build` alive). */
 function holdLoop(child: ChildProcess, hold: boolean): void {
-  for (const stream of [child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>) {
+  for (const stream of [child.stdin, child.stdout, child.stderr, child.stdio[3]] as Array<{ ref?(): void; unref?(): void } | null | undefined>) {
     if (hold) stream?.ref?.();
     else stream?.unref?.();
   }
@@ -493,7 +515,7 @@ function startWaiting(): void {
   waitWorks ??= spawnSync(LIMITER.file, ['--wait'], { input: '', timeout: 5000 }).status === 0;
   if (!waitWorks) return;
   // One for a tcc build compiles in its own process through libtcc, warmed up while it waits (kiln_limit.c).
-  const child = spawnCompiler(LIMITER.file, warmTcc ? ['--wait', '--warm-tcc'] : ['--wait'], os.tmpdir(), 'pipe');
+  const child = spawnCompiler(LIMITER.file, ['--wait', ...(warmTcc ? ['--warm-tcc'] : []), '--done-fd=3'], os.tmpdir(), 'pipe', true);
   const w = { child, exited: false };
   child.on('exit', () => (w.exited = true));
   child.on('error', () => (w.exited = true));
@@ -562,6 +584,8 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => done({ code: -1, signal: null, stdout, stderr: `${stderr}${err.message}` }));
+    // A compile in the waiting process itself says how it ended before that process exits (kiln_limit.c, --done-fd).
+    doneRecord(child, (code) => done({ code, signal: null, stdout, stderr }));
     child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });
 }

@@ -35,6 +35,8 @@ interface Ran {
   stdout: string;
   image: Buffer | null;
   deps: string | null;
+  /** A waiting kiln-limit's --done-fd record: 'K' and the exit code when it compiled the request itself. */
+  done: number[] | null;
 }
 
 /** One command line of tcc: `how` runs it as tcc, through `kiln-limit BYTES tcc …`, or a waiting kiln-limit's request. */
@@ -49,7 +51,12 @@ function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep
       ? spawnSync('tcc', argv, { cwd: dir, encoding: 'utf8' })
       : how === 'limit'
         ? spawnSync(limiter, [String(1 << 30), 'tcc', ...argv], { cwd: dir, encoding: 'utf8' })
-        : spawnSync(limiter, ['--wait', '--warm-tcc'], { cwd: os.tmpdir(), encoding: 'utf8', input: [dir, String(1 << 30), 'tcc', ...argv].map((a) => `${a}\0`).join('') });
+        : spawnSync(limiter, ['--wait', '--warm-tcc', '--done-fd=3'], {
+            cwd: os.tmpdir(),
+            encoding: 'utf8',
+            stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+            input: [dir, String(1 << 30), 'tcc', ...argv].map((a) => `${a}\0`).join(''),
+          });
   // A message names the output file: the same text whichever way it ran.
   const same = (s: string) => s.replaceAll(`-${how}.out`, '-X.out');
   return {
@@ -58,6 +65,7 @@ function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep
     stdout: same(r.stdout),
     image: existsSync(out) ? readFileSync(out) : null,
     deps: existsSync(dep) ? same(readFileSync(dep, 'utf8')) : null,
+    done: how === 'wait' && r.output[3] ? [...Buffer.from(r.output[3] as unknown as string, 'latin1')] : null,
   };
 }
 
@@ -73,6 +81,7 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
     for (const how of ['limit', 'wait'] as const) {
       const mine = run(how, 'image', args);
       expect(mine.code).toBe(0);
+      if (how === 'wait') expect(mine.done).toEqual([0x4b, 0]); // said before its exit, after its output and -MD file
       expect(mine.stderr).toBe(tcc.stderr);
       expect(mine.image?.equals(tcc.image!)).toBe(true);
       const listed = mine.deps!.slice(mine.deps!.indexOf(':') + 1).split(/\s+\\?\s*/).filter((s) => s && s !== '\\');
@@ -107,6 +116,7 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
     const m = run('wait', 'broken', broken);
     expect(t.code).toBe(1);
     expect(m.code).toBe(1);
+    expect(m.done).toEqual([0x4b, 1]);
     expect(m.stderr).toBe(t.stderr);
     expect(m.stderr).toMatch(/broken\.c:2: error: 'undeclared_name' undeclared/);
     expect(m.image).toBeNull();
@@ -138,5 +148,6 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
     const m = run('wait', 'pre', pre);
     expect(m.code).toBe(0);
     expect(m.image?.toString()).toBe(t.image?.toString());
+    expect(m.done ?? []).toEqual([]); // fd 3 closed at the exec: tcc never sees it, the exit tells
   });
 });

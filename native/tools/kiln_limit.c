@@ -16,6 +16,12 @@
  * to stderr as tcc's do and the exit code is tcc's; -MD's list is every file a C source's compile opened. Anything
  * this mode does not do the way tcc's own main does (-E, -run, -x, -r, @files, several -c inputs, no -o) execs
  * tcc as before. See docs/PLATFORM.md, "tcc in a warm process".
+ *
+ * --done-fd=N (with --wait): once a compile made in this process has written its output, stdout and stderr are
+ * closed and two bytes, 'K' and the exit code, are written to fd N, before the process exits. The back end goes on
+ * at that record instead of at the exit, which comes after the kernel has unmapped the process (0.5-0.7 ms of a
+ * 4 ms compile here). FD_CLOEXEC is set on N, so a command this process execs (gcc, or tcc itself) never sees it:
+ * N reaches end-of-file without a record and the back end waits for the exit as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +37,8 @@
 #ifdef KILN_LIBTCC_TCC
 static int tcc_in_process(char **argv);
 #endif
+/* --done-fd: where the in-process compile's exit code goes before the exit (-1: not asked for). */
+static int done_fd = -1;
 
 static int limit_and_exec(const char *bytes_text, char **argv) {
     char *end = NULL;
@@ -258,9 +266,19 @@ static int tcc_in_process(char **argv) {
         if (tcc_output_file(s, out)) ret = 1;
         else if (md) ret = write_deps(out, deps);
     }
-    tcc_delete(s);
     fflush(stdout);
     fflush(stderr);
+    if (done_fd >= 0) {
+        /* Everything the compile says has been written: end both streams, then say how it ended. The exit frees the rest. */
+        close(1);
+        close(2);
+        unsigned char record[2] = { 'K', (unsigned char)ret };
+        ssize_t n;
+        do n = write(done_fd, record, sizeof record);
+        while (n < 0 && errno == EINTR);
+        _exit(ret);
+    }
+    tcc_delete(s);
     return ret;
 }
 
@@ -296,17 +314,36 @@ static void warm_tcc(void) {
 }
 #endif
 
+static int usage(void) {
+    fprintf(stderr, "usage: kiln-limit BYTES COMMAND [ARGS...] | kiln-limit --wait [--warm-tcc] [--done-fd=N]\n");
+    return 127;
+}
+
 int main(int argc, char **argv) {
-    if (argc == 2 && strcmp(argv[1], "--wait") == 0) return wait_for_request();
-    if (argc == 3 && strcmp(argv[1], "--wait") == 0 && strcmp(argv[2], "--warm-tcc") == 0) {
+    if (argc >= 2 && strcmp(argv[1], "--wait") == 0) {
+        int warm = 0;
+        for (int i = 2; i < argc; i++) {
+            char *end = NULL;
+            if (strcmp(argv[i], "--warm-tcc") == 0) {
+                warm = 1;
+            } else if (strncmp(argv[i], "--done-fd=", 10) == 0) {
+                long fd = strtol(argv[i] + 10, &end, 10);
+                if (!*(argv[i] + 10) || *end || fd < 3 || fd > 1024 || fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) {
+                    fprintf(stderr, "kiln-limit: %s is not an open descriptor above 2\n", argv[i]);
+                    return 127;
+                }
+                done_fd = (int)fd;
+            } else {
+                return usage();
+            }
+        }
 #ifdef KILN_LIBTCC_TCC
-        warm_tcc();
+        if (warm) warm_tcc();
+#else
+        (void)warm;
 #endif
         return wait_for_request();
     }
-    if (argc < 3) {
-        fprintf(stderr, "usage: kiln-limit BYTES COMMAND [ARGS...] | kiln-limit --wait [--warm-tcc]\n");
-        return 127;
-    }
+    if (argc < 3) return usage();
     return limit_and_exec(argv[1], argv + 2);
 }
