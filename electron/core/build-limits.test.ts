@@ -156,7 +156,18 @@ describe.each(['tcc', 'gcc'] as const)('the compiler process started ahead of th
     // After a tcc build the next ones warm libtcc up while they wait, and compile a tcc request themselves; one
     // started before (by the other compiler's test) may be first in line: either is a process started ahead.
     const lines = [`${limiter}\0--wait\0--warm-tcc\0--done-fd=3\0`, `${limiter}\0--wait\0--done-fd=3\0`];
-    const waitingPids = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && lines.includes(cmdline(p))).map(Number);
+    // This process's own (test files in other workers start waiting processes with the same command line), and
+    // waiting: blocked in read(0, ...) for its request. The one the last compile used says how that compile ended
+    // before it exits (--done-fd), so it can still be there, ending.
+    const waitingNow = (p: string) => {
+      try {
+        const parent = Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+        return parent === process.pid && /^0 0x0 /.test(readFileSync(`/proc/${p}/syscall`, 'utf8'));
+      } catch {
+        return false; // gone meanwhile
+      }
+    };
+    const waitingPids = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && lines.includes(cmdline(p)) && waitingNow(p)).map(Number);
     await expect.poll(() => waitingPids().length, { timeout: 10_000 }).toBeGreaterThan(0);
     const ahead = waitingPids();
     const src = stuckSource(`stuck-ahead-${cc}`);

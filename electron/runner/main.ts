@@ -19,7 +19,7 @@ import { Timeline } from './history';
 import { emptyTimeline, type Frame, type SoundCommand } from '../shared/contract';
 import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
 import { soundCommand } from './sound';
-import { mallocStats } from './malloc-stats';
+import { mallocStats, trimMallocIfFragmented } from './malloc-stats';
 
 const FRAME_MS = 1000 / 60;
 /** Frames sent but not yet acknowledged: enough to ride out a busy back end (a compiler starting) without a gap. */
@@ -441,6 +441,8 @@ async function loadOffThread(msg: Extract<HostToRunner, { type: 'load' }>, recei
   if (reply.ok) {
     awaitingFirstFrame.push({ requestId: msg.requestId, plugin: msg.plugin });
     tickNow();
+    // After the new code's first frame has gone out: what the load and the unload freed goes back to the system.
+    setImmediate(trimMallocIfFragmented);
   }
 }
 
