@@ -25,6 +25,9 @@ interface ReloadLoopEvents {
   versions: [];
 }
 
+/** How long a build or a load runs before the page is told (two display frames: a shorter one is never seen). */
+const TRANSIENT_STATUS_MS = 30;
+
 export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   /** plugin -> version running now (null: never loaded). */
   readonly versions = new Map<string, number | null>();
@@ -109,10 +112,27 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
       .map((p) => p.name);
   }
 
+  /**
+   * The status; 'building' and 'loading' are told only once they have lasted TRANSIENT_STATUS_MS (status.get answers
+   * at once). A tcc save builds and loads in ~5-10 ms: its two statuses came and went within one display frame, yet
+   * each cost the save's path 0.2-0.3 ms in the back end (every page's WebSocket) and a render of the page on the
+   * cores the compiler and the game use (bench §9; docs/BENCHMARK.md).
+   */
   setStatus(status: ReloadStatus): void {
     this.status = status;
+    if (this.pendingStatus) clearTimeout(this.pendingStatus);
+    this.pendingStatus = null;
+    if (status.state === 'building' || status.state === 'loading') {
+      this.pendingStatus = setTimeout(() => {
+        this.pendingStatus = null;
+        this.emit('status', status);
+      }, TRANSIENT_STATUS_MS);
+      this.pendingStatus.unref?.();
+      return;
+    }
     this.emit('status', status);
   }
+  private pendingStatus: NodeJS.Timeout | null = null;
 
   /**
    * Appends to the log in call order. A crash with a stack is symbolized first (addr2line runs as a child process,
