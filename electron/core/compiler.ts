@@ -452,8 +452,8 @@ function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore
 
 /**
  * A waiting kiln-limit's `--done-fd`: after a compile made in its own process it ends stdout and stderr and writes
- * 'K' and the exit code on fd 3, then exits. The code, once both streams have ended; null when fd 3 ends without
- * one (it exec'd a compiler: the exit says how that ended).
+ * 'K' and the exit code on fd 3, then exits. `onDone` gets the code once both streams have ended; it is never called
+ * when fd 3 ends without a record (the process exec'd a compiler: the exit says how that ended).
  */
 function doneRecord(child: ChildProcess, onDone: (code: number) => void): void {
   const pipe = child.stdio[3] as NodeJS.ReadableStream | null | undefined;

@@ -33,7 +33,7 @@ export function mallocStats(): MallocStats | null {
   return { arenaKb: kb('arena'), mmapKb: kb('hblkhd'), inUseKb: kb('uordblks'), freeKb: kb('fordblks'), topFreeKb: kb('keepcost') };
 }
 
-/** Freed memory inside the arena (not at its top) above which trimOften hands it back. */
+/** Freed memory inside the arena (not at its top) above which trimMallocIfFragmented hands it back. */
 const TRIM_ABOVE_KB = 2048;
 
 /**
