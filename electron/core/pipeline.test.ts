@@ -122,3 +122,26 @@ describe('where a reload spent its time', () => {
     expect(h.firstFrameMs!).toBeLessThanOrEqual(entry.timings.totalMs! + 5);
   });
 });
+
+describe('the status the editor hears', () => {
+  const slow = (src: string) => src + Array.from({ length: 2000 }, (_, k) => `int pad${k}(int x) { return x * ${k} + ${k}; }\n`).join('');
+  it("a build that lasts says 'building'; a finished one is never followed by a late 'building' or 'loading'", async () => {
+    const dir = tempProject({
+      // gcc on 2,000 more functions (well over 100 ms a build): longer than the 30 ms a build runs before the page
+      // hears of it.
+      'kiln.json': JSON.stringify({ name: 'status', width: 16, height: 16, plugins: [{ name: 'p', sources: ['p.c'] }], build: { compiler: 'gcc' } }),
+      'p.c': slow(painter('p', '0x000000FF', 0)),
+    });
+    const { backend } = await open(dir);
+    const heard: string[] = [];
+    backend.on('status', (s) => heard.push(s.state));
+    for (let i = 1; i <= 5; i++) {
+      await backend.save('p.c', slow(painter('p', `0x0000${i.toString(16).padStart(2, '0')}FF`, 0)));
+      await backend.idle();
+      await new Promise((r) => setTimeout(r, 100)); // longer than any transient status waits
+      expect(heard.at(-1)).toBe('ok');
+    }
+    expect(heard).toContain('building');
+    expect(await pixel(backend, 0)).toBe(5);
+  });
+});
