@@ -26,7 +26,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Runs in the page before Kiln's own scripts. */
 export const INSTRUMENT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], longTasks: [], rafs: [], probe: [0, 0] });
+  const kb = (window.__kilnBench = { keys: [], sends: [], frames: [], draws: [], reloads: [], longTasks: [], rafs: [], probe: [0, 0], gameKeys: [], column: null, tops: [] });
   // When each animation frame's callbacks start (debug: how long a frame that has arrived waits for its draw).
   const raf = window.requestAnimationFrame;
   window.requestAnimationFrame = function (cb) { return raf.call(window, (ts) => { kb.rafs.push(now()); if (kb.rafs.length > 4000) kb.rafs.splice(0, 2000); return cb(ts); }); };
@@ -36,6 +36,7 @@ export const INSTRUMENT = `(() => {
   }).observe({ type: 'longtask' });
   addEventListener('keydown', (e) => {
     if ((e.ctrlKey || e.metaKey) && (e.key === 's' || e.key === 'S')) kb.keys.push(now());
+    else if (!e.repeat && (e.key === 'w' || e.key === 's')) kb.gameKeys.push(now());
   }, true);
   const Native = window.WebSocket;
   const send = Native.prototype.send;
@@ -117,6 +118,13 @@ export const INSTRUMENT = `(() => {
     const r = put.call(this, img, ...rest);
     const i = ((kb.probe[1] * img.width) + kb.probe[0]) * 4;
     kb.draws.push([now(), pixel(img.data, i)]);
+    if (kb.column) {
+      // §16: the first row of column x in one colour (pong's left paddle), as drawn.
+      let top = -1;
+      for (let y = 0; y < img.height && top < 0; y++) if (pixel(img.data, (y * img.width + kb.column[0]) * 4) === kb.column[1]) top = y;
+      kb.tops.push([now(), top]);
+      if (kb.tops.length > 4000) kb.tops.splice(0, 2000);
+    }
     if (kb.draws.length > 4000) kb.draws.splice(0, 2000);
     return r;
   };
@@ -177,6 +185,21 @@ async function pressSave(page: Page): Promise<void> {
   await page.keyboard.up('Control');
 }
 
+/** Debian's Chromium as every browser section launches it, with KILN_BENCH_CHROMIUM_ARGS's flags added. */
+function launchChromium(): Promise<Browser> {
+  const extra = (process.env.KILN_BENCH_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', ...extra] });
+}
+
+/** The editor at `url` in a 1280x720 page timed by INSTRUMENT, once its first build runs. */
+async function openInstrumented(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.addInitScript(INSTRUMENT);
+  await page.goto(url);
+  await editorReady(page);
+  return page;
+}
+
 /** Puts the cursor at the start of `line` (1-based) the way a user does: Ctrl+G. */
 async function goToLine(page: Page, line: number): Promise<void> {
   await page.locator('[data-testid="editor"] .view-lines').click();
@@ -200,14 +223,8 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
   let failures = 0;
   try {
     shell = await startWebShell(dir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', ...(process.env.KILN_BENCH_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean)],
-    });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    await page.addInitScript(INSTRUMENT);
-    await page.goto(shell.url);
-    await editorReady(page);
+    browser = await launchChromium();
+    const page = await openInstrumented(browser, shell.url);
     const [px, py] = f.probes(f.width, f.height)[0];
     await page.evaluate(`window.__kilnBench.probe = [${px}, ${py}]`);
     let source = readFileSync(path.join(dir, f.source), 'utf8');
@@ -300,3 +317,59 @@ export async function browserSaveToPaint(paths: KilnPaths, f: Fixture, cc: Compi
   log(`    hops p50 (ms): ${formatSteps(breakdown)}`);
   return { figures, details: { edits: hops.length, failures, breakdownP50: breakdown, hops } };
 }
+
+/**
+ * §16 A game key → the painted frame that answers it: pong in the web shell in Chromium, the game canvas focused, W and
+ * S pressed in turn as a person presses them (held 120 ms, a random 0-17 ms of wait first so the key falls anywhere in
+ * the runner's and the page's frames). The page times the key-down and, in every canvas draw, the top row of pong's
+ * left paddle (column 9, PADDLE_COLOR); the figure is the key-down to the first draw with the paddle moved. It covers
+ * the key's trip (the page's input request over the WebSocket, the back end, the runner's IPC), the wait for the
+ * runner's next tick, the frame's trip to the page and the wait for the page's next animation frame.
+ */
+export async function browserInputToPaint(paths: KilnPaths, f: Fixture, presses: number, log: (s: string) => void): Promise<BrowserResult> {
+  if (!existsSync(CHROMIUM)) throw new Error(`§16 needs Chromium at ${CHROMIUM}: apt-get install chromium (scripts/setup.sh does it)`);
+  const dir = tempProject(f, 'tcc');
+  let shell: WebShell | null = null;
+  let browser: Browser | null = null;
+  const latencies: number[] = [];
+  let failures = 0;
+  try {
+    shell = await startWebShell(dir);
+    browser = await launchChromium();
+    const page = await openInstrumented(browser, shell.url);
+    await page.locator('[data-testid="game-canvas"]').click(); // keys go to the game while it has focus
+    await page.evaluate(`window.__kilnBench.column = [9, ${PADDLE_COLOR}]`);
+    await page.waitForTimeout(1000);
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    for (let i = -3; i < presses; i++) {
+      const key = i % 2 === 0 ? 'w' : 's';
+      await wait(Math.random() * 17);
+      await page.evaluate('(() => { const k = window.__kilnBench; k.gameKeys = []; k.tops = k.tops.slice(-1); })()');
+      await page.keyboard.down(key);
+      await wait(120);
+      await page.keyboard.up(key);
+      await wait(300);
+      const { gameKeys, tops } = (await page.evaluate('window.__kilnBench')) as { gameKeys: number[]; tops: Array<[number, number]> };
+      if (i < 0) continue;
+      const down = gameKeys[0];
+      const before = tops.filter(([t]) => t < down).at(-1)?.[1];
+      const moved = tops.find(([t, top]) => t > down && top >= 0 && top !== before);
+      if (down === undefined || before === undefined || before < 0 || !moved) {
+        failures++;
+        if (process.env.KILN_BENCH_DEBUG) log(`    press ${i} (${key}) failed: key ${down} before ${before} draws ${tops.length}`);
+        continue;
+      }
+      latencies.push(moved[0] - down);
+    }
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (shell) await stopWebShell(shell);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const figures: Figure[] = [sampled('input.pong.key', 16, 'a game key (W/S, held 120 ms) → the first painted canvas with pong\'s paddle moved', 'ms', latencies)];
+  log(`  pong: key → paddle moved on the canvas p50 ${figures[0].stats?.p50} ms, p95 ${figures[0].stats?.p95} ms, ${latencies.length} presses, ${failures} failed`);
+  return { figures, details: { presses: latencies.length, failures, latencies } };
+}
+
+/** pong.c's PADDLE_COLOR as the page reads a pixel (RGBA, big-endian). */
+const PADDLE_COLOR = 0x4fc3f7ff;

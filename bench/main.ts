@@ -18,7 +18,7 @@ import { soak } from './soak';
 import { crashInProcess, runnerKill } from './crash';
 import { scriptedSession } from './session';
 import { incrementalBuilds } from './incremental';
-import { browserSaveToPaint, CHROMIUM } from './browser';
+import { browserInputToPaint, browserSaveToPaint, CHROMIUM } from './browser';
 import { watcherBaseline } from './watcher';
 import { soundLatency } from './sound';
 import { assetReloadLatency } from './assets';
@@ -205,6 +205,14 @@ async function main(): Promise<void> {
     figures.push(...r.figures);
     details.assets = r.details;
     lap('15');
+  }
+
+  if (want(16)) {
+    log('§16 a game key in the editor → the painted canvas showing the game\'s answer (Chromium)');
+    const r = await browserInputToPaint(paths, fx.pong, quick ? 10 : 40, log);
+    figures.push(...r.figures);
+    details.input = r.details;
+    lap('16');
   }
 
   details.startRetries = BenchGame.startRetries;

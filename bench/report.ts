@@ -29,6 +29,8 @@ const SECTIONS: Record<number, string> = {
   12: '12. The timeline\'s history: cost and bytes per frame, scrub time',
   13: '13. The world: 10,000 entities per frame, a component migrated over 10,000 entities',
   14: '14. Sound: the frame that asked for a sound → the sound starting in the page (Web Audio)',
+  15: '15. Art reload: an image replaced on disk → the painted canvas shows it (Chromium)',
+  16: '16. A game key in the editor → the painted canvas showing the game\'s answer (web shell, Chromium)',
 };
 
 function fmt(v: number | undefined | null): string {
