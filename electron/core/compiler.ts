@@ -451,22 +451,21 @@ function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore
 }
 
 /**
- * A waiting kiln-limit's `--done-fd`: after a compile made in its own process it ends stdout and stderr and writes
- * 'K' and the exit code on fd 3, then exits. `onDone` gets the code once both streams have ended; it is never called
- * when fd 3 ends without a record (the process exec'd a compiler: the exit says how that ended).
+ * A waiting kiln-limit's `--done-fd`: after a compile made in its own process it writes 'K', the exit code, the
+ * messages' length (u32 LE) and the messages (what tcc prints to stderr) on fd 3, then exits. `onDone` gets the code
+ * and the messages as soon as the whole record is read: neither the exit nor the end of stdout and stderr is waited
+ * for (each was one more wake-up of this loop). It is never called when fd 3 ends without a record (the process
+ * exec'd a compiler, or tcc ended it: the exit says how that ended, and stderr has the messages).
  */
-function doneRecord(child: ChildProcess, onDone: (code: number) => void): void {
+function doneRecord(child: ChildProcess, onDone: (code: number, messages: string) => void): void {
   const pipe = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
   if (!pipe) return;
-  let record: number | null = null;
-  let open = 2;
-  const settle = () => {
-    if (record !== null && open === 0) onDone(record);
-  };
-  for (const stream of [child.stdout!, child.stderr!]) stream.once('end', () => (open--, settle()));
+  let got: Buffer = Buffer.alloc(0);
   pipe.on('data', (chunk: Buffer) => {
-    if (record === null && chunk.length >= 2 && chunk[0] === 0x4b) record = chunk[1];
-    settle();
+    got = got.length ? Buffer.concat([got, chunk]) : chunk;
+    if (got.length < 6 || got[0] !== 0x4b) return;
+    const length = got.readUInt32LE(2);
+    if (got.length >= 6 + length) onDone(got[1], got.subarray(6, 6 + length).toString('utf8'));
   });
   pipe.on('error', () => undefined); // the process died: its exit reports it
 }
@@ -525,6 +524,11 @@ function startWaiting(): void {
   if (waiting.length < WAITING_MAX) setTimeout(startWaiting, START_NEXT_AFTER_MS).unref();
 }
 
+/** kiln-limit --wait's request: the field count, then cwd, BYTES, the command and its arguments, each ending in a NUL. */
+export function waitRequest(fields: string[]): Buffer {
+  return Buffer.from([String(fields.length), ...fields].map((a) => `${a}\0`).join(''));
+}
+
 let shuttingDown = false;
 /** The last build was tcc's: the next waiting processes warm libtcc up (a kiln-limit built without it ignores that). */
 let warmTcc = false;
@@ -549,7 +553,7 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     let child: ChildProcess;
     if (ready) {
       child = ready;
-      child.stdin!.end(Buffer.from([req.cwd, ...limitArgs, exe, ...args].map((a) => `${a}\0`).join(''))); // kiln-limit --wait's request
+      child.stdin!.end(waitRequest([req.cwd, ...limitArgs, exe, ...args]));
     } else {
       child = spawnCompiler(file, argv, req.cwd, 'ignore');
     }
@@ -585,7 +589,7 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => done({ code: -1, signal: null, stdout, stderr: `${stderr}${err.message}` }));
     // A compile in the waiting process itself says how it ended before that process exits (kiln_limit.c, --done-fd).
-    doneRecord(child, (code) => done({ code, signal: null, stdout, stderr }));
+    doneRecord(child, (code, messages) => done({ code, signal: null, stdout, stderr: stderr + messages }));
     child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });
 }

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitRequest } from './compiler';
 import { findKilnRoot } from './paths';
 
 const root = findKilnRoot(__dirname);
@@ -35,8 +36,18 @@ interface Ran {
   stdout: string;
   image: Buffer | null;
   deps: string | null;
-  /** A waiting kiln-limit's --done-fd record: 'K' and the exit code when it compiled the request itself. */
+  /** A waiting kiln-limit's --done-fd record ('K' and the exit code) when it compiled the request itself. */
   done: number[] | null;
+  /** What went to stderr itself (`stderr` adds the record's messages to it, as the back end does). */
+  printed: string;
+}
+
+/** The --done-fd record: 'K', the code, the messages' length (u32 LE), the messages. */
+function readRecord(bytes: Buffer | null): { head: number[]; messages: string } | null {
+  if (!bytes?.length) return null;
+  const length = bytes.length >= 6 ? bytes.readUInt32LE(2) : -1;
+  expect(bytes.length).toBe(6 + length); // one whole record, nothing after it
+  return { head: [bytes[0], bytes[1]], messages: bytes.subarray(6).toString('utf8') };
 }
 
 /** One command line of tcc: `how` runs it as tcc, through `kiln-limit BYTES tcc …`, or a waiting kiln-limit's request. */
@@ -55,17 +66,19 @@ function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep
             cwd: os.tmpdir(),
             encoding: 'utf8',
             stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-            input: [dir, String(1 << 30), 'tcc', ...argv].map((a) => `${a}\0`).join(''),
+            input: waitRequest([dir, String(1 << 30), 'tcc', ...argv]),
           });
   // A message names the output file: the same text whichever way it ran.
   const same = (s: string) => s.replaceAll(`-${how}.out`, '-X.out');
+  const record = how === 'wait' ? readRecord(r.output[3] ? Buffer.from(r.output[3] as unknown as string, 'latin1') : null) : null;
   return {
     code: r.status,
-    stderr: same(r.stderr),
+    stderr: same(r.stderr + (record?.messages ?? '')),
+    printed: same(r.stderr),
     stdout: same(r.stdout),
     image: existsSync(out) ? readFileSync(out) : null,
     deps: existsSync(dep) ? same(readFileSync(dep, 'utf8')) : null,
-    done: how === 'wait' && r.output[3] ? [...Buffer.from(r.output[3] as unknown as string, 'latin1')] : null,
+    done: record?.head ?? null,
   };
 }
 
@@ -118,14 +131,17 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
     expect(m.code).toBe(1);
     expect(m.done).toEqual([0x4b, 1]);
     expect(m.stderr).toBe(t.stderr);
+    expect(m.printed).toBe(''); // every message came in the record, so the back end needs nothing after it
     expect(m.stderr).toMatch(/broken\.c:2: error: 'undeclared_name' undeclared/);
     expect(m.image).toBeNull();
     const warns = (out: string) => ['-shared', '-fPIC', '-Wall', '-o', out, 'warns.c'];
     const tw = run('tcc', 'warns', warns);
-    const mw = run('limit', 'warns', warns);
-    expect(mw.code).toBe(0);
-    expect(mw.stderr).toBe(tw.stderr);
-    expect(mw.stderr).toMatch(/warns\.c:3: warning:/);
+    for (const how of ['limit', 'wait'] as const) {
+      const mw = run(how, 'warns', warns);
+      expect(mw.code).toBe(0);
+      expect(mw.stderr).toBe(tw.stderr);
+      expect(mw.stderr).toMatch(/warns\.c:3: warning:/);
+    }
   });
 
   it('a missing library and a bad option are refused as tcc refuses them', () => {
@@ -137,9 +153,11 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
     expect(m.stderr).toMatch(/library 'kiln_no_such_library' not found/);
     const bad = (out: string) => ['-shared', '--no-such-option', '-o', out, 'helper.c'];
     const tb = run('tcc', 'bad', bad);
-    const mb = run('limit', 'bad', bad);
-    expect(mb.code).toBe(tb.code);
-    expect(mb.stderr).toBe(tb.stderr);
+    for (const how of ['limit', 'wait'] as const) {
+      const mb = run(how, 'bad', bad);
+      expect(mb.code).toBe(tb.code);
+      expect(mb.stderr).toBe(tb.stderr);
+    }
   });
 
   it('what it does not do itself (-E) is tcc’s own run', () => {

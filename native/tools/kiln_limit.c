@@ -3,10 +3,12 @@
  * compiler's). Kiln runs every compiler through it: Node cannot set a child's limits, and util-linux's
  * prlimit costs ~3 ms more per build (a dynamic binary with libsmartcols); this one is static and tiny.
  *
- * kiln-limit --wait: the same, with the request read from stdin once it comes (cwd, BYTES, COMMAND, ARGS...,
- * each ending in a NUL). Kiln starts one ahead of the next build, so a save's compile does not wait for Node to
- * fork the back end (17-34 ms of a blocked event loop per spawn on a busy machine: docs/PLATFORM.md). EOF before
- * a whole request (the back end went away): exit 0.
+ * kiln-limit --wait: the same, with the request read from stdin once it comes (COUNT, then COUNT fields: cwd,
+ * BYTES, COMMAND, ARGS..., each ending in a NUL). Kiln starts one ahead of the next build, so a save's compile does
+ * not wait for Node to fork the back end (17-34 ms of a blocked event loop per spawn on a busy machine:
+ * docs/PLATFORM.md). The count lets the request run once its last field is read, not at the end of the stream (the
+ * back end's end of stdin reaches this process a loop turn later: 0.2 ms). EOF before a whole request (the back end
+ * went away): exit 0.
  *
  * kiln-limit --wait --warm-tcc: built with Debian's libtcc (libtcc-dev, the same source as /usr/bin/tcc), a request
  * for that tcc is compiled in this process through libtcc instead of an exec, after a warm-up compile made while
@@ -17,11 +19,14 @@
  * this mode does not do the way tcc's own main does (-E, -run, -x, -r, @files, several -c inputs, no -o) execs
  * tcc as before. See docs/PLATFORM.md, "tcc in a warm process".
  *
- * --done-fd=N (with --wait): once a compile made in this process has written its output, stdout and stderr are
- * closed and two bytes, 'K' and the exit code, are written to fd N, before the process exits. The back end goes on
- * at that record instead of at the exit, which comes after the kernel has unmapped the process (0.5-0.7 ms of a
- * 4 ms compile here). FD_CLOEXEC is set on N, so a command this process execs (gcc, or tcc itself) never sees it:
- * N reaches end-of-file without a record and the back end waits for the exit as before.
+ * --done-fd=N (with --wait): a compile made in this process keeps its messages, and once it has written its output
+ * it writes one record to fd N before the process exits: 'K', the exit code, the messages' length (4 bytes, little
+ * endian) and the messages, as tcc would have printed them to stderr. The back end goes on at that record alone,
+ * instead of at the exit (which comes after the kernel has unmapped the process: 0.5-0.7 ms of a 4 ms compile) or at
+ * the end of stdout and stderr (each its own wake-up of the back end's loop). A compile that ends the process
+ * another way (tcc's fatal errors call exit) prints what it kept to stderr at the exit, without a record. FD_CLOEXEC
+ * is set on N, so a command this process execs (gcc, or tcc itself) never sees it: N reaches end-of-file without a
+ * record and the back end waits for the exit as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,30 +67,42 @@ static int limit_and_exec(const char *bytes_text, char **argv) {
     return 127;
 }
 
-/* Reads "cwd\0bytes\0cmd\0args...\0" from stdin to EOF, then runs it with stdin on /dev/null. */
+/*
+ * Reads "count\0cwd\0bytes\0cmd\0args...\0" from stdin up to its last field (not to EOF), then runs it with stdin
+ * on /dev/null.
+ */
 static int wait_for_request(void) {
     char *buf = malloc(MAX_REQUEST);
     static char *argv[MAX_ARGS + 1];
     if (!buf) return 127;
-    size_t len = 0;
-    for (;;) {
+    size_t len = 0, at = 0;
+    long want = -1; /* fields the request has, once its count is read */
+    int argc = 0;
+    while (want < 0 || argc < want) {
+        char *nul = memchr(buf + at, 0, len - at);
+        if (nul) { /* one more whole field */
+            if (want < 0) {
+                char *end = NULL;
+                want = strtol(buf + at, &end, 10);
+                if (end != nul || want < 3 || want > MAX_ARGS) {
+                    fprintf(stderr, "kiln-limit: a request must start with its field count (3 to %d)\n", MAX_ARGS);
+                    return 127;
+                }
+            } else {
+                argv[argc++] = buf + at;
+            }
+            at = (size_t)(nul - buf) + 1;
+            continue;
+        }
         ssize_t n = read(0, buf + len, MAX_REQUEST - len);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n <= 0) return 0; /* no whole request: the back end let this one go */
         len += (size_t)n;
         if (len == MAX_REQUEST) {
             fprintf(stderr, "kiln-limit: a request over %d bytes\n", MAX_REQUEST);
             return 127;
         }
     }
-    int argc = 0;
-    for (size_t at = 0; at < len && argc < MAX_ARGS;) {
-        argv[argc++] = buf + at;
-        char *nul = memchr(buf + at, 0, len - at);
-        if (!nul) return 0; /* cut short: not a request */
-        at = (size_t)(nul - buf) + 1;
-    }
-    if (argc < 3) return 0; /* no request: the back end let this one go */
     argv[argc] = NULL;
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
@@ -104,6 +121,7 @@ static int wait_for_request(void) {
 #include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 /* In libtcc.a, not in libtcc.h: tcc's own main parses its command line and adds libraries with these. */
 int tcc_parse_args(TCCState *s, int *argc, char ***argv, int optind);
@@ -138,8 +156,8 @@ int __wrap_open(const char *path, int flags, ...) {
     return fd;
 }
 
-/* Whether `cmd` (as execvp would find it) is the tcc libtcc.a was built with. */
-static int is_our_tcc(const char *cmd) {
+/* Whether `cmd` (as execvp would find it) is the tcc libtcc.a was built with; the answer for the warm-up's "tcc" is kept. */
+static int is_our_tcc_uncached(const char *cmd) {
     char want[PATH_MAX], got[PATH_MAX], candidate[PATH_MAX];
     if (!realpath(KILN_LIBTCC_TCC, want)) return 0;
     if (strchr(cmd, '/')) return realpath(cmd, got) && strcmp(want, got) == 0;
@@ -154,6 +172,66 @@ static int is_our_tcc(const char *cmd) {
         dir = colon + 1;
     }
     return 0;
+}
+
+static int plain_tcc_is_ours = -1; /* "tcc", looked up while waiting (-1: not yet) */
+static int is_our_tcc(const char *cmd) {
+    if (strcmp(cmd, "tcc") != 0) return is_our_tcc_uncached(cmd);
+    if (plain_tcc_is_ours < 0) plain_tcc_is_ours = is_our_tcc_uncached(cmd);
+    return plain_tcc_is_ours;
+}
+
+/*
+ * With --done-fd, what the compile says (tcc's errors and warnings, one "message\n" each, as tcc prints them) is
+ * kept here and goes out in the done record. tcc ends the process itself on a few fatal errors (exit(1) from
+ * tcc_error outside a compile): then an atexit handler prints what was kept to stderr, and no record is written.
+ */
+static char *said;
+static size_t said_len, said_cap;
+
+static void keep_message(void *opaque, const char *message) {
+    (void)opaque;
+    size_t n = strlen(message);
+    if (said_len + n + 1 > said_cap) {
+        size_t cap = said_cap ? said_cap * 2 : 4096;
+        while (cap < said_len + n + 1) cap *= 2;
+        char *grown = realloc(said, cap);
+        if (!grown) { /* out of memory: say it where tcc would have */
+            fprintf(stderr, "%s\n", message);
+            return;
+        }
+        said = grown;
+        said_cap = cap;
+    }
+    memcpy(said + said_len, message, n);
+    said[said_len + n] = '\n';
+    said_len += n + 1;
+}
+
+static void print_kept_messages(void) {
+    if (said_len) fwrite(said, 1, said_len, stderr);
+    said_len = 0;
+}
+
+/* 'K', the exit code, the messages' length (little endian) and the messages, on fd N, in as few writes as the pipe takes. */
+static void write_done_record(int code) {
+    size_t total = 6 + said_len;
+    unsigned char *record = malloc(total);
+    if (!record) { /* no record: the messages go to stderr and the back end waits for the exit */
+        print_kept_messages();
+        return;
+    }
+    record[0] = 'K';
+    record[1] = (unsigned char)code;
+    for (int i = 0; i < 4; i++) record[2 + i] = (unsigned char)((uint32_t)said_len >> (8 * i));
+    if (said_len) memcpy(record + 6, said, said_len);
+    for (size_t at = 0; at < total;) {
+        ssize_t n = write(done_fd, record + at, total - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break; /* the back end is gone */
+        at += (size_t)n;
+    }
+    said_len = 0;
 }
 
 /* tcc's rule (tcc_add_file): .c, .i, .S, .s or no extension is source; anything else is a binary input. */
@@ -175,7 +253,10 @@ static int takes_next(const char *a) {
 static int write_deps(const char *target, const char *file) {
     FILE *out = fopen(file, "w");
     if (!out) {
-        fprintf(stderr, "tcc: error: could not open '%s'\n", file);
+        char message[PATH_MAX + 64];
+        snprintf(message, sizeof message, "tcc: error: could not open '%s'", file);
+        if (done_fd >= 0) keep_message(NULL, message);
+        else fprintf(stderr, "%s\n", message);
         return 1;
     }
     fprintf(out, "%s:", target);
@@ -240,10 +321,15 @@ static int tcc_in_process(char **argv) {
 
     TCCState *s = tcc_new();
     if (!s) return -1;
+    if (done_fd >= 0) {
+        tcc_set_error_func(s, NULL, keep_message);
+        atexit(print_kept_messages);
+    }
     int argc = n_opts;
     char **args = opts;
     if (tcc_parse_args(s, &argc, &args, 1) != 0) {
         tcc_delete(s);
+        said_len = 0; /* tcc itself, exec'd, says them again */
         return -1;
     }
     /* tcc's main: the environment's search paths, then the output type's set-up */
@@ -269,13 +355,9 @@ static int tcc_in_process(char **argv) {
     fflush(stdout);
     fflush(stderr);
     if (done_fd >= 0) {
-        /* Everything the compile says has been written: end both streams, then say how it ended. The exit frees the rest. */
-        close(1);
-        close(2);
-        unsigned char record[2] = { 'K', (unsigned char)ret };
-        ssize_t n;
-        do n = write(done_fd, record, sizeof record);
-        while (n < 0 && errno == EINTR);
+        /* The output and the -MD file are written: say how it ended, with what it said. The exit frees the rest. */
+        write_done_record(ret);
+        fflush(stderr);
         _exit(ret);
     }
     tcc_delete(s);
@@ -298,6 +380,7 @@ static void warm_tcc(void) {
     const char *dir = getenv("TMPDIR");
     char file[PATH_MAX];
     snprintf(file, sizeof file, "%s/kiln-limit-warm-%d.so", dir && *dir ? dir : "/tmp", (int)getpid());
+    is_our_tcc("tcc"); /* the usual request's command, looked up now */
     TCCState *s = tcc_new();
     if (!s) return;
     tcc_set_error_func(s, NULL, quiet); /* stderr is the request's */
