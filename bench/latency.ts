@@ -84,10 +84,14 @@ export async function saveToFrame(paths: KilnPaths, f: Fixture, compiler: Compil
   } else if (compiler === 'gcc') {
     over = withTarget(over, 'same with gcc -O0: ≤ bare compiler time of that file + 20 ms', [{ on: 'p95', limit: 20 }]);
   }
+  const bareFigure = sampled(`bare.${key}`, 1, `  bare compiler, same file + flags, ${label}`, 'ms', bare);
   const figures = [
     latency,
-    sampled(`bare.${key}`, 1, `  bare compiler, same file + flags, ${label}`, 'ms', bare),
+    bareFigure,
     over,
+    // The paired p95 above is as wide as two compiles' own spread (gcc's alone spans ~20 ms from p50 to p95 on 2
+    // cores): this row, the two distributions' p95s apart, says how much of it is Kiln's. No target.
+    single(`overheadUnpaired.${key}`, 1, `  Kiln p95 − bare compiler p95 (unpaired), ${label}`, 'ms', (latency.stats?.p95 ?? NaN) - (bareFigure.stats?.p95 ?? NaN), kiln.length),
     sampled(`ratio.${key}`, 1, `  Kiln ÷ bare compiler (paired), ${label}`, 'ratio', ratio),
   ];
   const breakdown = {
