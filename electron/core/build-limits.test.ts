@@ -3,14 +3,14 @@
  * memory, a build a newer save replaces, a back end that stops. Real compilers (tcc, gcc), real FIFOs,
  * real process groups read from /proc.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ReloadEvent } from '../shared/contract';
 import { KilnBackend } from './backend';
-import { compile, findCompiler, runningCompilers, type BuildLimits } from './compiler';
+import { compile, findCompiler, runningCompilers, waitRequest, type BuildLimits } from './compiler';
 import { nodeRunnerLauncher } from './node-runner-launcher';
 import { findKilnRoot } from './paths';
 import { groupMembers, pgidOf, processesIn, sessionSource, testPaths, writeProject } from './test-support';
@@ -187,5 +187,38 @@ describe.each(['tcc', 'gcc'] as const)('the compiler process started ahead of th
     expect(pgidOf(waiting)).toBe(waiting);
     expect(readFileSync(`/proc/${waiting}/limits`, 'utf8')).toMatch(/Max address space\s+536870912/);
     expect((await building).stopped).toBe('time-limit');
+  });
+});
+
+describe('a waiting kiln-limit’s request', () => {
+  const limiter = path.join(findKilnRoot(__dirname), 'native', 'build', 'kiln-limit');
+  /** Starts `kiln-limit --wait`, writes `request` and leaves its stdin open; resolves with how it ended. */
+  function send(request: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(limiter, ['--wait'], { cwd: os.tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.write(request); // no end(): the request's count says where it ends
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    return new Promise((resolve) =>
+      child.on('close', (code) => {
+        clearTimeout(killer);
+        child.stdin.destroy();
+        resolve({ code, stdout, stderr });
+      }),
+    );
+  }
+
+  it('runs once its last field is in, without waiting for the end of its stdin', async () => {
+    const r = await send(waitRequest([dir, String(1 << 30), 'sh', '-c', 'pwd; echo ran']));
+    expect(r).toEqual({ code: 0, stdout: `${realpathSync(dir)}\nran\n`, stderr: '' });
+  });
+
+  it('is refused with the reason when it does not start with its field count', async () => {
+    const r = await send(Buffer.from(`${dir}\0${1 << 30}\0sh\0-c\0echo ran\0`));
+    expect(r.code).toBe(127);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/a request must start with its field count/);
   });
 });
