@@ -16,9 +16,11 @@ export class ProjectWatcher {
   private watcher: FSWatcher | null = null;
   /**
    * relative path -> contents Kiln wrote (hash, when). Several, because saves overlap the watcher's
-   * reads; older ones expire, so an outside tool restoring an old version is still noticed.
+   * reads; older ones expire, so an outside tool restoring an old version is still noticed. A save's own write
+   * keeps its text and is hashed only when the watcher next looks (its echo, after the build has started): the
+   * SHA-1 of a source was 0.15 ms on the save's path (docs/BENCHMARK.md, session 34).
    */
-  private readonly known = new Map<string, Array<{ hash: string; at: number }>>();
+  private readonly known = new Map<string, Array<Written>>();
 
   constructor(
     private readonly root: string,
@@ -27,20 +29,20 @@ export class ProjectWatcher {
 
   /** Tell the watcher what Kiln itself just wrote, so the echo is not taken for an outside change. */
   remember(relative: string, content: string): void {
-    this.note(relative, hash(content));
+    this.note(relative, { text: content, at: Date.now() });
   }
 
-  private note(relative: string, h: string): void {
+  private note(relative: string, written: Written): void {
     const now = Date.now();
     const list = (this.known.get(relative) ?? []).filter((k) => now - k.at < OWN_WRITE_WINDOW_MS);
-    list.push({ hash: h, at: now });
+    list.push(written);
     this.known.set(relative, list);
   }
 
   private isOwn(relative: string, h: string): boolean {
     const list = this.known.get(relative) ?? [];
     const now = Date.now();
-    return list.some((k, i) => k.hash === h && (i === list.length - 1 || now - k.at < OWN_WRITE_WINDOW_MS));
+    return list.some((k, i) => hashOf(k) === h && (i === list.length - 1 || now - k.at < OWN_WRITE_WINDOW_MS));
   }
 
   async start(): Promise<void> {
@@ -116,11 +118,27 @@ export class ProjectWatcher {
     }
     const h = hash(content);
     if (this.isOwn(rel, h)) return; // one of our own writes
-    this.note(rel, h);
+    this.note(rel, { hash: h, at: Date.now() });
     this.onChange({ kind: added ? 'added' : 'changed', path: rel, content });
   }
 }
 
 function hash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
+}
+
+/** One version of a file Kiln knows of: its hash, or until it is first compared, the text Kiln saved. */
+interface Written {
+  at: number;
+  hash?: string;
+  text?: string;
+}
+
+/** The version's hash, computed on first use; its text goes then (the map keeps 40 characters per version). */
+function hashOf(k: Written): string {
+  if (k.hash === undefined) {
+    k.hash = hash(k.text ?? '');
+    k.text = undefined;
+  }
+  return k.hash;
 }

@@ -40,7 +40,8 @@ export interface NativeLoadResult {
   open_s: number;
   swap_s: number;
   total_s: number;
-  crash: NativeCrash;
+  /** The fault that failed the load (its entry or constructors), when one did. */
+  crash?: NativeCrash;
   error: string;
 }
 
@@ -152,7 +153,7 @@ export function loadLibKiln(path: string): LibKiln {
     images: koffi.array(koffi.struct('kiln_crash_image', { path: koffi.array('char', 256) }), 4),
   });
   koffi.struct('kiln_load_desc', { name: 'const char *', path: 'const char *', version: 'int32_t', restore_before: 'int32_t' });
-  koffi.struct('kiln_load_result', {
+  const loadResultType = koffi.struct('kiln_load_result', {
     code: 'int32_t',
     version: 'int32_t',
     state_action: 'int32_t',
@@ -164,15 +165,41 @@ export function loadLibKiln(path: string): LibKiln {
     crash: crashType,
     error: koffi.array('char', 1024),
   });
-  koffi.struct('kiln_log_message', { level: 'int32_t', stream: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
+  const logType = koffi.struct('kiln_log_message', { level: 'int32_t', stream: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
   koffi.struct('kiln_sandbox_desc', { no_new_processes: 'int32_t', no_foreign_signals: 'int32_t', memory_limit: 'uint64_t' });
 
   const threadLastError = lib.func('const char *kiln_thread_last_error(void)');
   const lastStateAction = lib.func('int32_t kiln_last_state_action(const kiln_runtime *rt)');
   const lastLoadTime = lib.func('double kiln_last_load_time(const kiln_runtime *rt, int32_t phase)');
-  const typedLoad = optional<KFunc>('int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, _Out_ kiln_load_result *out)');
-  const pollCrash = optional<KFunc>('int32_t kiln_poll_crash(kiln_runtime *rt, _Out_ kiln_crash *out)');
-  const pollLog = optional<KFunc>('int32_t kiln_poll_log(kiln_runtime *rt, _Out_ kiln_log_message *out)');
+  // The records come back in buffers and only what a call filled is decoded: an _Out_ struct is decoded whole after
+  // every call, and kiln_crash's (16 stack frames, 4 image paths, its text) took 165 µs on the 2-core VM, on every
+  // frame's poll with nothing queued; kiln_load_result's another 0.3 ms per load (docs/PLATFORM.md, koffi).
+  const typedLoad = optional<KFunc>('int32_t kiln_load(kiln_runtime *rt, const kiln_load_desc *desc, _Out_ uint8_t *out)');
+  const pollCrash = optional<KFunc>('int32_t kiln_poll_crash(kiln_runtime *rt, _Out_ uint8_t *out)');
+  const pollLog = optional<KFunc>('int32_t kiln_poll_log(kiln_runtime *rt, _Out_ uint8_t *out)');
+  const crashBuf = Buffer.alloc(koffi.sizeof(crashType));
+  const logBuf = Buffer.alloc(koffi.sizeof(logType));
+  const loadAt = (field: string) => koffi.offsetof(loadResultType, field);
+  const LOAD = { code: loadAt('code'), version: loadAt('version'), stateAction: loadAt('state_action'), needsRestart: loadAt('needs_restart'), copy: loadAt('copy_s'), open: loadAt('open_s'), swap: loadAt('swap_s'), total: loadAt('total_s'), crash: loadAt('crash'), error: loadAt('error') };
+  const CRASH_KIND = koffi.offsetof(crashType, 'kind');
+  /** kiln_load_result from its buffer: the crash record only when there is one, the error only on failure. */
+  const loadResult = (b: Buffer): NativeLoadResult => {
+    const code = b.readInt32LE(LOAD.code);
+    const r: NativeLoadResult = {
+      code,
+      version: b.readInt32LE(LOAD.version),
+      state_action: b.readInt32LE(LOAD.stateAction),
+      needs_restart: b.readInt32LE(LOAD.needsRestart),
+      copy_s: b.readDoubleLE(LOAD.copy),
+      open_s: b.readDoubleLE(LOAD.open),
+      swap_s: b.readDoubleLE(LOAD.swap),
+      total_s: b.readDoubleLE(LOAD.total),
+      error: code < 0 ? cstr(b.subarray(LOAD.error, LOAD.error + 1024)) : '',
+    };
+    if (b.readInt32LE(LOAD.crash + CRASH_KIND) !== 0) r.crash = koffi.decode(b, LOAD.crash, crashType) as NativeCrash;
+    return r;
+  };
+  const loadBuf = () => Buffer.alloc(koffi.sizeof(loadResultType)); // owned by one call until koffi's worker returns
   const pollMessage = lib.func('int32_t kiln_poll_message(kiln_runtime *rt, _Out_ uint8_t *buf, int32_t cap, _Out_ int32_t *level)');
   const sandboxEnter = optional<KFunc>('int32_t kiln_sandbox_enter(const kiln_sandbox_desc *desc, _Out_ uint8_t *error_out, int32_t cap)');
   const loadReport = lib.func('int32_t kiln_load_plugin_report(kiln_runtime *rt, const char *name, const char *path, int32_t version, _Out_ uint8_t *error_out, int32_t cap)');
@@ -198,7 +225,6 @@ export function loadLibKiln(path: string): LibKiln {
       open_s: time(1),
       swap_s: time(2),
       total_s: time(3),
-      crash: { plugin: '', callback: 0, kind: 0, signal: 0, crashed_version: 0, running_version: 0, watchdog_ms: 0, address: 0, frame: 0, text: '' },
       error: ok ? '' : error || `load failed with code ${code}`,
     };
   };
@@ -209,9 +235,9 @@ export function loadLibKiln(path: string): LibKiln {
     typedLoads: !!typedLoad,
     load(rt, desc) {
       if (typedLoad) {
-        const out = {} as NativeLoadResult;
+        const out = loadBuf();
         typedLoad(rt, nativeDesc(desc), out);
-        return out;
+        return loadResult(out);
       }
       const error = reportBuf();
       const code = loadReport(rt, desc.name, desc.path, desc.version, error, error.length) as number;
@@ -220,8 +246,8 @@ export function loadLibKiln(path: string): LibKiln {
     loadAsync(rt, desc) {
       return new Promise((resolve, reject) => {
         if (typedLoad) {
-          const out = {} as NativeLoadResult;
-          typedLoad.async(rt, nativeDesc(desc), out, (err: unknown) => (err ? reject(err) : resolve(out)));
+          const out = loadBuf();
+          typedLoad.async(rt, nativeDesc(desc), out, (err: unknown) => (err ? reject(err) : resolve(loadResult(out))));
           return;
         }
         const error = reportBuf();
@@ -230,16 +256,12 @@ export function loadLibKiln(path: string): LibKiln {
         );
       });
     },
-    pollCrash: pollCrash
-      ? (rt) => {
-          const out = {} as NativeCrash;
-          return pollCrash(rt, out) === 0 ? out : null;
-        }
-      : undefined,
+    pollCrash: pollCrash ? (rt) => (pollCrash(rt, crashBuf) === 0 ? (koffi.decode(crashBuf, crashType) as NativeCrash) : null) : undefined,
     pollLog(rt) {
       if (pollLog) {
-        const out = {} as NativeLog;
-        return pollLog(rt, out) === 0 ? { level: out.level, plugin: out.plugin, text: out.text, stream: out.stream } : null;
+        if (pollLog(rt, logBuf) !== 0) return null;
+        const out = koffi.decode(logBuf, logType) as NativeLog;
+        return { level: out.level, plugin: out.plugin, text: out.text, stream: out.stream };
       }
       const len = pollMessage(rt, messageBuf, messageBuf.length, levelBuf) as number;
       if (len < 0) return null;
