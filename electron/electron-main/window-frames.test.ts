@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ipcChannels, type Frame } from '../shared/contract';
 import { portFrameSink, type FramePortMain } from '../runner/port-frame-sink';
-import { FRAME_DELTA_MAGIC } from '../shared/frame-codec';
+import { encodeFrameOps, FRAME_DELTA_MAGIC } from '../shared/frame-codec';
 import { createKilnApi, type FramePortLike, type IpcLike } from './preload-api';
 import { windowFrames } from './window-frames';
 
@@ -76,7 +76,7 @@ describe('frames from the runner straight to the window', () => {
     const runner = fakeRunner();
     wiring.runnerStarted(runner);
     expect(runner.ports).toHaveLength(1);
-    const sink = portFrameSink(2);
+    const sink = portFrameSink(2, encodeFrameOps);
     sink.add(runner.ports[0]);
     for (let n = 1; n <= 5; n++) expect(sink.write(frame(n), false)).toBe(true);
     await settle();
@@ -88,7 +88,7 @@ describe('frames from the runner straight to the window', () => {
   });
 
   it('with no window the runner is told so (its frames go the other way)', () => {
-    expect(portFrameSink(6).write(frame(1), false)).toBe(false);
+    expect(portFrameSink(6, encodeFrameOps).write(frame(1), false)).toBe(false);
   });
 
   it('a standby started later is connected to every window, and a closed window to no new runner', async () => {
@@ -103,7 +103,7 @@ describe('frames from the runner straight to the window', () => {
     const standby = fakeRunner();
     wiring.runnerStarted(standby);
     expect([a.ports(), b.ports()]).toEqual([1, 2]);
-    const sink = portFrameSink(6);
+    const sink = portFrameSink(6, encodeFrameOps);
     standby.ports.forEach((p) => sink.add(p));
     sink.write(frame(9), false);
     await settle();
@@ -124,7 +124,7 @@ describe('frames from the runner straight to the window', () => {
       sent.push((m as Uint8Array).byteLength);
       post(m);
     };
-    const sink = portFrameSink(6);
+    const sink = portFrameSink(6, encodeFrameOps);
     sink.add(port);
     // 320x180, a flat background with a square moving 3 px a frame (pong's kind of picture)
     const picture = (t: number) => {

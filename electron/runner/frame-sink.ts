@@ -7,16 +7,16 @@
  */
 import net from 'node:net';
 import type { Frame } from '../shared/contract';
-import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
+import { FrameDeltaEncoder, rawFrame, type FrameOps } from '../shared/frame-codec';
 
 export interface FrameSink {
   /** false: not connected (send the frame the other way). */
   write(frame: Frame): boolean;
 }
 
-export function connectFrameSink(socketPath: string, onAcks: (count: number) => void, onGone: (why: string) => void): FrameSink {
+export function connectFrameSink(socketPath: string, ops: FrameOps, onAcks: (count: number) => void, onGone: (why: string) => void): FrameSink {
   let connected = false;
-  const encoder = new FrameDeltaEncoder();
+  const encoder = new FrameDeltaEncoder(ops);
   const socket = net.connect(socketPath);
   socket.setNoDelay(true);
   socket.on('connect', () => (connected = true));

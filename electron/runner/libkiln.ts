@@ -1,5 +1,6 @@
 /** koffi bindings to libkiln (native/include/kiln_runtime.h). Only the runner process loads this. */
 import koffi, { type LibraryHandle } from 'koffi';
+import type { FrameOps } from '../shared/frame-codec';
 import { bindStateInspector, type StateInspector } from './state-inspector';
 import { bindWorldInspector, type WorldInspector } from './world-inspector';
 import { bindHistory, type NativeHistory } from './history';
@@ -84,6 +85,8 @@ export interface LibKiln {
   /** kiln_set_frame_cpu_timing: whether kiln_frame reads the thread's CPU clock (two system calls a frame). */
   setFrameCpuTiming?: (rt: unknown, on: number) => void;
   copyFramebuffer(rt: unknown, out: Uint8Array, cap: number): number;
+  /** kiln_frame_ops: a frame as changes to the one before (shared/frame-codec.ts encodeFrameOps, in C); undefined when this libkiln predates it. */
+  frameOps?: FrameOps;
   setKey(rt: unknown, key: number, down: number): void;
   resetState(rt: unknown, name: string): number;
   setWatchdogMs(rt: unknown, ms: number): void;
@@ -207,6 +210,8 @@ export function loadLibKiln(path: string): LibKiln {
   // no struct object made per frame.
   const frameTiming = optional<KFunc>('int32_t kiln_last_frame_timing(const kiln_runtime *rt, _Out_ uint8_t *out)');
   const frameCpuTiming = optional<KFunc>('void kiln_set_frame_cpu_timing(kiln_runtime *rt, int32_t on)');
+  // The typed arrays are passed as pointers to their memory (a synchronous call: nothing is copied).
+  const frameOps = optional<KFunc>('int32_t kiln_frame_ops(const uint32_t *ref, const uint32_t *cur, int32_t n, _Out_ uint32_t *out, int32_t cap)');
   const timingBuf = Buffer.alloc(32);
   const messageBuf = Buffer.alloc(4096);
   const levelBuf = new Int32Array(1);
@@ -312,6 +317,13 @@ export function loadLibKiln(path: string): LibKiln {
         }
       : undefined,
     copyFramebuffer: lib.func('int32_t kiln_copy_framebuffer(const kiln_runtime *rt, _Out_ uint8_t *out, int32_t cap)'),
+    frameOps: frameOps
+      ? (ref, cur, out) => {
+          const words = frameOps(ref, cur, cur.length, out, out.length) as number;
+          if (words < 0) throw new Error(`kiln_frame_ops refused a frame of ${cur.length} pixels into ${out.length} words`);
+          return words;
+        }
+      : undefined,
     setKey: lib.func('void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down)'),
   };
 }

@@ -17,7 +17,7 @@ import { captureOutput } from './output-capture';
 import { LoopRecorder, type InputEvent } from './loop-recorder';
 import { Timeline } from './history';
 import { emptyTimeline, type Frame, type SoundCommand } from '../shared/contract';
-import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
+import { encodeFrameOps, FrameDeltaEncoder, rawFrame, type FrameOps } from '../shared/frame-codec';
 import { soundCommand } from './sound';
 import { mallocStats, trimMallocIfFragmented } from './malloc-stats';
 
@@ -43,7 +43,9 @@ let framesInFlight = 0;
 /** The web shell's frame relay, when the back end named one: frames skip the back end's event loop. */
 let frameSink: FrameSink | null = null;
 /** Electron's windows, each on its own MessagePort from the main process. */
-const windowFrames = portFrameSink(MAX_FRAMES_IN_FLIGHT);
+/** Every frame the runner sends is encoded as changes to the one before, in C when this libkiln has kiln_frame_ops. */
+const frameOps: FrameOps = (ref, cur, out) => (lib?.frameOps ?? encodeFrameOps)(ref, cur, out);
+const windowFrames = portFrameSink(MAX_FRAMES_IN_FLIGHT, frameOps);
 channel.onFramePort((port) => windowFrames.add(port));
 let lastTick = 0;
 let timer: NodeJS.Timeout | null = null;
@@ -287,7 +289,7 @@ function historyCommand(msg: Extract<HostToRunner, { type: 'history' }>): void {
  */
 let framePixels = new Uint8Array(0);
 /** Frames to the back end on the IPC channel (no relay, no window port): each a change to the one sent before on it. */
-const channelFrames = new FrameDeltaEncoder();
+const channelFrames = new FrameDeltaEncoder(frameOps);
 
 function sendFrame(force: boolean): void {
   const toWindows = windowFrames.ports > 0; // Electron: straight to the windows, which keep their own counts
@@ -396,7 +398,7 @@ function init(msg: Extract<HostToRunner, { type: 'init' }>): void {
     send({ type: 'log', level: 'warn', text: `the hang detector has no heartbeat file (${msg.heartbeatPath}): ${lib.threadLastError()}`, at: Date.now() });
   }
   if (msg.frameSocket) {
-    frameSink = connectFrameSink(msg.frameSocket, (acks) => (framesInFlight = Math.max(0, framesInFlight - acks)), (why) => {
+    frameSink = connectFrameSink(msg.frameSocket, frameOps, (acks) => (framesInFlight = Math.max(0, framesInFlight - acks)), (why) => {
       framesInFlight = 0; // acks of frames the relay had are not coming: frames go to the back end from now on
       send({ type: 'log', level: 'warn', text: `game runner: the frame relay went away (${why}); frames go through the back end`, at: Date.now() });
     });

@@ -7,7 +7,7 @@
  * 230 KB to copy between processes; an ack of FRAME_ACK_RESET (the window could not decode one) sends the next whole.
  */
 import { FRAME_ACK_RESET, type Frame } from '../shared/contract';
-import { FrameDeltaEncoder, rawFrame } from '../shared/frame-codec';
+import { FrameDeltaEncoder, rawFrame, type FrameOps } from '../shared/frame-codec';
 
 /** The part of Electron's MessagePortMain the runner uses (a utilityProcess gets them in its 'message' event's ports). */
 export interface FramePortMain {
@@ -25,13 +25,13 @@ export interface PortFrameSink {
   readonly ports: number;
 }
 
-export function portFrameSink(maxInFlight: number): PortFrameSink {
+export function portFrameSink(maxInFlight: number, ops: FrameOps): PortFrameSink {
   const inFlight = new Map<FramePortMain, number>();
   const encoders = new Map<FramePortMain, FrameDeltaEncoder>();
   return {
     add(port) {
       inFlight.set(port, 0);
-      encoders.set(port, new FrameDeltaEncoder());
+      encoders.set(port, new FrameDeltaEncoder(ops));
       port.on('message', (e) => {
         if (!inFlight.has(port)) return;
         inFlight.set(port, Math.max(0, inFlight.get(port)! - 1));

@@ -125,13 +125,25 @@ export function rawFrame(frame: Frame): RawFrame {
  * One stream's sending side: each frame in, the bytes to send out ([u32 length][delta or full frame]). Every frame
  * encoded is taken as sent: it is the next one's reference. A full frame goes when a delta would be no smaller.
  */
+/** What writes a frame's ops: encodeFrameOps, or the runner's libkiln's kiln_frame_ops (the same ops, in C). */
+export type FrameOps = (ref: Uint32Array | null, cur: Uint32Array, out: Uint32Array) => number;
+
 export class FrameDeltaEncoder {
   private ref: Uint32Array | null = null;
   private scratch = new Uint32Array(0);
 
+  constructor(private readonly ops: FrameOps = encodeFrameOps) {}
+
   /** The next frame goes whole (the receiver lost track: it says so, and starts over from it). */
   reset(): void {
     this.ref = null;
+  }
+
+  /** The receiver has this frame now, sent to it another way (a relay passing on a change as it came): the next is a change to it. */
+  adopt(raw: RawFrame): void {
+    const cur = words(raw.pixels);
+    if (this.ref && this.ref.length === cur.length) this.ref.set(cur);
+    else this.ref = cur.slice();
   }
 
   encode(raw: RawFrame): Uint8Array {
@@ -139,7 +151,7 @@ export class FrameDeltaEncoder {
     const cur = words(pixels);
     if (this.ref && this.ref.length !== cur.length) this.ref = null;
     if (this.scratch.length < cur.length + 2) this.scratch = new Uint32Array(cur.length + 2);
-    const opWords = encodeFrameOps(this.ref, cur, this.scratch);
+    const opWords = this.ops(this.ref, cur, this.scratch);
     if (this.ref) this.ref.set(cur);
     else this.ref = cur.slice();
     const full = opWords * 4 + 4 >= pixels.length;

@@ -7,8 +7,10 @@
  *
  * The runner writes each frame to a Unix socket as [u32 length][frame], the frame a change to the one before
  * (shared/frame-codec.ts); the relay sends it on to every page's frame stream (dropped, never queued, for a page that
- * falls behind), again as a change to what that page was last sent, and answers each frame with one ack byte, the
- * runner's flow control. Pong's 230 KB frames become a few hundred bytes each way.
+ * falls behind), and answers each frame with one ack byte, the runner's flow control. Pong's 230 KB frames become a
+ * few hundred bytes each way. A page that was sent the runner's frame before this one gets the runner's change as it
+ * came; one that missed a frame gets a change to what it was last sent, encoded here (0.2-0.3 ms of JavaScript a
+ * frame for pong on the 2-core VM, which every frame paid before: docs/BENCHMARK.md, session 34).
  *
  * Pages read frames from one streamed HTTP response (GET /frames: [u32 length][frame] ...) rather than a WebSocket:
  * under automation Chromium copies every WebSocket message, base64, into DevTools events (14 MB/s of them for a
@@ -19,6 +21,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { cookieToken, tokenMatches } from './auth';
+import { FRAME_MAGIC } from '../shared/contract';
 import { FrameDeltaDecoder, FrameDeltaEncoder, LengthPrefixedReader, type RawFrame } from '../shared/frame-codec';
 import { FRAME_RELAY_PATH, type RelayConfig, type RelayToMain, type MainToRelay } from './frame-relay-protocol';
 
@@ -28,8 +31,17 @@ const MAX_FRAME_BYTES = 4096 * 4096 * 4 + 16 + (1 << 20);
 
 let port = 0;
 let origins = new Set<string>();
-/** Each page's stream, with the encoder that knows the last frame that page was sent. */
-const clients = new Map<http.ServerResponse, FrameDeltaEncoder>();
+/** One runner connection's frames, numbered as they arrive. */
+interface RunnerStream {
+  seq: number;
+}
+
+/** Each page's stream: the encoder that knows the last frame that page was sent, and which runner frame that was. */
+interface Client {
+  encoder: FrameDeltaEncoder;
+  last: { stream: RunnerStream; seq: number } | null;
+}
+const clients = new Map<http.ServerResponse, Client>();
 const post = (msg: RelayToMain) => process.send!(msg);
 
 function close(): void {
@@ -68,17 +80,33 @@ const server = http.createServer((req, res) => {
     'access-control-allow-credentials': 'true',
   });
   res.flushHeaders();
-  clients.set(res, new FrameDeltaEncoder());
+  clients.set(res, { encoder: new FrameDeltaEncoder(), last: null });
   res.on('close', () => clients.delete(res));
   res.on('error', () => clients.delete(res));
 });
 
-/** Sends a frame to every page, as a change to what that page was last sent. */
-function broadcast(frame: RawFrame): void {
+/**
+ * Sends the runner's frame `seq` (`message` as it came, `frame` decoded) to every page: the message itself to a page
+ * that has the frame it changes (or for a whole frame), else a change to what that page was last sent.
+ */
+function broadcast(stream: RunnerStream, seq: number, message: Uint8Array, frame: RawFrame): void {
   const keep = frame.sounds.length > 0; // its sounds must not vanish with its pixels
-  for (const [res, encoder] of clients) {
+  const whole = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0, true) === FRAME_MAGIC;
+  let asCame: Buffer | null = null;
+  for (const [res, client] of clients) {
     if (res.destroyed || (res.writableLength > config.maxBufferedBytes && !keep)) continue; // drop, never queue
-    res.write(encoder.encode(frame));
+    if (whole || (client.last?.stream === stream && client.last.seq === seq - 1)) {
+      if (!asCame) {
+        asCame = Buffer.allocUnsafe(4 + message.byteLength);
+        asCame.writeUInt32LE(message.byteLength, 0);
+        asCame.set(message, 4);
+      }
+      res.write(asCame);
+      client.encoder.adopt(frame);
+    } else {
+      res.write(client.encoder.encode(frame));
+    }
+    client.last = { stream, seq };
   }
 }
 
@@ -90,18 +118,20 @@ const runners = net.createServer((sock) => {
   sock.setNoDelay(true);
   const decoder = new FrameDeltaDecoder(true); // in place: each frame is sent on before the next is decoded
   const messages = new LengthPrefixedReader(MAX_FRAME_BYTES);
+  const stream: RunnerStream = { seq: 0 };
   const read = (chunk: Buffer) => {
-    let newest: RawFrame | null = null;
+    let newest: { message: Uint8Array; frame: RawFrame; seq: number } | null = null;
     const got = messages.push(chunk); // throws for a frame no game makes: the runner is dropped below
     for (const message of got) {
       const frame = decoder.decodeRaw(message);
       if (!frame) throw new Error('a frame did not decode');
+      stream.seq += 1;
       if (frame.sounds.length) {
-        broadcast(frame); // its pixels are the newest so far, so the frames before it need not go
+        broadcast(stream, stream.seq, message, frame); // its pixels are the newest so far, so the frames before it need not go
         newest = null;
-      } else newest = frame;
+      } else newest = { message, frame, seq: stream.seq };
     }
-    if (newest) broadcast(newest);
+    if (newest) broadcast(stream, newest.seq, newest.message, newest.frame);
     if (got.length) sock.write(Buffer.alloc(got.length, 1));
   };
   sock.on('data', (chunk: Buffer) => {

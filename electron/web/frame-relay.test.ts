@@ -4,11 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KilnBackend } from '../core/backend';
 import { closeTestBackends, copyExample, openTestBackend, testPaths } from '../core/test-support';
-import { FrameDeltaDecoder, LengthPrefixedReader } from '../shared/frame-codec';
+import { encodeFrameOps, FrameDeltaDecoder, FrameDeltaEncoder, LengthPrefixedReader, rawFrame, type FrameOps } from '../shared/frame-codec';
 import { startFrameRelay, type FrameRelay } from './frame-relay';
 import { startWebShell, MAX_BUFFERED_BYTES, type WebShell } from './server';
 
@@ -125,5 +126,118 @@ describe('frame relay', () => {
     expect(alive()).toBe(true);
     shellProcess.kill('SIGKILL');
     await expect.poll(alive, { timeout: 20_000 }).toBe(false);
+  }, 60_000);
+});
+
+describe('frame relay, frames as they came', () => {
+  /** A page's frame stream: every message it got, as bytes and decoded. */
+  function page(port: number, origin: string, token: string) {
+    const got: Array<{ bytes: Buffer; frame: number; pixels: Buffer }> = [];
+    const decoder = new FrameDeltaDecoder();
+    const messages = new LengthPrefixedReader();
+    const opened = new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/frames', headers: { host: `127.0.0.1:${port}`, origin, cookie: `kiln_token=${token}` } }, (res) => {
+          if (res.statusCode !== 200) return reject(new Error(`refused with ${res.statusCode}`));
+          res.on('data', (chunk: Buffer) => {
+            for (const message of messages.push(chunk)) {
+              const f = decoder.decode(message);
+              if (!f) throw new Error(`message ${got.length + 1} did not decode`);
+              got.push({ bytes: Buffer.from(message), frame: f.frame, pixels: Buffer.from(f.pixels) });
+            }
+          });
+          resolve(res);
+        })
+        .on('error', reject);
+    });
+    return { got, opened };
+  }
+
+  it("passes the runner's change on to a page that has the frame before it, and encodes one for a page that does not", async () => {
+    const token = 'as-they-came';
+    const origin = 'http://127.0.0.1:1';
+    const own = await startFrameRelay({ token, maxBufferedBytes: MAX_BUFFERED_BYTES });
+    try {
+      own.allowOrigins([origin]);
+      const a = page(own.port, origin, token);
+      const resA = await a.opened;
+      // The runner's side: what frame-sink.ts writes, each frame a change to the one before on this socket. Its SKIPs
+      // are written as two (valid, and not what the relay's encoder would write), so a page can tell them apart.
+      const runner = net.connect(own.socketPath);
+      await new Promise<void>((resolve) => runner.once('connect', () => resolve()));
+      const splitSkips: FrameOps = (ref, cur, out) => {
+        const ops = new Uint32Array(out.length);
+        const words = encodeFrameOps(ref, cur, ops);
+        let w = 0;
+        for (let k = 0; k < words; k++) {
+          const kind = ops[k] >>> 30;
+          const count = ops[k] & 0x3fffffff;
+          if (kind === 0 && count >= 4) {
+            out[w++] = 2;
+            out[w++] = count - 2;
+            continue;
+          }
+          out[w++] = ops[k];
+          for (let extra = kind === 1 ? 1 : kind === 2 ? count : 0; extra > 0; extra--) out[w++] = ops[++k];
+        }
+        return w;
+      };
+      const encoder = new FrameDeltaEncoder(splitSkips);
+      const px = new Uint32Array(64 * 32).fill(0xff203040);
+      const sent = new Map<number, { message: Buffer; pixels: Buffer }>();
+      const frame = (n: number) => {
+        px[(n * 7) % px.length] = 0xffffffff;
+        px[(n * 13 + 5) % px.length] = 0xff000000 + n;
+        const pixels = Buffer.from(new Uint8Array(px.buffer).slice());
+        const bytes = Buffer.from(encoder.encode(rawFrame({ width: 64, height: 32, frame: n, pixels })));
+        sent.set(n, { message: bytes.subarray(4), pixels });
+        return bytes;
+      };
+      const acks = () => new Promise<void>((resolve) => runner.once('data', () => resolve()));
+      for (let n = 1; n <= 5; n++) {
+        const acked = acks();
+        runner.write(frame(n));
+        await acked;
+      }
+      const b = page(own.port, origin, token); // joins now: it has no frame, so the next one is encoded for it
+      const resB = await b.opened;
+      await expect.poll(() => a.got.length, { timeout: 10_000 }).toBe(5);
+      let acked = acks();
+      runner.write(frame(6));
+      await acked;
+      await expect.poll(() => b.got.length, { timeout: 10_000 }).toBe(1);
+      for (let n = 7; n <= 8; n++) {
+        acked = acks();
+        runner.write(frame(n));
+        await acked;
+      }
+      // Two frames in one read: only the newest goes on, as a change to frame 8 (which both pages have), encoded.
+      acked = acks();
+      runner.write(Buffer.concat([frame(9), frame(10)]));
+      await acked;
+      acked = acks();
+      runner.write(frame(11));
+      await acked;
+      await expect.poll(() => a.got.length, { timeout: 10_000 }).toBe(10);
+      await expect.poll(() => b.got.length, { timeout: 10_000 }).toBe(5);
+      runner.destroy();
+      resA.destroy();
+      resB.destroy();
+
+      for (const p of [a, b]) for (const g of p.got) expect(g.pixels.equals(sent.get(g.frame)!.pixels)).toBe(true);
+      expect(a.got.map((g) => g.frame)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11]);
+      expect(b.got.map((g) => g.frame)).toEqual([6, 7, 8, 10, 11]);
+      // As they came: every frame a page had the one before of, byte for byte the runner's message.
+      const asCame = (p: typeof a, n: number) => p.got.find((g) => g.frame === n)!.bytes.equals(sent.get(n)!.message);
+      for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 11]) expect(asCame(a, n)).toBe(true);
+      for (const n of [7, 8, 11]) expect(asCame(b, n)).toBe(true);
+      // Encoded here: B's first (it had nothing: ops with no reference, which B's fresh decoder read), and frame 10
+      // for both (they missed 9).
+      expect(asCame(b, 6)).toBe(false);
+      expect(asCame(a, 10)).toBe(false);
+      expect(asCame(b, 10)).toBe(false);
+    } finally {
+      await own.close();
+    }
   }, 60_000);
 });

@@ -133,6 +133,12 @@ KILN_API int32_t kiln_height(const kiln_runtime *rt);
    Returns bytes copied or negative (KILN_ERR_INVALID if cap is too small). */
 KILN_API int32_t kiln_copy_framebuffer(const kiln_runtime *rt, uint8_t *out, int32_t cap);
 KILN_API void kiln_set_key(kiln_runtime *rt, int32_t key, int32_t down);   /* key codes: enum kiln_key in kiln.h */
+/* A frame of n pixels (u32 each) as the ops that turn ref (NULL: none) into cur, the editor's frame stream format
+   (electron/shared/frame-codec.ts, encodeFrameOps: the same ops): each op word a kind in its top 2 bits (0 SKIP
+   count pixels as in ref, 1 RUN count pixels of the colour in the next word, 2 LIT count pixels, the next count
+   words) and a count in the rest. Writes at most n + 1 words to out; returns the words written, or
+   KILN_ERR_INVALID (cap < n + 2, n < 1 or n >= 2^30). Reads no runtime: any thread. */
+KILN_API int32_t kiln_frame_ops(const uint32_t *ref, const uint32_t *cur, int32_t n, uint32_t *out, int32_t cap);
 
 /* Messages for the reload log (plugin log_info/log_warn, crash reports, state resets). Returns the message
    length and copies it NUL-terminated into buf (truncated to cap-1), sets *level (0 info, 1 warn, 2 error);
