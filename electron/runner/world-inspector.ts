@@ -55,14 +55,16 @@ function entityOf(id: bigint, components: number[]): WorldEntity {
 export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefined {
   let stats: KFunc, component: KFunc, entities: KFunc, readOne: KFunc, write: KFunc, poll: KFunc;
   let fieldType: ReturnType<typeof koffi.struct>;
+  let migrationType: ReturnType<typeof koffi.struct>;
   try {
     fieldType = koffi.type('kiln_state_field') as ReturnType<typeof koffi.struct>; // declared by the state inspector
     koffi.struct('kiln_world_component_info', { name: koffi.array('char', 48), owner: koffi.array('char', 64), id: 'int32_t', size: 'uint32_t', count: 'uint32_t', field_count: 'uint32_t' });
-    koffi.struct('kiln_world_migration', {
+    migrationType = koffi.struct('kiln_world_migration', {
       component: koffi.array('char', 48), plugin: koffi.array('char', 64), version: 'int32_t', entities: 'uint32_t', kept: 'uint32_t', added: 'uint32_t',
       removed: 'uint32_t', converted: 'uint32_t', old_size: 'uint32_t', new_size: 'uint32_t', seconds: 'double', detail: koffi.array('char', 464),
     });
-    poll = lib.func('int32_t kiln_world_poll_migration(kiln_runtime *rt, _Out_ kiln_world_migration *out)');
+    // Into a buffer, decoded only when a record came: every load polls until there is none (see libkiln.ts).
+    poll = lib.func('int32_t kiln_world_poll_migration(kiln_runtime *rt, _Out_ uint8_t *out)');
     stats = lib.func('int32_t kiln_world_stats(kiln_runtime *rt, _Out_ uint32_t *entities, _Out_ uint32_t *components)');
     component = lib.func('int32_t kiln_world_component(kiln_runtime *rt, int32_t id, _Out_ kiln_world_component_info *info, _Out_ uint8_t *fields, int32_t field_cap)');
     entities = lib.func('int32_t kiln_world_entities(kiln_runtime *rt, int32_t with, uint32_t from_index, _Out_ uint64_t *ids, int32_t cap)');
@@ -72,6 +74,7 @@ export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefin
     return undefined; // an older libkiln (or the state inspector's structs missing)
   }
   const fieldBuf = Buffer.alloc(FIELDS_MAX * FIELD_RECORD_BYTES);
+  const migrationBuf = Buffer.alloc(koffi.sizeof(migrationType));
   const idBuf = new BigUint64Array(WORLD_LIST_MAX);
   let byteBuf = Buffer.alloc(4096);
 
@@ -100,7 +103,8 @@ export function bindWorldInspector(lib: LibraryHandle): WorldInspector | undefin
   return {
     migrations(rt) {
       const out: WorldMigration[] = [];
-      for (let m = {} as NativeMigration; (poll(rt, m) as number) === 1; m = {} as NativeMigration) {
+      while ((poll(rt, migrationBuf) as number) === 1) {
+        const m = koffi.decode(migrationBuf, migrationType) as NativeMigration;
         out.push({ component: m.component, plugin: m.plugin, version: m.version, entities: m.entities, kept: m.kept, added: m.added, removed: m.removed, converted: m.converted, oldSize: m.old_size, newSize: m.new_size, ms: Math.round(m.seconds * 1e6) / 1e3, detail: m.detail });
       }
       return out;
