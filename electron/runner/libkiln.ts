@@ -156,7 +156,8 @@ export function loadLibKiln(path: string): LibKiln {
     images: koffi.array(koffi.struct('kiln_crash_image', { path: koffi.array('char', 256) }), 4),
   });
   koffi.struct('kiln_load_desc', { name: 'const char *', path: 'const char *', version: 'int32_t', restore_before: 'int32_t' });
-  const loadResultType = koffi.struct('kiln_load_result', {
+  // kiln_load_result: its fixed fields (decoded after every load), then the crash record and the error (only when set).
+  const loadHead = {
     code: 'int32_t',
     version: 'int32_t',
     state_action: 'int32_t',
@@ -165,9 +166,9 @@ export function loadLibKiln(path: string): LibKiln {
     open_s: 'double',
     swap_s: 'double',
     total_s: 'double',
-    crash: crashType,
-    error: koffi.array('char', 1024),
-  });
+  };
+  const loadHeadType = koffi.struct('kiln_load_result_head', loadHead);
+  const loadResultType = koffi.struct('kiln_load_result', { ...loadHead, crash: crashType, error: koffi.array('char', 1024) });
   const logType = koffi.struct('kiln_log_message', { level: 'int32_t', stream: 'int32_t', plugin: koffi.array('char', 64), text: koffi.array('char', 1024) });
   koffi.struct('kiln_sandbox_desc', { no_new_processes: 'int32_t', no_foreign_signals: 'int32_t', memory_limit: 'uint64_t' });
 
@@ -182,24 +183,14 @@ export function loadLibKiln(path: string): LibKiln {
   const pollLog = optional<KFunc>('int32_t kiln_poll_log(kiln_runtime *rt, _Out_ uint8_t *out)');
   const crashBuf = Buffer.alloc(koffi.sizeof(crashType));
   const logBuf = Buffer.alloc(koffi.sizeof(logType));
-  const loadAt = (field: string) => koffi.offsetof(loadResultType, field);
-  const LOAD = { code: loadAt('code'), version: loadAt('version'), stateAction: loadAt('state_action'), needsRestart: loadAt('needs_restart'), copy: loadAt('copy_s'), open: loadAt('open_s'), swap: loadAt('swap_s'), total: loadAt('total_s'), crash: loadAt('crash'), error: loadAt('error') };
-  const CRASH_KIND = koffi.offsetof(crashType, 'kind');
+  const CRASH_AT = koffi.offsetof(loadResultType, 'crash');
+  const ERROR_AT = koffi.offsetof(loadResultType, 'error');
+  const CRASH_KIND = CRASH_AT + koffi.offsetof(crashType, 'kind');
   /** kiln_load_result from its buffer: the crash record only when there is one, the error only on failure. */
   const loadResult = (b: Buffer): NativeLoadResult => {
-    const code = b.readInt32LE(LOAD.code);
-    const r: NativeLoadResult = {
-      code,
-      version: b.readInt32LE(LOAD.version),
-      state_action: b.readInt32LE(LOAD.stateAction),
-      needs_restart: b.readInt32LE(LOAD.needsRestart),
-      copy_s: b.readDoubleLE(LOAD.copy),
-      open_s: b.readDoubleLE(LOAD.open),
-      swap_s: b.readDoubleLE(LOAD.swap),
-      total_s: b.readDoubleLE(LOAD.total),
-      error: code < 0 ? cstr(b.subarray(LOAD.error, LOAD.error + 1024)) : '',
-    };
-    if (b.readInt32LE(LOAD.crash + CRASH_KIND) !== 0) r.crash = koffi.decode(b, LOAD.crash, crashType) as NativeCrash;
+    const r = { ...(koffi.decode(b, loadHeadType) as Omit<NativeLoadResult, 'error' | 'crash'>), error: '' } as NativeLoadResult;
+    if (r.code < 0) r.error = cstr(b.subarray(ERROR_AT, ERROR_AT + 1024));
+    if (b.readInt32LE(CRASH_KIND) !== 0) r.crash = koffi.decode(b, CRASH_AT, crashType) as NativeCrash;
     return r;
   };
   const loadBuf = () => Buffer.alloc(koffi.sizeof(loadResultType)); // owned by one call until koffi's worker returns

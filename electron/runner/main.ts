@@ -42,9 +42,9 @@ let frameNo = 0;
 let framesInFlight = 0;
 /** The web shell's frame relay, when the back end named one: frames skip the back end's event loop. */
 let frameSink: FrameSink | null = null;
-/** Electron's windows, each on its own MessagePort from the main process. */
 /** Every frame the runner sends is encoded as changes to the one before, in C when this libkiln has kiln_frame_ops. */
 const frameOps: FrameOps = (ref, cur, out) => (lib?.frameOps ?? encodeFrameOps)(ref, cur, out);
+/** Electron's windows, each on its own MessagePort from the main process. */
 const windowFrames = portFrameSink(MAX_FRAMES_IN_FLIGHT, frameOps);
 channel.onFramePort((port) => windowFrames.add(port));
 let lastTick = 0;

@@ -121,13 +121,13 @@ export function rawFrame(frame: Frame): RawFrame {
   return { width: frame.width, height: frame.height, frame: frame.frame, pixels: frame.pixels, sounds: parts[2] ?? NO_SOUNDS };
 }
 
+/** What writes a frame's ops: encodeFrameOps, or the runner's libkiln's kiln_frame_ops (the same ops, in C). */
+export type FrameOps = (ref: Uint32Array | null, cur: Uint32Array, out: Uint32Array) => number;
+
 /**
  * One stream's sending side: each frame in, the bytes to send out ([u32 length][delta or full frame]). Every frame
  * encoded is taken as sent: it is the next one's reference. A full frame goes when a delta would be no smaller.
  */
-/** What writes a frame's ops: encodeFrameOps, or the runner's libkiln's kiln_frame_ops (the same ops, in C). */
-export type FrameOps = (ref: Uint32Array | null, cur: Uint32Array, out: Uint32Array) => number;
-
 export class FrameDeltaEncoder {
   private ref: Uint32Array | null = null;
   private scratch = new Uint32Array(0);
