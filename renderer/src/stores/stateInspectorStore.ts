@@ -76,9 +76,11 @@ export const useStateInspectorStore = create<StateInspectorStore>()((set, get) =
   async read() {
     try {
       const state = await kiln().invoke('state.read', {});
-      set((s) => ({ state, readError: null, reads: s.reads + 1 }));
+      // A reply that comes after the panel closed is dropped: a closed inspector reads nothing (on a busy machine the
+      // last read's answer could land after the close and count as one more read).
+      if (get().open) set((s) => ({ state, readError: null, reads: s.reads + 1 }));
     } catch (err) {
-      set({ readError: (err as Error).message });
+      if (get().open) set({ readError: (err as Error).message });
     }
   },
   startEdit: (editing) => set({ editing, editError: null }),
