@@ -43,8 +43,11 @@ export class TimelinePanel {
     await this.page.mouse.down();
     const to = at(fraction);
     await this.page.mouse.move(to, y, { steps: 8 });
+    const target = await this.slider.inputValue();
     await this.page.mouse.up();
     await expect(this.root).toHaveAttribute('data-scrubbed', 'true');
+    // the drag's seeks are answered one at a time: wait for the frame it was let go on, not one answered on the way
+    await expect(this.root).toHaveAttribute('data-cursor', target);
   }
 
   /** One frame back (,) or forward (.) with the keyboard, the slider focused. Waits for the shown frame to move. */

@@ -28,19 +28,31 @@ test('scrub back to an earlier frame, fix the code there, replay to now with the
   const timeline = new TimelinePanel(page);
   await expect(timeline.root).toHaveAttribute('data-enabled', 'true');
 
-  // let pong run ~3 s, then pause
+  // let pong run ~3 s, then pause. For a few frames after each missed ball the ball is off the field (it is
+  // served again only once it is 4 radii out): paused on one of those, play on a little and pause again.
   await timeline.waitKept(180);
-  await timeline.pause();
-  // , then . : the canvas surely shows the newest kept frame (drawn by the seek, not a frame a busy page dropped)
-  const newest = await timeline.last();
-  await timeline.stepKey(',');
-  expect(await timeline.stepKey('.')).toBe(newest);
-  await shown(kiln, timeline);
-  const ballNow = await kiln.findColor(ball);
+  let newest = 0;
+  let ballNow = { count: 0, x: -1, y: -1 };
+  for (let attempt = 0; attempt < 4 && ballNow.count <= 10; attempt++) {
+    if (attempt > 0) {
+      await page.getByTestId('timeline-play').click();
+      await kiln.waitForPaused(false);
+      const from = await timeline.last();
+      await expect.poll(() => timeline.last(), { timeout: 30_000 }).toBeGreaterThan(from + 20);
+    }
+    await timeline.pause();
+    // , then . : the canvas surely shows the newest kept frame (drawn by the seek, not a frame a busy page dropped)
+    newest = await timeline.last();
+    await timeline.stepKey(',');
+    expect(await timeline.stepKey('.')).toBe(newest);
+    await shown(kiln, timeline);
+    ballNow = await kiln.findColor(ball);
+  }
   expect(ballNow.count).toBeGreaterThan(10);
 
   // drag the timeline back: the game shows an earlier frame, the ball elsewhere (a frame where the ball also
-  // waits at the centre for a serve would look alike: then drag further back)
+  // waits at the centre for a serve would look alike, and on one just after a miss the ball is off the field:
+  // then drag further back)
   const first = await timeline.first();
   let back = newest;
   let backPicture = '';
@@ -51,9 +63,9 @@ test('scrub back to an earlier frame, fix the code there, replay to now with the
     expect(back).toBeLessThan(newest - 20);
     backPicture = await shown(kiln, timeline);
     ballBack = await kiln.findColor(ball);
-    expect(ballBack.count).toBeGreaterThan(10);
-    if (Math.hypot(ballBack.x - ballNow.x, ballBack.y - ballNow.y) > 3) break;
+    if (ballBack.count > 10 && Math.hypot(ballBack.x - ballNow.x, ballBack.y - ballNow.y) > 3) break;
   }
+  expect(ballBack.count).toBeGreaterThan(10);
   expect(Math.hypot(ballBack.x - ballNow.x, ballBack.y - ballNow.y)).toBeGreaterThan(3);
 
   // the same frame again is the same picture: a step forward and back returns to it exactly

@@ -13,23 +13,29 @@ async function run(what: string, call: () => Promise<GameSession>): Promise<void
 }
 
 // A drag asks for many frames: one seek in flight, and only the newest wanted one goes next.
-let seeking = false;
+let seeking: Promise<void> | null = null;
 let wanted: number | null = null;
 
-export async function seekTo(frame: number): Promise<void> {
+export function seekTo(frame: number): Promise<void> {
   wanted = frame;
-  if (seeking) return;
-  seeking = true;
-  try {
-    while (wanted !== null) {
-      const f = wanted;
-      wanted = null;
-      await run(`show frame ${f}`, () => kiln().invoke('history.seek', { frame: f }));
-    }
-  } finally {
-    seeking = false;
+  if (!seeking) {
+    seeking = (async () => {
+      try {
+        while (wanted !== null) {
+          const f = wanted;
+          wanted = null;
+          await run(`show frame ${f}`, () => kiln().invoke('history.seek', { frame: f }));
+        }
+      } finally {
+        seeking = null;
+      }
+    })();
   }
+  return seeking;
 }
+
+/** Resolves once every seek asked for so far has been answered (the shown frame is the last one asked for). */
+export const seeksSettled = (): Promise<void> => seeking ?? Promise.resolve();
 
 export const stepFrames = (delta: number) => run(`step ${delta > 0 ? 'forward' : 'back'}`, () => kiln().invoke('history.step', { delta }));
 export const replayToNow = () => run('replay to now', () => kiln().invoke('history.replay', {}));

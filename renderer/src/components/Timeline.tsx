@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { pauseGame, playFromHere, replayToNow, seekTo, stepFrames } from '../app/timeline';
+import { pauseGame, playFromHere, replayToNow, seekTo, seeksSettled, stepFrames } from '../app/timeline';
 import { useSessionStore } from '../stores/sessionStore';
 
 const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 1);
@@ -33,6 +33,8 @@ export function Timeline() {
     setDragging(frame);
     void seekTo(frame); // pauses on the first one
   };
+  // The thumb stays where it was let go until the runner shows that frame (not back at a seek still answering).
+  const letGo = () => void seeksSettled().then(() => setDragging(null));
 
   return (
     <div
@@ -76,9 +78,9 @@ export function Timeline() {
           value={value}
           disabled={t.frames === 0}
           onChange={(e) => onSlide(Number(e.target.value))}
-          onPointerUp={() => setDragging(null)}
-          onBlur={() => setDragging(null)}
-          onKeyUp={() => setDragging(null)}
+          onPointerUp={letGo}
+          onBlur={letGo}
+          onKeyUp={letGo}
         />
         {t.crashes.map((f) => (
           <span
