@@ -206,6 +206,11 @@ export class KilnEditor {
     return Number(await this.sessionBar().getAttribute('data-frame'));
   }
 
+  /** Whether the game canvas is Chromium's low-latency kind (a frame drawn goes to the screen without the page's next animation frame). */
+  async canvasLowLatency(): Promise<boolean> {
+    return this.canvas.evaluate((el) => (el as HTMLCanvasElement).getContext('2d')?.getContextAttributes().desynchronized === true);
+  }
+
   /** The runner's frame number of the picture on the canvas now. */
   async canvasFrame(): Promise<number> {
     return Number(await this.canvas.getAttribute('data-frame'));

@@ -32,6 +32,8 @@ test('a colour changed in pong.c shows on the running game, with the score and t
   // Nobody plays the left paddle, so the right side scores within a few seconds.
   const startScore = await steadyScore();
   expect(startScore).toContain('#'); // the score is drawn
+  // and each frame is drawn as it comes, on a canvas that reaches the screen without waiting for the page's commit
+  expect(await kiln.canvasLowLatency()).toBe(true);
   await expect.poll(steadyScore, { timeout: 60_000, intervals: [250] }).not.toBe(startScore);
 
   // The ball is compared in a paused game: running, a loaded machine lets any number of frames pass

@@ -33,8 +33,9 @@ function send<M extends 'game.input' | 'game.mouse'>(method: M, params: M extend
 }
 
 /**
- * The game's canvas. Frames bypass React: the newest one waits in a ref and is drawn once per
- * animation frame; older ones are dropped. Keys and the mouse go to the game only while it has focus.
+ * The game's canvas. Frames bypass React: each is drawn as it arrives on a low-latency canvas (or, where the
+ * browser has none, the newest waits for the next animation frame); older ones are dropped. Keys and the mouse go
+ * to the game only while it has focus.
  */
 export function GameView({ height, gameOnly = false }: { height: number; gameOnly?: boolean }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -54,14 +55,18 @@ export function GameView({ height, gameOnly = false }: { height: number; gameOnl
 
   useEffect(() => {
     const canvas = canvasRef.current!;
-    const ctx = canvas.getContext('2d', { alpha: false })!;
+    // desynchronized: Chromium's low-latency canvas. What is drawn goes to the display compositor at the end of the
+    // task that drew it, without waiting for the page's next animation frame and its commit (docs/PLATFORM.md,
+    // "A low-latency game canvas").
+    const ctx = canvas.getContext('2d', { alpha: false, desynchronized: true })!;
+    const lowLatency = ctx.getContextAttributes?.().desynchronized === true;
     let newest: Frame | null = null;
     let raf = 0;
+    let queued = false;
     let first = true;
     const draw = () => {
-      raf = requestAnimationFrame(draw);
       const frame = newest;
-      if (!frame) return;
+      if (!frame || document.hidden) return; // a hidden page draws the newest frame when it is shown again
       newest = null;
       if (canvas.width !== frame.width || canvas.height !== frame.height) {
         canvas.width = frame.width;
@@ -78,12 +83,33 @@ export function GameView({ height, gameOnly = false }: { height: number; gameOnl
         setHasFrame(true);
       }
     };
-    raf = requestAnimationFrame(draw);
+    // Low latency: a frame is drawn once the frames that came in the same read are decoded (a microtask), so a burst
+    // draws only its newest. Otherwise the newest frame waits for the next animation frame, where the page's own
+    // commit would make it wait anyway.
+    const drawLoop = () => {
+      raf = requestAnimationFrame(drawLoop);
+      draw();
+    };
+    const drawSoon = () => {
+      if (queued) return;
+      queued = true;
+      queueMicrotask(() => {
+        queued = false;
+        draw();
+      });
+    };
+    if (!lowLatency) raf = requestAnimationFrame(drawLoop);
     const unsubscribe = kiln().onFrame((frame) => {
       newest = frame;
+      if (lowLatency) drawSoon();
     });
+    const shown = () => {
+      if (lowLatency && !document.hidden) drawSoon();
+    };
+    document.addEventListener('visibilitychange', shown);
     return () => {
       unsubscribe();
+      document.removeEventListener('visibilitychange', shown);
       cancelAnimationFrame(raf);
     };
   }, []);
