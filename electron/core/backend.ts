@@ -442,20 +442,34 @@ export class KilnBackend extends EventEmitter<BackendEvents> {
 
   async save(relative: string, content: string): Promise<RequestResult<'file.save'>> {
     const at = nowMs();
-    // Saves of one file are written in the order they arrived, so an older save never lands last.
-    const previous = this.writes.get(relative) ?? Promise.resolve();
-    const write = previous.catch(() => undefined).then(() => this.project.writeFile(relative, content));
-    this.writes.set(relative, write);
-    try {
-      await write;
-    } finally {
-      if (this.writes.get(relative) === write) this.writes.delete(relative);
-    }
     if (relative === 'kiln.json') {
+      // Saves of it are written in the order they arrived, so an older save never lands last.
+      const previous = this.writes.get(relative) ?? Promise.resolve();
+      const write = previous.catch(() => undefined).then(() => this.project.writeFile(relative, content));
+      this.writes.set(relative, write);
+      try {
+        await write;
+      } finally {
+        if (this.writes.get(relative) === write) this.writes.delete(relative);
+      }
       await this.configChanged('save');
       return { path: relative, bytes: Buffer.byteLength(content), rebuilding: this.project.config.plugins.map((p) => p.name) };
     }
-    const rebuilding = this.loop.rebuildFor(relative, 'save', at);
+    // The build starts first, with the saved bytes: its compile is on its way (a tcc one reads the bytes from its
+    // request) while this turn writes the file, synchronously, so saves of a file land in the order they came. A
+    // build that reads the disk waits for the write; none loads before it has ended, and a failed write drops them
+    // (compiler.ts, SavedSource).
+    let settle!: { ok: () => void; failed: (err: unknown) => void };
+    const written = new Promise<void>((ok, failed) => (settle = { ok, failed }));
+    written.catch(() => undefined); // the builds take it; the save's answer says what went wrong
+    const rebuilding = this.loop.rebuildFor(relative, 'save', at, { file: this.project.resolve(relative), content, written });
+    try {
+      this.project.writeFileNow(relative, content);
+    } catch (err) {
+      settle.failed(err);
+      throw err;
+    }
+    settle.ok();
     return { path: relative, bytes: Buffer.byteLength(content), rebuilding };
   }
 

@@ -6,11 +6,15 @@
  */
 import type { ReloadTrigger } from '../shared/contract';
 
+import type { SavedSource } from './compiler';
+
 export interface BuildRequest {
   plugin: string;
   trigger: ReloadTrigger;
   /** performance-clock epoch ms when the trigger reached the back end */
   at: number;
+  /** The save that asked for it, with its bytes (compiler.ts SavedSource). */
+  saved?: SavedSource;
 }
 
 export interface QueuedBuild extends BuildRequest {

@@ -138,10 +138,28 @@ export async function findZig(env: NodeJS.ProcessEnv = process.env): Promise<Com
  * optimised profile trades tcc (which does not optimise: -O2 changes nothing) for an optimising one.
  */
 export async function findCompilerFor(sources: string[], cSetting: string | undefined, profile: BuildProfile = 'fast'): Promise<Compiler> {
+  const found = await findCompilerForUncached(sources, cSetting, profile);
+  foundFor.set(compilerForKey(sources, cSetting, profile), found);
+  return found;
+}
+
+async function findCompilerForUncached(sources: string[], cSetting: string | undefined, profile: BuildProfile): Promise<Compiler> {
   if (sources.some((s) => s.endsWith('.zig'))) return findZig();
   const c = await findCompiler(cSetting);
   if (profile !== 'optimised' || c.family !== 'tcc') return c;
   return (await findOptimisingCompiler()) ?? c;
+}
+
+/** What findCompilerFor found last for the same question, without waiting: a save's compile starts in the save's own turn. */
+export function knownCompilerFor(sources: string[], cSetting: string | undefined, profile: BuildProfile = 'fast'): Compiler | undefined {
+  return foundFor.get(compilerForKey(sources, cSetting, profile));
+}
+
+const foundFor = new Map<string, Compiler>();
+
+function compilerForKey(sources: string[], cSetting: string | undefined, profile: BuildProfile): string {
+  const zig = sources.some((s) => s.endsWith('.zig'));
+  return JSON.stringify(zig ? ['zig', process.env.KILN_ZIG] : [cSetting, process.env.KILN_CC, process.env.CC, profile]);
 }
 
 /** gcc, clang, cc or zig cc (on PATH, then the npm Zig): the first that optimises, for the optimised profile. */
@@ -200,7 +218,27 @@ export interface CompileRequest {
    * the loader reuses a library it already has by name). See incremental-build.ts.
    */
   split?: { othersCopy: string };
+  /** A save of one of `sources`, whose write to disk may not have ended yet (see SavedSource). */
+  saved?: SavedSource;
 }
+
+/**
+ * A save's bytes, given to its build so the compile can start before the save's write to disk has ended (the write,
+ * 0.6-1.5 ms on the 2-core VM, then runs beside the compile). Only a compile that reads them from here may start
+ * early: a single-unit tcc compile in a waiting kiln-limit's own process (kiln_limit.c reads them where tcc opens the
+ * file). Every other compile waits for `written`, since it reads the disk. Whoever builds from the bytes loads
+ * nothing until `written` resolves: a rejected one (the save failed) means the build is dropped.
+ */
+export interface SavedSource {
+  /** Absolute, as in CompileRequest.sources. */
+  file: string;
+  content: string;
+  /** Settles once the save's write has ended; rejects with the save's error. */
+  written: Promise<void>;
+}
+
+/** The largest source whose bytes go in a request (kiln_limit.c reads a request of up to 1 MiB). */
+const SAVED_BYTES_MAX = 512 * 1024;
 
 export interface BuildLimits {
   timeLimitSeconds: number;
@@ -264,16 +302,25 @@ function imageFlags(req: CompileRequest): string[] {
 }
 
 export async function compile(req: CompileRequest): Promise<CompileResult> {
+  const flags = req.sources.some((s) => s.endsWith('.zig')) ? [] : imageFlags(req);
+  const [exe, ...pre] = req.compiler.command;
+  const args = [...pre, ...flags, '-MD', '-MF', `${req.output}.d`, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
+  const saved = bytesGoWith(req, exe, args);
+  if (req.saved && !saved) await req.saved.written.catch(() => undefined); // it reads the disk: the build drops a failed save
   if (req.sources.some((s) => s.endsWith('.zig'))) return compileZig(req);
   warmTcc = req.compiler.family === 'tcc';
-  const flags = imageFlags(req);
   // One unit: a single compile-and-link call is one process instead of two, so it stays the faster way.
   if (req.sources.length > 1) return compileUnits(req, flags, toolsFor(req.compiler));
-  const [exe, ...pre] = req.compiler.command;
   const depFile = `${req.output}.d`;
-  const args = [...pre, ...flags, '-MD', '-MF', depFile, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
   const started = performance.now();
-  const ran = await run(exe, args, req);
+  let ran = await run(exe, args, req, saved);
+  if (ran.refusedSource && saved) {
+    // This kiln-limit would have run tcc itself (a flag it leaves to tcc, or built without libtcc): once the file is
+    // written, the same compile reads it, and later saves with these flags wait for their write.
+    noBytesFor.add(bytesKey(exe, args));
+    await saved.written.catch(() => undefined);
+    ran = await run(exe, args, req);
+  }
   const { code, stdout, stderr } = ran;
   const ms = performance.now() - started;
   const output = `${stdout}${stderr}`;
@@ -383,6 +430,8 @@ interface RunResult {
   stopped?: 'time-limit' | 'cancelled';
   /** The compiler ran under an address-space limit (prlimit was there to set it). */
   memoryLimited: boolean;
+  /** A waiting kiln-limit refused the save's bytes (it would have exec'd a compiler that reads the disk): nothing ran. */
+  refusedSource?: true;
 }
 
 /**
@@ -455,14 +504,16 @@ function spawnCompiler(file: string, argv: string[], cwd: string, stdin: 'ignore
  * messages' length (u32 LE) and the messages (what tcc prints to stderr) on fd 3, then exits. `onDone` gets the code
  * and the messages as soon as the whole record is read: neither the exit nor the end of stdout and stderr is waited
  * for (each was one more wake-up of this loop). It is never called when fd 3 ends without a record (the process
- * exec'd a compiler, or tcc ended it: the exit says how that ended, and stderr has the messages).
+ * exec'd a compiler, or tcc ended it: the exit says how that ended, and stderr has the messages). `onRefused`: the
+ * record 'S' (a request with a source's bytes that this process could not compile itself; it ran nothing).
  */
-function doneRecord(child: ChildProcess, onDone: (code: number, messages: string) => void): void {
+function doneRecord(child: ChildProcess, onDone: (code: number, messages: string) => void, onRefused: () => void): void {
   const pipe = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
   if (!pipe) return;
   let got: Buffer = Buffer.alloc(0);
   pipe.on('data', (chunk: Buffer) => {
     got = got.length ? Buffer.concat([got, chunk]) : chunk;
+    if (got[0] === 0x53) return onRefused(); // 'S': the request carried a source's bytes it could not use; nothing ran
     if (got.length < 6 || got[0] !== 0x4b) return;
     const length = got.readUInt32LE(2);
     if (got.length >= 6 + length) onDone(got[1], got.subarray(6, 6 + length).toString('utf8'));
@@ -524,16 +575,23 @@ function startWaiting(): void {
   if (waiting.length < WAITING_MAX) setTimeout(startWaiting, START_NEXT_AFTER_MS).unref();
 }
 
-/** kiln-limit --wait's request: the field count, then cwd, BYTES, the command and its arguments, each ending in a NUL. */
-export function waitRequest(fields: string[]): Buffer {
-  return Buffer.from([String(fields.length), ...fields].map((a) => `${a}\0`).join(''));
+/**
+ * kiln-limit --wait's request: the field count, then cwd, BYTES, the command and its arguments, each ending in a NUL;
+ * with `saved`, first "=FILE", its length in bytes and its bytes (a compile in that process reads them for FILE).
+ */
+export function waitRequest(fields: string[], saved?: Pick<SavedSource, 'file' | 'content'>): Buffer {
+  const request = Buffer.from([String(fields.length), ...fields].map((a) => `${a}\0`).join(''));
+  if (!saved) return request;
+  const bytes = Buffer.from(saved.content, 'utf8');
+  return Buffer.concat([Buffer.from(`=${saved.file}\0${bytes.length}\0`), bytes, request]);
 }
 
 let shuttingDown = false;
 /** The last build was tcc's: the next waiting processes warm libtcc up (a kiln-limit built without it ignores that). */
 let warmTcc = false;
 
-function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'limits' | 'signal'>): Promise<RunResult> {
+/** Runs a compiler; `saved`'s bytes go with the request to a waiting kiln-limit, else the run waits for their write. */
+function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'limits' | 'signal'>, saved?: SavedSource): Promise<RunResult> {
   const limits = req.limits ?? DEFAULT_BUILD_LIMITS;
   const memoryLimited = LIMITER !== null && limits.memoryLimitMb > 0;
   if (req.signal?.aborted) return Promise.resolve({ code: -1, signal: null, stdout: '', stderr: '', stopped: 'cancelled', memoryLimited });
@@ -548,12 +606,13 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
   }
   const limitArgs = memoryLimited ? LIMITER!.args(limits.memoryLimitMb * 1024 * 1024) : [];
   const ready = memoryLimited && LIMITER!.wait ? takeWaiting() : null;
+  if (saved && !ready) return saved.written.then(noop, noop).then(() => run(exe, args, req)); // a compiler of its own reads the disk
   const [file, argv] = memoryLimited ? [LIMITER!.file, [...limitArgs, exe, ...args]] : [exe, args];
   return new Promise((resolve) => {
     let child: ChildProcess;
     if (ready) {
       child = ready;
-      child.stdin!.end(waitRequest([req.cwd, ...limitArgs, exe, ...args]));
+      child.stdin!.end(waitRequest([req.cwd, ...limitArgs, exe, ...args], saved));
     } else {
       child = spawnCompiler(file, argv, req.cwd, 'ignore');
     }
@@ -571,6 +630,7 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     const onAbort = () => stop('cancelled');
     req.signal?.addEventListener('abort', onAbort, { once: true });
     let finished = false;
+    let refused = false;
     const done = (r: Omit<RunResult, 'stopped' | 'memoryLimited'>) => {
       if (finished) return; // 'error' and 'close' can both arrive
       finished = true;
@@ -580,7 +640,7 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
         live.delete(pid);
         if (process.platform !== 'win32') killTree(pid); // a grandchild the compiler left behind goes with it
       }
-      resolve({ ...r, stopped, memoryLimited });
+      resolve({ ...r, stopped, memoryLimited, ...(refused ? { refusedSource: true as const } : {}) });
       // The next build's process, started once this build's image has been loaded and its first frames have gone
       // out: a spawn right away took CPU (and the event loop, 17-34 ms) from exactly those frames.
       setTimeout(startWaiting, START_NEXT_AFTER_MS).unref();
@@ -589,9 +649,33 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (err) => done({ code: -1, signal: null, stdout, stderr: `${stderr}${err.message}` }));
     // A compile in the waiting process itself says how it ended before that process exits (kiln_limit.c, --done-fd).
-    doneRecord(child, (code, messages) => done({ code, signal: null, stdout, stderr: stderr + messages }));
+    doneRecord(
+      child,
+      (code, messages) => done({ code, signal: null, stdout, stderr: stderr + messages }),
+      () => {
+        refused = true;
+        done({ code: -1, signal: null, stdout, stderr });
+      },
+    );
     child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });
+}
+
+const noop = (): void => undefined;
+
+/** Command lines (all but their output paths) a waiting kiln-limit refused a source's bytes for. */
+const noBytesFor = new Set<string>();
+
+function bytesKey(exe: string, args: string[]): string {
+  return [exe, ...args.slice(0, args.indexOf('-MF'))].join('\0');
+}
+
+/** The save whose bytes this compile may take instead of waiting for the save's write (SavedSource), if any. */
+function bytesGoWith(req: CompileRequest, exe: string, args: string[]): SavedSource | undefined {
+  const s = req.saved;
+  if (!s || !LIMITER?.wait || req.compiler.family !== 'tcc' || req.sources.length !== 1 || req.sources[0] !== s.file) return undefined;
+  if (s.content.length > SAVED_BYTES_MAX || Buffer.byteLength(s.content) > SAVED_BYTES_MAX) return undefined;
+  return noBytesFor.has(bytesKey(exe, args)) ? undefined : s;
 }
 
 /** What the per-unit build borrows from here, so both paths limit, stop and read compilers the same way. */

@@ -3,11 +3,12 @@
  * refused with words a user can act on, and nothing already on disk is damaged.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Project } from './project';
+import { closeTestBackends, openTestBackend, pixelAt, testPaths } from './test-support';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).reverse().forEach((c) => c()));
@@ -19,11 +20,11 @@ function project(dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-lost-'))): strin
   return dir;
 }
 
-/** A 64 KiB tmpfs: a real full disk. Needs root (CI and these machines run as root). */
-function tinyDisk(): string | null {
+/** A 64 KiB tmpfs (or `size`): a real full disk. Needs root (CI and these machines run as root). */
+function tinyDisk(size = '64k'): string | null {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-tinydisk-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
   } catch {
     rmSync(dir, { recursive: true, force: true });
     return null;
@@ -60,5 +61,41 @@ describe('nothing is lost', () => {
     await expect(p.writeFile('p.c', 'x'.repeat(256 * 1024))).rejects.toThrow(/could not save p.c: the disk is full \(ENOSPC\).*still in the editor/);
     expect(readFileSync(path.join(dir, 'p.c'), 'utf8')).toBe('int p;\n');
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('a save the full disk refused is never loaded, though its compile started with the saved text', async (ctx) => {
+    const disk = tinyDisk('4m');
+    if (!disk) return ctx.skip('mounting a tmpfs needs root; this run is not root');
+    const dir = path.join(disk, 'pong');
+    cpSync(path.join(testPaths.root, 'plugins', 'pong'), dir, { recursive: true, filter: (s) => !s.includes(`${path.sep}.kiln`) });
+    const work = path.join(dir, '.kiln');
+    mkdirSync(work);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', work], { stdio: 'ignore' }); // builds have room; the project's disk fills up
+    const source = readFileSync(path.join(dir, 'pong.c'), 'utf8');
+    const { backend, events } = await openTestBackend(dir);
+    try {
+      expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 1 });
+      const before = await pixelAt(backend, 2, 60);
+      const { bavail, bsize } = statfsSync(disk);
+      writeFileSync(path.join(disk, 'filler'), Buffer.alloc(Number(bavail) * bsize));
+      const saved = source.replace(/#define BACKGROUND_COLOR 0x[0-9A-Fa-f]+/, '#define BACKGROUND_COLOR 0x5A1E3CFF');
+      expect(saved).not.toBe(source);
+      await expect(backend.save('pong.c', saved)).rejects.toThrow(/could not save pong.c: the disk is full \(ENOSPC\).*still in the editor/);
+      await backend.idle();
+      expect(events.length).toBe(1); // no entry: nothing was built from what is not on disk
+      expect(await backend.request('status.get', {})).toMatchObject({ state: 'error', version: 1, message: expect.stringMatching(/disk is full.*the previous version keeps running/) });
+      expect(await pixelAt(backend, 2, 60)).toBe(before);
+      expect(readFileSync(path.join(dir, 'pong.c'), 'utf8')).toBe(source);
+      // Room again: the same save goes through and runs.
+      rmSync(path.join(disk, 'filler'));
+      await backend.save('pong.c', saved);
+      await backend.idle();
+      expect(events.at(-1)).toMatchObject({ outcome: 'ok', version: 2 });
+      expect(await pixelAt(backend, 2, 60)).toBe(0x5a1e3c);
+    } finally {
+      await backend.stop(); // before its disks go
+      execFileSync('umount', [work]);
+      await closeTestBackends();
+    }
   });
 });

@@ -281,6 +281,11 @@ export class Project {
 
   /** Write atomically (temp file + rename) so a crash mid-write never leaves half a source file. */
   async writeFile(relative: string, content: string): Promise<string> {
+    return this.writeFileNow(relative, content);
+  }
+
+  /** writeFile, done before it returns (a save's path: see KilnBackend.save). Throws a ProjectError. */
+  writeFileNow(relative: string, content: string): string {
     const abs = this.resolve(relative);
     const kind = fileKind(path.basename(abs));
     if (!kind) {

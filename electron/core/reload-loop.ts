@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { BuildProfile, CrashRecord, Diagnostic, ReloadEvent, ReloadHops, ReloadStatus, ReloadTrigger } from '../shared/contract';
 import { symbolizeCrash } from './crash-site';
 import { BuildQueue, type QueuedBuild } from './build-queue';
-import { compile, CompilerNotFoundError, findCompilerFor, prepareSplit, type CompileRequest, type Compiler } from './compiler';
+import { compile, CompilerNotFoundError, findCompilerFor, knownCompilerFor, prepareSplit, type CompileRequest, type Compiler, type SavedSource } from './compiler';
 import type { KilnPaths } from './paths';
 import { isInside, type PluginConfig, type Project } from './project';
 import type { ReloadLog } from './reload-log';
@@ -91,10 +91,14 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
   }
 
   /** Queue a rebuild of every plugin a changed file belongs to; returns their names. */
-  rebuildFor(relative: string, trigger: ReloadTrigger, at: number): string[] {
+  /**
+   * Builds every plugin reading `relative`. With `saved` (a save whose write may still be under way), a build that can
+   * compile the saved bytes sends its compile before this returns; the others wait for the write (compiler.ts).
+   */
+  rebuildFor(relative: string, trigger: ReloadTrigger, at: number, saved?: SavedSource): string[] {
     if (!this.enabled) return [];
     const affected = this.pluginsReading(relative);
-    for (const name of affected) this.queue.enqueue({ plugin: name, trigger, at });
+    for (const name of affected) this.queue.enqueue({ plugin: name, trigger, at, saved });
     return affected;
   }
 
@@ -190,8 +194,9 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const current = () => this.versions.get(plugin.name) ?? null;
     this.setStatus({ state: 'building', plugin: plugin.name, version: current(), message: `building ${plugin.name}` });
 
-    let compiler: Compiler;
-    try {
+    // Known already (every build after the first): no await, so a save's compile goes out before the save's write.
+    let compiler = knownCompilerFor(plugin.sources, this.project.config.build.compiler, this.profile);
+    if (!compiler) try {
       compiler = await findCompilerFor(plugin.sources, this.project.config.build.compiler, this.profile);
     } catch (err) {
       const message = err instanceof CompilerNotFoundError ? err.message : String(err);
@@ -208,8 +213,21 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     // A split build's copy of the other units, named for this build and this back end: no library loaded in the runner has that name.
     const othersCopy = path.join(buildDir, `${plugin.name}-b${buildNo}-others-${process.pid}${ext}`);
     const compilerSpawnAt = nowMs();
-    const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: { othersCopy } });
+    const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: { othersCopy }, saved: build.saved });
     const compilerExitAt = nowMs();
+    if (build.saved && result.stopped !== 'cancelled') {
+      // Built from the save's bytes, maybe while they were being written: nothing loads unless the save is on disk.
+      const failed = await build.saved.written.then(
+        () => null,
+        (err: Error) => err,
+      );
+      if (failed) {
+        await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
+        const message = `${failed.message}; the previous version keeps running`;
+        this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
+        return;
+      }
+    }
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
       build.cancelled();

@@ -38,6 +38,8 @@ interface Ran {
   deps: string | null;
   /** A waiting kiln-limit's --done-fd record ('K' and the exit code) when it compiled the request itself. */
   done: number[] | null;
+  /** The waiting kiln-limit refused the request's source bytes (record 'S'). */
+  refused: boolean;
   /** What went to stderr itself (`stderr` adds the record's messages to it, as the back end does). */
   printed: string;
 }
@@ -45,13 +47,17 @@ interface Ran {
 /** The --done-fd record: 'K', the code, the messages' length (u32 LE), the messages. */
 function readRecord(bytes: Buffer | null): { head: number[]; messages: string } | null {
   if (!bytes?.length) return null;
+  if (bytes[0] === 0x53) {
+    expect(bytes.length).toBe(1); // 'S': a source's bytes refused, and nothing else
+    return { head: [0x53], messages: '' };
+  }
   const length = bytes.length >= 6 ? bytes.readUInt32LE(2) : -1;
   expect(bytes.length).toBe(6 + length); // one whole record, nothing after it
   return { head: [bytes[0], bytes[1]], messages: bytes.subarray(6).toString('utf8') };
 }
 
 /** One command line of tcc: `how` runs it as tcc, through `kiln-limit BYTES tcc …`, or a waiting kiln-limit's request. */
-function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep: string) => string[]): Ran {
+function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep: string) => string[], saved?: { file: string; content: string }, command = 'tcc'): Ran {
   const out = path.join(dir, `${tag}-${how}.out`);
   const dep = path.join(dir, `${tag}-${how}.d`);
   rmSync(out, { force: true });
@@ -66,7 +72,7 @@ function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep
             cwd: os.tmpdir(),
             encoding: 'utf8',
             stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-            input: waitRequest([dir, String(1 << 30), 'tcc', ...argv]),
+            input: waitRequest([dir, String(1 << 30), command, ...argv], saved),
           });
   // A message names the output file: the same text whichever way it ran.
   const same = (s: string) => s.replaceAll(`-${how}.out`, '-X.out');
@@ -79,6 +85,7 @@ function run(how: 'tcc' | 'limit' | 'wait', tag: string, args: (out: string, dep
     image: existsSync(out) ? readFileSync(out) : null,
     deps: existsSync(dep) ? same(readFileSync(dep, 'utf8')) : null,
     done: record?.head ?? null,
+    refused: record?.head[0] === 0x53,
   };
 }
 
@@ -157,6 +164,39 @@ describe.skipIf(!libtccHere)('tcc compiled inside kiln-limit (libtcc)', () => {
       const mb = run(how, 'bad', bad);
       expect(mb.code).toBe(tb.code);
       expect(mb.stderr).toBe(tb.stderr);
+    }
+  });
+
+  it('a request carrying a source’s bytes compiles those bytes as that file, not what is on disk', () => {
+    // What tcc builds from a file holding the bytes…
+    const bytes = '#include "shared.h"\nint g(void) { char *p = 1; return helper((int)(SHADE & 7)); }\n';
+    writeFileSync(path.join(dir, 'saved.c'), bytes);
+    const args = (out: string, dep: string) => ['-shared', '-fPIC', '-g', '-Wall', '-MD', '-MF', dep, '-o', out, 'saved.c'];
+    const t = run('tcc', 'saved', args);
+    expect(t.code).toBe(0);
+    // …is what a request with the bytes builds while the file still holds the old text.
+    writeFileSync(path.join(dir, 'saved.c'), 'int old_text(void) { return 1; }\n');
+    const m = run('wait', 'saved', args, { file: 'saved.c', content: bytes });
+    expect(m.code).toBe(0);
+    expect(m.done).toEqual([0x4b, 0]);
+    expect(m.image?.equals(t.image!)).toBe(true);
+    expect(m.stderr).toBe(t.stderr);
+    expect(m.stderr).toMatch(/saved\.c:2: warning:/); // named as the file, at the line of the bytes
+    expect(m.deps).toBe(t.deps);
+    expect(readFileSync(path.join(dir, 'saved.c'), 'utf8')).toMatch(/old_text/); // the disk is the back end's to write
+  });
+
+  it('a request with a source’s bytes that it would leave to a compiler of its own is refused, and nothing runs', () => {
+    const bytes = { file: 'helper.c', content: 'int helper(int x) { return x; }\n' };
+    for (const [tag, command, args] of [
+      ['refused-E', 'tcc', (out: string) => ['-E', '-o', out, 'helper.c']], // tcc's own run, which reads the disk
+      ['refused-gcc', 'gcc', (out: string) => ['-shared', '-fPIC', '-o', out, 'helper.c']],
+    ] as const) {
+      const m = run('wait', tag, args, bytes, command);
+      expect(m.refused).toBe(true);
+      expect(m.code).toBe(0);
+      expect(m.image).toBeNull();
+      expect(m.printed).toBe('');
     }
   });
 

@@ -19,6 +19,14 @@
  * this mode does not do the way tcc's own main does (-E, -run, -x, -r, @files, several -c inputs, no -o) execs
  * tcc as before. See docs/PLATFORM.md, "tcc in a warm process".
  *
+ * A request may start with a source's bytes: "=PATH\0LENGTH\0" and LENGTH bytes, then the fields as above. A compile
+ * made in this process reads those bytes where it opens PATH (the name as the command line gives it), so the back
+ * end can send a save's compile before the save's own write to disk has finished (that write, 0.6-1.5 ms of the
+ * save's path, then runs beside the compile; the back end loads nothing until it has finished). A request with a
+ * source that this process cannot compile itself (it would exec a compiler, which reads the disk) is refused: with
+ * --done-fd, the record 'S' and nothing else; without, a message. Nothing runs; the back end sends it again without
+ * the bytes once the file is written.
+ *
  * --done-fd=N (with --wait): a compile made in this process keeps its messages, and once it has written its output
  * it writes one record to fd N before the process exits: 'K', the exit code, the messages' length (4 bytes, little
  * endian) and the messages, as tcc would have printed them to stderr. The back end goes on at that record alone,
@@ -28,6 +36,7 @@
  * is set on N, so a command this process execs (gcc, or tcc itself) never sees it: N reaches end-of-file without a
  * record and the back end waits for the exit as before.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +53,22 @@ static int tcc_in_process(char **argv);
 #endif
 /* --done-fd: where the in-process compile's exit code goes before the exit (-1: not asked for). */
 static int done_fd = -1;
+/* The request's source: its bytes stand for the file PATH names (NULL: none came). */
+static const char *source_path;
+static const char *source_bytes;
+static size_t source_len;
+
+/* A request with a source's bytes cannot be run by a compiler this process execs: say so (record 'S'), run nothing. */
+static int refuse_source(void) {
+    if (done_fd >= 0) {
+        static const char record = 'S';
+        while (write(done_fd, &record, 1) < 0 && errno == EINTR) {
+        }
+        return 0;
+    }
+    fprintf(stderr, "kiln-limit: a request with the bytes of %s must be compiled in this process (this kiln-limit would run a compiler that reads the file)\n", source_path);
+    return 127;
+}
 
 static int limit_and_exec(const char *bytes_text, char **argv) {
     char *end = NULL;
@@ -62,14 +87,15 @@ static int limit_and_exec(const char *bytes_text, char **argv) {
     int in_process = tcc_in_process(argv);
     if (in_process >= 0) return in_process;
 #endif
+    if (source_path) return refuse_source();
     execvp(argv[0], argv);
     fprintf(stderr, "kiln-limit: cannot run %s: %s\n", argv[0], strerror(errno));
     return 127;
 }
 
 /*
- * Reads "count\0cwd\0bytes\0cmd\0args...\0" from stdin up to its last field (not to EOF), then runs it with stdin
- * on /dev/null.
+ * Reads ["=path\0length\0" bytes] "count\0cwd\0bytes\0cmd\0args...\0" from stdin up to its last field (not to EOF),
+ * then runs it with stdin on /dev/null.
  */
 static int wait_for_request(void) {
     char *buf = malloc(MAX_REQUEST);
@@ -78,10 +104,31 @@ static int wait_for_request(void) {
     size_t len = 0, at = 0;
     long want = -1; /* fields the request has, once its count is read */
     int argc = 0;
+    int source_state = 0; /* 1: PATH read, LENGTH next; 2: LENGTH read, the bytes next */
     while (want < 0 || argc < want) {
+        if (source_state == 2) { /* the source's bytes: no field ends in them */
+            if (len - at < source_len) goto more;
+            source_bytes = buf + at;
+            at += source_len;
+            source_state = 0;
+            continue;
+        }
         char *nul = memchr(buf + at, 0, len - at);
         if (nul) { /* one more whole field */
-            if (want < 0) {
+            if (want < 0 && source_state == 0 && !source_path && buf[at] == '=') {
+                source_path = buf + at + 1;
+                source_state = 1;
+            } else if (source_state == 1) {
+                char *end = NULL;
+                errno = 0;
+                unsigned long long n = strtoull(buf + at, &end, 10);
+                if (errno || end != nul || n >= MAX_REQUEST) {
+                    fprintf(stderr, "kiln-limit: a source's length must be a byte count under %d\n", MAX_REQUEST);
+                    return 127;
+                }
+                source_len = (size_t)n;
+                source_state = 2;
+            } else if (want < 0) {
                 char *end = NULL;
                 want = strtol(buf + at, &end, 10);
                 if (end != nul || want < 3 || want > MAX_ARGS) {
@@ -94,6 +141,7 @@ static int wait_for_request(void) {
             at = (size_t)(nul - buf) + 1;
             continue;
         }
+    more:;
         ssize_t n = read(0, buf + len, MAX_REQUEST - len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return 0; /* no whole request: the back end let this one go */
@@ -119,6 +167,7 @@ static int wait_for_request(void) {
 #ifdef KILN_LIBTCC_TCC
 #include <libtcc.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -132,6 +181,28 @@ static int recording;
 static char **opened;
 static int n_opened, cap_opened;
 
+/* The request's source as a file of its own in memory, read as tcc reads a file (errno set when it cannot be made). */
+static int source_fd(void) {
+    int fd = memfd_create("kiln-source", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    for (size_t at = 0; at < source_len;) {
+        ssize_t n = write(fd, source_bytes + at, source_len - at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            errno = e ? e : EIO;
+            return -1;
+        }
+        at += (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int __real_open(const char *path, int flags, ...);
 int __wrap_open(const char *path, int flags, ...) {
     mode_t mode = 0;
@@ -141,7 +212,7 @@ int __wrap_open(const char *path, int flags, ...) {
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    int fd = __real_open(path, flags, mode);
+    int fd = source_path && recording && (flags & O_ACCMODE) == O_RDONLY && !strcmp(path, source_path) ? source_fd() : __real_open(path, flags, mode);
     if (fd >= 0 && recording && (flags & O_ACCMODE) == O_RDONLY) {
         if (n_opened == cap_opened) {
             int cap = cap_opened ? cap_opened * 2 : 64;
