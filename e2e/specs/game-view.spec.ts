@@ -26,6 +26,15 @@ test('fit scaling fills the pane keeping the aspect, and is remembered; full scr
   await page.keyboard.press('Escape');
   await expect(view.box).toHaveAttribute('data-fullscreen', 'false');
   await expect.poll(() => view.canvasSize()).toEqual(crisp);
+  // The full-screen button does it too. It and the pop-out are icons the page draws (SVG), named for a screen
+  // reader: ⛶ and ⧉ as text were empty boxes in this Chromium, which has no font with them.
+  for (const icon of [view.fullscreen, view.popout]) await expect(icon.locator('svg')).toBeVisible();
+  await page.getByRole('button', { name: 'Full screen' }).click();
+  await expect(view.box).toHaveAttribute('data-fullscreen', 'true');
+  await expect(kiln.canvas).toBeFocused(); // to play: the keys go to the game, not to the button
+  await page.keyboard.press('Escape');
+  await expect(view.box).toHaveAttribute('data-fullscreen', 'false');
+  await expect(page.getByRole('button', { name: 'Pop out' })).toBeVisible();
   // F11 does the same from anywhere
   await page.keyboard.press('F11');
   await expect(view.box).toHaveAttribute('data-fullscreen', 'true');

@@ -18,8 +18,14 @@ function gameBox(): HTMLElement | null {
 }
 
 export function toggleGameFullscreen(): void {
-  if (document.fullscreenElement) void document.exitFullscreen();
-  else void gameBox()?.requestFullscreen().catch((err: Error) => console.warn(`kiln: full screen refused: ${err.message}`));
+  if (document.fullscreenElement) return void document.exitFullscreen();
+  const box = gameBox();
+  void box
+    ?.requestFullscreen()
+    // Full screen is for playing: the keys go to the game (from the toolbar's button they went to the button, and
+    // Space toggled full screen off again).
+    .then(() => box.querySelector<HTMLElement>('[data-testid="game-canvas"]')?.focus())
+    .catch((err: Error) => console.warn(`kiln: full screen refused: ${err.message}`));
 }
 
 /** The pop-out, sized for the game at 2× (the user moves it to another monitor and resizes it). */

@@ -1,3 +1,4 @@
+import { Maximize, SquareArrowOutUpRight } from 'lucide-react';
 import { openGameWindow, toggleGameFullscreen } from '../app/gameWindow';
 import { withShortcut } from '../app/shortcuts';
 import { useSettingsStore } from '../stores/settingsStore';
@@ -19,11 +20,12 @@ export function GameViewControls() {
       >
         {fit ? '⤢ Fit' : '▦ Crisp'}
       </button>
-      <button type="button" data-testid="game-fullscreen" title={withShortcut('Full screen (double-click the game too; Esc leaves)', 'fullscreen')} onClick={toggleGameFullscreen}>
-        ⛶
+      {/* Icons drawn by the page (SVG): ⛶ and ⧉ were empty boxes where no installed font has them (Debian's Chromium here). */}
+      <button type="button" className="icon-button" data-testid="game-fullscreen" aria-label="Full screen" title={withShortcut('Full screen (double-click the game too; Esc leaves)', 'fullscreen')} onClick={toggleGameFullscreen}>
+        <Maximize size={14} aria-hidden />
       </button>
-      <button type="button" data-testid="game-popout" title="Open the game in its own window (for a second monitor)" onClick={openGameWindow}>
-        ⧉
+      <button type="button" className="icon-button" data-testid="game-popout" aria-label="Pop out" title="Open the game in its own window (for a second monitor)" onClick={openGameWindow}>
+        <SquareArrowOutUpRight size={14} aria-hidden />
       </button>
     </span>
   );

@@ -1,3 +1,4 @@
+import { Volume2, VolumeX } from 'lucide-react';
 import { useSoundStore } from '../audio/soundStore';
 import { useSettingsStore } from '../stores/settingsStore';
 
@@ -31,7 +32,8 @@ export function SoundToggle() {
       className={muted ? 'sound-toggle muted' : waiting ? 'sound-toggle waiting' : 'sound-toggle'}
       onClick={() => setMuted(!muted)}
     >
-      {muted ? '🔇 Muted' : '🔊 Sound'}
+      {muted ? <VolumeX size={14} aria-hidden /> : <Volume2 size={14} aria-hidden />}
+      {muted ? 'Muted' : 'Sound'}
     </button>
   );
 }
