@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, compilerFlags, describeProfiles, findCompiler, findCompilerFor } from './compiler';
+import { compile, compilerFlags, describeProfiles, findCompiler, findCompilerFor, waitingLimitersUp, type CompileRequest } from './compiler';
+import { definedSymbols } from './elf-symbols';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-cc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +42,46 @@ describe.each(['tcc', 'gcc'])('compiling with %s', (cc) => {
     expect(r.ok).toBe(false);
     const err = r.diagnostics.find((d) => d.severity === 'error');
     expect(err).toMatchObject({ file: src, line: 2 });
+  });
+});
+
+describe('a save’s bytes (SavedSource)', () => {
+  const src = path.join(dir, 'saved.c');
+  const out = path.join(dir, 'saved.so');
+  const exported = () => [...(definedSymbols(readFileSync(out), 'dynsym') ?? [])].filter((n) => n.endsWith('_name'));
+  async function request(extraFlags: string[] = []): Promise<CompileRequest> {
+    return { compiler: await findCompiler('tcc'), sources: [src], output: out, includeDirs: [], profile: 'fast', extraFlags, cwd: dir };
+  }
+  /** A build leaves kiln-limit processes waiting for the next compile (the bytes go to one of those). */
+  async function waitingUp(): Promise<void> {
+    writeFileSync(src, 'int old_name(void) { return 1; }\n');
+    expect((await compile(await request())).ok).toBe(true);
+    await expect.poll(waitingLimitersUp, { timeout: 10_000 }).toBe(true);
+  }
+
+  it('a tcc compile takes them in its request: it builds them while the file still holds the old text', async () => {
+    await waitingUp();
+    const never = new Promise<void>(() => undefined); // the save's write has not ended
+    const r = await compile({ ...(await request()), saved: { file: src, content: 'int new_name(void) { return 2; }\n', written: never } });
+    expect(r.ok).toBe(true);
+    expect(exported()).toEqual(['new_name']);
+    expect(readFileSync(src, 'utf8')).toMatch(/old_name/);
+  });
+
+  it('a compile kiln-limit leaves to tcc itself (-bench) waits for the write, then reads the file', async () => {
+    await waitingUp();
+    let wrote = 0;
+    const written = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        writeFileSync(src, 'int new_name(void) { return 2; }\n');
+        wrote = performance.now();
+        resolve();
+      }, 200),
+    );
+    const r = await compile({ ...(await request(['-bench'])), saved: { file: src, content: 'int new_name(void) { return 2; }\n', written } });
+    expect(r.ok).toBe(true);
+    expect(wrote).toBeGreaterThan(0);
+    expect(exported()).toEqual(['new_name']);
   });
 });
 
