@@ -301,16 +301,22 @@ function imageFlags(req: CompileRequest): string[] {
   return [...compilerFlags(req.compiler, req.profile), ...req.extraFlags];
 }
 
+const noop = (): void => undefined;
+
 export async function compile(req: CompileRequest): Promise<CompileResult> {
-  const flags = req.sources.some((s) => s.endsWith('.zig')) ? [] : imageFlags(req);
+  const zig = req.sources.some((s) => s.endsWith('.zig'));
+  if (zig || req.sources.length > 1) {
+    await req.saved?.written.catch(noop); // these read the disk: the build drops a failed save
+    if (zig) return compileZig(req);
+  }
+  warmTcc = req.compiler.family === 'tcc';
+  const flags = imageFlags(req);
+  // One unit: a single compile-and-link call is one process instead of two, so it stays the faster way.
+  if (req.sources.length > 1) return compileUnits(req, flags, toolsFor(req.compiler));
   const [exe, ...pre] = req.compiler.command;
   const args = [...pre, ...flags, '-MD', '-MF', `${req.output}.d`, ...req.includeDirs.flatMap((d) => ['-I', d]), '-o', req.output, ...req.sources];
   const saved = bytesGoWith(req, exe, args);
-  if (req.saved && !saved) await req.saved.written.catch(() => undefined); // it reads the disk: the build drops a failed save
-  if (req.sources.some((s) => s.endsWith('.zig'))) return compileZig(req);
-  warmTcc = req.compiler.family === 'tcc';
-  // One unit: a single compile-and-link call is one process instead of two, so it stays the faster way.
-  if (req.sources.length > 1) return compileUnits(req, flags, toolsFor(req.compiler));
+  if (req.saved && !saved) await req.saved.written.catch(noop); // it reads the disk
   const depFile = `${req.output}.d`;
   const started = performance.now();
   let ran = await run(exe, args, req, saved);
@@ -318,7 +324,7 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     // This kiln-limit would have run tcc itself (a flag it leaves to tcc, or built without libtcc): once the file is
     // written, the same compile reads it, and later saves with these flags wait for their write.
     noBytesFor.add(bytesKey(exe, args));
-    await saved.written.catch(() => undefined);
+    await saved.written.catch(noop);
     ran = await run(exe, args, req);
   }
   const { code, stdout, stderr } = ran;
@@ -660,8 +666,6 @@ function run(exe: string, args: string[], req: Pick<CompileRequest, 'cwd' | 'lim
     child.on('close', (code, signal) => done({ code: code ?? -1, signal, stdout, stderr }));
   });
 }
-
-const noop = (): void => undefined;
 
 /** Command lines (all but their output paths) a waiting kiln-limit refused a source's bytes for. */
 const noBytesFor = new Set<string>();

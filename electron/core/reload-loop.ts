@@ -212,6 +212,8 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const tmpOutput = path.join(buildDir, `${plugin.name}-b${buildNo}.tmp${ext}`);
     // A split build's copy of the other units, named for this build and this back end: no library loaded in the runner has that name.
     const othersCopy = path.join(buildDir, `${plugin.name}-b${buildNo}-others-${process.pid}${ext}`);
+    /** What a build that loads nothing leaves behind goes. */
+    const discard = () => Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
     const compilerSpawnAt = nowMs();
     const result = await compile({ ...this.compileRequest(plugin, compiler, tmpOutput), signal: build.signal, split: { othersCopy }, saved: build.saved });
     const compilerExitAt = nowMs();
@@ -222,7 +224,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
         (err: Error) => err,
       );
       if (failed) {
-        await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
+        await discard();
         const message = `${failed.message}; the previous version keeps running`;
         this.setStatus({ state: 'error', plugin: plugin.name, version: current(), message });
         return;
@@ -231,7 +233,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     if (result.stopped === 'cancelled') {
       // A newer save replaced this build (or the back end stops): it follows at once and counts this one's saves.
       build.cancelled();
-      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
+      await discard();
       return;
     }
     const compilerLabel = `${compiler.command.join(' ')} (${compiler.version})`;
@@ -246,7 +248,7 @@ export class ReloadLoop extends EventEmitter<ReloadLoopEvents> {
     const diagnostics = result.diagnostics.map((d) => this.mapDiagnostic(d));
     const compileMs = round(result.ms);
     if (!result.ok) {
-      await Promise.all([fs.rm(tmpOutput, { force: true }), fs.rm(othersCopy, { force: true })]);
+      await discard();
       const first = diagnostics.find((d) => d.severity === 'error');
       const message = first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : 'compile failed';
       this.record({ ...base, version: current(), outcome: 'compile-error', compiler: compilerLabel, flags: result.flags, units, timings: { compileMs }, diagnostics, message: `compile error — ${message}; the previous version keeps running` });
