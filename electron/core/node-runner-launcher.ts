@@ -1,13 +1,13 @@
 /** Starts the game runner as a Node child process (web shell, CLI, tests). */
 import { fork } from 'node:child_process';
-import { childExecArgv, RUNNER_NODE_FLAGS } from './back-end-launch';
+import { bundleExecArgv, childExecArgv, RUNNER_NODE_FLAGS } from './back-end-launch';
 import type { HostToRunner, RunnerLauncher, RunnerProcess, RunnerToHost } from './runner-protocol';
 
 export function nodeRunnerLauncher(runnerScript: string): RunnerLauncher {
   return (): RunnerProcess => {
     // 'advanced' serialization carries frame bytes as a Uint8Array, not as JSON. The runner's V8 flags: a small
-    // young generation, as the back end's (back-end-launch.ts says why).
-    const child = fork(runnerScript, [], { execArgv: [...childExecArgv(), ...RUNNER_NODE_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // young generation, as the back end's (back-end-launch.ts says why). The runner is always a bundle (dist/runner).
+    const child = fork(runnerScript, [], { execArgv: [...bundleExecArgv(childExecArgv()), ...RUNNER_NODE_FLAGS], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // A failed send or kill of a runner that is gone: its exit says what happened. Only a failed start is news.
     child.on('error', (err) => {
       if (child.pid === undefined) console.error(`kiln: could not start the game runner: ${err.message}`);

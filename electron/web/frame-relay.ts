@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
+import { RELAY_NODE_FLAGS } from '../core/back-end-launch';
 import type { MainToRelay, RelayConfig, RelayToMain } from './frame-relay-protocol';
 
 export interface FrameRelay {
@@ -21,21 +22,24 @@ export interface FrameRelay {
   close(): Promise<void>;
 }
 
-/** The bundled script next to this file (dist/web), or the TypeScript source through tsx (tests). */
-function startProcess(): ChildProcess {
-  const js = path.join(__dirname, 'frame-relay-process.js');
+/**
+ * `bundle`, else the bundled script next to this file (dist/web), else the TypeScript source through tsx (tests).
+ * The bench names dist/web's bundle: it measures the process a user runs, not tsx's loader beside it.
+ */
+function startProcess(bundle: string | undefined): ChildProcess {
+  const js = bundle ?? path.join(__dirname, 'frame-relay-process.js');
   const script = existsSync(js) ? js : path.join(__dirname, 'frame-relay-process.ts');
   return fork(script, [], {
-    execArgv: script === js ? [] : ['--import', 'tsx'],
+    execArgv: script === js ? [...RELAY_NODE_FLAGS] : ['--import', 'tsx', ...RELAY_NODE_FLAGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'], // its warnings (a refused page, a bad runner stream) in the shell's output
     serialization: 'json',
   });
 }
 
-export async function startFrameRelay(options: { token: string; maxBufferedBytes: number }): Promise<FrameRelay> {
+export async function startFrameRelay(options: { token: string; maxBufferedBytes: number; bundle?: string }): Promise<FrameRelay> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kiln-frames-')); // 0700: only this user's runners connect
   const socketPath = path.join(dir, 'frames.sock');
-  const child = startProcess();
+  const child = startProcess(options.bundle);
   const send = (msg: MainToRelay) => {
     if (child.connected) child.send(msg);
   };
