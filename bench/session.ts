@@ -16,7 +16,7 @@ import type { KilnPaths } from '../electron/core/paths';
 import type { ReloadEvent } from '../electron/shared/contract';
 import { single, withTarget, type Figure } from './figures';
 import { benchDataDir, sleep } from './game';
-import { settledSnapshot } from './soak';
+import { settledSnapshot, warmedUp } from './soak';
 import { collectFully } from '../electron/core/full-gc';
 import type { MallocStats } from '../electron/core/runner-protocol';
 import { mallocStats } from '../electron/runner/malloc-stats';
@@ -93,13 +93,13 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
   try {
     await backend.start();
     await backend.idle();
-    // Warm-up: a few good builds of each, so the first snapshot is not taken before caches exist.
-    for (let i = 0; i < 10; i++) {
+    // Warm-up: good builds of each, so the first snapshot is not taken before caches exist (soak.ts, warmedUp).
+    const runnerPid = backend.supervisor.pid!;
+    for (let i = 0; !warmedUp(runnerPid, i); i++) {
       for (const p of plugins) await backend.save(`${p}.c`, sessionSource(p, rowOf[p], colour++, 'good'));
       await backend.idle();
     }
     await sleep(1000);
-    const runnerPid = backend.supervisor.pid!;
     const firstEvent = events.length;
     const beBefore = backEnd();
     const runBefore = await settledSnapshot(backend.supervisor, runnerPid, workDir);

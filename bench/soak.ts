@@ -36,6 +36,26 @@ export function snapshotProcess(pid: number, workDir: string): Snapshot & RssPar
   return { rssKb, rssAnonKb: field('RssAnon'), rssFileKb: field('RssFile'), fds: count(`/proc/${pid}/fd`), mappedImages: images.size, tempFiles: count(tmp), buildFiles: count(path.join(workDir, 'build')) };
 }
 
+/** Seconds since process `pid` started: /proc/PID/stat's start time (clock ticks since boot, 100 a second) against /proc/uptime. */
+function processAgeSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]); // field 22
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) - startTicks / 100;
+}
+
+/**
+ * Whether the warm-up may end: at least `rounds` rounds of saves, and runner `pid` has run 10 s. A fresh runner's RSS
+ * takes in ~3.6 MB of the node executable's code about 4 s after it starts, when V8 optimizes the frame loop
+ * (TurboFan's code, paged in once), and another 0.3 MB at 8 s, when V8's memory reducer first collects; then it
+ * stays (a runner left running 30 s with no reloads: 34.7 -> 38.3 MB at 4.5 s, 38.6 at 8.5 s, 38.6 at 30 s).
+ * Shared, clean pages of a file, once per process: not growth per reload. The bench used to hide them by giving its
+ * runners tsx's loader, which paged in as much at start. The warm-up goes on saving rather than idling, so the
+ * back end is measured working, not after V8 shrank its heap in a pause.
+ */
+export function warmedUp(pid: number, round: number, rounds = 10): boolean {
+  return round >= rounds && processAgeSeconds(pid) >= 10;
+}
+
 /** The runner's memory after full garbage collections, then its process snapshot: growth not yet collected is not growth. */
 export async function settledSnapshot(supervisor: RunnerSupervisor, pid: number, workDir: string): Promise<Snapshot & RssParts & { buildFiles: number; heap: RunnerMemory | null }> {
   // V8 hands freed pages back to the system a little after a collection: collect, wait, collect again, then read.
@@ -61,9 +81,9 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
   const game = await BenchGame.open(f, 'tcc', paths);
   try {
     log(`  started: ${describe(await settledSnapshot(game.backend.supervisor, game.backend.supervisor.pid!, game.workDir))}`);
-    for (let i = 0; i < 10; i++) await game.edit(); // warm-up: first reloads grow caches once
-    await sleep(1000);
     const pid = game.backend.supervisor.pid!;
+    for (let i = 0; !warmedUp(pid, i); i++) await game.edit(); // warm-up: first reloads grow caches once
+    await sleep(1000);
     const before = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
     log(`  before: ${describe(before)}`);
     const samples: Array<{ reloads: number } & Awaited<ReturnType<typeof settledSnapshot>>> = [];
