@@ -94,12 +94,12 @@ export async function scriptedSession(paths: KilnPaths, saves: number, seconds: 
     await backend.start();
     await backend.idle();
     // Warm-up: good builds of each, so the first snapshot is not taken before caches exist (soak.ts, warmedUp).
-    const runnerPid = backend.supervisor.pid!;
-    for (let i = 0; !warmedUp(runnerPid, i); i++) {
+    for (let i = 0; !warmedUp(backend.supervisor.pid!, i); i++) {
       for (const p of plugins) await backend.save(`${p}.c`, sessionSource(p, rowOf[p], colour++, 'good'));
       await backend.idle();
     }
     await sleep(1000);
+    const runnerPid = backend.supervisor.pid!;
     const firstEvent = events.length;
     const beBefore = backEnd();
     const runBefore = await settledSnapshot(backend.supervisor, runnerPid, workDir);

@@ -81,9 +81,9 @@ export async function soak(paths: KilnPaths, f: Fixture, reloads: number, log: (
   const game = await BenchGame.open(f, 'tcc', paths);
   try {
     log(`  started: ${describe(await settledSnapshot(game.backend.supervisor, game.backend.supervisor.pid!, game.workDir))}`);
-    const pid = game.backend.supervisor.pid!;
-    for (let i = 0; !warmedUp(pid, i); i++) await game.edit(); // warm-up: first reloads grow caches once
+    for (let i = 0; !warmedUp(game.backend.supervisor.pid!, i); i++) await game.edit(); // warm-up: first reloads grow caches once
     await sleep(1000);
+    const pid = game.backend.supervisor.pid!;
     const before = await settledSnapshot(game.backend.supervisor, pid, game.workDir);
     log(`  before: ${describe(before)}`);
     const samples: Array<{ reloads: number } & Awaited<ReturnType<typeof settledSnapshot>>> = [];
