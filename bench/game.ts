@@ -21,9 +21,8 @@ export type CompilerName = 'tcc' | 'gcc' | 'zig';
 
 /** The frame relay a user runs: the web shell's bundle (`npm run bench` builds it first), not the source through tsx. */
 function relayBundle(paths: KilnPaths): string {
-  const bundle = path.join(paths.root, 'dist', 'web', 'frame-relay-process.js');
-  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build:back (npm run bench does)`);
-  return bundle;
+  if (!existsSync(paths.frameRelayScript)) throw new Error(`${paths.frameRelayScript} is missing: run npm run build:back (npm run bench does)`);
+  return paths.frameRelayScript;
 }
 
 let readerScript: string | null = null;

@@ -9,6 +9,8 @@ export interface KilnPaths {
   includeDir: string;
   libkiln: string;
   runnerScript: string;
+  /** The web shell's frame relay process (electron/web/frame-relay.ts starts it). */
+  frameRelayScript: string;
   rendererDir: string;
   defaultProject: string;
 }
@@ -35,6 +37,7 @@ export function kilnPaths(root: string, appDir: string = root): KilnPaths {
     includeDir: path.join(root, 'plugins', 'include'),
     libkiln: path.join(root, 'native', 'build', libName),
     runnerScript: path.join(appDir, 'dist', 'runner', 'main.js'),
+    frameRelayScript: path.join(appDir, 'dist', 'web', 'frame-relay-process.js'),
     rendererDir: path.join(appDir, 'dist', 'renderer'),
     defaultProject: path.join(root, 'plugins', 'pong'),
   };

@@ -3,7 +3,7 @@
  * socket for runners (in a private 0700 folder) and an HTTP port for pages' frame streams. Runners get the socket's path in their
  * init message (RunnerConfig.frameSocket); pages find the port in index.html's `kiln-frames` meta tag.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,15 +22,11 @@ export interface FrameRelay {
   close(): Promise<void>;
 }
 
-/**
- * `bundle`, else the bundled script next to this file (dist/web), else the TypeScript source through tsx (tests).
- * The bench names dist/web's bundle: it measures the process a user runs, not tsx's loader beside it.
- */
+/** `bundle` (KilnPaths.frameRelayScript: the web shell, the bench), else the TypeScript source through tsx (tests). */
 function startProcess(bundle: string | undefined): ChildProcess {
-  const js = bundle ?? path.join(__dirname, 'frame-relay-process.js');
-  const script = existsSync(js) ? js : path.join(__dirname, 'frame-relay-process.ts');
+  const script = bundle ?? path.join(__dirname, 'frame-relay-process.ts');
   return fork(script, [], {
-    execArgv: script === js ? [...RELAY_NODE_FLAGS] : ['--import', 'tsx', ...RELAY_NODE_FLAGS],
+    execArgv: bundle ? [...RELAY_NODE_FLAGS] : ['--import', 'tsx', ...RELAY_NODE_FLAGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'], // its warnings (a refused page, a bad runner stream) in the shell's output
     serialization: 'json',
   });

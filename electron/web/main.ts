@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   const token = randomBytes(24).toString('base64url');
   // Frames skip this process's event loop: runner → relay thread → page. KILN_FRAME_RELAY=0 sends them through it (for comparison).
-  const frames = process.env.KILN_FRAME_RELAY === '0' ? undefined : await startFrameRelay({ token, maxBufferedBytes: MAX_BUFFERED_BYTES });
+  const frames = process.env.KILN_FRAME_RELAY === '0' ? undefined : await startFrameRelay({ token, maxBufferedBytes: MAX_BUFFERED_BYTES, bundle: paths.frameRelayScript });
   const host = new ProjectHost({
     paths,
     launcher: nodeRunnerLauncher(paths.runnerScript),
